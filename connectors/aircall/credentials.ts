@@ -1,0 +1,18 @@
+import { z } from 'zod';
+
+export const AIRCALL_DEFAULT_BASE_URL = 'https://api.aircall.io';
+
+/**
+ * An Aircall connection: the API ID + API token pair (HTTP Basic auth for the REST API,
+ * https://developer.aircall.io/api-references/#basic-auth) and the token Aircall puts in the body
+ * of every webhook it sends (shown on the webhook's page in the Aircall dashboard).
+ */
+export const aircallCredentialsSchema = z.object({
+  apiId: z.string().trim().min(1).max(200),
+  apiToken: z.string().trim().min(1).max(500),
+  webhookToken: z.string().min(1).max(500),
+  /** Override of https://api.aircall.io (tests, proxies). */
+  baseUrl: z.url().max(500).optional(),
+});
+
+export type AircallCredentials = z.infer<typeof aircallCredentialsSchema>;

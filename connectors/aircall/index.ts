@@ -1,0 +1,18 @@
+import type { Connector } from '../contract.js';
+import { backfillAircall } from './client.js';
+import { aircallCredentialsSchema, type AircallCredentials } from './credentials.js';
+import { mergeAircall } from './merge.js';
+import { dedupeKeyAircall, parseAircall, verifyAircall } from './webhook.js';
+
+export type { AircallCredentials } from './credentials.js';
+
+/** Aircall: JSON webhooks authenticated by their body `token`; backfill through GET /v1/calls. */
+export const aircallConnector: Connector<AircallCredentials> = {
+  id: 'aircall',
+  credentials: aircallCredentialsSchema,
+  verify: (req, creds) => verifyAircall(req, creds),
+  dedupeKey: dedupeKeyAircall,
+  parse: parseAircall,
+  merge: mergeAircall,
+  backfill: backfillAircall,
+};

@@ -1,0 +1,132 @@
+/**
+ * Aircall webhooks: `{ resource, event, timestamp, token, data }` JSON bodies.
+ * https://developer.aircall.io/api-references/#webhooks
+ *
+ * Aircall does not sign its deliveries: the only proof of origin is the webhook's `token`, a
+ * per-webhook secret copied into every body. It delivers at least once, in no guaranteed order,
+ * and with no delivery id.
+ */
+import { z } from 'zod';
+import {
+  DeliveryShapeError,
+  type CallEvent,
+  type ParsedDelivery,
+  type PresenceEvent,
+  type StoredDelivery,
+  type VerifyResult,
+  type WebhookRequest,
+} from '../contract.js';
+import { constantTimeEqual } from '../shared/compare.js';
+import { iso, sha256Hex, stableStringify } from '../shared/events.js';
+import type { AircallCredentials } from './credentials.js';
+import { aircallCallSchema, callEventFromFacts, toCallFacts } from './payload.js';
+
+const envelopeSchema = z.object({
+  resource: z.string().min(1).max(100),
+  event: z.string().min(1).max(100),
+  timestamp: z.union([z.number(), z.string().regex(/^\d{1,12}$/)]).transform((v) => Math.trunc(Number(v))),
+  data: z.unknown(),
+});
+
+/**
+ * Call events whose snapshot tells us something about the call. Anything else Aircall adds under
+ * `call.*` (ivr_option_selected, comm_assets_generated, …) is acknowledged and ignored.
+ */
+export const USED_CALL_EVENTS = new Set([
+  'call.created',
+  'call.ringing_on_agent',
+  'call.agent_declined',
+  'call.answered',
+  'call.hold',
+  'call.unhold',
+  'call.transferred',
+  'call.unsuccessful_transfer',
+  'call.hungup',
+  'call.voicemail_left',
+  'call.ended',
+  'call.assigned',
+  'call.archived',
+  'call.tagged',
+  'call.untagged',
+  'call.commented',
+]);
+
+/**
+ * Agent presence for occupancy. `connected`/`disconnected`: the agent logged in/out of the phone;
+ * `opened`/`closed`: the agent became available/unavailable (status or working hours).
+ */
+const PRESENCE_EVENTS: Record<string, PresenceEvent['state']> = {
+  'user.connected': 'available',
+  'user.opened': 'available',
+  'user.disconnected': 'unavailable',
+  'user.closed': 'unavailable',
+};
+
+const userSchema = z.object({
+  id: z.union([z.number().int(), z.string().min(1).max(64)]).transform(String),
+  name: z.string().max(300).nullish(),
+});
+
+function parseJson(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+}
+
+export function verifyAircall(req: WebhookRequest, creds: AircallCredentials): VerifyResult {
+  const body = parseJson(req.rawBody.toString('utf8'));
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    return { ok: false, reason: 'body is not a JSON object' };
+  }
+  const token = (body as Record<string, unknown>).token;
+  if (typeof token !== 'string' || token.length === 0) return { ok: false, reason: 'missing token' };
+  if (!constantTimeEqual(token, creds.webhookToken)) return { ok: false, reason: 'token mismatch' };
+  return { ok: true };
+}
+
+/**
+ * Aircall has no delivery id. A re-delivery carries the same body, so event, resource id and
+ * payload timestamp, plus a hash of the (key-order independent) body, identify it.
+ */
+export function dedupeKeyAircall(req: WebhookRequest): string {
+  const raw = req.rawBody.toString('utf8');
+  const body = parseJson(raw);
+  const envelope = envelopeSchema.safeParse(body);
+  if (!envelope.success) return `aircall:raw:${sha256Hex(raw).slice(0, 32)}`;
+  const { event, timestamp, data } = envelope.data;
+  const id =
+    data && typeof data === 'object' && 'id' in data ? String((data as { id: unknown }).id) : 'none';
+  return `aircall:${event}:${id}:${timestamp}:${sha256Hex(stableStringify(body)).slice(0, 16)}`;
+}
+
+export function parseAircall(delivery: StoredDelivery): ParsedDelivery {
+  const body = parseJson(delivery.rawBody);
+  const envelope = envelopeSchema.safeParse(body);
+  if (!envelope.success) throw new DeliveryShapeError('not an Aircall webhook: expected { resource, event, timestamp, data }');
+  const { resource, event, timestamp, data } = envelope.data;
+
+  if (resource === 'call') {
+    if (!USED_CALL_EVENTS.has(event)) return { calls: [], presence: [] };
+    const call = aircallCallSchema.safeParse(data);
+    if (!call.success) throw new DeliveryShapeError(`Aircall ${event}: data is not a call object (${call.error.message})`);
+    const calls: CallEvent[] = [callEventFromFacts(toCallFacts(call.data, 'webhook', event, timestamp))];
+    return { calls, presence: [] };
+  }
+
+  const presenceState = resource === 'user' ? PRESENCE_EVENTS[event] : undefined;
+  if (presenceState) {
+    const user = userSchema.safeParse(data);
+    if (!user.success) throw new DeliveryShapeError(`Aircall ${event}: data is not a user object`);
+    return {
+      calls: [],
+      presence: [
+        { agentId: user.data.id, agentName: user.data.name ?? null, state: presenceState, at: iso(timestamp * 1000) },
+      ],
+    };
+  }
+
+  // Numbers, contacts, messages, other user events: valid Aircall events we do not use.
+  return { calls: [], presence: [] };
+}

@@ -1,0 +1,192 @@
+/**
+ * The one interface every telephony provider implements.
+ *
+ * Connectors never import from `src/`: whatever they need from the hub (logger, clock, fetch,
+ * sleep) comes in through `ConnectorContext`, so each connector is testable alone.
+ *
+ * Life of a webhook (the hub drives it, top to bottom):
+ *   handshake?  → verify → dedupeKey → [hub stores the raw delivery, answers 2xx] →
+ *   (in a job) parse → [hub stores the call events] → merge(all events of that call) → unified call
+ *
+ * Backfill and reconciliation produce the same `CallEvent`s from the provider's REST API, so a call
+ * seen by both a webhook and the REST API merges into one.
+ */
+import { z } from 'zod';
+
+export const providerIds = ['twilio', 'ringcentral', 'vonage', 'aircall'] as const;
+export const providerIdSchema = z.enum(providerIds);
+export type ProviderId = (typeof providerIds)[number];
+
+export const callStatuses = [
+  'answered',
+  'abandoned',
+  'missed',
+  'voicemail',
+  'busy',
+  'failed',
+  'in_progress',
+] as const;
+export type CallStatus = (typeof callStatuses)[number];
+export type Direction = 'inbound' | 'outbound';
+
+export interface Logger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface ConnectorContext {
+  logger: Logger;
+  /** Global fetch (nock intercepts it in tests). */
+  fetch: typeof fetch;
+  now: () => Date;
+  /** Waits between rate-limited requests; tests pass a fast one. */
+  sleep: (ms: number) => Promise<void>;
+}
+
+/** One HTTP delivery as the provider sent it. Headers are lower-cased. */
+export interface WebhookRequest {
+  method: string;
+  rawBody: Buffer;
+  headers: Record<string, string | undefined>;
+  /** The URL the provider requested, as it saw it: PUBLIC_BASE_URL + path + query. */
+  publicUrl: string;
+  query: Record<string, string>;
+}
+
+/** What the hub answers without storing anything (subscription handshakes). */
+export interface HandshakeResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export type VerifyResult = { ok: true } | { ok: false; reason: string };
+
+/** The delivery as stored in the inbox, handed back to `parse` inside a job. */
+export interface StoredDelivery {
+  rawBody: string;
+  headers: Record<string, string>;
+  query: Record<string, string>;
+  receivedAt: Date;
+}
+
+/**
+ * A normalised fact about one call, as the connector wants to see it again in `merge`.
+ * `callKey` groups every event of one customer call (Twilio: parent CallSid; Vonage:
+ * conversation_uuid; RingCentral: telephonySessionId; Aircall: call id).
+ * `key` identifies the event within its call: the same logical event delivered twice (or seen by
+ * a webhook and again by a re-delivery) must get the same key. `data` is JSON only.
+ */
+export interface CallEvent {
+  callKey: string;
+  key: string;
+  source: 'webhook' | 'rest';
+  data: Record<string, unknown>;
+}
+
+/** Agent availability (for occupancy): a provider that reports it emits these. */
+export interface PresenceEvent {
+  agentId: string;
+  agentName?: string | null;
+  state: 'available' | 'unavailable';
+  at: string; // ISO 8601 UTC
+}
+
+export interface ParsedDelivery {
+  calls: CallEvent[];
+  presence: PresenceEvent[];
+}
+
+/** Thrown by `parse` when the body is valid but not this provider's shape. The hub keeps the
+ *  delivery with status `failed` so it can be reprocessed after a fix. */
+export class DeliveryShapeError extends Error {
+  override name = 'DeliveryShapeError';
+}
+
+export interface AgentRef {
+  id: string;
+  name: string | null;
+}
+
+export interface Money {
+  /** Decimal string, never a float: "0.0280". */
+  amount: string;
+  currency: string;
+}
+
+/**
+ * A unified call as far as a connector can tell. The hub adds its id, handleSeconds
+ * (talk + hold + after-call work), campaign, attributed revenue and timestamps.
+ * All times are ISO 8601 UTC strings with milliseconds ("2025-03-10T14:00:00.000Z").
+ */
+export interface UnifiedCallDraft {
+  providerCallId: string;
+  direction: Direction;
+  status: CallStatus;
+  /** Customer's number, E.164 (null when withheld). */
+  externalNumber: string | null;
+  /** Company's number, E.164. */
+  trackingNumber: string | null;
+  startedAt: string;
+  answeredAt: string | null;
+  endedAt: string | null;
+  waitSeconds: number;
+  talkSeconds: number;
+  /** null when the provider does not report hold. */
+  holdSeconds: number | null;
+  /** null → the tenant's default after-call work. */
+  afterCallWorkSeconds: number | null;
+  /** inbound: first agent who answered; outbound: agent who placed the call. */
+  agent: AgentRef | null;
+  /** Every agent who handled the call, in order. */
+  agents: AgentRef[];
+  /** Agents the call was offered to (rang), in order; informative. */
+  offeredAgents?: AgentRef[];
+  queue: { id: string; name: string | null } | null;
+  tags: string[];
+  recordingUrl: string | null;
+  telephonyCost: Money | null;
+}
+
+export interface BackfillWindow {
+  from: Date;
+  to: Date;
+}
+
+export interface BackfillPage {
+  events: CallEvent[];
+  /** Where to resume after this page has been stored; null when the window is done. */
+  cursor: string | null;
+  /** Optional progress hint (0..1) for the job's progress. */
+  progress?: number;
+}
+
+export interface Connector<Creds = unknown> {
+  id: ProviderId;
+  /** zod schema of the credentials a connection of this provider holds (validated on create). */
+  credentials: z.ZodType<Creds>;
+  /** Names of credential fields that are secrets (encrypted at rest, never returned). Informative:
+   *  the hub encrypts the whole credentials object. */
+  /** A handshake to answer before any verification (RingCentral `Validation-Token`). */
+  handshake?(req: WebhookRequest, creds: Creds): HandshakeResponse | null;
+  /** Authenticity check with the provider's own scheme. Pure: no I/O. */
+  verify(req: WebhookRequest, creds: Creds, ctx: ConnectorContext): VerifyResult;
+  /** Identity of the delivery: the same provider event delivered twice → same key. */
+  dedupeKey(req: WebhookRequest): string;
+  /** What to answer once the delivery is stored (Twilio action callbacks want TwiML). */
+  acknowledge?(req: WebhookRequest): HandshakeResponse;
+  /** Raw delivery → call events. Throws DeliveryShapeError when the body is not this provider's. */
+  parse(delivery: StoredDelivery): ParsedDelivery;
+  /** Every event of one call, in any order and with duplicates → the same unified call, or null
+   *  while too little is known (e.g. only a leg we cannot place yet). */
+  merge(events: CallEvent[]): UnifiedCallDraft | null;
+  /** Historical calls through the provider's REST API, resumable from `cursor`. */
+  backfill?(
+    creds: Creds,
+    window: BackfillWindow,
+    cursor: string | null,
+    ctx: ConnectorContext,
+  ): AsyncGenerator<BackfillPage, void, void>;
+}

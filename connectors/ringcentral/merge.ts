@@ -1,0 +1,570 @@
+/**
+ * RingCentral call events → one unified call.
+ *
+ * Two kinds of events share a call (callKey = telephonySessionId):
+ * - `party` events, one per party per telephony-session notification (webhook.ts). They are folded
+ *   in `body.sequence` order: RingCentral may deliver a later sequence first
+ *   (https://developers.ringcentral.com/guide/voice/call-control/session-notifications).
+ * - `log` events, one per call-log record (client.ts, backfill). The call log has no ring/talk/hold
+ *   breakdown, so its figures only fill what the notifications did not tell.
+ *
+ * `merge` is a pure fold over `uniqueSorted(events)`: any permutation, with any duplicates, gives
+ * the same draft.
+ */
+import { z } from 'zod';
+import type { AgentRef, CallEvent, CallStatus, Direction, UnifiedCallDraft } from '../contract.js';
+import { iso, secondsBetween, uniqueSorted } from '../shared/events.js';
+import { toE164 } from '../shared/phone.js';
+
+// ---------------------------------------------------------------------------------------------
+// Event data (what webhook.ts and client.ts store, read back here)
+// ---------------------------------------------------------------------------------------------
+
+export const endpointSchema = z.object({
+  phoneNumber: z.string().nullable(),
+  name: z.string().nullable(),
+  extensionId: z.string().nullable(),
+});
+export type Endpoint = z.infer<typeof endpointSchema>;
+
+export const partyEventDataSchema = z.object({
+  kind: z.literal('party'),
+  telephonySessionId: z.string(),
+  sequence: z.number(),
+  eventTime: z.string(),
+  partyId: z.string(),
+  accountId: z.string().nullable(),
+  /** Set on parties that belong to an extension of the account (agents, queues, IVRs). */
+  extensionId: z.string().nullable(),
+  direction: z.enum(['Inbound', 'Outbound']).nullable(),
+  status: z.string(),
+  reason: z.string().nullable(),
+  queueCall: z.boolean(),
+  missedCall: z.boolean(),
+  from: endpointSchema,
+  to: endpointSchema,
+  recordingIds: z.array(z.string()),
+});
+export type PartyEventData = z.infer<typeof partyEventDataSchema>;
+
+export const logLegSchema = z.object({
+  startTime: z.string(),
+  durationMs: z.number(),
+  direction: z.enum(['Inbound', 'Outbound']),
+  result: z.string(),
+  reason: z.string().nullable(),
+  legType: z.string().nullable(),
+  master: z.boolean(),
+  delegationType: z.string().nullable(),
+  extensionId: z.string().nullable(),
+  from: endpointSchema,
+  to: endpointSchema,
+  recordingUrl: z.string().nullable(),
+});
+export type LogLeg = z.infer<typeof logLegSchema>;
+
+export const logEventDataSchema = z.object({
+  kind: z.literal('log'),
+  id: z.string(),
+  telephonySessionId: z.string().nullable(),
+  lastModifiedTime: z.string().nullable(),
+  direction: z.enum(['Inbound', 'Outbound']),
+  result: z.string(),
+  reason: z.string().nullable(),
+  startTime: z.string(),
+  durationMs: z.number(),
+  extensionId: z.string().nullable(),
+  from: endpointSchema,
+  to: endpointSchema,
+  recordingUrl: z.string().nullable(),
+  legs: z.array(logLegSchema),
+});
+export type LogEventData = z.infer<typeof logEventDataSchema>;
+
+const eventDataSchema = z.discriminatedUnion('kind', [partyEventDataSchema, logEventDataSchema]);
+
+// ---------------------------------------------------------------------------------------------
+// Provider vocabulary
+// ---------------------------------------------------------------------------------------------
+
+/** Party status codes after which the party is gone (CallStatusInfo.code). */
+const TERMINAL_CODES = new Set(['Disconnected', 'Gone']);
+const VOICEMAIL_CODES = new Set(['VoiceMail', 'VoiceMailScreening']);
+
+/** `status.reason` of a Disconnected party (CallStatusInfo.reason) that says the call never got through. */
+const FAILURE_REASONS = new Set([
+  'InvalidNumber',
+  'InternationalDisabled',
+  'DestinationBlocked',
+  'NotEnoughFunds',
+  'NoSuchUser',
+  'InternalError',
+]);
+/** A callee that declined is reported like a busy line (the caller hears the busy tone). */
+const BUSY_REASONS = new Set(['TargetBusy', 'Rejected']);
+
+/** Call-log `result` values (CallLogRecord.result) → unified status. Anything else: `failed`. */
+const LOG_RESULT_STATUS: Record<string, CallStatus> = {
+  Accepted: 'answered',
+  'Call accepted': 'answered',
+  'Call connected': 'answered',
+  'In Progress': 'in_progress',
+  ResultInProgress: 'in_progress',
+  Voicemail: 'voicemail',
+  Missed: 'missed',
+  'No Answer': 'missed',
+  'Answered Not Accepted': 'missed',
+  Reply: 'missed',
+  Busy: 'busy',
+  Rejected: 'busy',
+  Declined: 'busy',
+  'Hang Up': 'abandoned',
+  'Hang up': 'abandoned',
+  Abandoned: 'abandoned',
+};
+
+const ANSWERED_LOG_RESULTS = new Set(['Accepted', 'Call accepted', 'Call connected']);
+
+/** Recording media: the call-log `recording.contentUri` form; the webhook only gives the id. */
+function recordingContentUrl(accountId: string | null, recordingId: string): string {
+  return `https://media.ringcentral.com/restapi/v1.0/account/${accountId ?? '~'}/recording/${recordingId}/content`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Party timelines (webhook)
+// ---------------------------------------------------------------------------------------------
+
+interface Interval {
+  start: number;
+  end: number | null;
+}
+
+interface PartyTimeline {
+  id: string;
+  accountId: string | null;
+  extensionId: string | null;
+  direction: 'Inbound' | 'Outbound' | null;
+  firstSequence: number;
+  firstAt: number;
+  answeredAt: number | null;
+  endedAt: number | null;
+  endReason: string | null;
+  queueCall: boolean;
+  wentToVoicemail: boolean;
+  holds: Interval[];
+  from: Endpoint;
+  to: Endpoint;
+  recordingIds: string[];
+}
+
+function fillEndpoint(known: Endpoint, next: Endpoint): Endpoint {
+  return {
+    phoneNumber: known.phoneNumber ?? next.phoneNumber,
+    name: known.name ?? next.name,
+    extensionId: known.extensionId ?? next.extensionId,
+  };
+}
+
+/** Fold the party events (already in sequence order) into one timeline per party. */
+function partyTimelines(events: readonly PartyEventData[]): PartyTimeline[] {
+  const byId = new Map<string, PartyTimeline>();
+  for (const e of events) {
+    const at = Date.parse(e.eventTime);
+    let p = byId.get(e.partyId);
+    if (!p) {
+      p = {
+        id: e.partyId,
+        accountId: e.accountId,
+        extensionId: e.extensionId,
+        direction: e.direction,
+        firstSequence: e.sequence,
+        firstAt: at,
+        answeredAt: null,
+        endedAt: null,
+        endReason: null,
+        queueCall: false,
+        wentToVoicemail: false,
+        holds: [],
+        from: e.from,
+        to: e.to,
+        recordingIds: [],
+      };
+      byId.set(e.partyId, p);
+    }
+    p.accountId ??= e.accountId;
+    p.extensionId ??= e.extensionId;
+    p.direction ??= e.direction;
+    p.queueCall ||= e.queueCall;
+    p.from = fillEndpoint(p.from, e.from);
+    p.to = fillEndpoint(p.to, e.to);
+    for (const id of e.recordingIds) if (!p.recordingIds.includes(id)) p.recordingIds.push(id);
+    if (p.endedAt !== null) continue; // nothing after the party is gone changes its timing
+
+    const openHold = p.holds.find((h) => h.end === null);
+    if (e.status === 'Hold') {
+      if (!openHold) p.holds.push({ start: at, end: null });
+    } else if (openHold) {
+      openHold.end = at;
+    }
+    if (e.status === 'Answered' && p.answeredAt === null) p.answeredAt = at;
+    if (VOICEMAIL_CODES.has(e.status)) p.wentToVoicemail = true;
+    if (TERMINAL_CODES.has(e.status)) {
+      p.endedAt = at;
+      p.endReason = e.reason;
+    }
+  }
+  return [...byId.values()].sort((a, b) => a.firstSequence - b.firstSequence || (a.id < b.id ? -1 : 1));
+}
+
+/** Total length of the union of the intervals, clipped to [from, to], in ms. */
+function unionMs(intervals: readonly Interval[], from: number, to: number): number {
+  const clipped = intervals
+    .map((h) => ({ start: Math.max(h.start, from), end: Math.min(h.end ?? to, to) }))
+    .filter((h) => h.end > h.start)
+    .sort((a, b) => a.start - b.start);
+  let total = 0;
+  let cursor = -Infinity;
+  for (const h of clipped) {
+    const start = Math.max(h.start, cursor);
+    if (h.end > start) total += h.end - start;
+    cursor = Math.max(cursor, h.end);
+  }
+  return total;
+}
+
+function distinctAgents(refs: readonly AgentRef[]): AgentRef[] {
+  const seen = new Set<string>();
+  return refs.filter((r) => (seen.has(r.id) ? false : (seen.add(r.id), true)));
+}
+
+/** Name of an extension as any party or log record spelled it (first in sequence order). */
+function nameOfExtension(extensionId: string, endpoints: readonly Endpoint[]): string | null {
+  for (const ep of endpoints) if (ep.extensionId === extensionId && ep.name) return ep.name;
+  return null;
+}
+
+function e164(raw: string | null | undefined): string | null {
+  return toE164(raw);
+}
+
+/** What a fold over the party events tells; `endedAt` null while the call goes on. */
+interface WebhookFacts {
+  providerCallId: string;
+  direction: Direction;
+  startedAt: number;
+  lastEventAt: number;
+  answeredAt: number | null;
+  endedAt: number | null;
+  /** End of the answered agent/customer leg, when known. */
+  connectedEnd: number | null;
+  holds: Interval[];
+  unansweredStatus: CallStatus | null;
+  agent: AgentRef | null;
+  agents: AgentRef[];
+  offeredAgents: AgentRef[] | undefined;
+  queue: { id: string; name: string | null } | null;
+  externalNumber: string | null;
+  trackingNumber: string | null;
+  recordingUrl: string | null;
+}
+
+function webhookFacts(events: readonly PartyEventData[]): WebhookFacts | null {
+  const parties = partyTimelines(events);
+  const first = events[0];
+  if (!first || parties.length === 0) return null;
+  const endpoints = events.flatMap((e) => [e.to, e.from]);
+  const agentRef = (p: PartyTimeline): AgentRef => ({
+    id: p.extensionId ?? p.id,
+    name: nameOfExtension(p.extensionId ?? '', endpoints),
+  });
+
+  const times = events.map((e) => Date.parse(e.eventTime));
+  const startedAt = Math.min(...times);
+  const lastEventAt = Math.max(...times);
+
+  // The customer is the party outside the account (no extensionId). Its direction is seen from its
+  // own side: a customer party "Outbound" placed the call, so the call is inbound for the company.
+  const customer = parties.find((p) => p.extensionId === null) ?? null;
+  const internal = parties.filter((p) => p.extensionId !== null);
+  const direction: Direction = customer
+    ? customer.direction === 'Inbound'
+      ? 'outbound'
+      : 'inbound'
+    : internal[0]?.direction === 'Outbound'
+      ? 'outbound'
+      : 'inbound';
+
+  // The call is over once the customer has left, or every party we know of has.
+  const ended = (customer !== null && customer.endedAt !== null) || parties.every((p) => p.endedAt !== null);
+  const endedAt = ended ? lastEventAt : null;
+  const recordingParty = parties.find((p) => p.recordingIds.length > 0);
+  const recordingUrl = recordingParty
+    ? recordingContentUrl(recordingParty.accountId, recordingParty.recordingIds[0] ?? '')
+    : null;
+
+  if (direction === 'inbound') {
+    // Platform answer ≠ agent answer: the caller party turns Answered as soon as the queue greeting
+    // plays. Agents are the queue members (queueCall) when the call went through a queue, else
+    // the extensions the call rang directly (an IVR that redirected the caller is not an agent).
+    const viaQueue = internal.some((p) => p.queueCall);
+    const candidates = viaQueue
+      ? internal.filter((p) => p.queueCall)
+      : internal.filter((p) => p.direction !== 'Outbound' && p.endReason !== 'CallerInputRedirect');
+    const queueParty = viaQueue ? internal.find((p) => !p.queueCall && p.direction !== 'Outbound') : undefined;
+    const answered = candidates
+      .filter((p) => p.answeredAt !== null)
+      .sort((a, b) => (a.answeredAt ?? 0) - (b.answeredAt ?? 0) || a.firstSequence - b.firstSequence);
+    const firstAnswer = answered[0] ?? null;
+    const connectedEnds = answered.map((p) => p.endedAt ?? endedAt);
+    const connectedEnd = connectedEnds.includes(null) ? null : Math.max(...(connectedEnds as number[]));
+
+    let unansweredStatus: CallStatus | null = null;
+    if (!firstAnswer && ended) {
+      const companyEnds = internal.map((p) => p.endedAt ?? Infinity);
+      if (parties.some((p) => p.wentToVoicemail)) unansweredStatus = 'voicemail';
+      // Who left first: the caller (abandoned) or the company side, everyone having rung out (missed).
+      else if (customer?.endedAt != null && customer.endedAt <= Math.min(...companyEnds)) unansweredStatus = 'abandoned';
+      else unansweredStatus = 'missed';
+    }
+
+    const from = customer?.from ?? internal[0]?.from;
+    const to = customer?.to ?? internal[0]?.to;
+    return {
+      providerCallId: first.telephonySessionId,
+      direction,
+      startedAt,
+      lastEventAt,
+      answeredAt: firstAnswer?.answeredAt ?? null,
+      endedAt,
+      connectedEnd,
+      holds: answered.flatMap((p) => p.holds),
+      unansweredStatus,
+      agent: firstAnswer ? agentRef(firstAnswer) : null,
+      agents: distinctAgents(answered.map(agentRef)),
+      offeredAgents: distinctAgents(candidates.map(agentRef)),
+      queue: queueParty?.extensionId
+        ? { id: queueParty.extensionId, name: nameOfExtension(queueParty.extensionId, endpoints) }
+        : null,
+      externalNumber: e164(from?.phoneNumber),
+      trackingNumber: e164(to?.phoneNumber),
+      recordingUrl,
+    };
+  }
+
+  // Outbound: the agent is the extension party that placed the call; "answered" is the callee's
+  // answer (the customer party), or the agent party's own Answered when the callee party is unseen.
+  const caller = internal.find((p) => p.direction === 'Outbound') ?? internal[0] ?? null;
+  const answeredAt = customer ? customer.answeredAt : (caller?.answeredAt ?? null);
+  const others = internal
+    .filter((p) => p !== caller && p.answeredAt !== null)
+    .sort((a, b) => (a.answeredAt ?? 0) - (b.answeredAt ?? 0));
+  const handlers = caller ? [caller, ...others] : others;
+  const connectedEnd = customer?.endedAt ?? caller?.endedAt ?? endedAt;
+
+  let unansweredStatus: CallStatus | null = null;
+  if (answeredAt === null && ended) {
+    const reasons = [customer?.endReason, caller?.endReason];
+    if (reasons.some((r) => r != null && BUSY_REASONS.has(r))) unansweredStatus = 'busy';
+    else if (reasons.some((r) => r != null && FAILURE_REASONS.has(r))) unansweredStatus = 'failed';
+    else unansweredStatus = 'missed';
+  }
+
+  return {
+    providerCallId: first.telephonySessionId,
+    direction,
+    startedAt,
+    lastEventAt,
+    answeredAt,
+    endedAt,
+    connectedEnd,
+    holds: handlers.flatMap((p) => p.holds),
+    unansweredStatus,
+    agent: caller ? agentRef(caller) : null,
+    agents: distinctAgents(handlers.map(agentRef)),
+    offeredAgents: undefined,
+    queue: null,
+    externalNumber: e164(customer?.to.phoneNumber ?? caller?.to.phoneNumber),
+    trackingNumber: e164(caller?.from.phoneNumber ?? customer?.from.phoneNumber),
+    recordingUrl,
+  };
+}
+
+/** Turn fold facts into a draft; `fallback` (the call log) closes a call whose end we never saw. */
+function draftFromWebhook(f: WebhookFacts, fallback: UnifiedCallDraft | null): UnifiedCallDraft {
+  const closedByLog = f.endedAt === null && fallback?.endedAt != null && fallback.status !== 'in_progress';
+  const endedAt = f.endedAt ?? (closedByLog && fallback?.endedAt ? Math.max(Date.parse(fallback.endedAt), f.lastEventAt) : null);
+  const horizon = endedAt ?? f.lastEventAt;
+
+  let status: CallStatus;
+  if (endedAt === null) status = 'in_progress';
+  else if (f.answeredAt !== null) status = 'answered';
+  else status = closedByLog && fallback ? fallback.status : (f.unansweredStatus ?? 'missed');
+
+  const answered = f.answeredAt !== null;
+  const connectedEnd = f.connectedEnd ?? horizon;
+  const holdMs = answered ? unionMs(f.holds, f.answeredAt ?? 0, connectedEnd) : 0;
+  const holdSeconds = Math.round(holdMs / 1000);
+  const connectedSeconds = answered ? secondsBetween(iso(f.answeredAt ?? 0), iso(connectedEnd)) : 0;
+
+  return {
+    providerCallId: f.providerCallId,
+    direction: f.direction,
+    status,
+    externalNumber: f.externalNumber,
+    trackingNumber: f.trackingNumber,
+    startedAt: iso(f.startedAt),
+    answeredAt: f.answeredAt !== null ? iso(f.answeredAt) : null,
+    endedAt: endedAt !== null ? iso(endedAt) : null,
+    waitSeconds: secondsBetween(iso(f.startedAt), iso(f.answeredAt ?? horizon)),
+    talkSeconds: Math.max(0, connectedSeconds - holdSeconds),
+    holdSeconds,
+    afterCallWorkSeconds: null,
+    agent: f.agent,
+    agents: f.agents,
+    ...(f.offeredAgents ? { offeredAgents: f.offeredAgents } : {}),
+    queue: f.queue,
+    tags: [],
+    recordingUrl: f.recordingUrl,
+    telephonyCost: null,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Call-log record (REST)
+// ---------------------------------------------------------------------------------------------
+
+function logStatus(log: LogEventData): CallStatus {
+  const status = LOG_RESULT_STATUS[log.result] ?? 'failed';
+  // "Missed" with reason "Hang Up": the caller hung up before the call was answered.
+  if (log.direction === 'Inbound' && status === 'missed' && /^hang up$/i.test(log.reason ?? '')) return 'abandoned';
+  // An outbound call nobody picked up is never "abandoned" (contract: abandoned is inbound only).
+  if (log.direction === 'Outbound' && status === 'abandoned') return 'missed';
+  return status;
+}
+
+const legEnd = (leg: LogLeg): number => Date.parse(leg.startTime) + leg.durationMs;
+
+/**
+ * The call log alone: agent legs start when they start ringing, so the answer time is
+ * approximated by the agent leg's start (inbound) or the call's start (outbound); hold is unknown.
+ */
+function draftFromLog(log: LogEventData, callKey: string): UnifiedCallDraft {
+  const status = logStatus(log);
+  const startedAt = Date.parse(log.startTime);
+  const endedAt = status === 'in_progress' ? null : startedAt + log.durationMs;
+  const horizon = endedAt ?? startedAt + log.durationMs;
+  const endpoints = [log.to, log.from, ...log.legs.flatMap((l) => [l.to, l.from])];
+  const ref = (id: string): AgentRef => ({ id, name: nameOfExtension(id, endpoints) });
+  const legs = log.legs
+    .map((leg, index) => ({ leg, index }))
+    .sort((a, b) => Date.parse(a.leg.startTime) - Date.parse(b.leg.startTime) || a.index - b.index)
+    .map(({ leg }) => leg);
+  const recordingUrl = log.recordingUrl ?? legs.find((l) => l.recordingUrl)?.recordingUrl ?? null;
+
+  let answeredAt: number | null = null;
+  let connectedEnd = horizon;
+  let agent: AgentRef | null = null;
+  let agents: AgentRef[] = [];
+  let offeredAgents: AgentRef[] | undefined;
+  let queue: UnifiedCallDraft['queue'] = null;
+
+  if (log.direction === 'Inbound') {
+    const target = log.to.extensionId ?? log.extensionId;
+    const delegated = legs.filter((l) => l.extensionId && (l.delegationType === 'QueueForwarding' || l.extensionId !== target));
+    if (target && delegated.some((l) => l.delegationType === 'QueueForwarding')) {
+      queue = { id: target, name: nameOfExtension(target, endpoints) };
+    }
+    const agentLegs = delegated.filter((l) => ANSWERED_LOG_RESULTS.has(l.result));
+    offeredAgents = distinctAgents(delegated.map((l) => ref(l.extensionId ?? '')));
+    if (status === 'answered' && agentLegs.length > 0) {
+      answeredAt = Date.parse(agentLegs[0]?.startTime ?? log.startTime);
+      connectedEnd = Math.max(...agentLegs.map(legEnd));
+      agents = distinctAgents(agentLegs.map((l) => ref(l.extensionId ?? '')));
+    } else if (status === 'answered' && target) {
+      // Rang one extension directly and it accepted: no ring time is reported.
+      answeredAt = startedAt;
+      agents = [ref(target)];
+    }
+    agent = agents[0] ?? null;
+  } else {
+    const caller = log.from.extensionId ?? log.extensionId;
+    if (caller) agents = [ref(caller)];
+    agent = agents[0] ?? null;
+    if (status === 'answered') answeredAt = startedAt;
+  }
+
+  const inbound = log.direction === 'Inbound';
+  return {
+    providerCallId: log.telephonySessionId ?? callKey,
+    direction: inbound ? 'inbound' : 'outbound',
+    status,
+    externalNumber: e164(inbound ? log.from.phoneNumber : log.to.phoneNumber),
+    trackingNumber: e164(inbound ? log.to.phoneNumber : log.from.phoneNumber),
+    startedAt: iso(startedAt),
+    answeredAt: answeredAt !== null ? iso(answeredAt) : null,
+    endedAt: endedAt !== null ? iso(endedAt) : null,
+    waitSeconds: secondsBetween(iso(startedAt), iso(answeredAt ?? horizon)),
+    talkSeconds: answeredAt !== null ? secondsBetween(iso(answeredAt), iso(connectedEnd)) : 0,
+    holdSeconds: null,
+    afterCallWorkSeconds: null,
+    agent,
+    agents,
+    ...(offeredAgents ? { offeredAgents } : {}),
+    queue,
+    tags: [],
+    recordingUrl,
+    telephonyCost: null,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// merge
+// ---------------------------------------------------------------------------------------------
+
+function withNames(refs: readonly AgentRef[], names: readonly AgentRef[]): AgentRef[] {
+  return refs.map((r) => (r.name !== null ? r : { id: r.id, name: names.find((n) => n.id === r.id)?.name ?? null }));
+}
+
+/** Webhook facts win; the call log fills what the notifications left unknown. */
+function fillFromLog(w: UnifiedCallDraft, log: UnifiedCallDraft): UnifiedCallDraft {
+  const logNames = [...log.agents, ...(log.offeredAgents ?? [])];
+  const agentFromLog = w.agent === null && (w.answeredAt !== null || w.direction === 'outbound');
+  const agent = agentFromLog ? log.agent : w.agent;
+  return {
+    ...w,
+    externalNumber: w.externalNumber ?? log.externalNumber,
+    trackingNumber: w.trackingNumber ?? log.trackingNumber,
+    agent: agent ? withNames([agent], logNames)[0] ?? agent : null,
+    agents: withNames(w.agents.length > 0 || !agentFromLog ? w.agents : log.agents, logNames),
+    ...(w.offeredAgents ? { offeredAgents: withNames(w.offeredAgents, logNames) } : {}),
+    queue: w.queue ?? log.queue,
+    // The log gives the recording's real content URI; the notification only its id.
+    recordingUrl: log.recordingUrl ?? w.recordingUrl,
+  };
+}
+
+const LOG_ORDER = Number.MAX_SAFE_INTEGER;
+
+export function merge(events: CallEvent[]): UnifiedCallDraft | null {
+  const parsed = events.flatMap((e) => {
+    const data = eventDataSchema.safeParse(e.data);
+    return data.success ? [{ ...e, parsed: data.data }] : [];
+  });
+  const ordered = uniqueSorted(parsed, (e) => (e.parsed.kind === 'party' ? e.parsed.sequence : LOG_ORDER));
+  const first = ordered[0];
+  if (!first) return null;
+
+  const partyEvents = ordered.flatMap((e) => (e.parsed.kind === 'party' ? [e.parsed] : []));
+  // Several versions of one record (re-imported after RingCentral updated it): the latest wins.
+  let latestLog: LogEventData | null = null;
+  for (const e of ordered) {
+    if (e.parsed.kind !== 'log') continue;
+    if (!latestLog || (e.parsed.lastModifiedTime ?? '') >= (latestLog.lastModifiedTime ?? '')) latestLog = e.parsed;
+  }
+
+  const logDraft = latestLog ? draftFromLog(latestLog, first.callKey) : null;
+  const facts = webhookFacts(partyEvents);
+  if (!facts) return logDraft;
+  const webhookDraft = draftFromWebhook(facts, logDraft);
+  return logDraft ? fillFromLog(webhookDraft, logDraft) : webhookDraft;
+}

@@ -1,0 +1,44 @@
+import { createHash } from 'node:crypto';
+import type { CallEvent } from '../contract.js';
+
+/** Stable JSON (keys sorted) so that equal payloads hash equally whatever their key order. */
+export function stableStringify(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableStringify(v)}`).join(',')}}`;
+}
+
+export function sha256Hex(input: string | Buffer): string {
+  return createHash('sha256').update(input).digest('hex');
+}
+
+/** Key of an event from its content: the same payload delivered twice gets the same key. */
+export function contentKey(prefix: string, data: unknown): string {
+  return `${prefix}:${sha256Hex(stableStringify(data)).slice(0, 32)}`;
+}
+
+/**
+ * Drop duplicate events (same key) and sort the rest deterministically by `orderOf`, then by key,
+ * so that `merge` sees the same sequence whatever the arrival order.
+ */
+export function uniqueSorted<T extends CallEvent>(
+  events: readonly T[],
+  orderOf: (e: T) => number,
+): T[] {
+  const byKey = new Map<string, T>();
+  for (const e of events) if (!byKey.has(e.key)) byKey.set(e.key, e);
+  return [...byKey.values()].sort((a, b) => orderOf(a) - orderOf(b) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+/** Whole seconds between two ISO instants (rounded), never negative. */
+export function secondsBetween(from: string | null | undefined, to: string | null | undefined): number {
+  if (!from || !to) return 0;
+  return Math.max(0, Math.round((Date.parse(to) - Date.parse(from)) / 1000));
+}
+
+export function iso(date: Date | number): string {
+  return new Date(date).toISOString();
+}

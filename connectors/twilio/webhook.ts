@@ -1,0 +1,137 @@
+import twilio from 'twilio';
+import { z } from 'zod';
+import {
+  DeliveryShapeError,
+  type CallEvent,
+  type HandshakeResponse,
+  type ParsedDelivery,
+  type StoredDelivery,
+  type VerifyResult,
+  type WebhookRequest,
+} from '../contract.js';
+import { contentKey, sha256Hex } from '../shared/events.js';
+import type { TwilioCredentials } from './credentials.js';
+import { emptyObservation, type LegObservation } from './events.js';
+
+function formParams(body: string): Record<string, string> {
+  const params: Record<string, string> = {};
+  for (const [k, v] of new URLSearchParams(body)) params[k] = v;
+  return params;
+}
+
+/**
+ * X-Twilio-Signature: HMAC-SHA1 over the URL Twilio requested + the sorted form fields, with the auth
+ * token (https://www.twilio.com/docs/usage/security#validating-requests). Checked with the SDK's own
+ * validator against PUBLIC_BASE_URL + path + query, so it holds behind a proxy too. JSON bodies are
+ * signed through the `bodySHA256` query parameter instead.
+ */
+export function verify(req: WebhookRequest, creds: TwilioCredentials): VerifyResult {
+  const signature = req.headers['x-twilio-signature'];
+  if (!signature) return { ok: false, reason: 'missing X-Twilio-Signature' };
+  const body = req.rawBody.toString('utf8');
+  const valid =
+    'bodySHA256' in req.query
+      ? twilio.validateRequestWithBody(creds.authToken, signature, req.publicUrl, body)
+      : twilio.validateRequest(creds.authToken, signature, req.publicUrl, formParams(body));
+  return valid ? { ok: true } : { ok: false, reason: 'X-Twilio-Signature does not match' };
+}
+
+/** Twilio repeats a delivery with the same I-Twilio-Idempotency-Token; else the content identifies it. */
+export function dedupeKey(req: WebhookRequest): string {
+  const token = req.headers['i-twilio-idempotency-token'];
+  if (token) return `idem:${token}`;
+  return `body:${sha256Hex(Buffer.concat([Buffer.from(`${req.publicUrl}\n`), req.rawBody]))}`;
+}
+
+/**
+ * Twilio expects TwiML from Voice URL and action callbacks; an empty <Response/> lets the call go on
+ * as its own TwiML says (status callbacks ignore the body).
+ */
+export function acknowledge(): HandshakeResponse {
+  return {
+    status: 200,
+    headers: { 'content-type': 'text/xml' },
+    body: '<?xml version="1.0" encoding="UTF-8"?><Response/>',
+  };
+}
+
+const paramsSchema = z.looseObject({
+  CallSid: z.string().regex(/^CA[0-9a-fA-F]{32}$/, 'CallSid must be a Twilio call SID'),
+  AccountSid: z.string().optional(),
+  CallStatus: z.string().optional(),
+  Direction: z.string().optional(),
+  From: z.string().optional(),
+  To: z.string().optional(),
+  ParentCallSid: z.string().optional(),
+  SequenceNumber: z.string().optional(),
+  Timestamp: z.string().optional(),
+});
+
+const num = (v: string | undefined): number | null => {
+  if (v === undefined || v === '') return null;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : null;
+};
+const str = (v: string | undefined): string | null => (v === undefined || v === '' ? null : v);
+
+/** RFC 2822 ("Mon, 10 Mar 2025 14:00:14 +0000") → ISO 8601 UTC. */
+export function rfc2822ToIso(value: string | null | undefined): string | null {
+  if (!value) return null;
+  const t = Date.parse(value);
+  return Number.isFinite(t) ? new Date(t).toISOString() : null;
+}
+
+function kindOf(p: Record<string, string>): LegObservation['kind'] {
+  if (p.CallbackSource === 'call-progress-events' || p.SequenceNumber !== undefined) return 'status-callback';
+  if (p.DialCallStatus !== undefined) return 'dial-action';
+  if (p.QueueResult !== undefined) return 'enqueue-action';
+  if (p.QueuePosition !== undefined) return 'wait-url';
+  return 'voice-url';
+}
+
+export function parse(delivery: StoredDelivery): ParsedDelivery {
+  const contentType = delivery.headers['content-type'] ?? '';
+  if (contentType.includes('json')) throw new DeliveryShapeError('Twilio call webhooks are form-encoded, got JSON');
+  const raw = formParams(delivery.rawBody);
+  const parsed = paramsSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new DeliveryShapeError(
+      `not a Twilio call webhook: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}`,
+    );
+  }
+  const p = raw;
+  const kind = kindOf(p);
+  const observation: LegObservation = {
+    ...emptyObservation,
+    kind,
+    callSid: p.CallSid!,
+    parentCallSid: str(p.ParentCallSid),
+    status: str(p.CallStatus),
+    direction: str(p.Direction),
+    from: str(p.From),
+    to: str(p.To),
+    seq: num(p.SequenceNumber),
+    at: rfc2822ToIso(p.Timestamp),
+    receivedAt: delivery.receivedAt.toISOString(),
+    duration: num(p.CallDuration),
+    recordingUrl: str(p.RecordingUrl),
+    queueSid: str(p.QueueSid),
+    // Twilio does not send the queue's friendly name; a `queue` query parameter on the callback URL can.
+    queueName: str(p.QueueName) ?? str(delivery.query.queue),
+    queueResult: str(p.QueueResult),
+    queueTime: num(p.QueueTime),
+    dialCallSid: str(p.DialCallSid),
+    dialCallStatus: str(p.DialCallStatus),
+    dialBridged: p.DialBridged === undefined ? null : p.DialBridged === 'true',
+    dialCallDuration: num(p.DialCallDuration),
+  };
+  // The key is computed over Twilio's parameters only, so a re-delivery maps to the same event.
+  const { receivedAt: _ignored, ...identity } = observation;
+  const event: CallEvent = {
+    callKey: observation.parentCallSid ?? observation.callSid,
+    key: contentKey(`${kind}:${observation.callSid}`, identity),
+    source: 'webhook',
+    data: observation,
+  };
+  return { calls: [event], presence: [] };
+}

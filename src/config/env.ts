@@ -1,0 +1,71 @@
+/**
+ * The only reader of process.env. One zod schema over the environment, read once at start-up; a bad
+ * value stops the process with a message naming the variable.
+ */
+import { z } from 'zod';
+
+const urlString = z.url({ message: 'must be a URL' });
+
+export const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().max(255).default('0.0.0.0'),
+  PUBLIC_BASE_URL: urlString.optional(),
+  ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').max(512).optional(),
+  DATA_DIR: z.string().max(4096).default('./data'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// URL')
+    .optional(),
+  ENCRYPTION_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9+/=_-]{43,88}$/, 'must be 32 bytes, base64 or hex encoded')
+    .optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Largest webhook or API body accepted. */
+  BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i).default('1mb'),
+  /** Worker concurrency for webhook event processing. */
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+  /** Seconds a pending event may wait before the sweeper re-enqueues it. */
+  SWEEP_AFTER_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
+  /** How often the worker re-reads the last hours of calls from each provider (0 = off). */
+  RECONCILE_EVERY_MINUTES: z.coerce.number().int().min(0).max(1440).default(60),
+  RECONCILE_LOOKBACK_HOURS: z.coerce.number().int().min(1).max(168).default(6),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config extends Omit<Env, 'PUBLIC_BASE_URL'> {
+  PUBLIC_BASE_URL: string;
+  BODY_LIMIT_BYTES: number;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function bytes(limit: string): number {
+  const m = /^(\d+)(b|kb|mb)$/i.exec(limit);
+  if (!m) return 1024 * 1024;
+  const unit = m[2]!.toLowerCase();
+  return Number(m[1]) * (unit === 'mb' ? 1024 * 1024 : unit === 'kb' ? 1024 : 1);
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | undefined>): Config {
+  // Empty strings in a .env file mean "not set".
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  return {
+    ...e,
+    PUBLIC_BASE_URL: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    BODY_LIMIT_BYTES: bytes(e.BODY_LIMIT),
+  };
+}

@@ -1,0 +1,26 @@
+import { index, jsonb, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import { instant, timestamps } from './_helpers.js';
+import { tenants } from './tenants.js';
+
+export const connections = pgTable(
+  'connections',
+  {
+    id: uuid('id').primaryKey(),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
+    provider: text('provider').notNull(),
+    name: text('name'),
+    /** AES-256-GCM sealed JSON of the credentials (src/lib/crypto.ts). Never returned. */
+    credentialsSealed: text('credentials_sealed').notNull(),
+    /** healthy | expiring | blacklisted | disabled (kept up to date by the maintenance jobs). */
+    health: text('health').notNull().default('healthy'),
+    healthDetail: jsonb('health_detail').$type<Record<string, unknown>>(),
+    lastEventAt: instant('last_event_at'),
+    deletedAt: instant('deleted_at'),
+    ...timestamps,
+  },
+  (t) => [index('connections_tenant_idx').on(t.tenantId)],
+);
+
+export type ConnectionRow = typeof connections.$inferSelect;

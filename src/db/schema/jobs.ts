@@ -1,0 +1,29 @@
+import { index, integer, jsonb, pgTable, real, text, uuid } from 'drizzle-orm/pg-core';
+import { instant, timestamps } from './_helpers.js';
+
+/**
+ * Backfill and reconciliation runs. The cursor is persisted after every stored page, so a crashed
+ * run resumes where it stopped instead of starting over.
+ */
+export const backfills = pgTable(
+  'backfills',
+  {
+    id: uuid('id').primaryKey(),
+    tenantId: uuid('tenant_id').notNull(),
+    connectionId: uuid('connection_id').notNull(),
+    kind: text('kind').notNull().default('backfill'), // backfill | reconcile
+    windowFrom: instant('window_from').notNull(),
+    windowTo: instant('window_to').notNull(),
+    status: text('status').notNull().default('queued'), // queued | running | completed | failed
+    cursor: text('cursor'),
+    progress: real('progress').notNull().default(0),
+    pages: integer('pages').notNull().default(0),
+    events: integer('events').notNull().default(0),
+    error: text('error'),
+    detail: jsonb('detail').$type<Record<string, unknown>>(),
+    ...timestamps,
+  },
+  (t) => [index('backfills_connection_idx').on(t.connectionId, t.createdAt)],
+);
+
+export type BackfillRow = typeof backfills.$inferSelect;

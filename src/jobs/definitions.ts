@@ -1,0 +1,32 @@
+/**
+ * One map from queue name to payload schema. Payloads are validated when enqueued and again when
+ * processed (a job written by an older version must not crash a newer worker silently).
+ */
+import { z } from 'zod';
+
+export const jobPayloads = {
+  /** Turn one stored webhook delivery into call events and recompute the calls it touches. */
+  'process-event': z.object({ eventId: z.uuid() }),
+  /** Import historical calls through a provider's REST API (resumable). */
+  backfill: z.object({ backfillId: z.uuid() }),
+  /** Recompute derived figures (rollups, attribution) for a tenant: coalesced per tenant. */
+  refresh: z.object({ tenantId: z.uuid() }),
+} as const;
+
+export type JobName = keyof typeof jobPayloads;
+export type JobPayload<N extends JobName> = z.infer<(typeof jobPayloads)[N]>;
+export type Processor<N extends JobName> = (
+  payload: JobPayload<N>,
+  job: { id: string; attempt: number; updateProgress(p: number): Promise<void> },
+) => Promise<void>;
+export type Processors = { [N in JobName]: Processor<N> };
+
+/** Settings per queue, each number with its reason. */
+export const queueSettings: Record<JobName, { concurrency: number; attempts: number; backoffMs: number }> = {
+  // Events are small DB transactions; the pool (20) is shared with the API in the embedded mode.
+  'process-event': { concurrency: 8, attempts: 8, backoffMs: 500 },
+  // Providers cap REST calls (RingCentral ~10 call-log requests/min): one backfill at a time per worker.
+  backfill: { concurrency: 1, attempts: 5, backoffMs: 5_000 },
+  // Refreshes are coalesced per tenant; two in parallel keep one slow tenant from blocking others.
+  refresh: { concurrency: 2, attempts: 5, backoffMs: 1_000 },
+};

@@ -1,0 +1,2 @@
+// Placeholder: replaced by the database template setup (see test/helpers).
+export default async function setup(): Promise<void> {}
