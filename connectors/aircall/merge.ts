@@ -60,6 +60,17 @@ function byPriority(sorted: readonly Snapshot[]): Snapshot[] {
   return indexed.map((x) => x.s);
 }
 
+/**
+ * Once a webhook showed the call over, a later snapshot that still shows it live is stale (Aircall
+ * rebuilt an old event late): drop it. Final snapshots after the end (tags, comments) are kept.
+ */
+function withoutStale(sorted: readonly Snapshot[]): Snapshot[] {
+  const firstEnd = sorted.find((s) => s.facts.origin === 'webhook' && isFinal(s.facts));
+  if (!firstEnd) return [...sorted];
+  const endOrder = orderOf(firstEnd);
+  return sorted.filter((s) => s.facts.origin === 'rest' || isFinal(s.facts) || orderOf(s) <= endOrder);
+}
+
 function firstNonNull<T>(ranked: readonly Snapshot[], get: (f: CallFacts) => T | null): T | null {
   for (const s of ranked) {
     const v = get(s.facts);
@@ -184,7 +195,7 @@ export function mergeAircall(events: CallEvent[]): UnifiedCallDraft | null {
   }
   if (snapshots.length === 0) return null;
 
-  const sorted = uniqueSorted(snapshots, orderOf);
+  const sorted = withoutStale(uniqueSorted(snapshots, orderOf));
   const webhooks = sorted.filter((s) => s.facts.origin === 'webhook');
   const rests = sorted.filter((s) => s.facts.origin === 'rest');
   const ranked = byPriority(sorted);

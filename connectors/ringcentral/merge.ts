@@ -243,8 +243,14 @@ function nameOfExtension(extensionId: string, endpoints: readonly Endpoint[]): s
   return null;
 }
 
+/**
+ * RingCentral's `phoneNumber` is "usually a plain number including country and area code like
+ * 18661234567" but "sometimes … with some formatting applied, for example (866)123-4567"
+ * (CallLogCallerInfo.phoneNumber): digits are read as international first, formatted national
+ * numbers as North American ones (the only national format RingCentral documents).
+ */
 function e164(raw: string | null | undefined): string | null {
-  return toE164(raw);
+  return toE164(raw, { internationalWithoutPlus: true, defaultCountry: 'US' });
 }
 
 /** What a fold over the party events tells; `endedAt` null while the call goes on. */
@@ -439,6 +445,8 @@ function logStatus(log: LogEventData): CallStatus {
   if (log.direction === 'Inbound' && status === 'missed' && /^hang up$/i.test(log.reason ?? '')) return 'abandoned';
   // An outbound call nobody picked up is never "abandoned" (contract: abandoned is inbound only).
   if (log.direction === 'Outbound' && status === 'abandoned') return 'missed';
+  // Inbound, "Rejected"/"Declined" is an agent declining the ring: the caller was not answered.
+  if (log.direction === 'Inbound' && status === 'busy' && log.result !== 'Busy') return 'missed';
   return status;
 }
 
@@ -481,8 +489,7 @@ function draftFromLog(log: LogEventData, callKey: string): UnifiedCallDraft {
       connectedEnd = Math.max(...agentLegs.map(legEnd));
       agents = distinctAgents(agentLegs.map((l) => ref(l.extensionId ?? '')));
     } else if (status === 'answered' && target) {
-      // Rang one extension directly and it accepted: no ring time is reported.
-      answeredAt = startedAt;
+      // Rang one extension directly and it accepted (answer time set below: none is reported).
       agents = [ref(target)];
     }
     agent = agents[0] ?? null;
@@ -490,8 +497,9 @@ function draftFromLog(log: LogEventData, callKey: string): UnifiedCallDraft {
     const caller = log.from.extensionId ?? log.extensionId;
     if (caller) agents = [ref(caller)];
     agent = agents[0] ?? null;
-    if (status === 'answered') answeredAt = startedAt;
   }
+  // Accepted but no leg tells when: the call log counts ringing into the duration anyway.
+  if (status === 'answered' && answeredAt === null) answeredAt = startedAt;
 
   const inbound = log.direction === 'Inbound';
   return {

@@ -70,6 +70,8 @@ export function dedupeKey(req: WebhookRequest): string {
 // ---------------------------------------------------------------------------------------------
 
 const numberish = z.union([z.string(), z.number()]).transform(String);
+/** An instant as RingCentral writes it (ISO 8601, `Z` or an offset such as `+0000`). */
+const instant = z.string().refine((s) => Number.isFinite(Date.parse(s)), { message: 'not a date-time' });
 
 const endpointPayload = z
   .object({
@@ -96,7 +98,7 @@ const partyPayload = z.object({
 const telephonySessionPayload = z.object({
   sequence: z.number().int(),
   telephonySessionId: z.string().min(1),
-  eventTime: z.iso.datetime({ offset: true }),
+  eventTime: instant,
   parties: z.array(partyPayload),
 });
 
@@ -111,7 +113,7 @@ const presencePayload = z.object({
 const notificationEnvelope = z.object({
   uuid: z.string().optional(),
   event: z.string().min(1),
-  timestamp: z.iso.datetime({ offset: true }).optional(),
+  timestamp: instant.optional(),
   body: z.unknown(),
 });
 

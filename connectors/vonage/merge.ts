@@ -7,7 +7,7 @@
  * leg); `merge` folds the facts of a conversation into per-leg summaries, then reads the call off
  * those summaries. Webhook facts are precise (event timestamps); REST facts fill the gaps.
  */
-import Decimal from 'decimal.js';
+import { Decimal } from 'decimal.js';
 import { z } from 'zod';
 import type { AgentRef, CallEvent, CallStatus, Direction, UnifiedCallDraft } from '../contract.js';
 import { secondsBetween, uniqueSorted } from '../shared/events.js';
@@ -40,7 +40,6 @@ export const legFactSchema = z.object({
   /** Leg's billing start (= when it was answered) and end, on completed events and REST records. */
   startTime: isoInstant.nullable(),
   endTime: isoInstant.nullable(),
-  durationSeconds: z.number().nonnegative().nullable(),
   /** Cost of this leg as Vonage's decimal string ("0.01700000"), never a float. */
   price: z.string().nullable(),
   /** `disconnected_by` of a completed leg: `user` (the party hung up) or `platform`. */
@@ -104,7 +103,7 @@ interface LegSummary {
   terminalEventAt: string | null;
   /** Terminal statuses seen on webhooks. */
   terminalStatuses: string[];
-  /** From completed webhooks (else REST): billing start (= answer) and end, duration, price. */
+  /** From completed webhooks (else REST): billing start (= answer) and end, price. */
   startTime: string | null;
   endTime: string | null;
   price: string | null;

@@ -1,0 +1,233 @@
+/**
+ * Vonage Voice API event webhooks: verification, identity and parsing.
+ *
+ * Signed webhooks (https://developer.vonage.com/en/getting-started/concepts/webhooks#decoding-signed-webhooks):
+ * `Authorization: Bearer <JWT>` signed HS256 with the account's signature secret; the claims hold
+ * `iat`, `jti`, `api_key`, `application_id` and `payload_hash` (SHA-256 hex of the raw body). The
+ * SDK's `verifySignature` checks only the signature, so the body hash and freshness are checked here.
+ */
+import { verifySignature } from '@vonage/jwt';
+import { z } from 'zod';
+import {
+  DeliveryShapeError,
+  type CallEvent,
+  type ConnectorContext,
+  type ParsedDelivery,
+  type StoredDelivery,
+  type VerifyResult,
+  type WebhookRequest,
+} from '../contract.js';
+import { constantTimeEqual } from '../shared/compare.js';
+import { sha256Hex } from '../shared/events.js';
+import { toE164 } from '../shared/phone.js';
+import { VONAGE_DEFAULT_MAX_AGE_SECONDS, type VonageCredentials } from './credentials.js';
+import type { Endpoint, LegFact, RecordingFact } from './merge.js';
+
+/** A signature made a little "in the future" is accepted: Vonage's clock and ours drift. */
+const ALLOWED_CLOCK_SKEW_SECONDS = 60;
+
+/* ------------------------------------------------------------------------------------------------
+ * verify
+ * ---------------------------------------------------------------------------------------------- */
+
+const jwtHeaderSchema = z.object({ alg: z.string() });
+const jwtClaimsSchema = z.object({
+  iat: z.number(),
+  payload_hash: z.string().regex(/^[0-9a-fA-F]{64}$/),
+  api_key: z.string().optional(),
+  application_id: z.string().optional(),
+});
+
+function decodeJwtPart(part: string): unknown {
+  try {
+    return JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+  } catch {
+    return null;
+  }
+}
+
+const reject = (reason: string): VerifyResult => ({ ok: false, reason });
+
+export function verify(req: WebhookRequest, creds: VonageCredentials, ctx: ConnectorContext): VerifyResult {
+  // The answer_url request (GET, unsigned on many accounts) and anything else without a token
+  // lands here: without a signature nothing proves it comes from Vonage.
+  const authorization = req.headers['authorization'];
+  if (!authorization) return reject('missing Authorization header');
+  const bearer = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
+  const token = bearer?.[1];
+  if (!token) return reject('Authorization is not a Bearer token');
+  const [headerPart, claimsPart, signaturePart] = token.split('.');
+  if (!headerPart || !claimsPart || !signaturePart) return reject('malformed JWT');
+
+  // verifySignature accepts RS256 too; Vonage signs webhooks with HS256 only.
+  const header = jwtHeaderSchema.safeParse(decodeJwtPart(headerPart));
+  if (!header.success || header.data.alg !== 'HS256') return reject('JWT is not HS256');
+  if (!verifySignature(token, creds.signatureSecret)) return reject('JWT signature does not match');
+
+  const claims = jwtClaimsSchema.safeParse(decodeJwtPart(claimsPart));
+  if (!claims.success) return reject('JWT claims lack iat or payload_hash');
+  if (!constantTimeEqual(claims.data.payload_hash.toLowerCase(), sha256Hex(req.rawBody))) {
+    return reject('payload_hash does not match the body');
+  }
+
+  const nowSeconds = ctx.now().getTime() / 1000;
+  const maxAge = creds.webhookMaxAgeSeconds ?? VONAGE_DEFAULT_MAX_AGE_SECONDS;
+  if (claims.data.iat < nowSeconds - maxAge) return reject(`JWT is older than ${maxAge} s (iat)`);
+  if (claims.data.iat > nowSeconds + ALLOWED_CLOCK_SKEW_SECONDS) return reject('JWT iat is in the future');
+
+  // One signature secret serves every application of the account: the claims say which one signed.
+  if (claims.data.api_key !== undefined && claims.data.api_key !== creds.apiKey) {
+    return reject('JWT api_key is not this connection\'s account');
+  }
+  if (claims.data.application_id !== undefined && claims.data.application_id !== creds.applicationId) {
+    return reject('JWT application_id is not this connection\'s application');
+  }
+  return { ok: true };
+}
+
+/** Vonage sends no delivery id; a re-delivery of the same event carries the same body. */
+export function dedupeKey(req: WebhookRequest): string {
+  return `vonage:${sha256Hex(req.rawBody)}`;
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * parse
+ * ---------------------------------------------------------------------------------------------- */
+
+const isoInstant = z.string().refine((s) => Number.isFinite(Date.parse(s)), 'an ISO 8601 instant');
+/** `price` (like `duration` and `rate`) is a string in Vonage payloads; accept a number too. */
+const decimalString = z.union([z.string(), z.number()]).transform((v) => String(v).trim());
+
+/**
+ * A leg status event (https://developer.vonage.com/en/voice/voice-api/webhook-reference#event-webhook).
+ * Machine-detection results arrive with status `human`/`machine` and, for advanced detection,
+ * `call_uuid` instead of `uuid`.
+ */
+const statusEventSchema = z.object({
+  conversation_uuid: z.string().min(1),
+  uuid: z.string().min(1).optional(),
+  call_uuid: z.string().min(1).optional(),
+  status: z.string().min(1),
+  timestamp: isoInstant,
+  direction: z.string().nullish(),
+  from: z.string().nullish(),
+  to: z.string().nullish(),
+  start_time: isoInstant.nullish(),
+  end_time: isoInstant.nullish(),
+  price: decimalString.nullish(),
+  disconnected_by: z.string().nullish(),
+});
+
+/** The `record` event: a recording is ready (`record` NCCO action or `record: true` on a call). */
+const recordEventSchema = z.object({
+  conversation_uuid: z.string().min(1),
+  recording_url: z.string().min(1),
+  recording_uuid: z.string().min(1),
+  end_time: isoInstant.nullish(),
+  timestamp: isoInstant.nullish(),
+});
+
+/** Anything Vonage posts to the event_url is about a conversation or a leg. */
+const vonageBodySchema = z.looseObject({
+  conversation_uuid: z.string().min(1).optional(),
+  uuid: z.string().min(1).optional(),
+});
+
+const withheldNumbers = /^(|anonymous|unknown|private|withheld|restricted|unavailable)$/i;
+
+/**
+ * A webhook `from`/`to` (a plain string) → an endpoint. Numbers are international without "+"
+ * ("14155550123"); app users are their user name; SIP and WebSocket endpoints are URIs.
+ */
+export function endpointFromWebhook(raw: string | null | undefined): Endpoint | null {
+  if (raw === null || raw === undefined) return null;
+  const value = raw.trim();
+  if (withheldNumbers.test(value)) return { type: 'withheld', id: null };
+  if (/^sips?:/i.test(value)) return { type: 'sip', id: value };
+  if (/^wss?:/i.test(value)) return { type: 'websocket', id: value };
+  if (/^\+?[\d\s().-]{6,20}$/.test(value)) {
+    return { type: 'phone', id: toE164(value, { internationalWithoutPlus: true }) ?? value };
+  }
+  return { type: 'app', id: value };
+}
+
+function isoOrNull(value: string | null | undefined): string | null {
+  return value ? new Date(value).toISOString() : null;
+}
+
+function directionOf(value: string | null | undefined): LegFact['direction'] {
+  return value === 'inbound' || value === 'outbound' ? value : null;
+}
+
+function parseJson(rawBody: string): unknown {
+  try {
+    return JSON.parse(rawBody);
+  } catch {
+    throw new DeliveryShapeError('Vonage events are JSON; the body is not');
+  }
+}
+
+/**
+ * Raw delivery → call events. `creds` is optional because the hub's `parse(delivery)` has no
+ * credentials; when given, the account's currency is stamped on the facts (see README).
+ */
+export function parse(delivery: StoredDelivery, creds?: Pick<VonageCredentials, 'currency'>): ParsedDelivery {
+  const body = vonageBodySchema.safeParse(parseJson(delivery.rawBody));
+  if (!body.success || (!body.data.conversation_uuid && !body.data.uuid)) {
+    throw new DeliveryShapeError('not a Vonage Voice event: no conversation_uuid or uuid');
+  }
+  const raw = body.data;
+
+  if (typeof raw['recording_url'] === 'string') {
+    const record = recordEventSchema.safeParse(raw);
+    if (!record.success) throw new DeliveryShapeError(`Vonage record event: ${record.error.message}`);
+    const fact: RecordingFact = {
+      kind: 'recording',
+      recordingId: record.data.recording_uuid,
+      url: record.data.recording_url,
+      at: isoOrNull(record.data.end_time ?? record.data.timestamp),
+    };
+    const event: CallEvent = {
+      callKey: record.data.conversation_uuid,
+      key: `recording:${record.data.recording_uuid}`,
+      source: 'webhook',
+      data: fact,
+    };
+    return { calls: [event], presence: [] };
+  }
+
+  // Input (DTMF/speech), transfer, error, notify and POSTed answer requests carry no status:
+  // valid Vonage events that say nothing about the call's outcome.
+  if (typeof raw['status'] !== 'string') return { calls: [], presence: [] };
+
+  const status = statusEventSchema.safeParse(raw);
+  if (!status.success) throw new DeliveryShapeError(`Vonage status event: ${status.error.message}`);
+  const e = status.data;
+  const legId = e.uuid ?? e.call_uuid;
+  if (!legId) throw new DeliveryShapeError('Vonage status event without uuid');
+  const at = new Date(e.timestamp).toISOString();
+  const fact: LegFact = {
+    kind: 'leg',
+    legId,
+    status: e.status.toLowerCase(),
+    at,
+    direction: directionOf(e.direction),
+    from: endpointFromWebhook(e.from),
+    to: endpointFromWebhook(e.to),
+    startTime: isoOrNull(e.start_time),
+    endTime: isoOrNull(e.end_time),
+    price: e.price ? e.price : null,
+    disconnectedBy: e.disconnected_by ?? null,
+    // The hub puts the agent in the event_url it gives Vonage when it creates a call.
+    agentHint: delivery.query['agent'] || null,
+    currency: creds?.currency ?? null,
+  };
+  const event: CallEvent = {
+    callKey: e.conversation_uuid,
+    // One status per leg per instant: a re-delivery (same body) gets the same key.
+    key: `webhook:${legId}:${fact.status}:${at}`,
+    source: 'webhook',
+    data: fact,
+  };
+  return { calls: [event], presence: [] };
+}

@@ -1,0 +1,56 @@
+/**
+ * The express app factory (no listen): routes, auth, parsers, the one error handler.
+ */
+import express, { type Express } from 'express';
+import type { Deps } from './deps.js';
+import { requireTenant } from './http/auth.js';
+import { errorHandler, notFoundHandler } from './http/errors.js';
+import { metrics } from './lib/metrics.js';
+import { callRoutes } from './modules/calls/calls.routes.js';
+import { connectionRoutes } from './modules/connections/connections.routes.js';
+import { healthRoutes, statusRoutes } from './modules/system/system.routes.js';
+import { adminTenantRoutes, tenantRoutes } from './modules/tenants/tenants.routes.js';
+import { webhookRoutes } from './modules/webhooks/webhooks.routes.js';
+
+export function createApp(deps: Deps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', true);
+  app.set('query parser', 'simple');
+
+  app.use((req, res, next) => {
+    const start = process.hrtime.bigint();
+    res.on('finish', () => {
+      const route = req.route?.path ? `${req.baseUrl}${req.route.path as string}` : 'unmatched';
+      metrics.httpDuration.observe({ route, status: String(res.statusCode) }, Number(process.hrtime.bigint() - start) / 1e9);
+      if (route.startsWith('/webhooks')) metrics.webhooks.inc({ provider: String(req.params.provider ?? ''), outcome: String(res.statusCode) });
+    });
+    next();
+  });
+
+  app.use(healthRoutes(deps));
+  // Webhooks read their raw bytes (signatures are over the exact body): mounted before any JSON parser.
+  app.use(
+    webhookRoutes({
+      connections: deps.connections,
+      inbox: deps.inbox,
+      queue: deps.queue,
+      logger: deps.logger,
+      publicBaseUrl: deps.config.PUBLIC_BASE_URL,
+      bodyLimit: deps.config.BODY_LIMIT_BYTES,
+      context: deps.context,
+    }),
+  );
+
+  app.use('/v1', express.json({ limit: Math.max(deps.config.BODY_LIMIT_BYTES, 10 * 1024 * 1024) }));
+  app.use(adminTenantRoutes(deps.tenants, deps.adminToken));
+  app.use('/v1', requireTenant((key) => deps.tenants.findByApiKey(key)));
+  app.use(tenantRoutes(deps.tenants, (id) => deps.onSettingsChanged(id)));
+  app.use(connectionRoutes(deps.connections, deps.queue));
+  app.use(callRoutes(deps.database.db));
+  app.use(statusRoutes(deps));
+
+  app.use(notFoundHandler());
+  app.use(errorHandler(deps.logger, deps.config.BODY_LIMIT_BYTES));
+  return app;
+}

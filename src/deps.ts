@@ -1,0 +1,112 @@
+/**
+ * The one composition root: configuration in, every long-lived object out. Entry points (API,
+ * worker, tests) build their processes from this and close it in order on shutdown.
+ */
+import type { Config } from './config/env.js';
+import { loadSecrets } from './config/secrets.js';
+import { openDatabase, type DatabaseHandle } from './db/client.js';
+import { connectorContextFactory, type ConnectorContextFactory } from './jobs/context.js';
+import type { Processors } from './jobs/definitions.js';
+import { startMaintenance } from './jobs/maintenance.js';
+import { backfillProcessor } from './jobs/processors/backfill.js';
+import { processEventProcessor } from './jobs/processors/process-event.js';
+import { BullJobQueue, InlineJobQueue, type JobQueue } from './jobs/queue.js';
+import { SecretBox } from './lib/crypto.js';
+import { createLogger, type Logger } from './lib/logger.js';
+import { ignorePresence, type PresenceSink } from './modules/calls/presence.js';
+import type { CallChangeListener } from './modules/calls/recompute.js';
+import { ConnectionsService } from './modules/connections/connections.service.js';
+import { TenantsService } from './modules/tenants/tenants.service.js';
+import { InboxWriter } from './modules/webhooks/inbox-writer.js';
+
+export interface Deps {
+  config: Config;
+  logger: Logger;
+  database: DatabaseHandle;
+  queue: JobQueue;
+  box: SecretBox;
+  adminToken: string;
+  tenants: TenantsService;
+  connections: ConnectionsService;
+  inbox: InboxWriter;
+  context: ConnectorContextFactory;
+  listeners: CallChangeListener[];
+  presence: PresenceSink;
+  /** Called when a tenant's settings change (recompute what depends on them). */
+  onSettingsChanged(tenantId: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface DepsOptions {
+  logger?: Logger;
+  /** Tests: a BullMQ key prefix of their own, fast stalled-job detection, a fake sleep. */
+  queuePrefix?: string;
+  workerOptions?: { lockDurationMs?: number; stalledIntervalMs?: number; concurrency?: number };
+  contextOverrides?: Parameters<typeof connectorContextFactory>[1];
+}
+
+export async function createDeps(config: Config, opts: DepsOptions = {}): Promise<Deps> {
+  const logger = opts.logger ?? createLogger(config.LOG_LEVEL);
+  const secrets = loadSecrets(
+    { dataDir: config.DATA_DIR, adminToken: config.ADMIN_TOKEN, encryptionKey: config.ENCRYPTION_KEY },
+    logger,
+  );
+  const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, migrate: true });
+  const queue: JobQueue = config.REDIS_URL
+    ? new BullJobQueue(config.REDIS_URL, logger, opts.queuePrefix ?? 'callroi', {
+        concurrency: config.WORKER_CONCURRENCY,
+        ...opts.workerOptions,
+      })
+    : new InlineJobQueue(logger, Math.min(config.WORKER_CONCURRENCY, 4));
+  const box = SecretBox.fromString(secrets.encryptionKey);
+  const tenants = new TenantsService(database.db);
+  const connections = new ConnectionsService(database.db, box, config.PUBLIC_BASE_URL);
+  const inbox = new InboxWriter(database.db);
+  const context = connectorContextFactory(logger, opts.contextOverrides);
+  const listeners: CallChangeListener[] = [];
+  const deps: Deps = {
+    config,
+    logger,
+    database,
+    queue,
+    box,
+    adminToken: secrets.adminToken,
+    tenants,
+    connections,
+    inbox,
+    context,
+    listeners,
+    presence: ignorePresence,
+    onSettingsChanged: async (tenantId) => {
+      await queue.enqueue('refresh', { tenantId }, { jobId: `refresh-${tenantId}-${Date.now()}` });
+    },
+    close: async () => {
+      await inbox.drain();
+      await queue.close();
+      await database.close();
+    },
+  };
+  return deps;
+}
+
+export function processors(deps: Deps): Processors {
+  const base = { db: deps.database.db, logger: deps.logger, listeners: deps.listeners };
+  return {
+    'process-event': processEventProcessor({ ...base, presence: deps.presence }),
+    backfill: backfillProcessor({ ...base, connections: deps.connections, context: deps.context }),
+    refresh: async () => undefined,
+  };
+}
+
+/** Start this process's workers and the periodic maintenance; returns a stopper. */
+export async function startWorkers(deps: Deps): Promise<() => void> {
+  await deps.queue.startWorkers(processors(deps));
+  return startMaintenance({
+    db: deps.database.db,
+    queue: deps.queue,
+    logger: deps.logger,
+    sweepAfterSeconds: deps.config.SWEEP_AFTER_SECONDS,
+    reconcileEveryMinutes: deps.config.RECONCILE_EVERY_MINUTES,
+    reconcileLookbackHours: deps.config.RECONCILE_LOOKBACK_HOURS,
+  });
+}

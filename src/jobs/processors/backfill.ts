@@ -1,0 +1,74 @@
+/**
+ * backfill: walk a provider's REST API page by page. Each page is stored, its calls recomputed and
+ * the cursor persisted in one transaction, so a crash resumes at the page after the last stored one.
+ */
+import { eq, sql } from 'drizzle-orm';
+import { connectorFor, type ProviderId } from '../../../connectors/index.js';
+import type { Database } from '../../db/client.js';
+import { backfills, connections, tenants } from '../../db/schema/index.js';
+import type { Logger } from '../../lib/logger.js';
+import { recomputeCall, storeCallEvents, type CallChangeListener } from '../../modules/calls/recompute.js';
+import type { ConnectionsService } from '../../modules/connections/connections.service.js';
+import type { ConnectorContextFactory } from '../context.js';
+import { queueSettings, type Processor } from '../definitions.js';
+
+export function backfillProcessor(deps: {
+  db: Database;
+  logger: Logger;
+  connections: ConnectionsService;
+  context: ConnectorContextFactory;
+  listeners: CallChangeListener[];
+}): Processor<'backfill'> {
+  const { db } = deps;
+  return async ({ backfillId }, job) => {
+    const [b] = await db.select().from(backfills).where(eq(backfills.id, backfillId)).limit(1);
+    if (!b || b.status === 'completed') return;
+    const [conn] = await db.select().from(connections).where(eq(connections.id, b.connectionId)).limit(1);
+    const [tenant] = await db.select().from(tenants).where(eq(tenants.id, b.tenantId)).limit(1);
+    if (!conn || !tenant || conn.deletedAt) {
+      await db.update(backfills).set({ status: 'failed', error: 'connection deleted', updatedAt: new Date() }).where(eq(backfills.id, b.id));
+      return;
+    }
+    const provider = conn.provider as ProviderId;
+    const connector = connectorFor(provider);
+    if (!connector.backfill) return;
+    await db.update(backfills).set({ status: 'running', error: null, updatedAt: new Date() }).where(eq(backfills.id, b.id));
+    try {
+      const pages = connector.backfill(
+        deps.connections.credentialsOf(conn),
+        { from: b.windowFrom, to: b.windowTo },
+        b.cursor,
+        deps.context(provider),
+      );
+      for await (const page of pages) {
+        await db.transaction(async (tx) => {
+          await storeCallEvents(tx, tenant.id, conn.id, page.events);
+          for (const callKey of [...new Set(page.events.map((e) => e.callKey))].sort()) {
+            await recomputeCall(tx, tenant, { id: conn.id, provider }, callKey, deps.listeners);
+          }
+          await tx
+            .update(backfills)
+            .set({
+              cursor: page.cursor,
+              pages: sql`${backfills.pages} + 1`,
+              events: sql`${backfills.events} + ${page.events.length}`,
+              progress: page.progress ?? (page.cursor === null ? 1 : b.progress),
+              updatedAt: new Date(),
+            })
+            .where(eq(backfills.id, b.id));
+        });
+        if (page.progress !== undefined) await job.updateProgress(Math.round(page.progress * 100));
+        if (page.cursor === null) break;
+      }
+      await db.update(backfills).set({ status: 'completed', progress: 1, updatedAt: new Date() }).where(eq(backfills.id, b.id));
+    } catch (err) {
+      const final = job.attempt >= queueSettings.backfill.attempts;
+      await db
+        .update(backfills)
+        .set({ status: final ? 'failed' : 'queued', error: (err as Error).message.slice(0, 2000), updatedAt: new Date() })
+        .where(eq(backfills.id, b.id));
+      deps.logger.warn({ backfillId, err: (err as Error).message, final }, 'backfill page failed');
+      if (!final) throw err;
+    }
+  };
+}

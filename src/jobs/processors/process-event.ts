@@ -1,0 +1,73 @@
+/**
+ * process-event: one stored delivery → call events → the calls it touches, in one transaction.
+ * A worker killed mid-job rolls the transaction back; the event stays `pending` and is taken again
+ * (BullMQ stalled-job recovery, or the sweeper).
+ */
+import { eq, sql } from 'drizzle-orm';
+import { ZodError } from 'zod';
+import { connectorFor, DeliveryShapeError, type ProviderId } from '../../../connectors/index.js';
+import type { Database } from '../../db/client.js';
+import { tenants, webhookEvents } from '../../db/schema/index.js';
+import type { Logger } from '../../lib/logger.js';
+import { recomputeCall, storeCallEvents, type CallChangeListener } from '../../modules/calls/recompute.js';
+import type { PresenceSink } from '../../modules/calls/presence.js';
+import { queueSettings, type Processor } from '../definitions.js';
+
+export function processEventProcessor(deps: {
+  db: Database;
+  logger: Logger;
+  listeners: CallChangeListener[];
+  presence: PresenceSink;
+}): Processor<'process-event'> {
+  const { db, logger } = deps;
+  return async ({ eventId }, job) => {
+    const [event] = await db.select().from(webhookEvents).where(eq(webhookEvents.id, eventId)).limit(1);
+    if (!event || event.status !== 'pending') return;
+    const provider = event.provider as ProviderId;
+    const connector = connectorFor(provider);
+
+    let parsed;
+    try {
+      parsed = connector.parse({ rawBody: event.body, headers: event.headers, query: event.query, receivedAt: event.receivedAt });
+    } catch (err) {
+      if (err instanceof DeliveryShapeError || err instanceof ZodError || err instanceof SyntaxError) {
+        // Valid delivery, unreadable shape: keep it, visible and reprocessable after a fix.
+        await db
+          .update(webhookEvents)
+          .set({ status: 'failed', error: (err as Error).message.slice(0, 2000), attempts: sql`${webhookEvents.attempts} + 1`, processedAt: new Date() })
+          .where(eq(webhookEvents.id, eventId));
+        logger.warn({ eventId, provider, err: (err as Error).message }, 'delivery shape not understood');
+        return;
+      }
+      throw err;
+    }
+
+    try {
+      await db.transaction(async (tx) => {
+        const [tenant] = await tx.select().from(tenants).where(eq(tenants.id, event.tenantId)).limit(1);
+        if (!tenant) throw new DeliveryShapeError('tenant no longer exists');
+        await storeCallEvents(tx, event.tenantId, event.connectionId, parsed.calls);
+        const keys = [...new Set(parsed.calls.map((e) => e.callKey))].sort();
+        for (const callKey of keys) {
+          await recomputeCall(tx, tenant, { id: event.connectionId, provider }, callKey, deps.listeners);
+        }
+        if (parsed.presence.length > 0) await deps.presence.record(tx, event.tenantId, event.connectionId, provider, parsed.presence);
+        await tx
+          .update(webhookEvents)
+          .set({ status: 'processed', error: null, attempts: sql`${webhookEvents.attempts} + 1`, processedAt: new Date() })
+          .where(eq(webhookEvents.id, eventId));
+      });
+    } catch (err) {
+      // Out of retries: mark it failed (visible, reprocessable) rather than leave it pending forever.
+      if (job.attempt >= queueSettings['process-event'].attempts || err instanceof DeliveryShapeError) {
+        await db
+          .update(webhookEvents)
+          .set({ status: 'failed', error: (err as Error).message.slice(0, 2000), attempts: sql`${webhookEvents.attempts} + 1` })
+          .where(eq(webhookEvents.id, eventId));
+        logger.error({ eventId, err: (err as Error).message }, 'event failed for good');
+        return;
+      }
+      throw err;
+    }
+  };
+}

@@ -1,0 +1,29 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import type { Database } from '../../db/client.js';
+import { tenantOf } from '../../http/auth.js';
+import { parseWith } from '../../http/validate.js';
+import { NotFoundError } from '../../lib/errors.js';
+import { getCall, listCalls } from './calls.repo.js';
+import { listCallsQuery } from './calls.schemas.js';
+import { callView } from './calls.view.js';
+
+const idParam = z.object({ id: z.string() });
+const isUuid = (s: string) => z.uuid().safeParse(s).success;
+
+export function callRoutes(db: Database): Router {
+  const router = Router();
+  router.get('/v1/calls', async (req, res) => {
+    const q = parseWith(listCallsQuery, req.query, 'query');
+    const { rows, nextCursor } = await listCalls(db, tenantOf(req).id, q);
+    res.json({ data: rows.map(callView), nextCursor });
+  });
+  router.get('/v1/calls/:id', async (req, res) => {
+    const { id } = parseWith(idParam, req.params, 'params');
+    // Another tenant's id and a malformed id answer exactly like an id that does not exist.
+    const row = isUuid(id) ? await getCall(db, tenantOf(req).id, id) : null;
+    if (!row) throw new NotFoundError('Call');
+    res.json(callView(row));
+  });
+  return router;
+}

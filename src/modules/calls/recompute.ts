@@ -1,0 +1,148 @@
+/**
+ * Recompute one unified call from ALL of its stored events. Because the connector's merge is a pure
+ * function of the event set, any order and any duplication of deliveries gives the same call, and
+ * recomputing twice changes nothing. An advisory lock per call serialises concurrent workers.
+ */
+import { randomUUID } from 'node:crypto';
+import { Decimal } from 'decimal.js';
+import { and, eq, sql } from 'drizzle-orm';
+import { connectorFor, type CallEvent, type ProviderId, type UnifiedCallDraft } from '../../../connectors/index.js';
+import type { Executor, Tx } from '../../db/client.js';
+import { callEvents, calls, type CallRow } from '../../db/schema/index.js';
+import { effectiveSettings } from '../tenants/tenants.schemas.js';
+import type { TenantRow } from '../../db/schema/index.js';
+
+export interface CallChange {
+  tenantId: string;
+  before: CallRow | null;
+  after: CallRow;
+}
+
+/** Derived data (rollups, attribution, campaigns) hooks in here; called inside the transaction. */
+export interface CallChangeListener {
+  /** Fields the listener owns on the call row (e.g. campaignId), resolved before the write. */
+  enrich?(tx: Tx, tenant: TenantRow, draft: UnifiedCallDraft): Promise<Partial<Pick<CallRow, 'campaignId'>>>;
+  onCallsChanged?(tx: Tx, changes: CallChange[]): Promise<void>;
+}
+
+export async function storeCallEvents(
+  tx: Executor,
+  tenantId: string,
+  connectionId: string,
+  events: CallEvent[],
+): Promise<void> {
+  if (events.length === 0) return;
+  // REST reads of a leg replace the earlier read of that leg (same key, newer data); webhook events
+  // are keyed by content, so replacing them is a no-op.
+  const unique = new Map(events.map((e) => [`${e.callKey}\u0000${e.key}`, e]));
+  await tx
+    .insert(callEvents)
+    .values(
+      [...unique.values()].map((e) => ({
+        tenantId,
+        connectionId,
+        callKey: e.callKey,
+        eventKey: e.key,
+        source: e.source,
+        data: e.data,
+      })),
+    )
+    .onConflictDoUpdate({
+      target: [callEvents.connectionId, callEvents.callKey, callEvents.eventKey],
+      set: { data: sql`excluded.data`, source: sql`excluded.source` },
+    });
+}
+
+const COMPARED: (keyof CallRow)[] = [
+  'providerCallId', 'direction', 'status', 'externalNumber', 'trackingNumber', 'startedAt', 'answeredAt',
+  'endedAt', 'waitSeconds', 'talkSeconds', 'holdSeconds', 'afterCallWorkSeconds', 'handleSeconds', 'agentId',
+  'agentName', 'agents', 'offeredAgents', 'queueId', 'queueName', 'tags', 'recordingUrl', 'costAmount',
+  'costCurrency', 'campaignId',
+];
+
+function same(a: unknown, b: unknown): boolean {
+  if (a instanceof Date && b instanceof Date) return a.getTime() === b.getTime();
+  if (typeof a === 'object' || typeof b === 'object') return JSON.stringify(a) === JSON.stringify(b);
+  return a === b;
+}
+
+export async function recomputeCall(
+  tx: Tx,
+  tenant: TenantRow,
+  connection: { id: string; provider: ProviderId },
+  callKey: string,
+  listeners: CallChangeListener[],
+): Promise<CallChange | null> {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`${connection.id}:${callKey}`}, 0))`);
+  const rows = await tx
+    .select({ eventKey: callEvents.eventKey, source: callEvents.source, data: callEvents.data })
+    .from(callEvents)
+    .where(and(eq(callEvents.connectionId, connection.id), eq(callEvents.callKey, callKey)));
+  const draft = connectorFor(connection.provider).merge(
+    rows.map((r) => ({ callKey, key: r.eventKey, source: r.source as CallEvent['source'], data: r.data })),
+  );
+  if (!draft) return null;
+
+  const settings = effectiveSettings(tenant.settings);
+  const acw = draft.afterCallWorkSeconds ?? settings.defaultAfterCallWorkSeconds;
+  let extra: Partial<Pick<CallRow, 'campaignId'>> = {};
+  for (const l of listeners) if (l.enrich) extra = { ...extra, ...(await l.enrich(tx, tenant, draft)) };
+
+  const values = {
+    tenantId: tenant.id,
+    connectionId: connection.id,
+    provider: connection.provider,
+    callKey,
+    providerCallId: draft.providerCallId,
+    direction: draft.direction,
+    status: draft.status,
+    externalNumber: draft.externalNumber,
+    trackingNumber: draft.trackingNumber,
+    startedAt: new Date(draft.startedAt),
+    answeredAt: draft.answeredAt ? new Date(draft.answeredAt) : null,
+    endedAt: draft.endedAt ? new Date(draft.endedAt) : null,
+    waitSeconds: draft.waitSeconds,
+    talkSeconds: draft.talkSeconds,
+    holdSeconds: draft.holdSeconds,
+    afterCallWorkSeconds: acw,
+    acwReported: draft.afterCallWorkSeconds === null ? 0 : 1,
+    handleSeconds: draft.talkSeconds + (draft.holdSeconds ?? 0) + acw,
+    agentId: draft.agent?.id ?? null,
+    agentName: draft.agent?.name ?? null,
+    agents: draft.agents,
+    offeredAgents: draft.offeredAgents ?? [],
+    queueId: draft.queue?.id ?? null,
+    queueName: draft.queue?.name ?? null,
+    tags: draft.tags,
+    recordingUrl: draft.recordingUrl,
+    costAmount: draft.telephonyCost?.amount ?? null,
+    costCurrency: draft.telephonyCost?.currency ?? null,
+    campaignId: extra.campaignId ?? null,
+  };
+
+  const [before] = await tx
+    .select()
+    .from(calls)
+    .where(and(eq(calls.connectionId, connection.id), eq(calls.callKey, callKey)))
+    .limit(1);
+  if (before) {
+    // Normalise numeric strings the way PostgreSQL returns them before comparing.
+    const candidate = { ...before, ...values, costAmount: values.costAmount === null ? null : new Decimal(values.costAmount).toFixed(6) };
+    if (COMPARED.every((k) => same(before[k], candidate[k]))) return null;
+    const [after] = await tx
+      .update(calls)
+      .set({ ...values, updatedAt: new Date() })
+      .where(eq(calls.id, before.id))
+      .returning();
+    const change = { tenantId: tenant.id, before, after: after! };
+    for (const l of listeners) await l.onCallsChanged?.(tx, [change]);
+    return change;
+  }
+  const [after] = await tx
+    .insert(calls)
+    .values({ id: randomUUID(), ...values })
+    .returning();
+  const change = { tenantId: tenant.id, before: null, after: after! };
+  for (const l of listeners) await l.onCallsChanged?.(tx, [change]);
+  return change;
+}

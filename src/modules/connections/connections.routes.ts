@@ -1,0 +1,80 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { tenantOf } from '../../http/auth.js';
+import { parseWith } from '../../http/validate.js';
+import type { JobQueue } from '../../jobs/queue.js';
+import { backfillView, createConnectionBody, type ConnectionsService } from './connections.service.js';
+
+const idParams = z.object({ id: z.string().max(100) });
+const eventParams = z.object({ id: z.string().max(100), eventId: z.string().max(100) });
+const eventsQuery = z
+  .object({
+    status: z.enum(['pending', 'processed', 'failed']).optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(100),
+    before: z.iso.datetime({ offset: true }).optional(),
+  })
+  .strict();
+const backfillBody = z
+  .object({ from: z.iso.datetime({ offset: true }).or(z.iso.date()), to: z.iso.datetime({ offset: true }).or(z.iso.date()) })
+  .strict()
+  .refine((b) => Date.parse(b.from) < Date.parse(b.to), { message: 'from must be before to', path: ['to'] });
+
+export function connectionRoutes(service: ConnectionsService, queue: JobQueue): Router {
+  const router = Router();
+
+  router.post('/v1/connections', async (req, res) => {
+    const body = parseWith(createConnectionBody, req.body);
+    const row = await service.create(tenantOf(req).id, body);
+    const { id, provider, name, webhookUrl, createdAt, health } = service.view(row);
+    res.status(201).json({ id, provider, name, webhookUrl, createdAt, health });
+  });
+
+  router.get('/v1/connections', async (req, res) => {
+    res.json({ data: (await service.list(tenantOf(req).id)).map((c) => service.view(c)) });
+  });
+
+  router.get('/v1/connections/:id', async (req, res) => {
+    const { id } = parseWith(idParams, req.params, 'params');
+    res.json(service.view(await service.get(tenantOf(req).id, id)));
+  });
+
+  router.delete('/v1/connections/:id', async (req, res) => {
+    const { id } = parseWith(idParams, req.params, 'params');
+    await service.remove(tenantOf(req).id, id);
+    res.status(204).end();
+  });
+
+  router.get('/v1/connections/:id/events', async (req, res) => {
+    const { id } = parseWith(idParams, req.params, 'params');
+    const q = parseWith(eventsQuery, req.query, 'query');
+    res.json({ data: await service.listEvents(tenantOf(req).id, id, q) });
+  });
+
+  router.post('/v1/connections/:id/events/:eventId/reprocess', async (req, res) => {
+    const { id, eventId } = parseWith(eventParams, req.params, 'params');
+    const eventIdReset = await service.resetEvent(tenantOf(req).id, id, eventId);
+    // A unique job id per request: the previous job for this event may still be kept as failed.
+    await queue.enqueue('process-event', { eventId: eventIdReset }, { jobId: `${eventIdReset}-r${Date.now()}` });
+    res.status(202).json({ eventId: eventIdReset, status: 'pending' });
+  });
+
+  router.post('/v1/connections/:id/backfill', async (req, res) => {
+    const { id } = parseWith(idParams, req.params, 'params');
+    const body = parseWith(backfillBody, req.body);
+    const b = await service.createBackfill(tenantOf(req).id, id, { from: new Date(body.from), to: new Date(body.to) });
+    await queue.enqueue('backfill', { backfillId: b.id }, { jobId: b.id });
+    res.status(202).json({ jobId: b.id, status: b.status });
+  });
+
+  router.get('/v1/connections/:id/backfills', async (req, res) => {
+    const { id } = parseWith(idParams, req.params, 'params');
+    res.json({ data: (await service.listBackfills(tenantOf(req).id, id)).map(backfillView) });
+  });
+
+  router.get('/v1/backfills/:id', async (req, res) => {
+    const { id } = parseWith(idParams, req.params, 'params');
+    res.json(backfillView(await service.getBackfill(tenantOf(req).id, id)));
+  });
+
+  return router;
+}

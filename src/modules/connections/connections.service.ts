@@ -1,0 +1,221 @@
+import { randomUUID } from 'node:crypto';
+import { and, desc, eq, isNull, lt, or, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import { connectorFor, providerIds, type ProviderId } from '../../../connectors/index.js';
+import type { Database } from '../../db/client.js';
+import { backfills, connections, webhookEvents, type BackfillRow, type ConnectionRow } from '../../db/schema/index.js';
+import type { SecretBox } from '../../lib/crypto.js';
+import { BadRequestError, NotFoundError, ValidationError } from '../../lib/errors.js';
+
+export const createConnectionBody = z
+  .object({
+    provider: z.enum(providerIds),
+    name: z.string().trim().min(1).max(200).optional(),
+    credentials: z.record(z.string(), z.unknown()),
+  })
+  .strict();
+
+export interface WebhookConnection {
+  id: string;
+  tenantId: string;
+  provider: ProviderId;
+  credentials: unknown;
+}
+
+const isUuid = (s: string) => z.uuid().safeParse(s).success;
+
+export class ConnectionsService {
+  /** Webhook hot path: a connection and its decrypted credentials, cached for a few seconds. */
+  private readonly cache = new Map<string, { value: WebhookConnection | null; at: number }>();
+
+  constructor(
+    private readonly db: Database,
+    private readonly box: SecretBox,
+    private readonly publicBaseUrl: string,
+  ) {}
+
+  webhookUrl(c: Pick<ConnectionRow, 'provider' | 'id'>): string {
+    return `${this.publicBaseUrl}/webhooks/${c.provider}/${c.id}`;
+  }
+
+  view(c: ConnectionRow) {
+    return {
+      id: c.id,
+      provider: c.provider,
+      name: c.name,
+      webhookUrl: this.webhookUrl(c),
+      health: c.health,
+      healthDetail: c.healthDetail ?? null,
+      lastEventAt: c.lastEventAt?.toISOString() ?? null,
+      createdAt: c.createdAt.toISOString(),
+    };
+  }
+
+  async create(tenantId: string, input: z.infer<typeof createConnectionBody>) {
+    const parsed = connectorFor(input.provider).credentials.safeParse(input.credentials);
+    if (!parsed.success) {
+      throw new ValidationError(
+        parsed.error.issues.map((i) => ({ path: ['body', 'credentials', ...i.path.map(String)].join('.'), message: i.message })),
+        `The credentials are not valid for ${input.provider}.`,
+      );
+    }
+    const [row] = await this.db
+      .insert(connections)
+      .values({
+        id: randomUUID(),
+        tenantId,
+        provider: input.provider,
+        name: input.name ?? null,
+        credentialsSealed: this.box.encrypt(JSON.stringify(parsed.data)),
+      })
+      .returning();
+    return row!;
+  }
+
+  async list(tenantId: string): Promise<ConnectionRow[]> {
+    return this.db
+      .select()
+      .from(connections)
+      .where(and(eq(connections.tenantId, tenantId), isNull(connections.deletedAt)))
+      .orderBy(connections.createdAt);
+  }
+
+  async get(tenantId: string, id: string): Promise<ConnectionRow> {
+    const row = isUuid(id)
+      ? (
+          await this.db
+            .select()
+            .from(connections)
+            .where(and(eq(connections.tenantId, tenantId), eq(connections.id, id), isNull(connections.deletedAt)))
+            .limit(1)
+        )[0]
+      : undefined;
+    if (!row) throw new NotFoundError('Connection');
+    return row;
+  }
+
+  /** Soft delete: its calls stay; its webhooks answer 404 from now on. */
+  async remove(tenantId: string, id: string): Promise<void> {
+    await this.get(tenantId, id);
+    await this.db.update(connections).set({ deletedAt: new Date(), updatedAt: new Date() }).where(eq(connections.id, id));
+    this.cache.delete(id);
+  }
+
+  credentialsOf(row: ConnectionRow): unknown {
+    return JSON.parse(this.box.decrypt(row.credentialsSealed));
+  }
+
+  async forWebhook(provider: string, id: string): Promise<WebhookConnection | null> {
+    if (!isUuid(id)) return null;
+    const cached = this.cache.get(id);
+    let value: WebhookConnection | null;
+    if (cached && Date.now() - cached.at < 10_000) value = cached.value;
+    else {
+      const [row] = await this.db
+        .select()
+        .from(connections)
+        .where(and(eq(connections.id, id), isNull(connections.deletedAt)))
+        .limit(1);
+      value = row
+        ? { id: row.id, tenantId: row.tenantId, provider: row.provider as ProviderId, credentials: this.credentialsOf(row) }
+        : null;
+      if (this.cache.size > 10_000) this.cache.clear();
+      this.cache.set(id, { value, at: Date.now() });
+    }
+    return value && value.provider === provider ? value : null;
+  }
+
+  async listEvents(tenantId: string, connectionId: string, q: { status?: string; limit: number; before?: string }) {
+    await this.get(tenantId, connectionId);
+    const rows = await this.db
+      .select({
+        id: webhookEvents.id,
+        status: webhookEvents.status,
+        attempts: webhookEvents.attempts,
+        error: webhookEvents.error,
+        receivedAt: webhookEvents.receivedAt,
+        processedAt: webhookEvents.processedAt,
+        dedupeKey: webhookEvents.dedupeKey,
+        body: webhookEvents.body,
+      })
+      .from(webhookEvents)
+      .where(
+        and(
+          eq(webhookEvents.connectionId, connectionId),
+          q.status ? eq(webhookEvents.status, q.status) : undefined,
+          q.before ? lt(webhookEvents.receivedAt, new Date(q.before)) : undefined,
+        ),
+      )
+      .orderBy(desc(webhookEvents.receivedAt))
+      .limit(q.limit);
+    return rows.map((r) => ({
+      ...r,
+      receivedAt: r.receivedAt.toISOString(),
+      processedAt: r.processedAt?.toISOString() ?? null,
+    }));
+  }
+
+  /** Put a failed (or processed) event back to pending; the caller enqueues it. */
+  async resetEvent(tenantId: string, connectionId: string, eventId: string): Promise<string> {
+    await this.get(tenantId, connectionId);
+    if (!isUuid(eventId)) throw new NotFoundError('Event');
+    const [row] = await this.db
+      .update(webhookEvents)
+      .set({ status: 'pending', error: null })
+      .where(and(eq(webhookEvents.id, eventId), eq(webhookEvents.connectionId, connectionId)))
+      .returning({ id: webhookEvents.id });
+    if (!row) throw new NotFoundError('Event');
+    return row.id;
+  }
+
+  async createBackfill(tenantId: string, connectionId: string, window: { from: Date; to: Date }, kind = 'backfill'): Promise<BackfillRow> {
+    const row = await this.get(tenantId, connectionId);
+    if (!connectorFor(row.provider as ProviderId).backfill) {
+      throw new BadRequestError(`${row.provider} connections cannot backfill.`, undefined, 'not_supported');
+    }
+    const [b] = await this.db
+      .insert(backfills)
+      .values({ id: randomUUID(), tenantId, connectionId, kind, windowFrom: window.from, windowTo: window.to })
+      .returning();
+    return b!;
+  }
+
+  async getBackfill(tenantId: string, id: string): Promise<BackfillRow> {
+    const row = isUuid(id)
+      ? (await this.db.select().from(backfills).where(and(eq(backfills.tenantId, tenantId), eq(backfills.id, id))).limit(1))[0]
+      : undefined;
+    if (!row) throw new NotFoundError('Backfill job');
+    return row;
+  }
+
+  async listBackfills(tenantId: string, connectionId: string): Promise<BackfillRow[]> {
+    await this.get(tenantId, connectionId);
+    return this.db
+      .select()
+      .from(backfills)
+      .where(and(eq(backfills.connectionId, connectionId), or(eq(backfills.kind, 'backfill'), eq(backfills.kind, 'reconcile'))))
+      .orderBy(desc(backfills.createdAt))
+      .limit(50);
+  }
+
+  async markSeen(connectionId: string): Promise<void> {
+    await this.db.update(connections).set({ lastEventAt: sql`now()` }).where(eq(connections.id, connectionId));
+  }
+}
+
+export function backfillView(b: BackfillRow) {
+  return {
+    jobId: b.id,
+    connectionId: b.connectionId,
+    kind: b.kind,
+    from: b.windowFrom.toISOString(),
+    to: b.windowTo.toISOString(),
+    status: b.status,
+    progress: b.progress,
+    pages: b.pages,
+    events: b.events,
+    error: b.error,
+    createdAt: b.createdAt.toISOString(),
+    updatedAt: b.updatedAt.toISOString(),
+  };
+}

@@ -1,0 +1,52 @@
+import { Router } from 'express';
+import { and, count, eq } from 'drizzle-orm';
+import type { Deps } from '../../deps.js';
+import { webhookEvents } from '../../db/schema/index.js';
+import { tenantOf } from '../../http/auth.js';
+import { metrics } from '../../lib/metrics.js';
+
+export function healthRoutes(deps: Deps): Router {
+  const router = Router();
+  router.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  router.get('/readyz', async (_req, res) => {
+    const check = async (fn: () => Promise<void>) => {
+      try {
+        await Promise.race([fn(), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000))]);
+        return 'ok';
+      } catch (err) {
+        return `unavailable: ${(err as Error).message}`;
+      }
+    };
+    const [database, queue] = await Promise.all([check(() => deps.database.ping()), check(() => deps.queue.ping())]);
+    const ok = database === 'ok' && queue === 'ok';
+    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'unavailable', database, queue, queueKind: deps.queue.kind });
+  });
+  router.get('/metrics', async (_req, res) => {
+    res.set('content-type', metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  return router;
+}
+
+/** GET /v1/status: what is still in flight for this tenant, so a client can wait for zero. */
+export function statusRoutes(deps: Deps, extraPending: ((tenantId: string) => Promise<number>)[] = []): Router {
+  const router = Router();
+  router.get('/v1/status', async (req, res) => {
+    const tenantId = tenantOf(req).id;
+    const [pendingEvents] = await deps.database.db
+      .select({ n: count() })
+      .from(webhookEvents)
+      .where(and(eq(webhookEvents.tenantId, tenantId), eq(webhookEvents.status, 'pending')));
+    let jobs = 0;
+    let queue = 'ok';
+    try {
+      jobs = await deps.queue.pending();
+    } catch {
+      queue = 'unavailable';
+    }
+    for (const f of extraPending) jobs += await f(tenantId);
+    res.json({ pending: { events: Number(pendingEvents?.n ?? 0), jobs }, queue });
+  });
+  return router;
+}

@@ -1,0 +1,29 @@
+import { Router } from 'express';
+import { requireAdmin, tenantOf } from '../../http/auth.js';
+import { parseWith } from '../../http/validate.js';
+import { createTenantBody, patchTenantBody } from './tenants.schemas.js';
+import { tenantView, type TenantsService } from './tenants.service.js';
+
+/** POST /v1/tenants is the platform operator's (admin token); the rest is the tenant's own. */
+export function adminTenantRoutes(tenants: TenantsService, adminToken: string): Router {
+  const router = Router();
+  router.post('/v1/tenants', requireAdmin(adminToken), async (req, res) => {
+    const body = parseWith(createTenantBody, req.body);
+    res.status(201).json(await tenants.create(body));
+  });
+  return router;
+}
+
+export function tenantRoutes(tenants: TenantsService, onSettingsChanged: (tenantId: string) => Promise<void>): Router {
+  const router = Router();
+  router.get('/v1/tenants/current', (req, res) => {
+    res.json(tenantView(tenantOf(req)));
+  });
+  router.patch('/v1/tenants/current', async (req, res) => {
+    const patch = parseWith(patchTenantBody, req.body);
+    const updated = await tenants.update(tenantOf(req), patch);
+    if (patch.settings || patch.timezone) await onSettingsChanged(updated.id);
+    res.json(tenantView(updated));
+  });
+  return router;
+}

@@ -1,0 +1,101 @@
+/**
+ * Micro-batched, durable inbox writes. Concurrent webhook requests are gathered for at most
+ * `maxWaitMs` or `maxRows`, written with ONE multi-row INSERT … ON CONFLICT DO NOTHING, and each
+ * request is answered only after that statement has committed: batching never acknowledges a row
+ * that is not stored. If the INSERT fails, every request of the batch gets the error (→ 503).
+ */
+import { randomUUID } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import type { Database } from '../../db/client.js';
+import { webhookEvents } from '../../db/schema/index.js';
+
+export interface InboxRow {
+  tenantId: string;
+  connectionId: string;
+  provider: string;
+  dedupeKey: string;
+  headers: Record<string, string>;
+  query: Record<string, string>;
+  body: string;
+}
+
+export interface InboxResult {
+  id: string;
+  /** false when the same delivery was already stored (a provider retry). */
+  inserted: boolean;
+}
+
+interface Waiter {
+  row: InboxRow & { id: string };
+  resolve(r: InboxResult): void;
+  reject(e: unknown): void;
+}
+
+export class InboxWriter {
+  private batch: Waiter[] = [];
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly db: Database,
+    private readonly maxRows = 100,
+    private readonly maxWaitMs = 5,
+  ) {}
+
+  write(row: InboxRow): Promise<InboxResult> {
+    return new Promise((resolve, reject) => {
+      this.batch.push({ row: { ...row, id: randomUUID() }, resolve, reject });
+      if (this.batch.length >= this.maxRows) this.flush();
+      else if (!this.timer) this.timer = setTimeout(() => this.flush(), this.maxWaitMs);
+    });
+  }
+
+  private flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const waiters = this.batch;
+    this.batch = [];
+    if (waiters.length > 0) void this.insert(waiters);
+  }
+
+  private async insert(waiters: Waiter[]): Promise<void> {
+    // Two identical deliveries in one batch: the first one is the row, the second is its duplicate.
+    const firstByKey = new Map<string, Waiter>();
+    for (const w of waiters) {
+      const k = `${w.row.connectionId}\u0000${w.row.dedupeKey}`;
+      if (!firstByKey.has(k)) firstByKey.set(k, w);
+    }
+    try {
+      const inserted = await this.db
+        .insert(webhookEvents)
+        .values([...firstByKey.values()].map((w) => w.row))
+        .onConflictDoNothing({ target: [webhookEvents.connectionId, webhookEvents.dedupeKey] })
+        .returning({ id: webhookEvents.id });
+      const insertedIds = new Set(inserted.map((r) => r.id));
+      // Rows that already existed: find their ids so a retry answers with the original event.
+      const existing = [...firstByKey.values()].filter((w) => !insertedIds.has(w.row.id));
+      const existingIds = new Map<string, string>();
+      if (existing.length > 0) {
+        const rows = (await this.db.execute(sql`
+          select id, connection_id, dedupe_key from webhook_events
+          where (connection_id, dedupe_key) in (${sql.join(
+            existing.map((w) => sql`(${w.row.connectionId}::uuid, ${w.row.dedupeKey})`),
+            sql`, `,
+          )})`)) as unknown as { rows: { id: string; connection_id: string; dedupe_key: string }[] };
+        for (const r of rows.rows) existingIds.set(`${r.connection_id}\u0000${r.dedupe_key}`, r.id);
+      }
+      for (const w of waiters) {
+        const k = `${w.row.connectionId}\u0000${w.row.dedupeKey}`;
+        const owner = firstByKey.get(k)!;
+        if (owner === w && insertedIds.has(w.row.id)) w.resolve({ id: w.row.id, inserted: true });
+        else w.resolve({ id: insertedIds.has(owner.row.id) ? owner.row.id : (existingIds.get(k) ?? owner.row.id), inserted: false });
+      }
+    } catch (err) {
+      for (const w of waiters) w.reject(err);
+    }
+  }
+
+  /** Write what is gathered now (shutdown). */
+  async drain(): Promise<void> {
+    this.flush();
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * POST /webhooks/{provider}/{connectionId}: handshake → verify → store with a dedupe key → 2xx →
+ * enqueue. Everything provider-specific after the acknowledgement happens in a job.
+ */
+import express, { Router, type Request } from 'express';
+import { connectorFor, providerIds, type ProviderId, type WebhookRequest } from '../../../connectors/index.js';
+import { NotFoundError, UnauthorizedError } from '../../lib/errors.js';
+import type { Logger } from '../../lib/logger.js';
+import type { JobQueue } from '../../jobs/queue.js';
+import type { ConnectorContextFactory } from '../../jobs/context.js';
+import type { ConnectionsService } from '../connections/connections.service.js';
+import type { InboxWriter } from './inbox-writer.js';
+
+/** Headers kept with a stored delivery: what parsing may need, never credentials. */
+const DROPPED_HEADERS = new Set(['authorization', 'cookie', 'verification-token', 'validation-token', 'x-twilio-signature']);
+
+function storedHeaders(headers: Request['headers']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) {
+    if (DROPPED_HEADERS.has(k) || v === undefined) continue;
+    out[k] = Array.isArray(v) ? v.join(', ') : v;
+  }
+  return out;
+}
+
+function flatQuery(url: URL): Record<string, string> {
+  const q: Record<string, string> = {};
+  for (const [k, v] of url.searchParams) q[k] = v;
+  return q;
+}
+
+export function webhookRoutes(deps: {
+  connections: ConnectionsService;
+  inbox: InboxWriter;
+  queue: JobQueue;
+  logger: Logger;
+  publicBaseUrl: string;
+  bodyLimit: number;
+  context: ConnectorContextFactory;
+}): Router {
+  const router = Router();
+  const raw = express.raw({ type: () => true, limit: deps.bodyLimit });
+
+  router.post('/webhooks/:provider/:connectionId', raw, async (req, res) => {
+    const provider = req.params.provider as string;
+    const connectionId = req.params.connectionId as string;
+    if (!(providerIds as readonly string[]).includes(provider)) throw new NotFoundError('Provider');
+    const connection = await deps.connections.forWebhook(provider, connectionId);
+    if (!connection) throw new NotFoundError('Connection');
+    const connector = connectorFor(provider as ProviderId);
+
+    // The URL as the provider requested it: our public base + the path and query it called.
+    const publicUrl = `${deps.publicBaseUrl}${req.originalUrl}`;
+    const headers: Record<string, string | undefined> = {};
+    for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+    const request: WebhookRequest = {
+      method: req.method,
+      rawBody: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
+      headers,
+      publicUrl,
+      query: flatQuery(new URL(publicUrl)),
+    };
+
+    const handshake = connector.handshake?.(request, connection.credentials);
+    if (handshake) {
+      res.status(handshake.status).set(handshake.headers).send(handshake.body);
+      return;
+    }
+    const verdict = connector.verify(request, connection.credentials, deps.context(connection.provider));
+    if (!verdict.ok) throw new UnauthorizedError(`Webhook signature check failed: ${verdict.reason}.`, 'invalid_signature');
+
+    const stored = await deps.inbox.write({
+      tenantId: connection.tenantId,
+      connectionId: connection.id,
+      provider,
+      dedupeKey: connector.dedupeKey(request),
+      headers: storedHeaders(req.headers),
+      query: request.query,
+      body: request.rawBody.toString('utf8'),
+    });
+
+    const ack = connector.acknowledge?.(request);
+    if (ack) res.status(ack.status).set(ack.headers).send(ack.body);
+    else res.status(200).json({ received: true, eventId: stored.id, duplicate: !stored.inserted });
+
+    // After the acknowledgement: if Redis is down the event stays pending and the sweeper enqueues it.
+    if (stored.inserted) {
+      deps.queue
+        .enqueue('process-event', { eventId: stored.id }, { jobId: stored.id })
+        .catch((err: Error) => deps.logger.warn({ eventId: stored.id, err: err.message }, 'enqueue failed; the sweeper will retry'));
+    }
+  });
+
+  return router;
+}

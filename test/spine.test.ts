@@ -1,0 +1,221 @@
+/**
+ * The spine end to end on real PostgreSQL + BullMQ: tenants, connections, signed Twilio webhooks,
+ * unified calls, tenant isolation, bad input.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestHub, type TestHub } from './helpers/hub.js';
+import { postTwilio, TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, twilioFixture } from './helpers/twilio.js';
+
+let hub: TestHub;
+let tenantA: Awaited<ReturnType<TestHub['tenant']>>;
+let tenantB: Awaited<ReturnType<TestHub['tenant']>>;
+let connection: { id: string; webhookUrl: string };
+
+beforeAll(async () => {
+  hub = await createTestHub();
+  tenantA = await hub.tenant({ name: 'Acme' });
+  tenantB = await hub.tenant({ name: 'Globex' });
+  const res = await hub.api
+    .post('/v1/connections')
+    .set(tenantA.auth)
+    .send({ provider: 'twilio', name: 'Main line', credentials: { accountSid: TWILIO_ACCOUNT_SID, authToken: TWILIO_AUTH_TOKEN } });
+  expect(res.status).toBe(201);
+  connection = res.body;
+});
+afterAll(async () => hub?.close());
+
+describe('tenants and connections', () => {
+  it('creates a tenant only with the admin token, and shows its key once', async () => {
+    const denied = await hub.api.post('/v1/tenants').set('Authorization', 'Bearer wrong-token-wrong-token').send({ name: 'X' });
+    expect(denied.status).toBe(401);
+    expect(denied.body.error.code).toBe('unauthorized');
+    const res = await hub.api.post('/v1/tenants').set('Authorization', `Bearer ${hub.adminToken}`).send({ name: 'Defaults' });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ name: 'Defaults', currency: 'EUR', timezone: 'Europe/Paris', country: 'FR' });
+    expect(res.body.apiKey).toMatch(/^croi_/);
+    const me = await hub.api.get('/v1/tenants/current').set('Authorization', `Bearer ${res.body.apiKey}`);
+    expect(me.body.apiKey).toBeUndefined();
+    expect(me.body.id).toBe(res.body.id);
+  });
+
+  it('rejects bad tenant input with field paths', async () => {
+    const res = await hub.api
+      .post('/v1/tenants')
+      .set('Authorization', `Bearer ${hub.adminToken}`)
+      .send({ name: '', timezone: 'Mars/Olympus', currency: 'euro' });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('validation_failed');
+    const paths = (res.body.error.details as { path: string }[]).map((d) => d.path).sort();
+    expect(paths).toEqual(['body.currency', 'body.name', 'body.timezone']);
+  });
+
+  it('returns the webhook URL and never the credentials', async () => {
+    expect(connection.webhookUrl).toBe(`https://hub.test.example/webhooks/twilio/${connection.id}`);
+    const res = await hub.api.get(`/v1/connections/${connection.id}`).set(tenantA.auth);
+    expect(res.status).toBe(200);
+    expect(JSON.stringify(res.body)).not.toContain(TWILIO_AUTH_TOKEN);
+    const list = await hub.api.get('/v1/connections').set(tenantA.auth);
+    expect(JSON.stringify(list.body)).not.toContain(TWILIO_AUTH_TOKEN);
+    expect(list.body.data.map((c: { id: string }) => c.id)).toContain(connection.id);
+  });
+
+  it('stores credentials encrypted at rest', async () => {
+    const rows = (await hub.deps.database.db.execute('select credentials_sealed from connections' as never)) as unknown as {
+      rows: { credentials_sealed: string }[];
+    };
+    expect(rows.rows.length).toBeGreaterThan(0);
+    for (const r of rows.rows) {
+      expect(r.credentials_sealed).toMatch(/^v1\./);
+      expect(r.credentials_sealed).not.toContain(TWILIO_AUTH_TOKEN);
+    }
+  });
+
+  it('validates credentials per provider', async () => {
+    const res = await hub.api.post('/v1/connections').set(tenantA.auth).send({ provider: 'twilio', credentials: { accountSid: 'nope' } });
+    expect(res.status).toBe(400);
+    const paths = (res.body.error.details as { path: string }[]).map((d) => d.path);
+    expect(paths).toContain('body.credentials.accountSid');
+    expect(paths).toContain('body.credentials.authToken');
+    const unknown = await hub.api.post('/v1/connections').set(tenantA.auth).send({ provider: 'skype', credentials: {} });
+    expect(unknown.status).toBe(400);
+  });
+});
+
+describe('twilio webhooks to unified calls', () => {
+  it('accepts every fixture delivery signed with the SDK and builds the documented calls', async () => {
+    for (const name of ['inbound_answered', 'inbound_abandoned', 'outbound']) {
+      for (const d of twilioFixture(name).deliveries) {
+        const res = await postTwilio(hub.api, connection.webhookUrl, d);
+        expect(res.status).toBe(200);
+        expect(res.headers['content-type']).toContain('text/xml');
+      }
+    }
+    await hub.settle(tenantA.apiKey);
+    const res = await hub.api.get('/v1/calls').set(tenantA.auth);
+    expect(res.status).toBe(200);
+    expect(res.body.data).toHaveLength(3);
+    for (const name of ['inbound_answered', 'inbound_abandoned', 'outbound']) {
+      const f = twilioFixture(name);
+      const e = f.expected as Record<string, unknown> & { agent: { id: string } | null };
+      const call = (res.body.data as Record<string, unknown>[]).find((c) => c.startedAt === e.startedAt)!;
+      expect(call, name).toBeDefined();
+      expect(call).toMatchObject({
+        provider: 'twilio',
+        connectionId: connection.id,
+        direction: e.direction,
+        status: e.outcome,
+        answeredAt: e.answeredAt,
+        endedAt: e.endedAt,
+        waitSeconds: e.waitSeconds,
+        talkSeconds: e.talkSeconds,
+        holdSeconds: null,
+        afterCallWorkSeconds: 0,
+        handleSeconds: e.talkSeconds,
+        externalNumber: e.customerNumber,
+        trackingNumber: e.companyNumber,
+        telephonyCost: null,
+        campaignId: null,
+        attributedRevenue: '0.00',
+      });
+      expect((call.agent as { id: string } | null)?.id ?? null).toBe(e.agent?.id ?? null);
+      const one = await hub.api.get(`/v1/calls/${call.id as string}`).set(tenantA.auth);
+      expect(one.body).toEqual(call);
+    }
+  });
+
+  it('stores a re-delivery once', async () => {
+    const d = twilioFixture('outbound').deliveries[4]!;
+    const res = await postTwilio(hub.api, connection.webhookUrl, d);
+    expect(res.status).toBe(200);
+    const events = await hub.api.get(`/v1/connections/${connection.id}/events`).set(tenantA.auth);
+    const keys = (events.body.data as { dedupeKey: string }[]).map((e) => e.dedupeKey);
+    expect(keys.filter((k) => k === `idem:${d.headers['I-Twilio-Idempotency-Token']!}`)).toHaveLength(1);
+  });
+
+  it('answers 401 to one changed byte and to another account token, and stores nothing', async () => {
+    const d = twilioFixture('inbound_answered').deliveries[0]!;
+    const fresh = { ...d, headers: {}, params: { ...d.params, CallSid: 'CA00000000000000000000000000000001' } };
+    const before = await hub.api.get(`/v1/connections/${connection.id}/events`).set(tenantA.auth);
+    const tampered = await postTwilio(hub.api, connection.webhookUrl, fresh, { tamper: true });
+    expect(tampered.status).toBe(401);
+    expect(tampered.body.error.code).toBe('invalid_signature');
+    const wrongToken = await postTwilio(hub.api, connection.webhookUrl, fresh, { authToken: 'ffffffffffffffffffffffffffffffff' });
+    expect(wrongToken.status).toBe(401);
+    const after = await hub.api.get(`/v1/connections/${connection.id}/events`).set(tenantA.auth);
+    expect(after.body.data).toHaveLength(before.body.data.length);
+  });
+
+  it('answers 404 to an unknown connection or provider, 413 to an oversized body', async () => {
+    const d = twilioFixture('inbound_answered').deliveries[0]!;
+    const unknown = await postTwilio(hub.api, 'https://hub.test.example/webhooks/twilio/00000000-0000-4000-8000-000000000000', d);
+    expect(unknown.status).toBe(404);
+    const notUuid = await postTwilio(hub.api, 'https://hub.test.example/webhooks/twilio/abc', d);
+    expect(notUuid.status).toBe(404);
+    const wrongProvider = await postTwilio(hub.api, `https://hub.test.example/webhooks/vonage/${connection.id}`, d);
+    expect(wrongProvider.status).toBe(404);
+    const big = await hub.api
+      .post(new URL(connection.webhookUrl).pathname)
+      .set('Content-Type', 'application/x-www-form-urlencoded')
+      .send(`CallSid=${'A'.repeat(hub.config.BODY_LIMIT_BYTES + 10)}`);
+    expect(big.status).toBe(413);
+    expect(big.body.error.code).toBe('payload_too_large');
+  });
+
+  it('keeps a signed but unreadable delivery as failed, visible and reprocessable', async () => {
+    const res = await postTwilio(hub.api, connection.webhookUrl, { url: '', headers: {}, params: { Hello: 'world' } });
+    expect(res.status).toBe(200);
+    await hub.settle(tenantA.apiKey);
+    const failed = await hub.api.get(`/v1/connections/${connection.id}/events?status=failed`).set(tenantA.auth);
+    expect(failed.body.data).toHaveLength(1);
+    expect(failed.body.data[0].error).toMatch(/not a Twilio call webhook/);
+    const again = await hub.api.post(`/v1/connections/${connection.id}/events/${failed.body.data[0].id as string}/reprocess`).set(tenantA.auth);
+    expect(again.status).toBe(202);
+    await hub.settle(tenantA.apiKey);
+    const still = await hub.api.get(`/v1/connections/${connection.id}/events?status=failed`).set(tenantA.auth);
+    expect(still.body.data).toHaveLength(1);
+  });
+});
+
+describe('tenant isolation', () => {
+  it("tenant B sees none of tenant A's calls or connections", async () => {
+    const calls = await hub.api.get('/v1/calls').set(tenantA.auth);
+    const callId = calls.body.data[0].id as string;
+    expect((await hub.api.get(`/v1/calls/${callId}`).set(tenantB.auth)).status).toBe(404);
+    expect((await hub.api.get(`/v1/connections/${connection.id}`).set(tenantB.auth)).status).toBe(404);
+    expect((await hub.api.delete(`/v1/connections/${connection.id}`).set(tenantB.auth)).status).toBe(404);
+    expect((await hub.api.get(`/v1/connections/${connection.id}/events`).set(tenantB.auth)).status).toBe(404);
+    expect((await hub.api.post(`/v1/connections/${connection.id}/backfill`).set(tenantB.auth).send({ from: '2025-03-01', to: '2025-03-02' })).status).toBe(404);
+    expect((await hub.api.get('/v1/calls').set(tenantB.auth)).body.data).toEqual([]);
+    expect((await hub.api.get('/v1/connections').set(tenantB.auth)).body.data).toEqual([]);
+  });
+});
+
+describe('calls API', () => {
+  it('paginates with a stable cursor and filters', async () => {
+    const page1 = await hub.api.get('/v1/calls?limit=2').set(tenantA.auth);
+    expect(page1.body.data).toHaveLength(2);
+    expect(page1.body.nextCursor).toEqual(expect.any(String));
+    const page2 = await hub.api.get(`/v1/calls?limit=2&cursor=${page1.body.nextCursor as string}`).set(tenantA.auth);
+    expect(page2.body.data).toHaveLength(1);
+    expect(page2.body.nextCursor).toBeNull();
+    const ids = [...page1.body.data, ...page2.body.data].map((c: { id: string }) => c.id);
+    expect(new Set(ids).size).toBe(3);
+    const outbound = await hub.api.get('/v1/calls?direction=outbound').set(tenantA.auth);
+    expect(outbound.body.data.map((c: { status: string }) => c.status)).toEqual(['answered']);
+    const abandoned = await hub.api.get('/v1/calls?status=abandoned&from=2025-03-10T15:00:00Z&to=2025-03-10T16:00:00Z').set(tenantA.auth);
+    expect(abandoned.body.data).toHaveLength(1);
+    const alice = await hub.api.get('/v1/calls?agentId=agent_alice').set(tenantA.auth);
+    expect(alice.body.data).toHaveLength(1);
+  });
+
+  it('rejects bad query parameters and cursors with 400', async () => {
+    const bad = await hub.api.get('/v1/calls?limit=0&direction=sideways').set(tenantA.auth);
+    expect(bad.status).toBe(400);
+    expect((bad.body.error.details as { path: string }[]).map((d) => d.path).sort()).toEqual(['query.direction', 'query.limit']);
+    const cursor = await hub.api.get('/v1/calls?cursor=garbage').set(tenantA.auth);
+    expect(cursor.status).toBe(400);
+    expect(cursor.body.error.code).toBe('invalid_cursor');
+    const noKey = await hub.api.get('/v1/calls');
+    expect(noKey.status).toBe(401);
+  });
+});
