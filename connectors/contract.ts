@@ -177,8 +177,9 @@ export interface Connector<Creds = unknown> {
   dedupeKey(req: WebhookRequest): string;
   /** What to answer once the delivery is stored (Twilio action callbacks want TwiML). */
   acknowledge?(req: WebhookRequest): HandshakeResponse;
-  /** Raw delivery → call events. Throws DeliveryShapeError when the body is not this provider's. */
-  parse(delivery: StoredDelivery): ParsedDelivery;
+  /** Raw delivery → call events. Throws DeliveryShapeError when the body is not this provider's.
+   *  The connection's credentials come along for what they configure (e.g. Vonage's price currency). */
+  parse(delivery: StoredDelivery, creds?: Creds): ParsedDelivery;
   /** Every event of one call, in any order and with duplicates → the same unified call, or null
    *  while too little is known (e.g. only a leg we cannot place yet). */
   merge(events: CallEvent[]): UnifiedCallDraft | null;

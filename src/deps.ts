@@ -53,8 +53,10 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
   );
   const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, migrate: true });
   const queue: JobQueue = config.REDIS_URL
-    ? new BullJobQueue(config.REDIS_URL, logger, opts.queuePrefix ?? 'callroi', {
+    ? new BullJobQueue(config.REDIS_URL, logger, opts.queuePrefix ?? config.QUEUE_PREFIX, {
         concurrency: config.WORKER_CONCURRENCY,
+        lockDurationMs: config.JOB_LOCK_SECONDS * 1000,
+        stalledIntervalMs: Math.min(30_000, config.JOB_LOCK_SECONDS * 1000),
         ...opts.workerOptions,
       })
     : new InlineJobQueue(logger, Math.min(config.WORKER_CONCURRENCY, 4));
@@ -92,7 +94,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
 export function processors(deps: Deps): Processors {
   const base = { db: deps.database.db, logger: deps.logger, listeners: deps.listeners };
   return {
-    'process-event': processEventProcessor({ ...base, presence: deps.presence }),
+    'process-event': processEventProcessor({ ...base, presence: deps.presence, connections: deps.connections }),
     backfill: backfillProcessor({ ...base, connections: deps.connections, context: deps.context }),
     refresh: async () => undefined,
   };

@@ -24,11 +24,15 @@ export const envSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9+/=_-]{43,88}$/, 'must be 32 bytes, base64 or hex encoded')
     .optional(),
+  /** BullMQ key prefix: several hubs (or test runs) can share one Redis. */
+  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).default('callroi'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Largest webhook or API body accepted. */
   BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i).default('1mb'),
   /** Worker concurrency for webhook event processing. */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+  /** Seconds a running job holds its lock: a worker that dies loses its jobs to others after this. */
+  JOB_LOCK_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
   /** Seconds a pending event may wait before the sweeper re-enqueues it. */
   SWEEP_AFTER_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
   /** How often the worker re-reads the last hours of calls from each provider (0 = off). */

@@ -3,3 +3,8 @@ export * from './connections.js';
 export * from './inbox.js';
 export * from './calls.js';
 export * from './jobs.js';
+export * from './campaigns.js';
+export * from './crm.js';
+export * from './costs.js';
+export * from './attribution.js';
+export * from './kpis.js';

@@ -11,6 +11,7 @@ import { tenants, webhookEvents } from '../../db/schema/index.js';
 import type { Logger } from '../../lib/logger.js';
 import { recomputeCall, storeCallEvents, type CallChangeListener } from '../../modules/calls/recompute.js';
 import type { PresenceSink } from '../../modules/calls/presence.js';
+import type { ConnectionsService } from '../../modules/connections/connections.service.js';
 import { queueSettings, type Processor } from '../definitions.js';
 
 export function processEventProcessor(deps: {
@@ -18,6 +19,7 @@ export function processEventProcessor(deps: {
   logger: Logger;
   listeners: CallChangeListener[];
   presence: PresenceSink;
+  connections: ConnectionsService;
 }): Processor<'process-event'> {
   const { db, logger } = deps;
   return async ({ eventId }, job) => {
@@ -28,7 +30,11 @@ export function processEventProcessor(deps: {
 
     let parsed;
     try {
-      parsed = connector.parse({ rawBody: event.body, headers: event.headers, query: event.query, receivedAt: event.receivedAt });
+      const connection = await deps.connections.forWebhook(provider, event.connectionId);
+      parsed = connector.parse(
+        { rawBody: event.body, headers: event.headers, query: event.query, receivedAt: event.receivedAt },
+        connection?.credentials,
+      );
     } catch (err) {
       if (err instanceof DeliveryShapeError || err instanceof ZodError || err instanceof SyntaxError) {
         // Valid delivery, unreadable shape: keep it, visible and reprocessable after a fix.

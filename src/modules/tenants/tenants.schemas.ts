@@ -9,6 +9,21 @@ export const settingsSchema = z
     fcrWindowDays: z.number().int().min(1).max(90),
     defaultAfterCallWorkSeconds: z.number().int().min(0).max(86_400),
     countProviderPrices: z.boolean(),
+    // KPI definitions (src/domain/kpis/definitions.ts documents each formula).
+    serviceLevelFormula: z.enum(['answered_over_offered', 'answered_over_answered_and_abandoned', 'answered_over_answered']),
+    creditShortAbandons: z.boolean(),
+    /** Whole local hours [startHour, endHour) on ISO weekdays (1 = Monday); KPIs are kept per hour. */
+    businessHours: z
+      .object({
+        days: z.array(z.number().int().min(1).max(7)).min(1).max(7),
+        startHour: z.number().int().min(0).max(23),
+        endHour: z.number().int().min(1).max(24),
+      })
+      .strict()
+      .refine((b) => b.startHour < b.endHour, { message: 'startHour must be before endHour', path: ['endHour'] })
+      .nullable(),
+    /** Default of GET /v1/kpis `businessHoursOnly`. */
+    kpisBusinessHoursOnly: z.boolean(),
   })
   .strict();
 
@@ -20,6 +35,10 @@ export const defaultSettings: Settings = {
   fcrWindowDays: 7,
   defaultAfterCallWorkSeconds: 0,
   countProviderPrices: false,
+  serviceLevelFormula: 'answered_over_offered',
+  creditShortAbandons: false,
+  businessHours: null,
+  kpisBusinessHoursOnly: false,
 };
 
 export function effectiveSettings(stored: Record<string, unknown> | null | undefined): Settings {

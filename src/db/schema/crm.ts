@@ -1,0 +1,49 @@
+import { index, jsonb, numeric, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { instant, timestamps } from './_helpers.js';
+
+/** CRM contacts pushed by the tenant (contract section 5), upserted on externalId. */
+export const crmContacts = pgTable(
+  'crm_contacts',
+  {
+    id: uuid('id').primaryKey(),
+    tenantId: uuid('tenant_id').notNull(),
+    externalId: text('external_id').notNull(),
+    name: text('name'),
+    email: text('email'),
+    /** E.164, normalised with the tenant country as default region. */
+    phones: jsonb('phones').$type<string[]>().notNull().default([]),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex('crm_contacts_tenant_external_idx').on(t.tenantId, t.externalId),
+    // "Which contacts have this number" (a call arrives): jsonb containment through GIN.
+    index('crm_contacts_phones_idx').using('gin', t.phones),
+  ],
+);
+
+/** CRM deals, upserted on externalId. Amounts are exact decimals in the tenant's one currency. */
+export const crmDeals = pgTable(
+  'crm_deals',
+  {
+    id: uuid('id').primaryKey(),
+    tenantId: uuid('tenant_id').notNull(),
+    externalId: text('external_id').notNull(),
+    contactExternalId: text('contact_external_id'),
+    phones: jsonb('phones').$type<string[]>().notNull().default([]),
+    amount: numeric('amount', { precision: 18, scale: 2 }).notNull(),
+    currency: text('currency').notNull(),
+    stage: text('stage').notNull(),
+    type: text('type'),
+    closedAt: instant('closed_at'),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex('crm_deals_tenant_external_idx').on(t.tenantId, t.externalId),
+    index('crm_deals_tenant_stage_closed_idx').on(t.tenantId, t.stage, t.closedAt),
+    index('crm_deals_tenant_contact_idx').on(t.tenantId, t.contactExternalId),
+    index('crm_deals_phones_idx').using('gin', t.phones),
+  ],
+);
+
+export type CrmContactRow = typeof crmContacts.$inferSelect;
+export type CrmDealRow = typeof crmDeals.$inferSelect;

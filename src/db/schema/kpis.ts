@@ -1,0 +1,147 @@
+import { bigint, bigserial, index, integer, pgTable, primaryKey, smallint, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { instant } from './_helpers.js';
+
+/**
+ * KPI rollups: additive sums per tenant × tenant-local hour × the finest grain of every KPI
+ * dimension (agent, queue, campaign, provider, direction). Days, weeks and months are derived from
+ * the hour key ('YYYY-MM-DDTHH', tenant time), the channel from the campaign; any groupBy and any
+ * filter of GET /v1/kpis is one GROUP BY over this table. Dimensions absent on a call are '' (not
+ * NULL) so that they can be part of the primary key.
+ *
+ * The rows of an hour are always rebuilt from the calls table as a whole (never incremented), which
+ * is what keeps them equal to a recomputation from the calls.
+ */
+export const kpiHourly = pgTable(
+  'kpi_hourly',
+  {
+    tenantId: uuid('tenant_id').notNull(),
+    hourKey: text('hour_key').notNull(),
+    agentId: text('agent_id').notNull(),
+    queue: text('queue').notNull(),
+    campaignId: text('campaign_id').notNull(),
+    provider: text('provider').notNull(),
+    direction: text('direction').notNull(),
+    calls: integer('calls').notNull(),
+    offered: integer('offered').notNull(),
+    answered: integer('answered').notNull(),
+    abandoned: integer('abandoned').notNull(),
+    shortAbandoned: integer('short_abandoned').notNull(),
+    shortAbandonedWithinSl: integer('short_abandoned_within_sl').notNull(),
+    missed: integer('missed').notNull(),
+    voicemail: integer('voicemail').notNull(),
+    answeredWithinSl: integer('answered_within_sl').notNull(),
+    waitSumAnswered: bigint('wait_sum_answered', { mode: 'number' }).notNull(),
+    handledCount: integer('handled_count').notNull(),
+    handleSumHandled: bigint('handle_sum_handled', { mode: 'number' }).notNull(),
+    fcrEligible: integer('fcr_eligible').notNull(),
+    fcrResolved: integer('fcr_resolved').notNull(),
+    csatCount: integer('csat_count').notNull(),
+    csatPositive: integer('csat_positive').notNull(),
+    npsCount: integer('nps_count').notNull(),
+    npsPromoters: integer('nps_promoters').notNull(),
+    npsDetractors: integer('nps_detractors').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.hourKey, t.agentId, t.queue, t.campaignId, t.provider, t.direction] })],
+);
+
+/**
+ * Hours whose rollup rows are stale. Append-only (no unique key): writers never wait on each other
+ * or on the refresh job; 10 000 events touching one hour are 10 000 small rows but one recompute.
+ */
+export const kpiDirtyHours = pgTable(
+  'kpi_dirty_hours',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    tenantId: uuid('tenant_id').notNull(),
+    hourKey: text('hour_key').notNull(),
+    markedAt: instant('marked_at').notNull().defaultNow(),
+  },
+  (t) => [index('kpi_dirty_hours_tenant_idx').on(t.tenantId, t.id)],
+);
+
+/** The settings the tenant's rollups were built with; a different fingerprint → full rebuild. */
+export const kpiState = pgTable('kpi_state', {
+  tenantId: uuid('tenant_id').primaryKey(),
+  fingerprint: text('fingerprint').notNull(),
+  rebuiltAt: instant('rebuilt_at').notNull().defaultNow(),
+});
+
+/** POST /v1/surveys. One row per (call, respondedAt): re-sending a response replaces it. */
+export const surveyResponses = pgTable(
+  'survey_responses',
+  {
+    id: uuid('id').primaryKey(),
+    tenantId: uuid('tenant_id').notNull(),
+    callId: uuid('call_id').notNull(),
+    csat: smallint('csat'),
+    nps: smallint('nps'),
+    respondedAt: instant('responded_at').notNull(),
+    createdAt: instant('created_at').notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('survey_responses_call_idx').on(t.tenantId, t.callId, t.respondedAt)],
+);
+
+/** Agents as providers name them, maintained from call changes and presence events. */
+export const agents = pgTable(
+  'agents',
+  {
+    tenantId: uuid('tenant_id').notNull(),
+    id: text('id').notNull(),
+    name: text('name'),
+    provider: text('provider').notNull(),
+    createdAt: instant('created_at').notNull().defaultNow(),
+    updatedAt: instant('updated_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.id] })],
+);
+
+/** Queues as providers name them; `key` is the provider's queue id, else its name. */
+export const queues = pgTable(
+  'queues',
+  {
+    tenantId: uuid('tenant_id').notNull(),
+    provider: text('provider').notNull(),
+    key: text('key').notNull(),
+    queueId: text('queue_id'),
+    name: text('name'),
+    createdAt: instant('created_at').notNull().defaultNow(),
+    updatedAt: instant('updated_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.provider, t.key] })],
+);
+
+/** Tenant-supplied staffed intervals (POST /v1/agents/{id}/schedules), [startsAt, endsAt). */
+export const agentSchedules = pgTable(
+  'agent_schedules',
+  {
+    id: uuid('id').primaryKey(),
+    tenantId: uuid('tenant_id').notNull(),
+    agentId: text('agent_id').notNull(),
+    startsAt: instant('starts_at').notNull(),
+    endsAt: instant('ends_at').notNull(),
+    createdAt: instant('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('agent_schedules_interval_idx').on(t.tenantId, t.agentId, t.startsAt, t.endsAt),
+
+  ],
+);
+
+/**
+ * Availability changes from providers (Aircall user.opened/closed…). Stored as events, not
+ * intervals: intervals are derived at read time (each event to the next one of the same agent), so
+ * duplicated and out-of-order deliveries change nothing.
+ */
+export const agentPresenceEvents = pgTable(
+  'agent_presence_events',
+  {
+    tenantId: uuid('tenant_id').notNull(),
+    agentId: text('agent_id').notNull(),
+    at: instant('at').notNull(),
+    state: text('state').notNull(),
+    connectionId: uuid('connection_id').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.agentId, t.at, t.state] })],
+);
+
+export type KpiHourlyRow = typeof kpiHourly.$inferSelect;
