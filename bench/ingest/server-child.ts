@@ -2,7 +2,9 @@
  * What every server child shares: listen on 127.0.0.1:0, tell the orchestrator, mark the start of
  * the measurement window on command, report its own CPU time and peak RSS on stop, then close.
  */
+import { writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { Session } from 'node:inspector/promises';
 import { usageSince, type ServerCommand, type ServerReady, type ServerReport } from './protocol.js';
 
 export async function listenLoopback(server: Server): Promise<number> {
@@ -16,15 +18,42 @@ export async function listenLoopback(server: Server): Promise<number> {
 }
 
 /** Serve until the orchestrator says stop; `close` releases everything (sockets, pools, queues). */
+/**
+ * When BENCH_PROFILE_FILE is set, a V8 CPU profile of the measurement window only (not start-up,
+ * module loading or the warm-up), taken in-process through the inspector.
+ */
+async function startProfile(): Promise<Session | null> {
+  if (!process.env.BENCH_PROFILE_FILE) return null;
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return session;
+}
+
+async function stopProfile(session: Session | null): Promise<void> {
+  if (!session || !process.env.BENCH_PROFILE_FILE) return;
+  const { profile } = await session.post('Profiler.stop');
+  writeFileSync(process.env.BENCH_PROFILE_FILE, JSON.stringify(profile));
+  session.disconnect();
+}
+
 export function serveUntilStopped(ready: ServerReady, close: () => Promise<void>): void {
   let mark = process.cpuUsage();
-  process.on('message', (msg: ServerCommand) => {
-    if (msg.type === 'mark') mark = process.cpuUsage();
+  let profiling: Promise<Session | null> = Promise.resolve(null);
+  process.on('message', async (msg: ServerCommand) => {
+    if (msg.type === 'mark') {
+      mark = process.cpuUsage();
+      profiling = startProfile();
+    }
     if (msg.type === 'stop') {
       const report: ServerReport = { type: 'report', ...usageSince(mark) };
+      await stopProfile(await profiling);
       process.send?.(report);
+      // Exit explicitly once closed: a handle left open must not keep the child (and the bench) alive,
+      // and --cpu-prof writes its profile at exit.
       close().then(
-        () => process.disconnect?.(),
+        () => process.exit(0),
         (err: unknown) => {
           console.error(err);
           process.exit(1);

@@ -82,10 +82,13 @@ export async function* backfill(
   cursor: string | null,
   ctx: ConnectorContext,
 ): AsyncGenerator<BackfillPage, void, void> {
+  // No keep-alive: a backfill makes a few requests minutes apart, and an idle pooled socket only
+  // risks a reset (it also keeps HTTP interception in tests simple).
+  const httpClient = new twilio.RequestClient({ keepAlive: false });
   const client =
     creds.apiKeySid && creds.apiKeySecret
-      ? twilio(creds.apiKeySid, creds.apiKeySecret, { accountSid: creds.accountSid })
-      : twilio(creds.accountSid, creds.authToken);
+      ? twilio(creds.apiKeySid, creds.apiKeySecret, { accountSid: creds.accountSid, httpClient })
+      : twilio(creds.accountSid, creds.authToken, { httpClient });
   let page = (await withRateLimit(ctx, () =>
     cursor
       ? client.api.v2010.accounts(creds.accountSid).calls.getPage(cursor)

@@ -11,6 +11,8 @@ export const jobPayloads = {
   backfill: z.object({ backfillId: z.uuid() }),
   /** Recompute derived figures (rollups, attribution) for a tenant: coalesced per tenant. */
   refresh: z.object({ tenantId: z.uuid() }),
+  /** Recompute the stored attribution credits of the tenant's dirty deals (attribution_dirty_deals). */
+  attribution: z.object({ tenantId: z.uuid() }),
 } as const;
 
 export type JobName = keyof typeof jobPayloads;
@@ -29,4 +31,6 @@ export const queueSettings: Record<JobName, { concurrency: number; attempts: num
   backfill: { concurrency: 1, attempts: 5, backoffMs: 5_000 },
   // Refreshes are coalesced per tenant; two in parallel keep one slow tenant from blocking others.
   refresh: { concurrency: 2, attempts: 5, backoffMs: 1_000 },
+  // Batches of 1000 deals per transaction; concurrent jobs split the dirty rows with SKIP LOCKED.
+  attribution: { concurrency: 2, attempts: 8, backoffMs: 1_000 },
 };

@@ -1,0 +1,110 @@
+/**
+ * What the numbers were measured on, and CPU time read from /proc (Linux) so that a section can say
+ * which process spent the machine's cores: measured, not guessed.
+ */
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import pg from 'pg';
+
+export const ADMIN_DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export interface MachineInfo {
+  cores: number;
+  cpuModel: string;
+  memoryGiB: number;
+  node: string;
+  os: string;
+  postgres: string;
+  postgresSettings: Record<string, string>;
+}
+
+const PG_SETTINGS = ['fsync', 'synchronous_commit', 'wal_sync_method', 'shared_buffers', 'max_wal_size'];
+
+export async function machineInfo(): Promise<MachineInfo> {
+  const client = new pg.Client({ connectionString: ADMIN_DATABASE_URL });
+  await client.connect();
+  try {
+    const version = await client.query<{ server_version: string }>('show server_version');
+    const settings = await client.query<{ name: string; setting: string; unit: string | null }>(
+      'select name, setting, unit from pg_settings where name = any($1)',
+      [PG_SETTINGS],
+    );
+    return {
+      cores: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown',
+      memoryGiB: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
+      node: process.version,
+      os: `${os.type()} ${os.release()} ${os.arch()}`,
+      postgres: version.rows[0]?.server_version ?? 'unknown',
+      postgresSettings: Object.fromEntries(settings.rows.map((r) => [r.name, r.unit ? `${r.setting} × ${r.unit}` : r.setting])),
+    };
+  } finally {
+    await client.end();
+  }
+}
+
+export function machineMarkdown(m: MachineInfo): string {
+  const pgSettings = Object.entries(m.postgresSettings)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
+  return [
+    `- CPU: ${m.cores} cores (${m.cpuModel})`,
+    `- Memory: ${m.memoryGiB} GiB`,
+    `- Node.js: ${m.node}; OS: ${m.os}`,
+    `- PostgreSQL: ${m.postgres} (${pgSettings})`,
+  ].join('\n');
+}
+
+let clockTicks: number | null = null;
+/** Kernel clock ticks per second (USER_HZ), the unit of /proc CPU times. */
+function ticksPerSecond(): number {
+  if (clockTicks === null) {
+    try {
+      clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    } catch {
+      clockTicks = 100;
+    }
+  }
+  return clockTicks;
+}
+
+/** CPU seconds (user + system) spent so far by every process whose command name is in `names`. */
+export function processCpuSeconds(names: readonly string[]): Record<string, number> {
+  const totals: Record<string, number> = Object.fromEntries(names.map((n) => [n, 0]));
+  let pids: string[] = [];
+  try {
+    pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return totals;
+  }
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      // comm is in parentheses and may contain spaces: split after the last ')'.
+      const close = stat.lastIndexOf(')');
+      const comm = stat.slice(stat.indexOf('(') + 1, close);
+      if (!(comm in totals)) continue;
+      const fields = stat.slice(close + 2).split(' ');
+      // fields[11] and [12] are utime and stime (stat fields 14 and 15).
+      totals[comm]! += (Number(fields[11]) + Number(fields[12])) / ticksPerSecond();
+    } catch {
+      // the process ended between readdir and read
+    }
+  }
+  return totals;
+}
+
+/** Whole-machine CPU: busy and total seconds (all cores) since boot, from /proc/stat. */
+export function machineCpuSeconds(): { busy: number; total: number } {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
+    const v = line.trim().split(/\s+/).slice(1).map(Number);
+    const total = v.slice(0, 8).reduce((a, b) => a + b, 0);
+    const idle = (v[3] ?? 0) + (v[4] ?? 0);
+    return { busy: (total - idle) / ticksPerSecond(), total: total / ticksPerSecond() };
+  } catch {
+    return { busy: Number.NaN, total: Number.NaN };
+  }
+}

@@ -1,0 +1,17 @@
+import { z } from 'zod';
+
+export const agentIdParams = z.object({ id: z.string().min(1).max(200) });
+
+export const scheduleRow = z
+  .object({
+    start: z.iso.datetime({ offset: true }),
+    end: z.iso.datetime({ offset: true }),
+  })
+  .refine((s) => Date.parse(s.start) < Date.parse(s.end), { message: 'start must be before end', path: ['end'] })
+  .refine((s) => Date.parse(s.end) - Date.parse(s.start) <= 7 * 86_400_000, { message: 'an interval lasts at most 7 days', path: ['end'] });
+
+/** Rows are validated one by one (a bad row never drops the good ones), so they are `unknown` here. */
+export const schedulesBody = z.object({ schedules: z.array(z.unknown()).min(1).max(10_000) });
+
+export const agentView = z.object({ id: z.string(), name: z.string().nullable(), provider: z.string(), createdAt: z.string() });
+export const queueView = z.object({ id: z.string().nullable(), name: z.string().nullable(), provider: z.string() });

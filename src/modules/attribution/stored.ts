@@ -1,0 +1,74 @@
+/**
+ * Stored credits of the default model (last_touch, default window), the source of each call's
+ * `attributedRevenue`. Recomputed per deal, for the deals that changed only: a deal won, changed
+ * or deleted, or a call that is (or was) one of its touches.
+ */
+import { randomUUID } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import { queryRows, type Executor, type Tx } from '../../db/client.js';
+import { attributionCredits } from '../../db/schema/index.js';
+import { attribute, DEFAULT_ATTRIBUTION_MODEL, DEFAULT_WINDOW_DAYS } from '../../domain/attribution/models.js';
+import type { JobQueue } from '../../jobs/queue.js';
+import { idList, wonDealsWithTouches } from './touches.js';
+
+const BATCH = 1000;
+
+export async function recomputeStoredCredits(tx: Tx, tenantId: string, dealIds: readonly string[]): Promise<{ deals: number; calls: number }> {
+  const ids = [...new Set(dealIds)].sort();
+  if (ids.length === 0) return { deals: 0, calls: 0 };
+  // One lock per deal, taken in a fixed order: a call arriving and a bulk upload touching the
+  // same deal recompute it one after the other, the second seeing the first's committed rows.
+  await tx.execute(
+    sql`select count(pg_advisory_xact_lock(hashtextextended('attribution/' || x, 0))) from (${idList(ids)} as x order by 1) s`,
+  );
+  const removed = await queryRows<{ call_id: string }>(
+    tx,
+    sql`delete from attribution_credits where tenant_id = ${tenantId} and deal_id in (${idList(ids)}::uuid) returning call_id`,
+  );
+  const affected = new Set(removed.map((r) => r.call_id));
+  const deals = await wonDealsWithTouches(tx, tenantId, sql`id in (${idList(ids)}::uuid)`, DEFAULT_WINDOW_DAYS);
+  const credits: (typeof attributionCredits.$inferInsert)[] = [];
+  for (const deal of deals) {
+    const byCall = attribute(
+      deal.amountCents,
+      deal.touches.map((t) => ({ id: t.callId, startedAt: t.startedAt })),
+      DEFAULT_ATTRIBUTION_MODEL,
+      deal.closedAt,
+    );
+    for (const [callId, cents] of byCall) {
+      credits.push({ tenantId, dealId: deal.id, callId, cents });
+      affected.add(callId);
+    }
+  }
+  for (let i = 0; i < credits.length; i += BATCH) await tx.insert(attributionCredits).values(credits.slice(i, i + BATCH));
+  const callIds = [...affected].sort();
+  for (let i = 0; i < callIds.length; i += BATCH) {
+    await tx.execute(sql`
+      update calls set attributed_revenue = x.revenue, updated_at = now()
+      from (
+        select c.id, coalesce((select sum(a.cents) from attribution_credits a where a.call_id = c.id), 0) / 100.0 as revenue
+        from calls c where c.tenant_id = ${tenantId} and c.id in (${idList(callIds.slice(i, i + BATCH))}::uuid)
+      ) x
+      where calls.id = x.id and calls.attributed_revenue is distinct from x.revenue`);
+  }
+  return { deals: ids.length, calls: callIds.length };
+}
+
+/** Note deals whose credits must be recomputed by the `attribution` job (same transaction as the change). */
+export async function markDealsDirty(tx: Executor, tenantId: string, dealIds: readonly string[]): Promise<void> {
+  for (let i = 0; i < dealIds.length; i += 5000) {
+    await tx.execute(sql`
+      insert into attribution_dirty_deals (tenant_id, deal_id)
+      select ${tenantId}, x::uuid from (${idList(dealIds.slice(i, i + 5000))}) as d(x)
+      on conflict do nothing`);
+  }
+}
+
+/**
+ * After the transaction that marked deals dirty has committed. Every request gets its own job id:
+ * a job already running may have drained the table before this commit, so coalescing on one id
+ * could lose the change; concurrent jobs share the work through SKIP LOCKED.
+ */
+export async function requestAttribution(queue: JobQueue, tenantId: string): Promise<void> {
+  await queue.enqueue('attribution', { tenantId }, { jobId: `attribution-${tenantId}-${randomUUID()}` });
+}

@@ -1,0 +1,89 @@
+/**
+ * Won deals and their touches (contract section 7), in SQL: a touch is a call of the tenant whose
+ * `externalNumber` is one of the deal's phones (its own or its contact's), started within
+ * `windowDays` × 86 400 s before `closedAt` (both ends included, absolute time as in
+ * src/domain/attribution/models.ts `touchesOf`), inbound whatever its status or outbound answered.
+ */
+import { sql, type SQL } from 'drizzle-orm';
+import { queryRows, type Executor } from '../../db/client.js';
+import { parseAmount } from '../../domain/money.js';
+import type { RowKey } from '../costs/dimensions.js';
+
+export interface DealTouch {
+  callId: string;
+  startedAt: Date;
+  /** The call's row key under the requested grouping (null without a grouping). */
+  key: RowKey;
+}
+
+export interface WonDeal {
+  id: string;
+  amountCents: bigint;
+  closedAt: Date;
+  type: string | null;
+  /** Sorted by (startedAt, id). */
+  touches: DealTouch[];
+}
+
+interface Row {
+  deal_id: string;
+  amount: string;
+  closed_ms: string;
+  type: string | null;
+  call_id: string | null;
+  started_ms: string | null;
+  key: string | null;
+}
+
+/**
+ * Won deals selected by `dealFilter` (SQL over alias `crm_deals`, e.g. a closedAt range or ids),
+ * each with its touches; `keySql` is evaluated over `calls c left join campaigns cp`.
+ */
+export async function wonDealsWithTouches(
+  db: Executor,
+  tenantId: string,
+  dealFilter: SQL,
+  windowDays: number,
+  keySql: SQL = sql`null::text`,
+): Promise<WonDeal[]> {
+  const rows = await queryRows<Row>(
+    db,
+    sql`with d as (
+          select id, amount, closed_at, type, phones, contact_external_id from crm_deals
+          where tenant_id = ${tenantId} and stage = 'won' and closed_at is not null and (${dealFilter})
+        ), dp as (
+          select d.id as deal_id, p.phone from d cross join lateral jsonb_array_elements_text(d.phones) as p(phone)
+          union
+          select d.id, p.phone from d
+            join crm_contacts ct on ct.tenant_id = ${tenantId} and ct.external_id = d.contact_external_id
+            cross join lateral jsonb_array_elements_text(ct.phones) as p(phone)
+        ), t as (
+          select dp.deal_id, c.id as call_id, c.started_at, ${keySql} as key
+          from dp join d on d.id = dp.deal_id
+          join calls c on c.tenant_id = ${tenantId} and c.external_number = dp.phone
+            and c.started_at >= d.closed_at - make_interval(secs => ${windowDays * 86_400})
+            and c.started_at <= d.closed_at
+            and (c.direction = 'inbound' or c.status = 'answered')
+          left join campaigns cp on cp.id = c.campaign_id
+        )
+        select d.id as deal_id, d.amount::text as amount, (extract(epoch from d.closed_at) * 1000)::bigint::text as closed_ms,
+               d.type, t.call_id, (extract(epoch from t.started_at) * 1000)::bigint::text as started_ms, t.key
+        from d left join t on t.deal_id = d.id
+        order by d.id, t.started_at, t.call_id`,
+  );
+  const deals = new Map<string, WonDeal>();
+  for (const r of rows) {
+    let deal = deals.get(r.deal_id);
+    if (!deal) {
+      deal = { id: r.deal_id, amountCents: parseAmount(r.amount), closedAt: new Date(Number(r.closed_ms)), type: r.type, touches: [] };
+      deals.set(r.deal_id, deal);
+    }
+    if (r.call_id !== null && r.started_ms !== null) deal.touches.push({ callId: r.call_id, startedAt: new Date(Number(r.started_ms)), key: r.key });
+  }
+  return [...deals.values()];
+}
+
+/** A list of ids as one SQL parameter (a JSON array), usable as `x in (select … from ids(…))`. */
+export function idList(ids: readonly string[]): SQL {
+  return sql`select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb)`;
+}

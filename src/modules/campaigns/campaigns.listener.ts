@@ -1,0 +1,9 @@
+import type { CallChangeListener } from '../calls/recompute.js';
+import { campaignAt } from './assignments.js';
+
+/** Call tracking: a call's campaign is the one its tracking number was assigned to when it started. */
+export const campaignListener: CallChangeListener = {
+  enrich: async (tx, tenant, draft) => ({
+    campaignId: await campaignAt(tx, tenant.id, draft.trackingNumber, new Date(draft.startedAt)),
+  }),
+};

@@ -1,0 +1,178 @@
+/**
+ * Cost allocation (contract section 7), shared by GET /v1/roi and the KPI costPerCall.
+ *
+ * 1. Each cost is split over the days of its period (prorateByDay: cents, round down, leftover
+ *    cents to the earlier days); a day counts when its 00:00 (tenant time) lies in [from, to).
+ * 2. A day's share goes straight to a row when the grouping names the cost's scope: a campaign
+ *    cost to its campaign (or its campaign's channel), an agent cost to that agent.
+ * 3. Every other share is pooled per (day, scope, kind) and spread over that day's handled
+ *    (answered) calls of the scope — all calls for unscoped costs, the campaign's calls, or the
+ *    calls whose `agent` is the agent — in proportion to handleSeconds (spreadOverCalls: cents,
+ *    largest remainder, ties to the earliest call). Each call's cents go to the call's row.
+ *    A day without such calls puts the pool in the null-key row (as the contract says, even for
+ *    day/week/month groupings).
+ * 4. With the tenant setting `countProviderPrices`, each call's provider price (in the tenant's
+ *    currency; others are ignored) is a direct cost of that call, rounded to the cent half away
+ *    from zero, for calls whose day is in the range.
+ *
+ * Pooling per (day, scope, kind) rather than per cost keeps the work proportional to days × calls
+ * and still sums exactly to the range's costs.
+ */
+import { and, eq, gte, lte, sql } from 'drizzle-orm';
+import { DateTime } from 'luxon';
+import { queryRows, type Executor } from '../../db/client.js';
+import { campaigns, costs, type TenantRow } from '../../db/schema/index.js';
+import { parseAmount } from '../../domain/money.js';
+import { dayStartUtc, daysInRange, prorateByDay, spreadOverCalls } from '../../domain/costs/prorate.js';
+import { effectiveSettings } from '../tenants/tenants.schemas.js';
+import { callKeySql, groupByDimensions, type GroupBy, type RowKey } from './dimensions.js';
+
+export type CostKind = 'direct' | 'indirect';
+
+export interface CostCents {
+  total: bigint;
+  direct: bigint;
+  indirect: bigint;
+}
+
+export interface CostAllocation {
+  byKey: Map<RowKey, CostCents>;
+  total: CostCents;
+}
+
+const zero = (): CostCents => ({ total: 0n, direct: 0n, indirect: 0n });
+
+/** The allocation the KPI engineer uses for costPerCall: cents per row key, and the range's total. */
+export async function allocatedCostCents(
+  db: Executor,
+  tenant: TenantRow,
+  range: { from: Date; to: Date },
+  groupBy: string,
+): Promise<{ byKey: Map<string | null, bigint>; totalCents: bigint }> {
+  const allocation = await allocateCosts(db, tenant, range, asGroupBy(groupBy));
+  return {
+    byKey: new Map([...allocation.byKey].map(([key, cents]) => [key, cents.total])),
+    totalCents: allocation.total.total,
+  };
+}
+
+export function asGroupBy(groupBy: string): GroupBy {
+  if (!(groupByDimensions as readonly string[]).includes(groupBy)) {
+    throw new RangeError(`groupBy must be one of ${groupByDimensions.join(', ')}, got ${groupBy}`);
+  }
+  return groupBy as GroupBy;
+}
+
+interface HandledCall {
+  id: string;
+  ms: string;
+  handle_seconds: number;
+  agent_id: string | null;
+  campaign_id: string | null;
+  day: string;
+  key: string | null;
+}
+
+export async function allocateCosts(db: Executor, tenant: TenantRow, range: { from: Date; to: Date }, groupBy: GroupBy): Promise<CostAllocation> {
+  const result: CostAllocation = { byKey: new Map(), total: zero() };
+  const add = (key: RowKey, kind: CostKind, cents: bigint) => {
+    if (cents === 0n) return;
+    const row = result.byKey.get(key) ?? zero();
+    row.total += cents;
+    row[kind] += cents;
+    result.byKey.set(key, row);
+    result.total.total += cents;
+    result.total[kind] += cents;
+  };
+
+  const days = daysInRange(range.from, range.to, tenant.timezone);
+  if (days.length === 0) return result;
+  const first = days[0]!;
+  const last = days[days.length - 1]!;
+  const daySet = new Set(days);
+  const windowStart = dayStartUtc(first, tenant.timezone);
+  const windowEnd = dayStartUtc(DateTime.fromISO(last, { zone: 'utc' }).plus({ days: 1 }).toISODate()!, tenant.timezone);
+
+  const costRows = await db
+    .select()
+    .from(costs)
+    .where(and(eq(costs.tenantId, tenant.id), lte(costs.periodStart, last), gte(costs.periodEnd, first), eq(costs.currency, tenant.currency)));
+  const channelOf = new Map(
+    (await db.select({ id: campaigns.id, channel: campaigns.channel }).from(campaigns).where(eq(campaigns.tenantId, tenant.id))).map((c) => [
+      c.id,
+      c.channel,
+    ]),
+  );
+
+  // Pools of shares to spread over calls, keyed by day, scope and kind.
+  const pools = new Map<string, { day: string; scope: Scope; kind: CostKind; cents: bigint }>();
+  for (const cost of costRows) {
+    const kind: CostKind = cost.kind === 'direct' ? 'direct' : 'indirect';
+    for (const share of prorateByDay(parseAmount(cost.amount), cost.periodStart, cost.periodEnd)) {
+      if (!daySet.has(share.day) || share.cents === 0n) continue;
+      if (cost.campaignId && groupBy === 'campaign') add(cost.campaignId, kind, share.cents);
+      else if (cost.campaignId && groupBy === 'channel') add(channelOf.get(cost.campaignId) ?? null, kind, share.cents);
+      else if (cost.agentId && groupBy === 'agent') add(cost.agentId, kind, share.cents);
+      else {
+        const scope: Scope = cost.campaignId ? { campaignId: cost.campaignId } : cost.agentId ? { agentId: cost.agentId } : {};
+        const poolKey = `${share.day}\u0000${scope.campaignId ?? ''}\u0000${scope.agentId ?? ''}\u0000${kind}`;
+        const pool = pools.get(poolKey) ?? { day: share.day, scope, kind, cents: 0n };
+        pool.cents += share.cents;
+        pools.set(poolKey, pool);
+      }
+    }
+  }
+
+  if (pools.size > 0) {
+    const handled = await queryRows<HandledCall>(
+      db,
+      sql`select c.id, (extract(epoch from c.started_at) * 1000)::bigint::text as ms, c.handle_seconds, c.agent_id,
+                 c.campaign_id::text as campaign_id,
+                 to_char(c.started_at at time zone ${tenant.timezone}, 'YYYY-MM-DD') as day,
+                 ${callKeySql(groupBy, tenant.timezone)} as key
+          from calls c left join campaigns cp on cp.id = c.campaign_id
+          where c.tenant_id = ${tenant.id} and c.status = 'answered'
+            and c.started_at >= ${windowStart.toISOString()}::timestamptz and c.started_at < ${windowEnd.toISOString()}::timestamptz
+          order by c.started_at, c.id`,
+    );
+    const byDay = new Map<string, HandledCall[]>();
+    for (const call of handled) {
+      const list = byDay.get(call.day) ?? [];
+      list.push(call);
+      byDay.set(call.day, list);
+    }
+    for (const pool of pools.values()) {
+      const candidates = (byDay.get(pool.day) ?? []).filter(
+        (c) => (pool.scope.campaignId === undefined || c.campaign_id === pool.scope.campaignId) && (pool.scope.agentId === undefined || c.agent_id === pool.scope.agentId),
+      );
+      if (candidates.length === 0) {
+        add(null, pool.kind, pool.cents);
+        continue;
+      }
+      const shares = spreadOverCalls(
+        pool.cents,
+        candidates.map((c) => ({ id: c.id, startedAt: new Date(Number(c.ms)), handleSeconds: c.handle_seconds })),
+      );
+      const keyOf = new Map(candidates.map((c) => [c.id, c.key]));
+      for (const [callId, cents] of shares) add(keyOf.get(callId) ?? null, pool.kind, cents);
+    }
+  }
+
+  if (effectiveSettings(tenant.settings).countProviderPrices) {
+    const priced = await queryRows<{ key: string | null; cents: string }>(
+      db,
+      sql`select ${callKeySql(groupBy, tenant.timezone)} as key, sum(round(c.cost_amount * 100))::bigint::text as cents
+          from calls c left join campaigns cp on cp.id = c.campaign_id
+          where c.tenant_id = ${tenant.id} and c.cost_amount is not null and c.cost_currency = ${tenant.currency}
+            and c.started_at >= ${windowStart.toISOString()}::timestamptz and c.started_at < ${windowEnd.toISOString()}::timestamptz
+          group by 1`,
+    );
+    for (const p of priced) add(p.key, 'direct', BigInt(p.cents));
+  }
+  return result;
+}
+
+interface Scope {
+  campaignId?: string;
+  agentId?: string;
+}

@@ -1,0 +1,87 @@
+/**
+ * Marking KPI hours dirty, inside the transaction that changes the calls (so a committed change is
+ * never without its dirty mark), and waking the coalesced refresh job.
+ */
+import { sql } from 'drizzle-orm';
+import type { Executor, Tx } from '../../db/client.js';
+import type { CallRow } from '../../db/schema/index.js';
+import type { CallChange, CallChangeListener } from '../calls/recompute.js';
+import { upsertAgentsAndQueues } from '../agents/agents.repo.js';
+import { pgArray } from './sql-array.js';
+
+/** The tenant-local hour key of a timestamptz column or parameter, in SQL. */
+export const HOUR_KEY_FORMAT = 'YYYY-MM-DD"T"HH24';
+
+type DirtyNotifier = (tenantId: string) => void;
+let notifier: DirtyNotifier | null = null;
+
+/**
+ * The composition root registers how to wake the refresh job (src/deps.ts). Without one (scripts,
+ * bench), dirty hours wait for the periodic sweep or an explicit refresh.
+ */
+export function setDirtyNotifier(notify: DirtyNotifier | null): void {
+  notifier = notify;
+}
+
+/**
+ * Mark the hours of these calls' `startedAt` dirty (tenant time). The ROI engineer calls this after
+ * re-assigning campaigns; the call listener below calls it for every change.
+ */
+export async function markCallsDirty(tx: Executor, tenantId: string, calls: { startedAt: Date }[]): Promise<void> {
+  if (calls.length === 0) return;
+  const instants = [...new Set(calls.map((c) => c.startedAt.toISOString()))].sort();
+  await tx.execute(sql`
+    insert into kpi_dirty_hours (tenant_id, hour_key)
+    select distinct t.id, to_char(x.ts at time zone t.timezone, ${HOUR_KEY_FORMAT})
+    from tenants t cross join unnest(${pgArray(instants)}::timestamptz[]) as x(ts)
+    where t.id = ${tenantId}`);
+  notifier?.(tenantId);
+}
+
+/** Mark every hour of the tenant that holds a call (settings or timezone changed). */
+export async function markAllDirty(tx: Executor, tenantId: string): Promise<void> {
+  await tx.execute(sql`
+    insert into kpi_dirty_hours (tenant_id, hour_key)
+    select distinct ${tenantId}::uuid, to_char(c.started_at at time zone t.timezone, ${HOUR_KEY_FORMAT})
+    from calls c join tenants t on t.id = c.tenant_id
+    where c.tenant_id = ${tenantId}`);
+}
+
+/**
+ * FCR of an earlier call depends on later calls of the same number: a call (re)appearing, leaving or
+ * moving at `startedAt` changes whether the answered inbound calls of that number in the window
+ * before it were repeated. Their hours are dirty too.
+ */
+async function markEarlierCallsOfNumbersDirty(tx: Tx, tenantId: string, rows: CallRow[]): Promise<void> {
+  const relevant = rows.filter((r) => r.direction === 'inbound' && r.externalNumber !== null);
+  if (relevant.length === 0) return;
+  const numbers = [...new Set(relevant.map((r) => r.externalNumber!))];
+  const times = relevant.map((r) => r.startedAt.getTime());
+  await tx.execute(sql`
+    insert into kpi_dirty_hours (tenant_id, hour_key)
+    select distinct t.id, to_char(c.started_at at time zone t.timezone, ${HOUR_KEY_FORMAT})
+    from tenants t
+    join calls c on c.tenant_id = t.id
+    where t.id = ${tenantId}
+      and c.external_number = any(${pgArray(numbers)}::text[])
+      and c.direction = 'inbound' and c.status = 'answered'
+      and c.started_at <= ${new Date(Math.max(...times)).toISOString()}::timestamptz
+      and c.started_at >= ${new Date(Math.min(...times)).toISOString()}::timestamptz
+          - make_interval(days => coalesce((t.settings->>'fcrWindowDays')::int, 7))`);
+}
+
+/** The KPI module's CallChangeListener: dirty hours (before and after) and the agent/queue names. */
+export function kpiCallListener(): CallChangeListener {
+  return {
+    async onCallsChanged(tx: Tx, changes: CallChange[]) {
+      const byTenant = new Map<string, CallChange[]>();
+      for (const change of changes) byTenant.set(change.tenantId, [...(byTenant.get(change.tenantId) ?? []), change]);
+      for (const [tenantId, list] of byTenant) {
+        const rows = list.flatMap((c) => (c.before ? [c.before, c.after] : [c.after]));
+        await markCallsDirty(tx, tenantId, rows);
+        await markEarlierCallsOfNumbersDirty(tx, tenantId, rows);
+        await upsertAgentsAndQueues(tx, tenantId, list.map((c) => c.after));
+      }
+    },
+  };
+}

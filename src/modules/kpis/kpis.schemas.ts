@@ -1,0 +1,91 @@
+/** GET /v1/kpis: query and response (contract section 6), reused by the OpenAPI document. */
+import { z } from 'zod';
+
+export const kpiGroupBys = ['day', 'week', 'month', 'agent', 'queue', 'campaign', 'channel', 'provider', 'direction'] as const;
+export type KpiGroupBy = (typeof kpiGroupBys)[number];
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** A tenant-local date (its 00:00 in the tenant's timezone) or an ISO 8601 instant with an offset. */
+export const dateOrInstant = z.union([
+  z.string().regex(DATE, 'must be YYYY-MM-DD or an ISO 8601 date-time with an offset'),
+  z.iso.datetime({ offset: true }),
+]);
+
+const booleanString = z.enum(['true', 'false']).transform((v) => v === 'true');
+
+export const kpisQuery = z
+  .object({
+    from: dateOrInstant.optional(),
+    to: dateOrInstant.optional(),
+    groupBy: z.enum(kpiGroupBys).default('day'),
+    provider: z.enum(['twilio', 'ringcentral', 'vonage', 'aircall']).optional(),
+    direction: z.enum(['inbound', 'outbound']).optional(),
+    agentId: z.string().min(1).max(200).optional(),
+    campaignId: z.uuid().optional(),
+    /** The queue's name (the key of groupBy=queue). */
+    queue: z.string().min(1).max(200).optional(),
+    /** Only the hours inside the tenant's `businessHours`; defaults to `kpisBusinessHoursOnly`. */
+    businessHoursOnly: booleanString.optional(),
+  })
+  .strict();
+
+export type KpisQuery = z.infer<typeof kpisQuery>;
+
+const fraction = z.number().min(0).max(1).nullable();
+
+export const kpiFigures = z.object({
+  offered: z.number().int(),
+  answered: z.number().int(),
+  abandoned: z.number().int(),
+  shortAbandoned: z.number().int(),
+  missed: z.number().int(),
+  voicemail: z.number().int(),
+  abandonmentRate: fraction,
+  serviceLevel: fraction,
+  asaSeconds: z.number().nullable(),
+  ahtSeconds: z.number().nullable(),
+  fcrRate: fraction,
+  occupancy: fraction,
+  csat: fraction,
+  nps: z.number().min(-100).max(100).nullable(),
+  costPerCall: z.string().nullable().describe('money, 2-decimal string in the tenant currency'),
+  callsPerHour: z.number().nullable(),
+});
+
+export const kpiRowSchema = kpiFigures.extend({ key: z.string().nullable() });
+
+/** Which settings produced the figures, so that two reports can be compared. */
+export const kpiDefinitionsSchema = z.object({
+  timezone: z.string(),
+  currency: z.string(),
+  groupBy: z.enum(kpiGroupBys),
+  range: z.object({
+    from: z.string().describe('first hour counted (instant)'),
+    to: z.string().describe('end of the last hour counted (instant, excluded)'),
+    note: z.string(),
+  }),
+  filters: z.record(z.string(), z.string()),
+  shortAbandonSeconds: z.number(),
+  serviceLevelSeconds: z.number(),
+  serviceLevelFormula: z.string(),
+  creditShortAbandons: z.boolean(),
+  fcrWindowDays: z.number(),
+  defaultAfterCallWorkSeconds: z.number(),
+  businessHours: z
+    .object({ days: z.array(z.number()), startHour: z.number(), endHour: z.number() })
+    .nullable(),
+  businessHoursOnly: z.boolean(),
+  occupancy: z.string(),
+  costPerCall: z.string(),
+  /** False while a settings change is still being applied to the stored rollups. */
+  rollupsCurrent: z.boolean(),
+});
+
+export const kpisResponse = z.object({
+  rows: z.array(kpiRowSchema),
+  total: kpiRowSchema,
+  definitions: kpiDefinitionsSchema,
+});
+
+export type KpisResponse = z.infer<typeof kpisResponse>;

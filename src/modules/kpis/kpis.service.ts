@@ -1,0 +1,155 @@
+/**
+ * GET /v1/kpis: rollup sums (+ allocated costs, + staffed time) → domain `finalize`.
+ */
+import { sql } from 'drizzle-orm';
+import { DateTime } from 'luxon';
+import { queryRows, type Database } from '../../db/client.js';
+import type { TenantRow } from '../../db/schema/index.js';
+import {
+  addSums,
+  costContribution,
+  finalize,
+  staffingContribution,
+  type KpiSettings,
+  type KpiSums,
+} from '../../domain/kpis/definitions.js';
+import { ValidationError } from '../../lib/errors.js';
+import { effectiveSettings } from '../tenants/tenants.schemas.js';
+import { costAllocation } from './costs.js';
+import { rollupSums, staffedSums, type RollupFilters, type RollupQuery } from './kpis.repo.js';
+import type { KpisQuery, KpisResponse } from './kpis.schemas.js';
+import { rollupFingerprint } from './refresh.js';
+
+const HOUR_KEY = "yyyy-MM-dd'T'HH";
+const DEFAULT_DAYS = 30;
+
+function localDateTime(value: string, timezone: string): DateTime {
+  const dt = /^\d{4}-\d{2}-\d{2}$/.test(value)
+    ? DateTime.fromISO(value, { zone: timezone }).startOf('day')
+    : DateTime.fromISO(value).setZone(timezone);
+  return dt;
+}
+
+/** The first local hour starting at or after `dt` (KPIs are kept per local hour). */
+function ceilHour(dt: DateTime): DateTime {
+  const start = dt.startOf('hour');
+  return start.toMillis() === dt.toMillis() ? start : start.plus({ hours: 1 });
+}
+
+export interface KpiRange {
+  fromKey: string;
+  toKey: string;
+  from: Date;
+  to: Date;
+}
+
+/** [from, to) as local hour keys: the hours whose start lies in the range. */
+export function kpiRange(query: Pick<KpisQuery, 'from' | 'to'>, timezone: string, now = new Date()): KpiRange {
+  const to = ceilHour(query.to ? localDateTime(query.to, timezone) : DateTime.fromJSDate(now).setZone(timezone));
+  const from = ceilHour(query.from ? localDateTime(query.from, timezone) : to.minus({ days: DEFAULT_DAYS }).startOf('day'));
+  if (from.toMillis() >= to.toMillis()) {
+    throw new ValidationError([{ path: 'query.from', message: 'from must be before to (at least one hour apart)' }]);
+  }
+  return { fromKey: from.toFormat(HOUR_KEY), toKey: to.toFormat(HOUR_KEY), from: from.toJSDate(), to: to.toJSDate() };
+}
+
+function kpiSettingsOf(settings: ReturnType<typeof effectiveSettings>): KpiSettings {
+  return {
+    shortAbandonSeconds: settings.shortAbandonSeconds,
+    serviceLevelSeconds: settings.serviceLevelSeconds,
+    serviceLevelFormula: settings.serviceLevelFormula,
+    creditShortAbandons: settings.creditShortAbandons,
+  };
+}
+
+export async function computeKpis(db: Database, tenant: TenantRow, query: KpisQuery, now = new Date()): Promise<KpisResponse> {
+  const settings = effectiveSettings(tenant.settings);
+  const range = kpiRange(query, tenant.timezone, now);
+  const filters: RollupFilters = {
+    provider: query.provider,
+    direction: query.direction,
+    agentId: query.agentId,
+    campaignId: query.campaignId,
+    queue: query.queue,
+  };
+  const activeFilters = Object.fromEntries(Object.entries(filters).filter(([, v]) => v !== undefined)) as Record<string, string>;
+  const businessHoursOnly = (query.businessHoursOnly ?? settings.kpisBusinessHoursOnly) && settings.businessHours !== null;
+  const q: RollupQuery = {
+    tenantId: tenant.id,
+    fromKey: range.fromKey,
+    toKey: range.toKey,
+    groupBy: query.groupBy,
+    filters,
+    businessHours: businessHoursOnly ? settings.businessHours : null,
+  };
+  const grouped = await rollupSums(db, q);
+
+  // Costs are allocated per day and per dimension by the ROI module; a filtered or business-hours
+  // view has no allocation of its own, so it gets no cost per call rather than a wrong one.
+  let costNote: string;
+  let costs: { byKey: Map<string | null, bigint>; totalCents: bigint } | null = null;
+  const allocate = await costAllocation();
+  if (!allocate) costNote = 'unavailable: cost allocation is not installed';
+  else if (Object.keys(activeFilters).length > 0) costNote = 'null: costs are not allocated under filters';
+  else if (businessHoursOnly) costNote = 'null: costs are allocated per day, not per business hour';
+  else {
+    costs = await allocate(db, tenant, { from: range.from, to: range.to }, query.groupBy);
+    if (costs.totalCents === 0n && costs.byKey.size === 0) {
+      costs = null;
+      costNote = 'null: no costs in the range';
+    } else costNote = 'allocated cost of the row (contract section 7) / handled calls; total: every cost of the range';
+  }
+
+  // Staffed time is per agent: rows of time or agents only, and no filter but agentId.
+  const occupancyApplies =
+    ['day', 'week', 'month', 'agent'].includes(query.groupBy) &&
+    Object.keys(activeFilters).every((f) => f === 'agentId');
+  const staffed = occupancyApplies
+    ? await staffedSums(db, { ...q, timezone: tenant.timezone, fromInstant: range.from, toInstant: range.to })
+    : null;
+  const staffedByKey = new Map(staffed?.rows.map((r) => [r.key, r]) ?? []);
+
+  const kpiSettings = kpiSettingsOf(settings);
+  const withExtras = (sums: KpiSums, cents: bigint | null, staffing: { staffedSeconds: number; handleSeconds: number } | null | undefined) => {
+    let all = sums;
+    if (cents !== null) all = addSums(all, costContribution(cents));
+    if (staffing) all = addSums(all, staffingContribution(staffing));
+    const row = finalize(all, kpiSettings);
+    return { ...row, costPerCall: cents === null ? null : row.costPerCall };
+  };
+  const rows = grouped.rows.map((r) => ({
+    key: r.key,
+    ...withExtras(r.sums, costs ? (costs.byKey.get(r.key) ?? 0n) : null, staffedByKey.get(r.key)),
+  }));
+  const total = { key: null, ...withExtras(grouped.total.sums, costs ? costs.totalCents : null, staffed?.total) };
+
+  const [state] = await queryRows<{ fingerprint: string }>(db, sql`select fingerprint from kpi_state where tenant_id = ${tenant.id}`);
+  return {
+    rows,
+    total,
+    definitions: {
+      timezone: tenant.timezone,
+      currency: tenant.currency,
+      groupBy: query.groupBy,
+      range: {
+        from: range.from.toISOString(),
+        to: range.to.toISOString(),
+        note: 'calls whose startedAt lies in a tenant-local hour starting in [from, to); dates are 00:00 tenant time',
+      },
+      filters: activeFilters,
+      shortAbandonSeconds: settings.shortAbandonSeconds,
+      serviceLevelSeconds: settings.serviceLevelSeconds,
+      serviceLevelFormula: settings.serviceLevelFormula,
+      creditShortAbandons: settings.creditShortAbandons,
+      fcrWindowDays: settings.fcrWindowDays,
+      defaultAfterCallWorkSeconds: settings.defaultAfterCallWorkSeconds,
+      businessHours: settings.businessHours,
+      businessHoursOnly,
+      occupancy: occupancyApplies
+        ? 'handle time in staffed hours / staffed time (schedules and provider availability, merged); null without staffed time'
+        : 'null: staffed time is known per agent, so only for groupBy day, week, month or agent, filtered by agentId at most',
+      costPerCall: costNote,
+      rollupsCurrent: state?.fingerprint === rollupFingerprint(tenant),
+    },
+  };
+}

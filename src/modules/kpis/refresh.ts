@@ -1,0 +1,238 @@
+/**
+ * The coalesced per-tenant refresh: take the dirty hours, rebuild their rollup rows from the calls
+ * table (one INSERT … SELECT per batch of hours), repeat until nothing is dirty.
+ *
+ * Coalescing: call transactions only append dirty marks; one job per tenant and second is enqueued
+ * (deterministic id), and a batch turns any number of marks of one hour into one recomputation.
+ * Concurrency: a per-tenant advisory lock serialises refreshes of one tenant; READ COMMITTED makes
+ * the calls read after the dirty marks are taken, so a call committed before its mark was taken is
+ * seen, and one committed later left a mark for the next run.
+ */
+import { eq, sql } from 'drizzle-orm';
+import type { Database, Tx } from '../../db/client.js';
+import { queryRows } from '../../db/client.js';
+import { tenants, type TenantRow } from '../../db/schema/index.js';
+import type { JobQueue } from '../../jobs/queue.js';
+import type { Logger } from '../../lib/logger.js';
+import { effectiveSettings } from '../tenants/tenants.schemas.js';
+import { HOUR_KEY_FORMAT, markAllDirty } from './invalidate.js';
+import { pgArray } from './sql-array.js';
+
+/** What the stored rollups depend on; a change of any of these rebuilds the tenant's rollups. */
+interface RollupBasis {
+  timezone: string;
+  shortAbandonSeconds: number;
+  serviceLevelSeconds: number;
+  fcrWindowDays: number;
+  defaultAfterCallWorkSeconds: number;
+}
+
+function basisOf(tenant: TenantRow): RollupBasis {
+  const s = effectiveSettings(tenant.settings);
+  return {
+    timezone: tenant.timezone,
+    shortAbandonSeconds: s.shortAbandonSeconds,
+    serviceLevelSeconds: s.serviceLevelSeconds,
+    fcrWindowDays: s.fcrWindowDays,
+    defaultAfterCallWorkSeconds: s.defaultAfterCallWorkSeconds,
+  };
+}
+
+/** The fingerprint of what the tenant's rollups must have been built with now. */
+export function rollupFingerprint(tenant: TenantRow): string {
+  return JSON.stringify(basisOf(tenant));
+}
+
+async function lockTenant(tx: Tx, tenantId: string): Promise<TenantRow | null> {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`kpi-refresh-${tenantId}`}, 0))`);
+  const [tenant] = await tx.select().from(tenants).where(eq(tenants.id, tenantId)).limit(1);
+  return tenant ?? null;
+}
+
+/**
+ * When the basis changed since the last build: re-derive what depends on it in the calls table
+ * (the tenant's default after-call work, for calls whose provider reports none), drop the rollups
+ * and mark every hour with a call dirty.
+ */
+async function ensureBasis(tx: Tx, tenant: TenantRow): Promise<RollupBasis> {
+  const basis = basisOf(tenant);
+  const fingerprint = rollupFingerprint(tenant);
+  const [state] = await queryRows<{ fingerprint: string }>(tx, sql`select fingerprint from kpi_state where tenant_id = ${tenant.id}`);
+  if (state?.fingerprint === fingerprint) return basis;
+  const previous = state ? (JSON.parse(state.fingerprint) as Partial<RollupBasis>) : null;
+  if (previous && previous.defaultAfterCallWorkSeconds !== basis.defaultAfterCallWorkSeconds) {
+    const acw = basis.defaultAfterCallWorkSeconds;
+    await tx.execute(sql`
+      update calls set after_call_work_seconds = ${acw},
+        handle_seconds = talk_seconds + coalesce(hold_seconds, 0) + ${acw}, updated_at = now()
+      where tenant_id = ${tenant.id} and acw_reported = 0 and after_call_work_seconds <> ${acw}`);
+  }
+  await tx.execute(sql`delete from kpi_hourly where tenant_id = ${tenant.id}`);
+  await markAllDirty(tx, tenant.id);
+  await tx.execute(sql`
+    insert into kpi_state (tenant_id, fingerprint, rebuilt_at) values (${tenant.id}, ${fingerprint}, now())
+    on conflict (tenant_id) do update set fingerprint = excluded.fingerprint, rebuilt_at = now()`);
+  return basis;
+}
+
+/** Rebuild the rollup rows of these local hours from the calls (and their survey responses). */
+export async function rebuildHours(tx: Tx, tenantId: string, basis: RollupBasis, hourKeys: string[]): Promise<void> {
+  if (hourKeys.length === 0) return;
+  const keys = pgArray(hourKeys);
+  const tz = basis.timezone;
+  await tx.execute(sql`delete from kpi_hourly where tenant_id = ${tenantId} and hour_key = any(${keys}::text[])`);
+  // Each hour key selects its calls by an index range on started_at wide enough for any offset
+  // and DST change (the local hour start ± 3 h), then exactly by the local hour key.
+  await tx.execute(sql`
+    insert into kpi_hourly (tenant_id, hour_key, agent_id, queue, campaign_id, provider, direction, calls,
+      offered, answered, abandoned, short_abandoned, short_abandoned_within_sl, missed, voicemail,
+      answered_within_sl, wait_sum_answered, handled_count, handle_sum_handled, fcr_eligible, fcr_resolved,
+      csat_count, csat_positive, nps_count, nps_promoters, nps_detractors)
+    select ${tenantId}::uuid, k.hour_key, coalesce(c.agent_id, ''), coalesce(c.queue_name, ''),
+      coalesce(c.campaign_id::text, ''), c.provider, c.direction,
+      count(*),
+      count(*) filter (where f.inbound and (c.status in ('answered', 'missed', 'voicemail') or (c.status = 'abandoned' and not f.short))),
+      count(*) filter (where f.inbound and c.status = 'answered'),
+      count(*) filter (where f.inbound and c.status = 'abandoned' and not f.short),
+      count(*) filter (where f.inbound and c.status = 'abandoned' and f.short),
+      count(*) filter (where f.inbound and c.status = 'abandoned' and f.short and f.within_sl),
+      count(*) filter (where f.inbound and c.status = 'missed'),
+      count(*) filter (where f.inbound and c.status = 'voicemail'),
+      count(*) filter (where f.inbound and c.status = 'answered' and f.within_sl),
+      coalesce(sum(c.wait_seconds) filter (where f.inbound and c.status = 'answered'), 0),
+      count(*) filter (where c.status = 'answered'),
+      coalesce(sum(c.handle_seconds) filter (where c.status = 'answered'), 0),
+      count(*) filter (where f.inbound and c.status = 'answered'),
+      count(*) filter (where f.inbound and c.status = 'answered' and not f.repeated),
+      coalesce(sum(s.csat_count), 0), coalesce(sum(s.csat_positive), 0),
+      coalesce(sum(s.nps_count), 0), coalesce(sum(s.nps_promoters), 0), coalesce(sum(s.nps_detractors), 0)
+    from unnest(${keys}::text[]) as k(hour_key)
+    join calls c on c.tenant_id = ${tenantId}
+      and c.started_at >= ((k.hour_key || ':00')::timestamp at time zone ${tz}) - interval '3 hours'
+      and c.started_at < ((k.hour_key || ':00')::timestamp at time zone ${tz}) + interval '4 hours'
+      and to_char(c.started_at at time zone ${tz}, ${HOUR_KEY_FORMAT}) = k.hour_key
+    cross join lateral (
+      select c.direction = 'inbound' as inbound,
+        c.wait_seconds < ${basis.shortAbandonSeconds} as short,
+        c.wait_seconds <= ${basis.serviceLevelSeconds} as within_sl,
+        -- FCR (src/domain/kpis/fcr.ts): the next inbound call of the number, in (startedAt, id)
+        -- order, starts within the window. Any later one within the window implies the next one is.
+        (c.direction = 'inbound' and c.status = 'answered' and c.external_number is not null and exists (
+          select 1 from calls n
+          where n.tenant_id = c.tenant_id and n.external_number = c.external_number and n.direction = 'inbound'
+            and (n.started_at, n.id) > (c.started_at, c.id)
+            and n.started_at <= c.started_at + make_interval(days => ${basis.fcrWindowDays})
+        )) as repeated
+    ) f
+    left join lateral (
+      select count(r.csat) as csat_count, count(*) filter (where r.csat >= 4) as csat_positive,
+        count(r.nps) as nps_count, count(*) filter (where r.nps >= 9) as nps_promoters,
+        count(*) filter (where r.nps <= 6) as nps_detractors
+      from survey_responses r where r.tenant_id = c.tenant_id and r.call_id = c.id
+    ) s on true
+    group by k.hour_key, c.agent_id, c.queue_name, c.campaign_id, c.provider, c.direction`);
+}
+
+export interface RefreshOutcome {
+  /** Distinct hours recomputed (coalescing: many dirty marks of one hour are one recomputation). */
+  hoursRecomputed: number;
+  batches: number;
+  tenantGone: boolean;
+}
+
+/** Process every dirty hour of the tenant, `batchSize` dirty marks per transaction. */
+export async function refreshTenant(db: Database, tenantId: string, batchSize = 5000): Promise<RefreshOutcome> {
+  const outcome: RefreshOutcome = { hoursRecomputed: 0, batches: 0, tenantGone: false };
+  for (;;) {
+    const done = await db.transaction(async (tx) => {
+      const tenant = await lockTenant(tx, tenantId);
+      if (!tenant) {
+        await tx.execute(sql`delete from kpi_dirty_hours where tenant_id = ${tenantId}`);
+        outcome.tenantGone = true;
+        return true;
+      }
+      const basis = await ensureBasis(tx, tenant);
+      const taken = await queryRows<{ hour_key: string }>(
+        tx,
+        sql`delete from kpi_dirty_hours where id in (
+              select id from kpi_dirty_hours where tenant_id = ${tenantId} order by id limit ${batchSize})
+            returning hour_key`,
+      );
+      if (taken.length === 0) return true;
+      const hours = [...new Set(taken.map((r) => r.hour_key))].sort();
+      await rebuildHours(tx, tenantId, basis, hours);
+      outcome.hoursRecomputed += hours.length;
+      outcome.batches += 1;
+      return false;
+    });
+    if (done) return outcome;
+  }
+}
+
+/** Dirty marks of the tenant not yet processed (GET /v1/status counts them as pending jobs). */
+export async function pendingDirtyHours(db: Database, tenantId: string): Promise<number> {
+  const [row] = await queryRows<{ n: string | number }>(
+    db,
+    sql`select count(*) as n from (select 1 from kpi_dirty_hours where tenant_id = ${tenantId} limit 10000) d`,
+  );
+  return Number(row?.n ?? 0);
+}
+
+/** Job id of the refresh of a tenant in a time slot: one job per tenant and slot (no ':' for BullMQ). */
+export function refreshJobId(tenantId: string, slotMs = 1000, now = Date.now()): string {
+  return `refresh-${tenantId}-${Math.floor(now / slotMs)}`;
+}
+
+export function refreshProcessor(deps: { db: Database; queue: JobQueue; logger: Logger }) {
+  return async ({ tenantId }: { tenantId: string }): Promise<void> => {
+    const outcome = await refreshTenant(deps.db, tenantId);
+    if (outcome.hoursRecomputed > 0) deps.logger.debug({ tenantId, ...outcome }, 'kpi rollups refreshed');
+    // Marks committed while this job ran found it active (its id taken): run once more shortly.
+    if (!outcome.tenantGone && (await pendingDirtyHours(deps.db, tenantId)) > 0) {
+      await deps.queue.enqueue('refresh', { tenantId }, { jobId: `${refreshJobId(tenantId)}-again`, delayMs: 500 });
+    }
+  };
+}
+
+/** Wake the refresh of a tenant, at most once per tenant and second from this process. */
+export function dirtyNotifier(queue: JobQueue, logger: Logger): (tenantId: string) => void {
+  const lastSlot = new Map<string, string>();
+  return (tenantId) => {
+    const jobId = refreshJobId(tenantId);
+    if (lastSlot.get(tenantId) === jobId) return;
+    if (lastSlot.size > 10_000) lastSlot.clear();
+    lastSlot.set(tenantId, jobId);
+    // Delayed: the mark is written inside a transaction that has not committed yet.
+    queue.enqueue('refresh', { tenantId }, { jobId, delayMs: 1000 }).catch((err: Error) => {
+      lastSlot.delete(tenantId);
+      logger.debug({ tenantId, err: err.message }, 'refresh not enqueued; the sweep will');
+    });
+  };
+}
+
+/**
+ * Safety net in every worker: tenants with dirty marks older than `olderThanMs` get a refresh
+ * (a notification lost with Redis down, or a mark committed while its job was running).
+ */
+export function startKpiSweep(deps: { db: Database; queue: JobQueue; logger: Logger }, everyMs = 1000, olderThanMs = 1500): () => void {
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    queryRows<{ tenant_id: string }>(
+      deps.db,
+      sql`select distinct tenant_id from kpi_dirty_hours where marked_at < now() - make_interval(secs => ${olderThanMs / 1000})`,
+    )
+      .then((rows) =>
+        deps.queue.enqueueMany(
+          'refresh',
+          rows.map((r) => ({ payload: { tenantId: r.tenant_id }, jobId: `${refreshJobId(r.tenant_id, 2000)}-sweep` })),
+        ),
+      )
+      .catch((err: Error) => deps.logger.debug({ err: err.message }, 'kpi sweep skipped'))
+      .finally(() => {
+        running = false;
+      });
+  }, everyMs);
+  return () => clearInterval(timer);
+}
