@@ -11,6 +11,10 @@ import { connectionRoutes } from './modules/connections/connections.routes.js';
 import { healthRoutes, statusRoutes } from './modules/system/system.routes.js';
 import { adminTenantRoutes, tenantRoutes } from './modules/tenants/tenants.routes.js';
 import { webhookRoutes } from './modules/webhooks/webhooks.routes.js';
+import { agentRoutes } from './modules/agents/agents.routes.js';
+import { kpiRoutes } from './modules/kpis/kpis.routes.js';
+import { pendingDirtyHours } from './modules/kpis/refresh.js';
+import { surveyRoutes } from './modules/surveys/surveys.routes.js';
 
 export function createApp(deps: Deps): Express {
   const app = express();
@@ -48,7 +52,11 @@ export function createApp(deps: Deps): Express {
   app.use(tenantRoutes(deps.tenants, (id) => deps.onSettingsChanged(id)));
   app.use(connectionRoutes(deps.connections, deps.queue));
   app.use(callRoutes(deps.database.db));
-  app.use(statusRoutes(deps));
+  app.use(kpiRoutes(deps.database.db));
+  app.use(agentRoutes(deps.database.db));
+  app.use(surveyRoutes(deps.database.db));
+  // Dirty KPI hours count as pending work: a client waiting for zero sees up-to-date KPIs.
+  app.use(statusRoutes(deps, [(tenantId) => pendingDirtyHours(deps.database.db, tenantId)]));
 
   app.use(notFoundHandler());
   app.use(errorHandler(deps.logger, deps.config.BODY_LIMIT_BYTES));

@@ -13,7 +13,10 @@ import { processEventProcessor } from './jobs/processors/process-event.js';
 import { BullJobQueue, InlineJobQueue, type JobQueue } from './jobs/queue.js';
 import { SecretBox } from './lib/crypto.js';
 import { createLogger, type Logger } from './lib/logger.js';
-import { ignorePresence, type PresenceSink } from './modules/calls/presence.js';
+import type { PresenceSink } from './modules/calls/presence.js';
+import { presenceStore } from './modules/agents/agents.repo.js';
+import { kpiCallListener, setDirtyNotifier } from './modules/kpis/invalidate.js';
+import { dirtyNotifier, refreshProcessor, startKpiSweep } from './modules/kpis/refresh.js';
 import type { CallChangeListener } from './modules/calls/recompute.js';
 import { ConnectionsService } from './modules/connections/connections.service.js';
 import { TenantsService } from './modules/tenants/tenants.service.js';
@@ -66,6 +69,9 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
   const inbox = new InboxWriter(database.db);
   const context = connectorContextFactory(logger, opts.contextOverrides);
   const listeners: CallChangeListener[] = [];
+  // KPI rollups: dirty hours and agent/queue names, inside each call transaction.
+  listeners.push(kpiCallListener());
+  setDirtyNotifier(dirtyNotifier(queue, logger));
   const deps: Deps = {
     config,
     logger,
@@ -78,7 +84,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     inbox,
     context,
     listeners,
-    presence: ignorePresence,
+    presence: presenceStore,
     onSettingsChanged: async (tenantId) => {
       await queue.enqueue('refresh', { tenantId }, { jobId: `refresh-${tenantId}-${Date.now()}` });
     },
@@ -96,14 +102,16 @@ export function processors(deps: Deps): Processors {
   return {
     'process-event': processEventProcessor({ ...base, presence: deps.presence, connections: deps.connections }),
     backfill: backfillProcessor({ ...base, connections: deps.connections, context: deps.context }),
-    refresh: async () => undefined,
+    refresh: refreshProcessor({ db: deps.database.db, queue: deps.queue, logger: deps.logger }),
   };
 }
 
 /** Start this process's workers and the periodic maintenance; returns a stopper. */
 export async function startWorkers(deps: Deps): Promise<() => void> {
   await deps.queue.startWorkers(processors(deps));
-  return startMaintenance({
+  // KPI safety net: dirty hours whose refresh notification was lost get a refresh.
+  const stopKpiSweep = startKpiSweep({ db: deps.database.db, queue: deps.queue, logger: deps.logger });
+  const stopMaintenance = startMaintenance({
     db: deps.database.db,
     queue: deps.queue,
     logger: deps.logger,
@@ -111,4 +119,8 @@ export async function startWorkers(deps: Deps): Promise<() => void> {
     reconcileEveryMinutes: deps.config.RECONCILE_EVERY_MINUTES,
     reconcileLookbackHours: deps.config.RECONCILE_LOOKBACK_HOURS,
   });
+  return () => {
+    stopKpiSweep();
+    stopMaintenance();
+  };
 }

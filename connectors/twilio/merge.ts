@@ -162,7 +162,7 @@ export function merge(events: CallEvent[]): UnifiedCallDraft | null {
     ...children.map((c) => c.startedAt),
   ].filter((t): t is number => t !== null);
   const received = parentObs.map((o) => ms(o.receivedAt)).filter((t): t is number => t !== null);
-  const startedAtMs = startCandidates.length ? Math.min(...startCandidates) : received.length ? Math.min(...received) : null;
+  let startedAtMs = startCandidates.length ? Math.min(...startCandidates) : received.length ? Math.min(...received) : null;
   if (startedAtMs === null) return null;
 
   // The leg that answers for the company (inbound: agents) or the customer (outbound).
@@ -173,6 +173,8 @@ export function merge(events: CallEvent[]): UnifiedCallDraft | null {
     .sort((a, b) => a.answeredAt! - b.answeredAt!)[0];
   const answered = answeringLegs.length > 0;
   const answeredAtMs = firstAnswer?.answeredAt ?? null;
+  // An outbound-api call that reported only its end: it started no later than it was answered.
+  if (answeredAtMs !== null && answeredAtMs < startedAtMs) startedAtMs = answeredAtMs;
 
   const endedAtMs = ended ? (parentEnd ?? Math.max(startedAtMs, ...children.map((c) => c.endedAt ?? 0))) : null;
 

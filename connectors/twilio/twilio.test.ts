@@ -155,6 +155,30 @@ describe('twilio statuses beyond the fixtures', () => {
     const f = fixture('inbound_answered');
     expect(connector.merge(eventsOf({ ...f, deliveries: f.deliveries.slice(1, 5) }))).toBeNull();
   });
+  it('an outbound-api call seen only at its end starts no later than its answer', () => {
+    const body = new URLSearchParams({
+      CallSid: 'CA6834cbb99fb4f819d4f634e42196597d',
+      CallStatus: 'completed',
+      Direction: 'outbound-api',
+      From: '+16505550100',
+      To: '+14155550188',
+      CallDuration: '42',
+      Timestamp: 'Mon, 10 Mar 2025 16:26:20 +0000',
+      SequenceNumber: '3',
+      CallbackSource: 'call-progress-events',
+    }).toString();
+    const draft = connector.merge(connector.parse({ rawBody: body, headers: {}, query: {}, receivedAt: new Date() }).calls)!;
+    expect(draft).toMatchObject({
+      direction: 'outbound',
+      status: 'answered',
+      startedAt: '2025-03-10T16:25:38.000Z',
+      answeredAt: '2025-03-10T16:25:38.000Z',
+      endedAt: '2025-03-10T16:26:20.000Z',
+      talkSeconds: 42,
+      externalNumber: '+14155550188',
+      trackingNumber: '+16505550100',
+    });
+  });
   it('a body that is not a Twilio call webhook is a shape error', () => {
     expect(() =>
       connector.parse({ rawBody: 'hello=world', headers: {}, query: {}, receivedAt: new Date() }),
