@@ -18,6 +18,9 @@ import { presenceStore } from './modules/agents/agents.repo.js';
 import { kpiCallListener, setDirtyNotifier } from './modules/kpis/invalidate.js';
 import { dirtyNotifier, refreshProcessor, startKpiSweep } from './modules/kpis/refresh.js';
 import type { CallChangeListener } from './modules/calls/recompute.js';
+import { attributionProcessor } from './modules/attribution/attribution.job.js';
+import { attributionListener } from './modules/attribution/attribution.listener.js';
+import { campaignListener } from './modules/campaigns/campaigns.listener.js';
 import { ConnectionsService } from './modules/connections/connections.service.js';
 import { TenantsService } from './modules/tenants/tenants.service.js';
 import { InboxWriter } from './modules/webhooks/inbox-writer.js';
@@ -71,6 +74,8 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
   const listeners: CallChangeListener[] = [];
   // KPI rollups: dirty hours and agent/queue names, inside each call transaction.
   listeners.push(kpiCallListener());
+  // Campaign enrich sets campaignId before the write; attribution recomputes the deals a call touches.
+  listeners.push(campaignListener, attributionListener);
   setDirtyNotifier(dirtyNotifier(queue, logger));
   const deps: Deps = {
     config,
@@ -103,6 +108,7 @@ export function processors(deps: Deps): Processors {
     'process-event': processEventProcessor({ ...base, presence: deps.presence, connections: deps.connections }),
     backfill: backfillProcessor({ ...base, connections: deps.connections, context: deps.context }),
     refresh: refreshProcessor({ db: deps.database.db, queue: deps.queue, logger: deps.logger }),
+    attribution: attributionProcessor({ db: deps.database.db }),
   };
 }
 
