@@ -97,6 +97,17 @@ export interface PresenceEvent {
 export interface ParsedDelivery {
   calls: CallEvent[];
   presence: PresenceEvent[];
+  /** Facts about the connection learned from a delivery, kept by the hub and handed to `maintain`
+   *  (e.g. the RingCentral subscription id every notification carries). */
+  connectionState?: Record<string, string>;
+}
+
+export const connectionHealths = ['healthy', 'expiring', 'blacklisted', 'disabled'] as const;
+export type ConnectionHealth = (typeof connectionHealths)[number];
+
+export interface MaintenanceResult {
+  health: ConnectionHealth;
+  detail?: Record<string, unknown>;
 }
 
 /** Thrown by `parse` when the body is valid but not this provider's shape. The hub keeps the
@@ -183,6 +194,10 @@ export interface Connector<Creds = unknown> {
   /** Every event of one call, in any order and with duplicates → the same unified call, or null
    *  while too little is known (e.g. only a leg we cannot place yet). */
   merge(events: CallEvent[]): UnifiedCallDraft | null;
+  /** Periodic upkeep through the provider's API (renew an expiring subscription, see whether the
+   *  provider disabled the webhook) → the connection's health. `state` holds what deliveries taught
+   *  the hub (`connectionState`) plus `webhookUrl`. */
+  maintain?(creds: Creds, state: Record<string, string>, ctx: ConnectorContext): Promise<MaintenanceResult>;
   /** Historical calls through the provider's REST API, resumable from `cursor`. */
   backfill?(
     creds: Creds,

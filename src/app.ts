@@ -50,7 +50,7 @@ export function createApp(deps: Deps): Express {
   app.use(adminTenantRoutes(deps.tenants, deps.adminToken));
   app.use('/v1', requireTenant((key) => deps.tenants.findByApiKey(key)));
   app.use(tenantRoutes(deps.tenants, (id) => deps.onSettingsChanged(id)));
-  app.use(connectionRoutes(deps.connections, deps.queue));
+  app.use(connectionRoutes(deps.connections, deps.queue, deps.context));
   app.use(callRoutes(deps.database.db));
   app.use(kpiRoutes(deps.database.db));
   app.use(agentRoutes(deps.database.db));

@@ -124,6 +124,8 @@ export async function startWorkers(deps: Deps): Promise<() => void> {
     sweepAfterSeconds: deps.config.SWEEP_AFTER_SECONDS,
     reconcileEveryMinutes: deps.config.RECONCILE_EVERY_MINUTES,
     reconcileLookbackHours: deps.config.RECONCILE_LOOKBACK_HOURS,
+    connectionCheckMinutes: deps.config.CONNECTION_CHECK_MINUTES,
+    checkConnections: () => deps.connections.checkAll(deps.context),
   });
   return () => {
     stopKpiSweep();

@@ -33,7 +33,8 @@ function renamed(deliveries: TwilioDelivery[], n: number): TwilioDelivery[] {
       Object.entries(d.params).map(([k, v]) => [k, /^CA[0-9a-f]{32}$/.test(v) ? `${v.slice(0, 28)}${suffix}` : v]),
     );
     const token = d.headers['I-Twilio-Idempotency-Token'];
-    return { ...d, params, headers: token ? { 'I-Twilio-Idempotency-Token': `${token.slice(0, 30)}${suffix}` } : {} };
+    const headers: Record<string, string> = token ? { 'I-Twilio-Idempotency-Token': `${token.slice(0, 30)}${suffix}` } : {};
+    return { ...d, params, headers };
   });
 }
 
@@ -150,7 +151,9 @@ describe('a worker killed mid-job', () => {
     const all = [];
     let cursor: string | null = null;
     do {
-      const res = await api.api.get(`/v1/calls?limit=100${cursor ? `&cursor=${cursor}` : ''}`).set(tenant.auth);
+      const res: { body: { data: unknown[]; nextCursor: string | null } } = await api.api
+        .get(`/v1/calls?limit=100${cursor ? `&cursor=${cursor}` : ''}`)
+        .set(tenant.auth);
       all.push(...res.body.data);
       cursor = res.body.nextCursor;
     } while (cursor);

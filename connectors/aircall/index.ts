@@ -1,6 +1,7 @@
 import type { Connector } from '../contract.js';
 import { backfillAircall } from './client.js';
 import { aircallCredentialsSchema, type AircallCredentials } from './credentials.js';
+import { maintain } from './maintain.js';
 import { mergeAircall } from './merge.js';
 import { dedupeKeyAircall, parseAircall, verifyAircall } from './webhook.js';
 
@@ -15,4 +16,5 @@ export const aircallConnector: Connector<AircallCredentials> = {
   parse: parseAircall,
   merge: mergeAircall,
   backfill: backfillAircall,
+  maintain,
 };

@@ -5,6 +5,7 @@
 import type { Connector } from '../contract.js';
 import { backfillCallLog } from './client.js';
 import { ringcentralCredentialsSchema, type RingCentralCredentials } from './credentials.js';
+import { maintain } from './maintain.js';
 import { merge } from './merge.js';
 import { dedupeKey, handshake, parse, verify } from './webhook.js';
 
@@ -17,6 +18,7 @@ export const ringcentralConnector: Connector<RingCentralCredentials> = {
   parse,
   merge,
   backfill: backfillCallLog,
+  maintain,
 };
 
 // Called by the hub's scheduled job, outside the Connector interface.

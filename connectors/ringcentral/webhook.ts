@@ -178,19 +178,21 @@ export function parse(delivery: StoredDelivery): ParsedDelivery {
   const envelope = notificationEnvelope.safeParse(json);
   if (!envelope.success) throw new DeliveryShapeError(`not a RingCentral notification: ${envelope.error.message}`);
   const { event, body, timestamp } = envelope.data;
+  const subscriptionId = (json as { subscriptionId?: unknown }).subscriptionId;
+  const connectionState = typeof subscriptionId === 'string' && subscriptionId ? { subscriptionId } : undefined;
 
   if (TELEPHONY_SESSIONS.test(event)) {
     const session = telephonySessionPayload.safeParse(body);
     if (!session.success) throw new DeliveryShapeError(`unexpected telephony session body: ${session.error.message}`);
-    return { calls: partyEvents(session.data), presence: [] };
+    return { calls: partyEvents(session.data), presence: [], connectionState };
   }
   if (PRESENCE.test(event)) {
     const presence = presencePayload.safeParse(body);
     if (!presence.success) throw new DeliveryShapeError(`unexpected presence body: ${presence.error.message}`);
     const at = iso(timestamp ? Date.parse(timestamp) : delivery.receivedAt);
-    return { calls: [], presence: [presenceEvent(presence.data, at)] };
+    return { calls: [], presence: [presenceEvent(presence.data, at)], connectionState };
   }
   // Subscription renewal reminders (/restapi/v1.0/subscription/~?threshold=…) and any other
   // event type are valid RingCentral notifications we do not use.
-  return { calls: [], presence: [] };
+  return { calls: [], presence: [], connectionState };
 }

@@ -198,7 +198,14 @@ export function merge(events: CallEvent[]): UnifiedCallDraft | null {
 
   const waitEnd = answered ? answeredAtMs : endedAtMs;
   const waitSeconds = waitEnd !== null ? Math.max(0, Math.round((waitEnd - startedAtMs) / 1000)) : 0;
-  const talkSeconds = answered ? answeringLegs.reduce((sum, l) => sum + (l.talk ?? 0), 0) : 0;
+  // Contract: answer → end, less hold (Twilio reports no hold). Across a transfer that is the first
+  // answer to the last answering leg's end, so a transfer's ringing gap counts as talk as elsewhere.
+  const lastEnd = Math.max(...answeringLegs.map((l) => l.endedAt ?? -Infinity));
+  const talkSeconds = !answered
+    ? 0
+    : answeredAtMs !== null && Number.isFinite(lastEnd) && answeringLegs.every((l) => l.endedAt !== null)
+      ? Math.max(0, Math.round((lastEnd - answeredAtMs) / 1000))
+      : answeringLegs.reduce((sum, l) => sum + (l.talk ?? 0), 0);
 
   const toAgent = (address: string | null): AgentRef | null => {
     const id = identity(address);

@@ -37,6 +37,8 @@ export const envSchema = z.object({
   SWEEP_AFTER_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
   /** How often the worker re-reads the last hours of calls from each provider (0 = off). */
   RECONCILE_EVERY_MINUTES: z.coerce.number().int().min(0).max(1440).default(60),
+  /** How often the worker asks providers about each connection's webhooks (renewals, disabled hooks). */
+  CONNECTION_CHECK_MINUTES: z.coerce.number().int().min(0).max(1440).default(60),
   RECONCILE_LOOKBACK_HOURS: z.coerce.number().int().min(1).max(168).default(6),
 });
 

@@ -67,6 +67,8 @@ export function startMaintenance(deps: {
   sweepAfterSeconds: number;
   reconcileEveryMinutes: number;
   reconcileLookbackHours: number;
+  connectionCheckMinutes: number;
+  checkConnections: () => Promise<number>;
 }): () => void {
   const { db, queue, logger } = deps;
   const timers: NodeJS.Timeout[] = [];
@@ -94,6 +96,11 @@ export function startMaintenance(deps: {
         );
       }, deps.reconcileEveryMinutes * 60_000),
     );
+  }
+  if (deps.connectionCheckMinutes > 0) {
+    const check = () =>
+      deps.checkConnections().catch((err: Error) => logger.warn({ err: err.message }, 'connection checks failed'));
+    timers.push(setInterval(check, deps.connectionCheckMinutes * 60_000));
   }
   return () => timers.forEach(clearInterval);
 }

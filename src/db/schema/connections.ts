@@ -16,6 +16,9 @@ export const connections = pgTable(
     /** healthy | expiring | blacklisted | disabled (kept up to date by the maintenance jobs). */
     health: text('health').notNull().default('healthy'),
     healthDetail: jsonb('health_detail').$type<Record<string, unknown>>(),
+    healthCheckedAt: instant('health_checked_at'),
+    /** What deliveries taught us about the connection (e.g. RingCentral's subscription id). */
+    state: jsonb('state').$type<Record<string, string>>().notNull().default({}),
     lastEventAt: instant('last_event_at'),
     deletedAt: instant('deleted_at'),
     ...timestamps,

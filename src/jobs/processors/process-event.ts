@@ -3,11 +3,11 @@
  * A worker killed mid-job rolls the transaction back; the event stays `pending` and is taken again
  * (BullMQ stalled-job recovery, or the sweeper).
  */
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { ZodError } from 'zod';
 import { connectorFor, DeliveryShapeError, type ProviderId } from '../../../connectors/index.js';
 import type { Database } from '../../db/client.js';
-import { tenants, webhookEvents } from '../../db/schema/index.js';
+import { connections, tenants, webhookEvents } from '../../db/schema/index.js';
 import type { Logger } from '../../lib/logger.js';
 import { recomputeCall, storeCallEvents, type CallChangeListener } from '../../modules/calls/recompute.js';
 import type { PresenceSink } from '../../modules/calls/presence.js';
@@ -56,6 +56,13 @@ export function processEventProcessor(deps: {
         const keys = [...new Set(parsed.calls.map((e) => e.callKey))].sort();
         for (const callKey of keys) {
           await recomputeCall(tx, tenant, { id: event.connectionId, provider }, callKey, deps.listeners);
+        }
+        if (parsed.connectionState) {
+          // Written only when it changes: this row is shared by every event of the connection.
+          await tx
+            .update(connections)
+            .set({ state: sql`${connections.state} || ${JSON.stringify(parsed.connectionState)}::jsonb` })
+            .where(and(eq(connections.id, event.connectionId), sql`not (${connections.state} @> ${JSON.stringify(parsed.connectionState)}::jsonb)`));
         }
         if (parsed.presence.length > 0) await deps.presence.record(tx, event.tenantId, event.connectionId, provider, parsed.presence);
         await tx

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { tenantOf } from '../../http/auth.js';
 import { parseWith } from '../../http/validate.js';
+import type { ConnectorContextFactory } from '../../jobs/context.js';
 import type { JobQueue } from '../../jobs/queue.js';
 import { backfillView, createConnectionBody, type ConnectionsService } from './connections.service.js';
 
@@ -19,7 +20,7 @@ const backfillBody = z
   .strict()
   .refine((b) => Date.parse(b.from) < Date.parse(b.to), { message: 'from must be before to', path: ['to'] });
 
-export function connectionRoutes(service: ConnectionsService, queue: JobQueue): Router {
+export function connectionRoutes(service: ConnectionsService, queue: JobQueue, context: ConnectorContextFactory): Router {
   const router = Router();
 
   router.post('/v1/connections', async (req, res) => {
@@ -42,6 +43,13 @@ export function connectionRoutes(service: ConnectionsService, queue: JobQueue): 
     const { id } = parseWith(idParams, req.params, 'params');
     await service.remove(tenantOf(req).id, id);
     res.status(204).end();
+  });
+
+  /** Check now (the worker also checks every CONNECTION_CHECK_MINUTES). */
+  router.post('/v1/connections/:id/check', async (req, res) => {
+    const { id } = parseWith(idParams, req.params, 'params');
+    const row = await service.get(tenantOf(req).id, id);
+    res.json(service.view(await service.check(row, context)));
   });
 
   router.get('/v1/connections/:id/events', async (req, res) => {

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { connectorFor, providerIds, type ProviderId } from '../../../connectors/index.js';
 import type { Database } from '../../db/client.js';
 import { backfills, connections, webhookEvents, type BackfillRow, type ConnectionRow } from '../../db/schema/index.js';
+import type { ConnectorContextFactory } from '../../jobs/context.js';
 import type { SecretBox } from '../../lib/crypto.js';
 import { BadRequestError, NotFoundError, ValidationError } from '../../lib/errors.js';
 
@@ -46,6 +47,7 @@ export class ConnectionsService {
       webhookUrl: this.webhookUrl(c),
       health: c.health,
       healthDetail: c.healthDetail ?? null,
+      healthCheckedAt: c.healthCheckedAt?.toISOString() ?? null,
       lastEventAt: c.lastEventAt?.toISOString() ?? null,
       createdAt: c.createdAt.toISOString(),
     };
@@ -196,6 +198,44 @@ export class ConnectionsService {
       .where(and(eq(backfills.connectionId, connectionId), or(eq(backfills.kind, 'backfill'), eq(backfills.kind, 'reconcile'))))
       .orderBy(desc(backfills.createdAt))
       .limit(50);
+  }
+
+  /**
+   * Ask the provider how this connection's webhooks are doing (renewing what needs renewing) and
+   * keep the answer as its health: healthy, expiring, blacklisted or disabled.
+   */
+  async check(row: ConnectionRow, context: ConnectorContextFactory): Promise<ConnectionRow> {
+    const provider = row.provider as ProviderId;
+    const connector = connectorFor(provider);
+    if (!connector.maintain) return row;
+    let health: string;
+    let detail: Record<string, unknown>;
+    try {
+      const result = await connector.maintain(this.credentialsOf(row), { ...row.state, webhookUrl: this.webhookUrl(row) }, context(provider));
+      health = result.health;
+      detail = result.detail ?? {};
+    } catch (err) {
+      // The provider's API failing says nothing about the webhooks: keep the health, note the error.
+      health = row.health;
+      detail = { ...(row.healthDetail ?? {}), checkError: (err as Error).message.slice(0, 500) };
+    }
+    const [updated] = await this.db
+      .update(connections)
+      .set({ health, healthDetail: detail, healthCheckedAt: new Date(), updatedAt: new Date() })
+      .where(eq(connections.id, row.id))
+      .returning();
+    return updated!;
+  }
+
+  async checkAll(context: ConnectorContextFactory): Promise<number> {
+    const rows = await this.db.select().from(connections).where(isNull(connections.deletedAt));
+    let checked = 0;
+    for (const row of rows) {
+      if (!connectorFor(row.provider as ProviderId).maintain) continue;
+      await this.check(row, context);
+      checked++;
+    }
+    return checked;
   }
 
   async markSeen(connectionId: string): Promise<void> {

@@ -1,0 +1,36 @@
+/**
+ * RingCentral drops webhooks in two ways: a subscription expires (renew it before), and a
+ * subscription whose endpoint keeps failing is `Blacklisted` (or `Suspended`) and must be re-created
+ * (https://developers.ringcentral.com/guide/notifications/webhooks/lifecycle).
+ */
+import type { ConnectorContext, MaintenanceResult } from '../contract.js';
+import { getSubscription, renewSubscription } from './client.js';
+import type { RingCentralCredentials } from './credentials.js';
+
+/** Renew when less than this is left. */
+const RENEW_WITHIN_MS = 3 * 24 * 3600_000;
+
+export async function maintain(
+  creds: RingCentralCredentials,
+  state: Record<string, string>,
+  ctx: ConnectorContext,
+): Promise<MaintenanceResult> {
+  const subscriptionId = state.subscriptionId;
+  if (!subscriptionId) return { health: 'healthy', detail: { subscription: 'not seen yet: no notification received' } };
+  let sub = await getSubscription(creds, subscriptionId, ctx);
+  if (sub.status === 'Blacklisted') return { health: 'blacklisted', detail: { subscriptionId, status: sub.status, action: 're-create the subscription' } };
+  if (sub.status === 'Suspended') return { health: 'disabled', detail: { subscriptionId, status: sub.status, action: 're-create the subscription' } };
+  const left = sub.expiresAt ? Date.parse(sub.expiresAt) - ctx.now().getTime() : Infinity;
+  if (left < RENEW_WITHIN_MS) {
+    try {
+      sub = await renewSubscription(creds, subscriptionId, ctx);
+    } catch (err) {
+      return { health: 'expiring', detail: { subscriptionId, expiresAt: sub.expiresAt, renewError: (err as Error).message } };
+    }
+  }
+  const stillLeft = sub.expiresAt ? Date.parse(sub.expiresAt) - ctx.now().getTime() : Infinity;
+  return {
+    health: stillLeft < RENEW_WITHIN_MS ? 'expiring' : 'healthy',
+    detail: { subscriptionId, status: sub.status, expiresAt: sub.expiresAt },
+  };
+}
