@@ -16,7 +16,7 @@ import pg from 'pg';
 import { benchProviders, deliveryFactory, forged, type BenchProvider, type Delivery } from './ingest/deliveries.js';
 import { summariseProfile } from './ingest/profile.js';
 import type { LoadEvent, LoadJob, LoadResult, ServerCommand, ServerReady, ServerReport } from './ingest/protocol.js';
-import { ADMIN_DATABASE_URL, machineCpuSeconds, processCpuSeconds, REDIS_URL } from './machine.js';
+import { ADMIN_DATABASE_URL, cpuBetween, cpuOf, machineCpuSeconds, pidsNamed, REDIS_URL } from './machine.js';
 
 export interface IngestOptions {
   warmupMs: number;
@@ -26,7 +26,7 @@ export interface IngestOptions {
   maxRequests: number;
   /** Also run the hub with its workers in the same process. */
   withWorkers: boolean;
-  /** Write a V8 CPU profile of the hub (Twilio run) and summarise its hot spots. */
+  /** Profile the hub's main thread during each hub window and summarise its hot spots. */
   profile: boolean;
   /** Only these runs (RunSpec keys); all when empty. */
   runs: string[];
@@ -234,24 +234,49 @@ async function runOne(spec: RunSpec, opts: IngestOptions, profileDir: string | n
       warmupMs: opts.warmupMs,
       durationMs: opts.durationMs,
     };
-    const names = ['postgres', 'redis-server'] as const;
-    let cpuStart = processCpuSeconds(names);
-    let cpuEnd = cpuStart;
+    // PostgreSQL's CPU is read per process: the backends serving the bench database (listed when
+    // the window opens, after the warm-up has grown the server's pool) and the cluster's WAL writer,
+    // checkpointer and background writer. Other users' backends are left out.
+    const pgPidsNow = () =>
+      withAdmin(async (c) =>
+        (
+          await c.query<{ pid: number }>(
+            `select pid from pg_stat_activity
+             where datname = $1 or backend_type in ('walwriter', 'checkpointer', 'background writer')`,
+            [dbName],
+          )
+        ).rows.map((r) => r.pid),
+      );
+    const redisPids = pidsNamed('redis-server');
+    let pgPids: number[] = [];
+    let pgCpuStart = new Map<number, number>();
+    let pgCpuEnd = pgCpuStart;
+    let redisCpuStart = cpuOf(redisPids);
+    let redisCpuEnd = redisCpuStart;
     let machineStart = machineCpuSeconds();
     let machineEnd = machineStart;
     let pgStart: Promise<PgCounters> = pgCounters(dbName);
     let pgEnd: Promise<PgCounters> = pgStart;
+    let windowOpened: Promise<void> = Promise.resolve();
+    let windowClosed: Promise<void> = Promise.resolve();
     const serverChild = server;
     load.on('message', (m: LoadEvent) => {
       if (m.type === 'window-start') {
         serverChild.send({ type: 'mark' } satisfies ServerCommand);
-        cpuStart = processCpuSeconds(names);
+        redisCpuStart = cpuOf(redisPids);
         machineStart = machineCpuSeconds();
         pgStart = pgCounters(dbName);
+        windowOpened = pgPidsNow().then((pids) => {
+          pgPids = pids;
+          pgCpuStart = cpuOf(pgPids);
+        });
       } else if (m.type === 'window-end') {
-        cpuEnd = processCpuSeconds(names);
+        redisCpuEnd = cpuOf(redisPids);
         machineEnd = machineCpuSeconds();
         pgEnd = pgCounters(dbName);
+        windowClosed = windowOpened.then(() => {
+          pgCpuEnd = cpuOf(pgPids);
+        });
       }
     });
     const resultPromise = nextMessage(load, isType<LoadResult>('result'), `${spec.label} load`);
@@ -261,6 +286,7 @@ async function runOne(spec: RunSpec, opts: IngestOptions, profileDir: string | n
     const report = await nextMessage(server, isType<ServerReport>('report'), `${spec.label} server report`);
     await Promise.all([exited(server, 20_000), exited(load, 10_000)]);
 
+    await windowClosed;
     const pgDelta = diffCounters(await pgStart, await pgEnd);
     const accepted = Object.entries(result.windowStatuses)
       .filter(([status]) => status.startsWith('2'))
@@ -277,7 +303,7 @@ async function runOne(spec: RunSpec, opts: IngestOptions, profileDir: string | n
     }
 
     let profile: string | null = null;
-    if (profileFile && existsSync(profileFile)) profile = summariseProfile(profileFile, 25);
+    if (profileFile && existsSync(profileFile)) profile = summariseProfile(profileFile, 12);
 
     return {
       spec,
@@ -288,8 +314,8 @@ async function runOne(spec: RunSpec, opts: IngestOptions, profileDir: string | n
       cpu: {
         server: (report.cpuUserMs + report.cpuSystemMs) / 1000,
         load: (result.cpuUserMs + result.cpuSystemMs) / 1000,
-        postgres: cpuEnd.postgres! - cpuStart.postgres!,
-        redis: cpuEnd['redis-server']! - cpuStart['redis-server']!,
+        postgres: cpuBetween(pgCpuStart, pgCpuEnd),
+        redis: cpuBetween(redisCpuStart, redisCpuEnd),
         machineBusy: machineEnd.busy - machineStart.busy,
         machineTotal: machineEnd.total - machineStart.total,
       },
@@ -377,12 +403,21 @@ function markdown(results: RunResult[], opts: IngestOptions): string {
     '(Percentages are of one core, except "machine busy", of all cores. Commits and WAL counters come from pg_stat_database / pg_stat_wal, which PostgreSQL ' +
       'flushes about once a second, so they are approximate at the window edges; WAL counters are cluster-wide.)',
   );
-  const profiled = results.find((r) => r.profile);
-  if (profiled?.profile) {
+  lines.push('');
+  lines.push('CPU cost per accepted request during the window (robust to other load on the machine, unlike the rates):');
+  lines.push('');
+  lines.push('| run | server process | + PostgreSQL + Redis | + load generator |');
+  lines.push('|---|---:|---:|---:|');
+  const perRequest = (r: RunResult, s: number) => (r.accepted > 0 ? `${fmt((s / r.accepted) * 1e6)} µs` : 'n/a');
+  for (const r of results) {
+    const own = r.cpu.server + r.cpu.postgres + r.cpu.redis;
+    lines.push(`| ${r.spec.label} | ${perRequest(r, r.cpu.server)} | ${perRequest(r, own)} | ${perRequest(r, own + r.cpu.load)} |`);
+  }
+  for (const r of results.filter((x) => x.profile)) {
     lines.push('');
-    lines.push(`Hot spots of the hub (${profiled.spec.label}, V8 CPU profile of the server process's main thread during the window, self time):`);
+    lines.push(`Hot spots of ${r.spec.label} (V8 CPU profile of the server's main thread during the window, self time):`);
     lines.push('');
-    lines.push(profiled.profile);
+    lines.push(r.profile!);
   }
   return lines.join('\n');
 }
@@ -401,7 +436,7 @@ export async function run(options: Partial<IngestOptions> = {}): Promise<string>
   const results: RunResult[] = [];
   for (const spec of selected) {
     let profileDir: string | null = null;
-    if (opts.profile && spec.key === 'hub-twilio') {
+    if (opts.profile && (spec.server === 'hub' || spec.server === 'hub-workers')) {
       profileDir = here(`./profiles/${randomBytes(4).toString('hex')}`);
       mkdirSync(profileDir, { recursive: true });
     }

@@ -70,30 +70,52 @@ function ticksPerSecond(): number {
   return clockTicks;
 }
 
-/** CPU seconds (user + system) spent so far by every process whose command name is in `names`. */
-export function processCpuSeconds(names: readonly string[]): Record<string, number> {
-  const totals: Record<string, number> = Object.fromEntries(names.map((n) => [n, 0]));
-  let pids: string[] = [];
+/** CPU seconds (user + system) spent so far by one process, or null when it is gone. */
+export function pidCpuSeconds(pid: number): number | null {
   try {
-    pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // comm is in parentheses and may contain spaces: the fields follow the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // fields[11] and [12] are utime and stime (stat fields 14 and 15).
+    return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond();
   } catch {
-    return totals;
+    return null;
   }
-  for (const pid of pids) {
+}
+
+/** Pids of every process whose command name is `name` (e.g. redis-server). */
+export function pidsNamed(name: string): number[] {
+  const out: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
     try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      // comm is in parentheses and may contain spaces: split after the last ')'.
-      const close = stat.lastIndexOf(')');
-      const comm = stat.slice(stat.indexOf('(') + 1, close);
-      if (!(comm in totals)) continue;
-      const fields = stat.slice(close + 2).split(' ');
-      // fields[11] and [12] are utime and stime (stat fields 14 and 15).
-      totals[comm]! += (Number(fields[11]) + Number(fields[12])) / ticksPerSecond();
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) === name) out.push(Number(d));
     } catch {
-      // the process ended between readdir and read
+      // ended meanwhile
     }
   }
-  return totals;
+  return out;
+}
+
+/** CPU seconds of a fixed set of processes, sampled now. */
+export function cpuOf(pids: readonly number[]): Map<number, number> {
+  const m = new Map<number, number>();
+  for (const pid of pids) {
+    const s = pidCpuSeconds(pid);
+    if (s !== null) m.set(pid, s);
+  }
+  return m;
+}
+
+/** CPU seconds the processes present in both samples spent between them. */
+export function cpuBetween(a: Map<number, number>, b: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, end] of b) {
+    const start = a.get(pid);
+    if (start !== undefined) total += end - start;
+  }
+  return total;
 }
 
 /** Whole-machine CPU: busy and total seconds (all cores) since boot, from /proc/stat. */

@@ -6,15 +6,32 @@ import type { Deps } from './deps.js';
 import { requireTenant } from './http/auth.js';
 import { errorHandler, notFoundHandler } from './http/errors.js';
 import { metrics } from './lib/metrics.js';
-import { callRoutes } from './modules/calls/calls.routes.js';
-import { connectionRoutes } from './modules/connections/connections.routes.js';
-import { healthRoutes, statusRoutes } from './modules/system/system.routes.js';
-import { adminTenantRoutes, tenantRoutes } from './modules/tenants/tenants.routes.js';
-import { webhookRoutes } from './modules/webhooks/webhooks.routes.js';
+import { docsRoutes, type Operation } from './http/openapi.js';
+import { callOperations, callRoutes } from './modules/calls/calls.routes.js';
+import { connectionOperations, connectionRoutes } from './modules/connections/connections.routes.js';
+import { healthRoutes, statusRoutes, systemOperations } from './modules/system/system.routes.js';
+import { adminTenantRoutes, tenantOperations, tenantRoutes } from './modules/tenants/tenants.routes.js';
+import { webhookOperations, webhookRoutes } from './modules/webhooks/webhooks.routes.js';
 import { agentRoutes } from './modules/agents/agents.routes.js';
 import { kpiRoutes } from './modules/kpis/kpis.routes.js';
 import { pendingDirtyHours } from './modules/kpis/refresh.js';
 import { surveyRoutes } from './modules/surveys/surveys.routes.js';
+import { campaignRoutes } from './modules/campaigns/campaigns.routes.js';
+import { CampaignsService } from './modules/campaigns/campaigns.service.js';
+import { costRoutes } from './modules/costs/costs.routes.js';
+import { CostsService } from './modules/costs/costs.service.js';
+import { crmRoutes } from './modules/crm/crm.routes.js';
+import { CrmService } from './modules/crm/crm.service.js';
+import { roiRoutes } from './modules/roi/roi.routes.js';
+
+/** Every documented route (GET /openapi.json). */
+export const operations: Operation[] = [
+  ...systemOperations,
+  ...webhookOperations,
+  ...tenantOperations,
+  ...connectionOperations,
+  ...callOperations,
+];
 
 export function createApp(deps: Deps): Express {
   const app = express();
@@ -33,6 +50,7 @@ export function createApp(deps: Deps): Express {
   });
 
   app.use(healthRoutes(deps));
+  app.use(docsRoutes(() => operations, deps.config.PUBLIC_BASE_URL));
   // Webhooks read their raw bytes (signatures are over the exact body): mounted before any JSON parser.
   app.use(
     webhookRoutes({
@@ -52,6 +70,10 @@ export function createApp(deps: Deps): Express {
   app.use(tenantRoutes(deps.tenants, (id) => deps.onSettingsChanged(id)));
   app.use(connectionRoutes(deps.connections, deps.queue, deps.context));
   app.use(callRoutes(deps.database.db));
+  app.use(campaignRoutes(new CampaignsService(deps.database.db, deps.listeners)));
+  app.use(crmRoutes(new CrmService(deps.database.db, deps.queue)));
+  app.use(costRoutes(new CostsService(deps.database.db)));
+  app.use(roiRoutes(deps.database.db));
   app.use(kpiRoutes(deps.database.db));
   app.use(agentRoutes(deps.database.db));
   app.use(surveyRoutes(deps.database.db));

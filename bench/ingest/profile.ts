@@ -54,7 +54,7 @@ export function summariseProfile(file: string, top: number): string {
   return [
     '| package | self time |',
     '|---|---:|',
-    ...rows(byPackage, 12),
+    ...rows(byPackage, 8),
     '',
     '| function | self time |',
     '|---|---:|',

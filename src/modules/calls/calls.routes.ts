@@ -5,7 +5,8 @@ import { tenantOf } from '../../http/auth.js';
 import { parseWith } from '../../http/validate.js';
 import { NotFoundError } from '../../lib/errors.js';
 import { getCall, listCalls } from './calls.repo.js';
-import { listCallsQuery } from './calls.schemas.js';
+import type { Operation } from '../../http/openapi.js';
+import { callListResponse, callResponse, listCallsQuery } from './calls.schemas.js';
 import { callView } from './calls.view.js';
 
 const idParam = z.object({ id: z.string() });
@@ -27,3 +28,8 @@ export function callRoutes(db: Database): Router {
   });
   return router;
 }
+
+export const callOperations: Operation[] = [
+  { method: 'get', path: '/v1/calls', tag: 'calls', auth: 'tenant', summary: 'Unified calls, newest first, cursor-paginated and filterable', query: listCallsQuery, response: callListResponse },
+  { method: 'get', path: '/v1/calls/:id', tag: 'calls', auth: 'tenant', summary: 'One unified call', response: callResponse },
+];

@@ -20,3 +20,38 @@ export const listCallsQuery = z
   .strict();
 
 export type ListCallsQuery = z.infer<typeof listCallsQuery>;
+
+const agentRef = z.object({ id: z.string(), name: z.string().nullable() });
+
+/** The unified call of contract section 4 (documentation of the response). */
+export const callResponse = z.object({
+  id: z.uuid(),
+  provider: z.enum(providerIds),
+  connectionId: z.uuid(),
+  providerCallId: z.string(),
+  direction: z.enum(['inbound', 'outbound']),
+  status: z.enum(callStatuses),
+  externalNumber: z.string().nullable().describe('customer number, E.164'),
+  trackingNumber: z.string().nullable().describe('company number, E.164'),
+  startedAt: z.iso.datetime(),
+  answeredAt: z.iso.datetime().nullable(),
+  endedAt: z.iso.datetime().nullable(),
+  waitSeconds: z.number().int(),
+  talkSeconds: z.number().int(),
+  holdSeconds: z.number().int().nullable(),
+  afterCallWorkSeconds: z.number().int(),
+  handleSeconds: z.number().int(),
+  agent: agentRef.nullable(),
+  agents: z.array(agentRef),
+  offeredAgents: z.array(agentRef),
+  queue: z.object({ id: z.string().nullable(), name: z.string().nullable() }).nullable(),
+  tags: z.array(z.string()),
+  recordingUrl: z.string().nullable(),
+  telephonyCost: z.object({ amount: z.string(), currency: z.string() }).nullable(),
+  campaignId: z.uuid().nullable(),
+  attributedRevenue: z.string().describe('2-decimal string, last_touch'),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+});
+
+export const callListResponse = z.object({ data: z.array(callResponse), nextCursor: z.string().nullable() });

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { tenantOf } from '../../http/auth.js';
+import type { Operation } from '../../http/openapi.js';
 import { parseWith } from '../../http/validate.js';
 import type { ConnectorContextFactory } from '../../jobs/context.js';
 import type { JobQueue } from '../../jobs/queue.js';
@@ -86,3 +87,16 @@ export function connectionRoutes(service: ConnectionsService, queue: JobQueue, c
 
   return router;
 }
+
+export const connectionOperations: Operation[] = [
+  { method: 'post', path: '/v1/connections', tag: 'connections', auth: 'tenant', summary: 'Connect a telephony account; returns the webhook URL to give the provider', body: createConnectionBody },
+  { method: 'get', path: '/v1/connections', tag: 'connections', auth: 'tenant', summary: 'Connections with their health' },
+  { method: 'get', path: '/v1/connections/:id', tag: 'connections', auth: 'tenant', summary: 'One connection (credentials are never returned)' },
+  { method: 'delete', path: '/v1/connections/:id', tag: 'connections', auth: 'tenant', summary: 'Delete a connection (its calls stay)', status: 204 },
+  { method: 'post', path: '/v1/connections/:id/check', tag: 'connections', auth: 'tenant', summary: "Ask the provider about the connection's webhooks now (renews what expires)", status: 200 },
+  { method: 'get', path: '/v1/connections/:id/events', tag: 'connections', auth: 'tenant', summary: 'Stored webhook deliveries (e.g. status=failed)', query: eventsQuery },
+  { method: 'post', path: '/v1/connections/:id/events/:eventId/reprocess', tag: 'connections', auth: 'tenant', summary: 'Process a stored delivery again', status: 202 },
+  { method: 'post', path: '/v1/connections/:id/backfill', tag: 'connections', auth: 'tenant', summary: "Import historical calls through the provider's REST API", body: backfillBody, status: 202 },
+  { method: 'get', path: '/v1/connections/:id/backfills', tag: 'connections', auth: 'tenant', summary: 'Backfill and reconciliation runs of a connection' },
+  { method: 'get', path: '/v1/backfills/:id', tag: 'connections', auth: 'tenant', summary: 'Progress of a backfill job' },
+];

@@ -4,6 +4,7 @@ import type { Deps } from '../../deps.js';
 import { webhookEvents } from '../../db/schema/index.js';
 import { tenantOf } from '../../http/auth.js';
 import { metrics } from '../../lib/metrics.js';
+import type { Operation } from '../../http/openapi.js';
 
 export function healthRoutes(deps: Deps): Router {
   const router = Router();
@@ -50,3 +51,10 @@ export function statusRoutes(deps: Deps, extraPending: ((tenantId: string) => Pr
   });
   return router;
 }
+
+export const systemOperations: Operation[] = [
+  { method: 'get', path: '/healthz', tag: 'system', auth: 'none', summary: 'The hub serves requests' },
+  { method: 'get', path: '/readyz', tag: 'system', auth: 'none', summary: 'Database and queue reachable' },
+  { method: 'get', path: '/metrics', tag: 'system', auth: 'none', summary: 'Prometheus metrics' },
+  { method: 'get', path: '/v1/status', tag: 'system', auth: 'tenant', summary: 'Events and jobs still pending: { pending: { events, jobs } }' },
+];

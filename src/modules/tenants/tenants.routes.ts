@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { requireAdmin, tenantOf } from '../../http/auth.js';
 import { parseWith } from '../../http/validate.js';
+import type { Operation } from '../../http/openapi.js';
 import { createTenantBody, patchTenantBody } from './tenants.schemas.js';
 import { tenantView, type TenantsService } from './tenants.service.js';
 
@@ -27,3 +28,9 @@ export function tenantRoutes(tenants: TenantsService, onSettingsChanged: (tenant
   });
   return router;
 }
+
+export const tenantOperations: Operation[] = [
+  { method: 'post', path: '/v1/tenants', tag: 'tenants', auth: 'admin', summary: 'Create a tenant; its API key is shown once', body: createTenantBody },
+  { method: 'get', path: '/v1/tenants/current', tag: 'tenants', auth: 'tenant', summary: "The key's tenant and its settings" },
+  { method: 'patch', path: '/v1/tenants/current', tag: 'tenants', auth: 'tenant', summary: 'Change name, timezone, country or settings (figures that depend on them are recomputed)', body: patchTenantBody },
+];

@@ -9,6 +9,7 @@ import type { Logger } from '../../lib/logger.js';
 import type { JobQueue } from '../../jobs/queue.js';
 import type { ConnectorContextFactory } from '../../jobs/context.js';
 import type { ConnectionsService } from '../connections/connections.service.js';
+import type { Operation } from '../../http/openapi.js';
 import type { InboxWriter } from './inbox-writer.js';
 
 /** Headers kept with a stored delivery: what parsing may need, never credentials. */
@@ -93,3 +94,15 @@ export function webhookRoutes(deps: {
 
   return router;
 }
+
+export const webhookOperations: Operation[] = [
+  {
+    method: 'post',
+    path: '/webhooks/:provider/:connectionId',
+    tag: 'webhooks',
+    auth: 'provider',
+    status: 200,
+    summary: "A provider's webhook delivery, checked with the provider's own scheme",
+    description: 'Answered 2xx only once the raw delivery is durably stored; 401 on a failed check (nothing stored); 503 when storage is down (the provider retries).',
+  },
+];

@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import { externalIdField, phonesField } from './bulk.js';
+
+export const dealStages = ['won', 'lost', 'open'] as const;
+export const dealTypes = ['new', 'upsell', 'cross_sell', 'renewal'] as const;
+
+export const contactRow = z.object({
+  externalId: externalIdField,
+  phones: phonesField.default([]),
+  name: z.string().max(500).nullish(),
+  email: z.string().max(320).nullish(),
+});
+
+export const dealRow = z.object({
+  externalId: externalIdField,
+  contactExternalId: externalIdField.nullish(),
+  phones: phonesField.default([]),
+  amount: z.union([z.string().max(40), z.number()]),
+  currency: z.string().min(1).max(10),
+  stage: z.enum(dealStages),
+  type: z.enum(dealTypes).nullish(),
+  closedAt: z.iso.datetime({ offset: true }).nullish(),
+});
+
+export const externalIdParam = z.object({ externalId: externalIdField });

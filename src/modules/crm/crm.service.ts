@@ -1,0 +1,129 @@
+/**
+ * CRM contacts and deals (contract section 5). A deal's touches depend on its phones and its
+ * contact's phones, so every upsert that changes either marks the deals concerned dirty in the
+ * same transaction; the `attribution` job then recomputes their stored credits only.
+ */
+import { and, eq, sql } from 'drizzle-orm';
+import type { Database } from '../../db/client.js';
+import { crmContacts, crmDeals, type CrmContactRow, type CrmDealRow, type TenantRow } from '../../db/schema/index.js';
+import { formatCents, parseAmount } from '../../domain/money.js';
+import type { JobQueue } from '../../jobs/queue.js';
+import { NotFoundError } from '../../lib/errors.js';
+import { markDealsDirty, requestAttribution } from '../attribution/stored.js';
+import { lastPerKey, normalisePhones, prepareRows, RowError, tenantAmount, type BulkResult } from './bulk.js';
+import { dealsOfContacts, upsertContacts, upsertDeals, type ContactInput, type DealInput } from './crm.repo.js';
+import { contactRow, dealRow } from './crm.schemas.js';
+
+export function contactView(c: CrmContactRow) {
+  return { id: c.id, externalId: c.externalId, phones: c.phones, name: c.name, email: c.email, createdAt: c.createdAt.toISOString(), updatedAt: c.updatedAt.toISOString() };
+}
+
+export function dealView(d: CrmDealRow) {
+  return {
+    id: d.id,
+    externalId: d.externalId,
+    contactExternalId: d.contactExternalId,
+    phones: d.phones,
+    amount: formatCents(parseAmount(d.amount)),
+    currency: d.currency,
+    stage: d.stage,
+    type: d.type,
+    closedAt: d.closedAt?.toISOString() ?? null,
+    createdAt: d.createdAt.toISOString(),
+    updatedAt: d.updatedAt.toISOString(),
+  };
+}
+
+export class CrmService {
+  constructor(
+    private readonly db: Database,
+    private readonly queue: JobQueue,
+  ) {}
+
+  async upsertContacts(tenant: TenantRow, rows: unknown[]): Promise<BulkResult> {
+    const { valid, rejected } = prepareRows(rows, (row): ContactInput => {
+      const c = contactRow.parse(row);
+      return { externalId: c.externalId, phones: normalisePhones(tenant, c.phones), name: c.name ?? null, email: c.email ?? null };
+    });
+    const dirty = await this.db.transaction(async (tx) => {
+      const changed = await upsertContacts(tx, tenant.id, lastPerKey(valid, (c) => c.externalId));
+      const deals = await dealsOfContacts(tx, tenant.id, changed);
+      await markDealsDirty(tx, tenant.id, deals);
+      return deals.length;
+    });
+    if (dirty > 0) await requestAttribution(this.queue, tenant.id);
+    return { upserted: valid.length, rejected };
+  }
+
+  async upsertDeals(tenant: TenantRow, rows: unknown[]): Promise<BulkResult> {
+    const { valid, rejected } = prepareRows(rows, (row): DealInput => {
+      const d = dealRow.parse(row);
+      const amountCents = tenantAmount(tenant, d.amount, d.currency);
+      if (amountCents < 0n) throw new RowError('amount: a deal amount cannot be negative');
+      // Attribution looks back from closedAt: a won deal without it cannot be attributed.
+      if (d.stage === 'won' && !d.closedAt) throw new RowError('closedAt: a won deal needs closedAt');
+      return {
+        externalId: d.externalId,
+        contactExternalId: d.contactExternalId ?? null,
+        phones: normalisePhones(tenant, d.phones),
+        amountCents,
+        currency: tenant.currency,
+        stage: d.stage,
+        type: d.type ?? null,
+        closedAt: d.closedAt ? new Date(d.closedAt) : null,
+      };
+    });
+    const dirty = await this.db.transaction(async (tx) => {
+      const changed = await upsertDeals(tx, tenant.id, lastPerKey(valid, (d) => d.externalId));
+      await markDealsDirty(tx, tenant.id, changed);
+      return changed.length;
+    });
+    if (dirty > 0) await requestAttribution(this.queue, tenant.id);
+    return { upserted: valid.length, rejected };
+  }
+
+  async getContact(tenant: TenantRow, externalId: string) {
+    const [row] = await this.db.select().from(crmContacts).where(and(eq(crmContacts.tenantId, tenant.id), eq(crmContacts.externalId, externalId)));
+    if (!row) throw new NotFoundError('Contact');
+    return contactView(row);
+  }
+
+  async getDeal(tenant: TenantRow, externalId: string) {
+    const [row] = await this.db.select().from(crmDeals).where(and(eq(crmDeals.tenantId, tenant.id), eq(crmDeals.externalId, externalId)));
+    if (!row) throw new NotFoundError('Deal');
+    return dealView(row);
+  }
+
+  async deleteContact(tenant: TenantRow, externalId: string): Promise<void> {
+    const dirty = await this.db.transaction(async (tx) => {
+      const [row] = await tx
+        .delete(crmContacts)
+        .where(and(eq(crmContacts.tenantId, tenant.id), eq(crmContacts.externalId, externalId)))
+        .returning({ id: crmContacts.id });
+      if (!row) throw new NotFoundError('Contact');
+      const deals = await dealsOfContacts(tx, tenant.id, [externalId]);
+      await markDealsDirty(tx, tenant.id, deals);
+      return deals.length;
+    });
+    if (dirty > 0) await requestAttribution(this.queue, tenant.id);
+  }
+
+  async deleteDeal(tenant: TenantRow, externalId: string): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      const [row] = await tx
+        .delete(crmDeals)
+        .where(and(eq(crmDeals.tenantId, tenant.id), eq(crmDeals.externalId, externalId)))
+        .returning({ id: crmDeals.id });
+      if (!row) throw new NotFoundError('Deal');
+      // The recompute of a deal that no longer exists removes its credits.
+      await markDealsDirty(tx, tenant.id, [row.id]);
+    });
+    await requestAttribution(this.queue, tenant.id);
+  }
+
+  /** Deals of the tenant, newest first (a plain page for checks and the dashboard). */
+  async listDeals(tenant: TenantRow, limit: number) {
+    const rows = await this.db.select().from(crmDeals).where(eq(crmDeals.tenantId, tenant.id)).orderBy(sql`${crmDeals.updatedAt} desc, ${crmDeals.id}`).limit(limit);
+    return rows.map(dealView);
+  }
+}

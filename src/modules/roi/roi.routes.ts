@@ -1,0 +1,28 @@
+import { Router } from 'express';
+import type { Database } from '../../db/client.js';
+import { tenantOf } from '../../http/auth.js';
+import { parseWith } from '../../http/validate.js';
+import { dayStartUtc } from '../../domain/costs/prorate.js';
+import { ValidationError } from '../../lib/errors.js';
+import { roiQuery } from './roi.schemas.js';
+import { computeRoi } from './roi.service.js';
+
+const DEFAULT_RANGE_MS = 30 * 86_400_000;
+
+/** A date is 00:00 that day in the tenant's timezone; an instant is itself. */
+function toInstant(value: string, timezone: string): Date {
+  return /^\d{4}-\d{2}-\d{2}$/.test(value) ? dayStartUtc(value, timezone) : new Date(value);
+}
+
+export function roiRoutes(db: Database): Router {
+  const router = Router();
+  router.get('/v1/roi', async (req, res) => {
+    const tenant = tenantOf(req);
+    const q = parseWith(roiQuery, req.query, 'query');
+    const to = q.to ? toInstant(q.to, tenant.timezone) : new Date();
+    const from = q.from ? toInstant(q.from, tenant.timezone) : new Date(to.getTime() - DEFAULT_RANGE_MS);
+    if (from >= to) throw new ValidationError([{ path: 'query.to', message: 'to must be after from' }]);
+    res.json(await computeRoi(db, tenant, { from, to, groupBy: q.groupBy, model: q.model, windowDays: q.windowDays }));
+  });
+  return router;
+}

@@ -1,0 +1,18 @@
+import { z } from 'zod';
+import { attributionModels, DEFAULT_ATTRIBUTION_MODEL, DEFAULT_WINDOW_DAYS } from '../../domain/attribution/models.js';
+import { groupByDimensions } from '../costs/dimensions.js';
+
+/** An instant with an offset, or a date (`YYYY-MM-DD`) meaning 00:00 that day in the tenant's timezone. */
+const instantOrDate = z.union([z.iso.datetime({ offset: true }), z.iso.date()]);
+
+export const roiQuery = z
+  .object({
+    from: instantOrDate.optional(),
+    to: instantOrDate.optional(),
+    groupBy: z.enum(groupByDimensions).default('campaign'),
+    model: z.enum(attributionModels).default(DEFAULT_ATTRIBUTION_MODEL),
+    windowDays: z.coerce.number().int().min(1).max(365).default(DEFAULT_WINDOW_DAYS),
+  })
+  .strict();
+
+export type RoiQuery = z.infer<typeof roiQuery>;
