@@ -1,0 +1,47 @@
+import { sql } from 'drizzle-orm';
+import { index, integer, jsonb, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import { instant, timestamps } from './_helpers.js';
+
+/** A CRM's outbound webhook subscription (contract section 8). The signing secret is sealed. */
+export const subscriptions = pgTable(
+  'subscriptions',
+  {
+    id: uuid('id').primaryKey(),
+    tenantId: uuid('tenant_id').notNull(),
+    url: text('url').notNull(),
+    events: jsonb('events').$type<string[]>().notNull(),
+    secretSealed: text('secret_sealed').notNull(),
+    deletedAt: instant('deleted_at'),
+    ...timestamps,
+  },
+  (t) => [index('subscriptions_tenant_idx').on(t.tenantId)],
+);
+
+/**
+ * The outbox and delivery log: a row is written in the same transaction as the change it reports,
+ * then delivered (and retried with backoff) by the worker. status: pending → delivered | failed.
+ */
+export const deliveries = pgTable(
+  'deliveries',
+  {
+    id: uuid('id').primaryKey(),
+    tenantId: uuid('tenant_id').notNull(),
+    subscriptionId: uuid('subscription_id').notNull(),
+    eventType: text('event_type').notNull(),
+    payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
+    status: text('status').notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    lastStatusCode: integer('last_status_code'),
+    lastError: text('last_error'),
+    nextAttemptAt: instant('next_attempt_at').notNull().defaultNow(),
+    deliveredAt: instant('delivered_at'),
+    ...timestamps,
+  },
+  (t) => [
+    index('deliveries_due_idx').on(t.nextAttemptAt).where(sql`status = 'pending'`),
+    index('deliveries_subscription_idx').on(t.subscriptionId, t.createdAt),
+  ],
+);
+
+export type SubscriptionRow = typeof subscriptions.$inferSelect;
+export type DeliveryRow = typeof deliveries.$inferSelect;

@@ -1,0 +1,43 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { tenantOf } from '../../http/auth.js';
+import type { Operation } from '../../http/openapi.js';
+import { parseWith } from '../../http/validate.js';
+import { createSubscriptionBody, subscriptionView, type SubscriptionsService } from './subscriptions.service.js';
+
+const idParams = z.object({ id: z.string().max(100) });
+const logQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) }).strict();
+
+export function subscriptionRoutes(service: SubscriptionsService): Router {
+  const router = Router();
+  router.post('/v1/subscriptions', async (req, res) => {
+    const body = parseWith(createSubscriptionBody, req.body);
+    res.status(201).json(await service.create(tenantOf(req).id, body));
+  });
+  router.get('/v1/subscriptions', async (req, res) => {
+    res.json({ data: await service.list(tenantOf(req).id) });
+  });
+  router.get('/v1/subscriptions/:id', async (req, res) => {
+    const { id } = parseWith(idParams, req.params, 'params');
+    res.json(subscriptionView(await service.get(tenantOf(req).id, id)));
+  });
+  router.delete('/v1/subscriptions/:id', async (req, res) => {
+    const { id } = parseWith(idParams, req.params, 'params');
+    await service.remove(tenantOf(req).id, id);
+    res.status(204).end();
+  });
+  router.get('/v1/subscriptions/:id/deliveries', async (req, res) => {
+    const { id } = parseWith(idParams, req.params, 'params');
+    const { limit } = parseWith(logQuery, req.query, 'query');
+    res.json({ data: await service.deliveryLog(tenantOf(req).id, id, limit) });
+  });
+  return router;
+}
+
+export const subscriptionOperations: Operation[] = [
+  { method: 'post', path: '/v1/subscriptions', tag: 'subscriptions', auth: 'tenant', summary: 'Subscribe a URL to call.enriched / alert.raised; the signing secret is shown once', body: createSubscriptionBody },
+  { method: 'get', path: '/v1/subscriptions', tag: 'subscriptions', auth: 'tenant', summary: 'Subscriptions' },
+  { method: 'get', path: '/v1/subscriptions/:id', tag: 'subscriptions', auth: 'tenant', summary: 'One subscription' },
+  { method: 'delete', path: '/v1/subscriptions/:id', tag: 'subscriptions', auth: 'tenant', summary: 'Stop deliveries', status: 204 },
+  { method: 'get', path: '/v1/subscriptions/:id/deliveries', tag: 'subscriptions', auth: 'tenant', summary: 'Delivery log: every event, its attempts, last status and error', query: logQuery },
+];
