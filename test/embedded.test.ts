@@ -46,5 +46,5 @@ describe('embedded PGlite with in-process jobs', () => {
     } finally {
       await second.close();
     }
-  });
+  }, 120_000);
 });

@@ -895,7 +895,8 @@ describe('ringcentral parse edges', () => {
       subscriptionId: '6d9a8f3e-3b2a-4a7e-9f51-2c0c8a6b1d44',
       body: { id: '6d9a8f3e-3b2a-4a7e-9f51-2c0c8a6b1d44', status: 'Active', expirationTime: '2025-03-11T12:00:00.000Z' },
     };
-    expect(rc.parse(stored(reminder))).toEqual({ calls: [], presence: [] });
+    // No call, but the subscription id is learned for the renewal job.
+    expect(rc.parse(stored(reminder))).toEqual({ calls: [], presence: [], connectionState: { subscriptionId: '6d9a8f3e-3b2a-4a7e-9f51-2c0c8a6b1d44' } });
   });
 
   it('presence notifications give agent availability', () => {

@@ -85,7 +85,7 @@ export async function createTestHub(
       if (res.status !== 201) throw new Error(`tenant creation failed: ${res.status} ${JSON.stringify(res.body)}`);
       return { id: res.body.id as string, apiKey: res.body.apiKey as string, auth: { Authorization: `Bearer ${res.body.apiKey as string}` } };
     },
-    async settle(apiKey, timeoutMs = 20_000) {
+    async settle(apiKey, timeoutMs = 60_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const res = await api.get('/v1/status').set('Authorization', `Bearer ${apiKey}`);
