@@ -1,0 +1,95 @@
+/**
+ * Anomaly rules: each day is compared with its own trailing baseline (the previous `baselineDays`
+ * days that had traffic). Pure, so the thresholds can be read and tested on their own.
+ */
+export interface DayFigures {
+  day: string;
+  offered: number;
+  answered: number;
+  abandonmentRate: number | null;
+  asaSeconds: number | null;
+}
+
+export type AlertType = 'abandonment_spike' | 'wait_spike' | 'volume_drop';
+
+export interface Anomaly {
+  type: AlertType;
+  day: string;
+  value: number;
+  baseline: { mean: number; stddev: number; days: number };
+  message: string;
+}
+
+export const alertRules = {
+  baselineDays: 14,
+  /** Fewer baseline days than this: no verdict (a new tenant has no "normal" yet). */
+  minBaselineDays: 5,
+  /** A day needs this many offered calls before its rates mean anything. */
+  minOffered: 10,
+  /** A spike is above mean + max(k·σ, floor). */
+  sigmas: 3,
+  abandonmentFloor: 0.05,
+  waitFloorSeconds: 10,
+  /** A drop is below this share of the baseline mean (and below mean − k·σ). */
+  volumeDropShare: 0.5,
+} as const;
+
+function stats(values: number[]): { mean: number; stddev: number } {
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  const variance = values.reduce((a, b) => a + (b - mean) ** 2, 0) / values.length;
+  return { mean, stddev: Math.sqrt(variance) };
+}
+
+const round = (n: number, places = 4) => Math.round(n * 10 ** places) / 10 ** places;
+
+/** `days` sorted by day, including the baseline days before the ones to judge. */
+export function detectAnomalies(days: DayFigures[], judgeFrom: string, rules = alertRules): Anomaly[] {
+  const out: Anomaly[] = [];
+  days.forEach((d, i) => {
+    if (d.day < judgeFrom) return;
+    const before = days.slice(Math.max(0, i - rules.baselineDays), i).filter((b) => b.offered > 0);
+    if (before.length < rules.minBaselineDays) return;
+    const volume = stats(before.map((b) => b.offered));
+    const base = { days: before.length };
+    if (volume.mean >= rules.minOffered && d.offered < volume.mean * rules.volumeDropShare && d.offered < volume.mean - rules.sigmas * volume.stddev) {
+      out.push({
+        type: 'volume_drop',
+        day: d.day,
+        value: d.offered,
+        baseline: { ...base, mean: round(volume.mean, 2), stddev: round(volume.stddev, 2) },
+        message: `${d.offered} calls offered on ${d.day}, against ${round(volume.mean, 1)} a day before`,
+      });
+    }
+    if (d.offered >= rules.minOffered && d.abandonmentRate !== null) {
+      const rates = before.filter((b) => b.abandonmentRate !== null).map((b) => b.abandonmentRate!);
+      if (rates.length >= rules.minBaselineDays) {
+        const s = stats(rates);
+        if (d.abandonmentRate > s.mean + Math.max(rules.sigmas * s.stddev, rules.abandonmentFloor)) {
+          out.push({
+            type: 'abandonment_spike',
+            day: d.day,
+            value: round(d.abandonmentRate),
+            baseline: { ...base, mean: round(s.mean), stddev: round(s.stddev) },
+            message: `abandonment ${round(d.abandonmentRate * 100, 1)}% on ${d.day}, against ${round(s.mean * 100, 1)}% before`,
+          });
+        }
+      }
+    }
+    if (d.answered >= 1 && d.offered >= rules.minOffered && d.asaSeconds !== null) {
+      const waits = before.filter((b) => b.asaSeconds !== null).map((b) => b.asaSeconds!);
+      if (waits.length >= rules.minBaselineDays) {
+        const s = stats(waits);
+        if (d.asaSeconds > s.mean + Math.max(rules.sigmas * s.stddev, rules.waitFloorSeconds)) {
+          out.push({
+            type: 'wait_spike',
+            day: d.day,
+            value: round(d.asaSeconds, 2),
+            baseline: { ...base, mean: round(s.mean, 2), stddev: round(s.stddev, 2) },
+            message: `average speed of answer ${round(d.asaSeconds, 1)} s on ${d.day}, against ${round(s.mean, 1)} s before`,
+          });
+        }
+      }
+    }
+  });
+  return out;
+}

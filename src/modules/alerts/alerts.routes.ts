@@ -1,0 +1,27 @@
+import { Router } from 'express';
+import type { Database } from '../../db/client.js';
+import { tenantOf } from '../../http/auth.js';
+import type { Operation } from '../../http/openapi.js';
+import { parseWith } from '../../http/validate.js';
+import { alertsQuery, alertView, computeAlerts } from './alerts.service.js';
+
+export function alertRoutes(db: Database): Router {
+  const router = Router();
+  router.get('/v1/alerts', async (req, res) => {
+    const q = parseWith(alertsQuery, req.query, 'query');
+    const found = await computeAlerts(db, tenantOf(req), q);
+    res.json({ data: found.map(alertView) });
+  });
+  return router;
+}
+
+export const alertOperations: Operation[] = [
+  {
+    method: 'get',
+    path: '/v1/alerts',
+    tag: 'alerts',
+    auth: 'tenant',
+    summary: 'Anomalies: abandonment spikes, wait-time spikes, volume drops, each day against its trailing 14-day baseline',
+    query: alertsQuery,
+  },
+];

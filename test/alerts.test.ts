@@ -1,0 +1,77 @@
+/**
+ * GET /v1/alerts from real webhooks: a day of abandonment and a day of silence stand out against the
+ * trailing baseline; the alert job raises each once as an alert.raised delivery.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { raiseAlerts } from '../src/modules/alerts/alerts.service.js';
+import { createTestHub, type TestHub } from './helpers/hub.js';
+import { postTwilio, TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN } from './helpers/twilio.js';
+
+let hub: TestHub;
+beforeAll(async () => {
+  hub = await createTestHub();
+});
+afterAll(async () => hub?.close());
+
+const sid = (n: number) => `CA${n.toString(16).padStart(32, '0')}`;
+const rfc = (d: Date) => d.toUTCString().replace('GMT', '+0000');
+
+/** One inbound call in two deliveries (answered) or one (the caller hung up in the IVR: abandoned). */
+function inboundCall(n: number, start: Date, answered: boolean) {
+  const parent = sid(n);
+  const end = new Date(start.getTime() + 120_000);
+  const out = [
+    {
+      url: '',
+      headers: {},
+      params: { CallSid: parent, CallStatus: 'completed', Direction: 'inbound', From: `+1415555${String(1000 + (n % 9000)).slice(-4)}`, To: '+16505550100', CallDuration: '120', Timestamp: rfc(end), SequenceNumber: '0', CallbackSource: 'call-progress-events' },
+    },
+  ];
+  if (answered) {
+    out.push({
+      url: '',
+      headers: {},
+      params: { CallSid: sid(n + 500_000), ParentCallSid: parent, CallStatus: 'completed', Direction: 'outbound-dial', From: '+14155550123', To: 'client:agent_alice', CallDuration: '100', Timestamp: rfc(new Date(end.getTime() - 1000)), SequenceNumber: '3', CallbackSource: 'call-progress-events' },
+    });
+  }
+  return out;
+}
+
+describe('alerts', () => {
+  it('flags an abandonment spike and a volume drop against the trailing baseline, and raises them once', async () => {
+    const tenant = await hub.tenant({ timezone: 'UTC' });
+    const conn = await hub.api
+      .post('/v1/connections')
+      .set(tenant.auth)
+      .send({ provider: 'twilio', credentials: { accountSid: TWILIO_ACCOUNT_SID, authToken: TWILIO_AUTH_TOKEN } });
+    const sub = await hub.api.post('/v1/subscriptions').set(tenant.auth).send({ url: 'http://127.0.0.1:9/unused', events: ['alert.raised'] });
+    let n = 1;
+    // 2025-03-01 … 03-14: 12 calls a day, 1 abandoned. 03-15: 12 calls, 9 abandoned. 03-16: 1 call.
+    for (let day = 1; day <= 16; day++) {
+      const calls = day === 16 ? 1 : 12;
+      const abandoned = day === 15 ? 9 : 1;
+      for (let i = 0; i < calls; i++) {
+        const start = new Date(Date.UTC(2025, 2, day, 9 + (i % 8), i));
+        for (const d of inboundCall(n++, start, i >= abandoned)) {
+          expect((await postTwilio(hub.api, conn.body.webhookUrl as string, d)).status).toBe(200);
+        }
+      }
+    }
+    await hub.settle(tenant.apiKey);
+    const res = await hub.api.get('/v1/alerts?from=2025-03-15&to=2025-03-17').set(tenant.auth);
+    expect(res.status).toBe(200);
+    expect(res.body.data.map((a: { id: string }) => a.id)).toEqual(['abandonment_spike:2025-03-15', 'volume_drop:2025-03-16']);
+    expect(res.body.data[0]).toMatchObject({ value: 0.75, baseline: { days: 14 } });
+    expect((await hub.api.get('/v1/alerts?from=2025-03-10&to=2025-03-15').set(tenant.auth)).body.data).toEqual([]);
+    expect((await hub.api.get('/v1/alerts?from=2025-03-15&to=2025-03-01').set(tenant.auth)).status).toBe(400);
+
+    const now = new Date('2025-03-17T08:00:00Z');
+    expect(await raiseAlerts(hub.deps.database.db, hub.deps.subscriptions, hub.deps.logger, now)).toBe(2);
+    expect(await raiseAlerts(hub.deps.database.db, hub.deps.subscriptions, hub.deps.logger, now)).toBe(0);
+    const log = await hub.api.get(`/v1/subscriptions/${sub.body.id as string}/deliveries`).set(tenant.auth);
+    expect(log.body.data.map((d: { eventType: string; payload: { data: { id: string } } }) => `${d.eventType} ${d.payload.data.id}`).sort()).toEqual([
+      'alert.raised abandonment_spike:2025-03-15',
+      'alert.raised volume_drop:2025-03-16',
+    ]);
+  }, 180_000);
+});
