@@ -12,6 +12,9 @@ import { connectionOperations, connectionRoutes } from './modules/connections/co
 import { healthRoutes, statusRoutes, systemOperations } from './modules/system/system.routes.js';
 import { adminTenantRoutes, tenantOperations, tenantRoutes } from './modules/tenants/tenants.routes.js';
 import { webhookOperations, webhookRoutes } from './modules/webhooks/webhooks.routes.js';
+import { subscriptionOperations, subscriptionRoutes } from './modules/subscriptions/subscriptions.routes.js';
+import { alertOperations, alertRoutes } from './modules/alerts/alerts.routes.js';
+import { dashboardOperations, dashboardRoutes } from './modules/dashboard/dashboard.routes.js';
 import { agentRoutes } from './modules/agents/agents.routes.js';
 import { kpiRoutes } from './modules/kpis/kpis.routes.js';
 import { pendingDirtyHours } from './modules/kpis/refresh.js';
@@ -23,6 +26,7 @@ import { CostsService } from './modules/costs/costs.service.js';
 import { crmRoutes } from './modules/crm/crm.routes.js';
 import { CrmService } from './modules/crm/crm.service.js';
 import { roiRoutes } from './modules/roi/roi.routes.js';
+import { roiOperations } from './modules/roi/roi.openapi.js';
 
 /** Every documented route (GET /openapi.json). */
 export const operations: Operation[] = [
@@ -31,6 +35,10 @@ export const operations: Operation[] = [
   ...tenantOperations,
   ...connectionOperations,
   ...callOperations,
+  ...roiOperations,
+  ...subscriptionOperations,
+  ...alertOperations,
+  ...dashboardOperations,
 ];
 
 export function createApp(deps: Deps): Express {
@@ -51,6 +59,7 @@ export function createApp(deps: Deps): Express {
 
   app.use(healthRoutes(deps));
   app.use(docsRoutes(() => operations, deps.config.PUBLIC_BASE_URL));
+  app.use(dashboardRoutes());
   // Webhooks read their raw bytes (signatures are over the exact body): mounted before any JSON parser.
   app.use(
     webhookRoutes({
@@ -70,6 +79,8 @@ export function createApp(deps: Deps): Express {
   app.use(tenantRoutes(deps.tenants, (id) => deps.onSettingsChanged(id)));
   app.use(connectionRoutes(deps.connections, deps.queue, deps.context));
   app.use(callRoutes(deps.database.db));
+  app.use(subscriptionRoutes(deps.subscriptions));
+  app.use(alertRoutes(deps.database.db));
   app.use(campaignRoutes(new CampaignsService(deps.database.db, deps.listeners)));
   app.use(crmRoutes(new CrmService(deps.database.db, deps.queue)));
   app.use(costRoutes(new CostsService(deps.database.db)));

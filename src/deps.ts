@@ -12,6 +12,8 @@ import { backfillProcessor } from './jobs/processors/backfill.js';
 import { processEventProcessor } from './jobs/processors/process-event.js';
 import { BullJobQueue, InlineJobQueue, type JobQueue } from './jobs/queue.js';
 import { SecretBox } from './lib/crypto.js';
+import { SubscriptionsService } from './modules/subscriptions/subscriptions.service.js';
+import { raiseAlerts } from './modules/alerts/alerts.service.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import type { PresenceSink } from './modules/calls/presence.js';
 import { presenceStore } from './modules/agents/agents.repo.js';
@@ -38,6 +40,7 @@ export interface Deps {
   context: ConnectorContextFactory;
   listeners: CallChangeListener[];
   presence: PresenceSink;
+  subscriptions: SubscriptionsService;
   /** Called when a tenant's settings change (recompute what depends on them). */
   onSettingsChanged(tenantId: string): Promise<void>;
   close(): Promise<void>;
@@ -49,6 +52,8 @@ export interface DepsOptions {
   queuePrefix?: string;
   workerOptions?: { lockDurationMs?: number; stalledIntervalMs?: number; concurrency?: number };
   contextOverrides?: Parameters<typeof connectorContextFactory>[1];
+  /** Tests: outbound webhook retry delays × this factor. */
+  deliveryRetryScale?: number;
 }
 
 export async function createDeps(config: Config, opts: DepsOptions = {}): Promise<Deps> {
@@ -69,7 +74,13 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
   const box = SecretBox.fromString(secrets.encryptionKey);
   const tenants = new TenantsService(database.db);
   const connections = new ConnectionsService(database.db, box, config.PUBLIC_BASE_URL);
-  const inbox = new InboxWriter(database.db);
+  // After each committed batch: one enqueue for all its events. If Redis is down the events stay
+  // pending and the sweeper enqueues them later; the providers already have their 2xx.
+  const inbox = new InboxWriter(database, (ids) => {
+    queue
+      .enqueueMany('process-event', ids.map((id) => ({ payload: { eventId: id }, jobId: id })))
+      .catch((err: Error) => logger.warn({ events: ids.length, err: err.message }, 'enqueue failed; the sweeper will retry'));
+  });
   const context = connectorContextFactory(logger, opts.contextOverrides);
   const listeners: CallChangeListener[] = [];
   // KPI rollups: dirty hours and agent/queue names, inside each call transaction.
@@ -77,6 +88,9 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
   // Campaign enrich sets campaignId before the write; attribution recomputes the deals a call touches.
   listeners.push(campaignListener, attributionListener);
   setDirtyNotifier(dirtyNotifier(queue, logger));
+  // Outbound webhooks: call.enriched rows written in the call's own transaction (outbox).
+  const subscriptions = new SubscriptionsService(database.db, box, logger, opts.deliveryRetryScale);
+  listeners.push(subscriptions.listener());
   const deps: Deps = {
     config,
     logger,
@@ -90,6 +104,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     context,
     listeners,
     presence: presenceStore,
+    subscriptions,
     onSettingsChanged: async (tenantId) => {
       await queue.enqueue('refresh', { tenantId }, { jobId: `refresh-${tenantId}-${Date.now()}` });
     },
@@ -109,6 +124,7 @@ export function processors(deps: Deps): Processors {
     backfill: backfillProcessor({ ...base, connections: deps.connections, context: deps.context }),
     refresh: refreshProcessor({ db: deps.database.db, queue: deps.queue, logger: deps.logger }),
     attribution: attributionProcessor({ db: deps.database.db }),
+    deliver: async ({ deliveryId }) => deps.subscriptions.deliver(deliveryId),
   };
 }
 
@@ -126,6 +142,8 @@ export async function startWorkers(deps: Deps): Promise<() => void> {
     reconcileLookbackHours: deps.config.RECONCILE_LOOKBACK_HOURS,
     connectionCheckMinutes: deps.config.CONNECTION_CHECK_MINUTES,
     checkConnections: () => deps.connections.checkAll(deps.context),
+    dueDeliveries: () => deps.subscriptions.due(),
+    raiseAlerts: () => raiseAlerts(deps.database.db, deps.subscriptions, deps.logger),
   });
   return () => {
     stopKpiSweep();

@@ -20,7 +20,7 @@ const rfc = (d: Date) => d.toUTCString().replace('GMT', '+0000');
 function inboundCall(n: number, start: Date, answered: boolean) {
   const parent = sid(n);
   const end = new Date(start.getTime() + 120_000);
-  const out = [
+  const out: { url: string; headers: Record<string, string>; params: Record<string, string> }[] = [
     {
       url: '',
       headers: {},

@@ -155,6 +155,19 @@ describe('vonage webhook verification', () => {
   const answered = fixture('inbound_answered');
   const signed = answered.deliveries.filter((d) => d.headers['Authorization']);
 
+  it("agrees with the SDK's own verifySignature on every fixture token, and on a forged one", () => {
+    for (const d of signed) {
+      const token = d.headers['Authorization']!.replace(/^Bearer\s+/i, '');
+      expect(verifySignature(token, SIGNATURE_SECRET)).toBe(true);
+      const req = requestOf(d);
+      const ctx = contextAt(new Date(d.jwtClaims!.iat * 1000 + 2000));
+      expect(connector.verify(req, creds, ctx).ok).toBe(true);
+      const forged = `${token.slice(0, -2)}${token.endsWith('AA') ? 'AB' : 'AA'}`;
+      expect(verifySignature(forged, SIGNATURE_SECRET)).toBe(false);
+      expect(connector.verify({ ...req, headers: { ...req.headers, authorization: `Bearer ${forged}` } }, creds, ctx).ok).toBe(false);
+    }
+  });
+
   it('accepts every fixture delivery (signed by Vonage) at the time it was signed', () => {
     expect(signed.length).toBeGreaterThan(0);
     for (const d of signed) {

@@ -22,6 +22,8 @@ export const migrationsFolder = join(dirname(fileURLToPath(import.meta.url)), '.
 export interface DatabaseHandle {
   db: Database;
   kind: 'postgres' | 'pglite';
+  /** Plain parameterised SQL for the hot path (the webhook inbox), skipping query building. */
+  query<T = Record<string, unknown>>(text: string, params: unknown[]): Promise<T[]>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -52,6 +54,7 @@ export async function openDatabase(opts: {
     return {
       db,
       kind: 'postgres',
+      query: async <T,>(text: string, params: unknown[]) => (await pool.query(text, params)).rows as T[],
       ping: async () => {
         await pool.query('select 1');
       },
@@ -72,6 +75,7 @@ export async function openDatabase(opts: {
   return {
     db,
     kind: 'pglite',
+    query: async <T,>(text: string, params: unknown[]) => (await client.query<T>(text, params)).rows,
     ping: async () => {
       await client.query('select 1');
     },

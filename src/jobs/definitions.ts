@@ -13,6 +13,8 @@ export const jobPayloads = {
   refresh: z.object({ tenantId: z.uuid() }),
   /** Recompute the stored attribution credits of the tenant's dirty deals (attribution_dirty_deals). */
   attribution: z.object({ tenantId: z.uuid() }),
+  /** One attempt of an outbound webhook delivery (Standard Webhooks) to a CRM. */
+  deliver: z.object({ deliveryId: z.uuid() }),
 } as const;
 
 export type JobName = keyof typeof jobPayloads;
@@ -33,4 +35,7 @@ export const queueSettings: Record<JobName, { concurrency: number; attempts: num
   refresh: { concurrency: 2, attempts: 5, backoffMs: 1_000 },
   // Batches of 1000 deals per transaction; concurrent jobs split the dirty rows with SKIP LOCKED.
   attribution: { concurrency: 2, attempts: 8, backoffMs: 1_000 },
+  // Receivers may be slow (15 s timeout each); retries follow the delivery's own schedule, so the
+  // job itself is tried again only when our database failed.
+  deliver: { concurrency: 8, attempts: 3, backoffMs: 2_000 },
 };

@@ -69,6 +69,8 @@ export function startMaintenance(deps: {
   reconcileLookbackHours: number;
   connectionCheckMinutes: number;
   checkConnections: () => Promise<number>;
+  dueDeliveries: () => Promise<string[]>;
+  raiseAlerts: () => Promise<number>;
 }): () => void {
   const { db, queue, logger } = deps;
   const timers: NodeJS.Timeout[] = [];
@@ -97,6 +99,27 @@ export function startMaintenance(deps: {
       }, deps.reconcileEveryMinutes * 60_000),
     );
   }
+  // Outbound webhooks whose (re)try time has come; the job id is the delivery's, so repeats are no-ops.
+  let delivering = false;
+  timers.push(
+    setInterval(() => {
+      if (delivering) return;
+      delivering = true;
+      deps
+        .dueDeliveries()
+        .then((ids) => queue.enqueueMany('deliver', ids.map((id) => ({ payload: { deliveryId: id }, jobId: id }))))
+        .catch((err: Error) => logger.debug({ err: err.message }, 'delivery sweep skipped'))
+        .finally(() => {
+          delivering = false;
+        });
+    }, 1000),
+  );
+  // Anomalies of the last complete days, raised once each (alert.raised webhooks).
+  timers.push(
+    setInterval(() => {
+      deps.raiseAlerts().catch((err: Error) => logger.warn({ err: err.message }, 'alert check failed'));
+    }, 15 * 60_000),
+  );
   if (deps.connectionCheckMinutes > 0) {
     const check = () =>
       deps.checkConnections().catch((err: Error) => logger.warn({ err: err.message }, 'connection checks failed'));

@@ -3,11 +3,10 @@
  * `maxWaitMs` or `maxRows`, written with ONE multi-row INSERT … ON CONFLICT DO NOTHING, and each
  * request is answered only after that statement has committed: batching never acknowledges a row
  * that is not stored. If the INSERT fails, every request of the batch gets the error (→ 503).
+ * This is the hot path of the hub, so it is plain parameterised SQL (see bench/ingest).
  */
 import { randomUUID } from 'node:crypto';
-import { sql } from 'drizzle-orm';
-import type { Database } from '../../db/client.js';
-import { webhookEvents } from '../../db/schema/index.js';
+import type { DatabaseHandle } from '../../db/client.js';
 
 export interface InboxRow {
   tenantId: string;
@@ -31,12 +30,16 @@ interface Waiter {
   reject(e: unknown): void;
 }
 
+const COLUMNS = 7;
+
 export class InboxWriter {
   private batch: Waiter[] = [];
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
-    private readonly db: Database,
+    private readonly database: Pick<DatabaseHandle, 'query'>,
+    /** Called once per committed batch with the ids of the rows it inserted (→ one enqueue). */
+    private readonly onStored: (ids: string[]) => void = () => undefined,
     private readonly maxRows = 100,
     private readonly maxWaitMs = 5,
   ) {}
@@ -64,24 +67,33 @@ export class InboxWriter {
       const k = `${w.row.connectionId}\u0000${w.row.dedupeKey}`;
       if (!firstByKey.has(k)) firstByKey.set(k, w);
     }
+    const owners = [...firstByKey.values()];
     try {
-      const inserted = await this.db
-        .insert(webhookEvents)
-        .values([...firstByKey.values()].map((w) => w.row))
-        .onConflictDoNothing({ target: [webhookEvents.connectionId, webhookEvents.dedupeKey] })
-        .returning({ id: webhookEvents.id });
+      const params: unknown[] = [];
+      const tuples = owners.map((w, i) => {
+        const r = w.row;
+        params.push(r.id, r.tenantId, r.connectionId, r.provider, r.dedupeKey, JSON.stringify(r.headers), JSON.stringify(r.query), r.body);
+        const b = i * (COLUMNS + 1);
+        return `($${b + 1}::uuid, $${b + 2}::uuid, $${b + 3}::uuid, $${b + 4}, $${b + 5}, $${b + 6}::jsonb, $${b + 7}::jsonb, $${b + 8})`;
+      });
+      const inserted = await this.database.query<{ id: string }>(
+        `insert into webhook_events (id, tenant_id, connection_id, provider, dedupe_key, headers, query, body)
+         values ${tuples.join(', ')}
+         on conflict (connection_id, dedupe_key) do nothing
+         returning id`,
+        params,
+      );
       const insertedIds = new Set(inserted.map((r) => r.id));
       // Rows that already existed: find their ids so a retry answers with the original event.
-      const existing = [...firstByKey.values()].filter((w) => !insertedIds.has(w.row.id));
+      const existing = owners.filter((w) => !insertedIds.has(w.row.id));
       const existingIds = new Map<string, string>();
       if (existing.length > 0) {
-        const rows = (await this.db.execute(sql`
-          select id, connection_id, dedupe_key from webhook_events
-          where (connection_id, dedupe_key) in (${sql.join(
-            existing.map((w) => sql`(${w.row.connectionId}::uuid, ${w.row.dedupeKey})`),
-            sql`, `,
-          )})`)) as unknown as { rows: { id: string; connection_id: string; dedupe_key: string }[] };
-        for (const r of rows.rows) existingIds.set(`${r.connection_id}\u0000${r.dedupe_key}`, r.id);
+        const rows = await this.database.query<{ id: string; connection_id: string; dedupe_key: string }>(
+          `select id, connection_id, dedupe_key from webhook_events
+           where (connection_id, dedupe_key) in (select * from unnest($1::uuid[], $2::text[]))`,
+          [existing.map((w) => w.row.connectionId), existing.map((w) => w.row.dedupeKey)],
+        );
+        for (const r of rows) existingIds.set(`${r.connection_id}\u0000${r.dedupe_key}`, r.id);
       }
       for (const w of waiters) {
         const k = `${w.row.connectionId}\u0000${w.row.dedupeKey}`;
@@ -89,6 +101,7 @@ export class InboxWriter {
         if (owner === w && insertedIds.has(w.row.id)) w.resolve({ id: w.row.id, inserted: true });
         else w.resolve({ id: insertedIds.has(owner.row.id) ? owner.row.id : (existingIds.get(k) ?? owner.row.id), inserted: false });
       }
+      if (insertedIds.size > 0) this.onStored([...insertedIds]);
     } catch (err) {
       for (const w of waiters) w.reject(err);
     }

@@ -83,13 +83,7 @@ export function webhookRoutes(deps: {
     const ack = connector.acknowledge?.(request);
     if (ack) res.status(ack.status).set(ack.headers).send(ack.body);
     else res.status(200).json({ received: true, eventId: stored.id, duplicate: !stored.inserted });
-
-    // After the acknowledgement: if Redis is down the event stays pending and the sweeper enqueues it.
-    if (stored.inserted) {
-      deps.queue
-        .enqueue('process-event', { eventId: stored.id }, { jobId: stored.id })
-        .catch((err: Error) => deps.logger.warn({ eventId: stored.id, err: err.message }, 'enqueue failed; the sweeper will retry'));
-    }
+    // The inbox writer enqueues each committed batch (src/deps.ts).
   });
 
   return router;
