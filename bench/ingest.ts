@@ -9,7 +9,9 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import pg from 'pg';
@@ -404,7 +406,7 @@ function markdown(results: RunResult[], opts: IngestOptions): string {
       'flushes about once a second, so they are approximate at the window edges; WAL counters are cluster-wide.)',
   );
   lines.push('');
-  lines.push('CPU cost per accepted request during the window (robust to other load on the machine, unlike the rates):');
+  lines.push('CPU cost per accepted request during the window (less sensitive than the rates to other load on the machine, though contention still inflates it):');
   lines.push('');
   lines.push('| run | server process | + PostgreSQL + Redis | + load generator |');
   lines.push('|---|---:|---:|---:|');
@@ -437,8 +439,7 @@ export async function run(options: Partial<IngestOptions> = {}): Promise<string>
   for (const spec of selected) {
     let profileDir: string | null = null;
     if (opts.profile && (spec.server === 'hub' || spec.server === 'hub-workers')) {
-      profileDir = here(`./profiles/${randomBytes(4).toString('hex')}`);
-      mkdirSync(profileDir, { recursive: true });
+      profileDir = mkdtempSync(join(tmpdir(), 'callroi-bench-profile-'));
     }
     opts.log(`ingest: ${spec.label} …`);
     const r = await runOne(spec, opts, profileDir);

@@ -93,7 +93,9 @@ async function main(): Promise<void> {
   const body = [
     '# Benchmarks',
     '',
-    `Written by \`npm run bench\` on ${date} (sections run this time: ${ranNow.join(', ') || 'none'}; others are from an earlier run).`,
+    `Written by \`npm run bench\` on ${date} (sections run this time: ${ranNow.join(', ') || 'none'}${
+      [...sections.keys()].some((k) => !ranNow.includes(k)) ? '; the others are kept from an earlier run' : ''
+    }).`,
     '',
     '## Machine',
     '',

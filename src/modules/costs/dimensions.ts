@@ -22,8 +22,9 @@ export function callKeySql(groupBy: GroupBy, timezone: string): SQL {
     case 'agent':
       return sql`c.agent_id`;
     case 'queue':
-      // The contract keys queues by name; a provider reporting only a queue id keeps its id.
-      return sql`coalesce(c.queue_name, c.queue_id)`;
+      // By name, as the contract and the KPI rollups (a queue reported without a name, such as
+      // Twilio's QueueSid alone, falls in the null row there too).
+      return sql`c.queue_name`;
     case 'campaign':
       return sql`c.campaign_id::text`;
     case 'channel':
