@@ -27,6 +27,7 @@ import { crmRoutes } from './modules/crm/crm.routes.js';
 import { CrmService } from './modules/crm/crm.service.js';
 import { roiRoutes } from './modules/roi/roi.routes.js';
 import { roiOperations } from './modules/roi/roi.openapi.js';
+import { kpiOperations } from './modules/kpis/kpis.openapi.js';
 
 /** Every documented route (GET /openapi.json). */
 export const operations: Operation[] = [
@@ -35,6 +36,7 @@ export const operations: Operation[] = [
   ...tenantOperations,
   ...connectionOperations,
   ...callOperations,
+  ...kpiOperations,
   ...roiOperations,
   ...subscriptionOperations,
   ...alertOperations,

@@ -219,3 +219,37 @@ describe('calls API', () => {
     expect(noKey.status).toBe(401);
   });
 });
+
+describe('OpenAPI, docs and dashboard', () => {
+  it('describes every route of the contract', async () => {
+    const res = await hub.api.get('/openapi.json');
+    expect(res.status).toBe(200);
+    expect(res.body.openapi).toBe('3.1.0');
+    const paths = Object.keys(res.body.paths as object);
+    for (const p of [
+      '/v1/tenants', '/v1/connections', '/v1/connections/{id}', '/v1/connections/{id}/backfill', '/webhooks/{provider}/{connectionId}',
+      '/v1/calls', '/v1/calls/{id}', '/v1/campaigns', '/v1/crm/contacts', '/v1/crm/deals', '/v1/costs', '/v1/surveys', '/v1/kpis',
+      '/v1/roi', '/v1/subscriptions', '/v1/alerts', '/dashboard', '/healthz', '/readyz', '/metrics', '/v1/status',
+    ]) {
+      expect(paths, p).toContain(p);
+    }
+    const calls = res.body.paths['/v1/calls'].get;
+    expect(calls.parameters.map((x: { name: string }) => x.name)).toEqual(expect.arrayContaining(['from', 'to', 'provider', 'direction', 'status', 'agentId', 'campaignId', 'updatedSince', 'cursor', 'limit']));
+  });
+  it('renders the docs and the dashboard', async () => {
+    const docs = await hub.api.get('/docs');
+    expect(docs.status).toBe(200);
+    expect(docs.text).toContain('swagger-ui-bundle.js');
+    expect((await hub.api.get('/docs/assets/swagger-ui-bundle.js')).status).toBe(200);
+    const dash = await hub.api.get('/dashboard');
+    expect(dash.status).toBe(200);
+    expect(dash.text).toContain('ROI by campaign');
+    expect((await hub.api.get('/dashboard/app.js')).text).toContain('/v1/kpis?groupBy=day');
+  });
+  it('serves health, readiness and metrics', async () => {
+    expect((await hub.api.get('/healthz')).body).toEqual({ status: 'ok' });
+    expect((await hub.api.get('/readyz')).body).toMatchObject({ status: 'ok', database: 'ok', queue: 'ok' });
+    const metrics = await hub.api.get('/metrics');
+    expect(metrics.text).toContain('callroi_webhooks_total');
+  });
+});
