@@ -180,6 +180,9 @@ export interface Connector<Creds = unknown> {
   credentials: z.ZodType<Creds>;
   /** Names of credential fields that are secrets (encrypted at rest, never returned). Informative:
    *  the hub encrypts the whole credentials object. */
+  /** How the provider encodes webhook bodies: a JSON body that does not parse is answered 400
+   *  before anything else (contract section 3), a form body is read by the connector. */
+  bodyFormat: 'json' | 'form';
   /** A handshake to answer before any verification (RingCentral `Validation-Token`). */
   handshake?(req: WebhookRequest, creds: Creds): HandshakeResponse | null;
   /** Authenticity check with the provider's own scheme. Pure: no I/O. */

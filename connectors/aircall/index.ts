@@ -11,6 +11,7 @@ export type { AircallCredentials } from './credentials.js';
 export const aircallConnector: Connector<AircallCredentials> = {
   id: 'aircall',
   credentials: aircallCredentialsSchema,
+  bodyFormat: 'json',
   verify: (req, creds) => verifyAircall(req, creds),
   dedupeKey: dedupeKeyAircall,
   parse: parseAircall,

@@ -12,6 +12,7 @@ import { dedupeKey, handshake, parse, verify } from './webhook.js';
 export const ringcentralConnector: Connector<RingCentralCredentials> = {
   id: 'ringcentral',
   credentials: ringcentralCredentialsSchema,
+  bodyFormat: 'json',
   handshake,
   verify,
   dedupeKey,

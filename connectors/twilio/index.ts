@@ -7,6 +7,7 @@ import { acknowledge, dedupeKey, parse, verify } from './webhook.js';
 export const twilioConnector: Connector<TwilioCredentials> = {
   id: 'twilio',
   credentials: twilioCredentials,
+  bodyFormat: 'form',
   verify,
   dedupeKey,
   acknowledge,

@@ -11,6 +11,7 @@ import { dedupeKey, parse, verify } from './webhook.js';
 export const vonageConnector: Connector<VonageCredentials> = {
   id: 'vonage',
   credentials: vonageCredentialsSchema,
+  bodyFormat: 'json',
   verify,
   dedupeKey,
   // `parse(delivery, creds?)`: the hub may pass the credentials so the account currency is kept.

@@ -4,7 +4,7 @@
  */
 import express, { Router, type Request } from 'express';
 import { connectorFor, providerIds, type ProviderId, type WebhookRequest } from '../../../connectors/index.js';
-import { NotFoundError, UnauthorizedError } from '../../lib/errors.js';
+import { BadRequestError, NotFoundError, UnauthorizedError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import type { JobQueue } from '../../jobs/queue.js';
 import type { ConnectorContextFactory } from '../../jobs/context.js';
@@ -66,6 +66,13 @@ export function webhookRoutes(deps: {
     if (handshake) {
       res.status(handshake.status).set(handshake.headers).send(handshake.body);
       return;
+    }
+    if (connector.bodyFormat === 'json') {
+      try {
+        JSON.parse(request.rawBody.toString('utf8'));
+      } catch {
+        throw new BadRequestError(`The body is not valid JSON (${provider} webhooks are JSON).`, undefined, 'invalid_json');
+      }
     }
     const verdict = connector.verify(request, connection.credentials, deps.context(connection.provider));
     if (!verdict.ok) throw new UnauthorizedError(`Webhook signature check failed: ${verdict.reason}.`, 'invalid_signature');
