@@ -45,6 +45,61 @@ export const kpiHourly = pgTable(
 );
 
 /**
+ * Coarse rollups that the common KPI queries read: per tenant × tenant-local day × one dimension
+ * (kind 'all' with value '', or 'agent' | 'queue' | 'campaign' | 'provider' | 'direction' with the
+ * dimension's value, '' when the call has none). Each row is the kpi_hourly rows of that day summed
+ * over every other dimension, so a query that groups by day/week/month or by one dimension, with at
+ * most that dimension filtered, reads ~one row per day and value instead of ~one row per call.
+ *
+ * `handled_hours` is the number of distinct local clock hours of that day with at least one handled
+ * call for that value (callsPerHour's denominator): hours belong to one day, so it adds up across
+ * days. It does not add up across values, which is why `channel` (a set of campaigns) and any
+ * combination of two dimensions read kpi_hourly.
+ *
+ * Month rows live in the same table: kind 'm.<kind>', day 'YYYY-MM', the sums of that month's day
+ * rows (handled hours add up across days, so also across a month). A dimension grouping over a long
+ * range reads month rows, minus the day rows of the month outside the range.
+ *
+ * Derived from kpi_hourly only, by the same refresh transaction, for the days (and months) of the
+ * dirty hours.
+ */
+export const kpiDaily = pgTable(
+  'kpi_daily',
+  {
+    tenantId: uuid('tenant_id').notNull(),
+    kind: text('kind').notNull(),
+    day: text('day').notNull(),
+    value: text('value').notNull(),
+    calls: integer('calls').notNull(),
+    offered: integer('offered').notNull(),
+    answered: integer('answered').notNull(),
+    abandoned: integer('abandoned').notNull(),
+    shortAbandoned: integer('short_abandoned').notNull(),
+    shortAbandonedWithinSl: integer('short_abandoned_within_sl').notNull(),
+    missed: integer('missed').notNull(),
+    voicemail: integer('voicemail').notNull(),
+    answeredWithinSl: integer('answered_within_sl').notNull(),
+    waitSumAnswered: bigint('wait_sum_answered', { mode: 'number' }).notNull(),
+    handledCount: integer('handled_count').notNull(),
+    handleSumHandled: bigint('handle_sum_handled', { mode: 'number' }).notNull(),
+    fcrEligible: integer('fcr_eligible').notNull(),
+    fcrResolved: integer('fcr_resolved').notNull(),
+    csatCount: integer('csat_count').notNull(),
+    csatPositive: integer('csat_positive').notNull(),
+    npsCount: integer('nps_count').notNull(),
+    npsPromoters: integer('nps_promoters').notNull(),
+    npsDetractors: integer('nps_detractors').notNull(),
+    handledHours: integer('handled_hours').notNull(),
+  },
+  (t) => [
+    // groupBy day/week/month (kind 'all') and groupBy <dimension> over a day range.
+    primaryKey({ columns: [t.tenantId, t.kind, t.day, t.value] }),
+    // One filtered value over a day range (e.g. agentId=… groupBy=day).
+    index('kpi_daily_value_idx').on(t.tenantId, t.kind, t.value, t.day),
+  ],
+);
+
+/**
  * Hours whose rollup rows are stale. Append-only (no unique key): writers never wait on each other
  * or on the refresh job; 10 000 events touching one hour are 10 000 small rows but one recompute.
  */

@@ -7,6 +7,7 @@ import { queryRows, type Executor } from '../../db/client.js';
 import { emptySums, type KpiSums } from '../../domain/kpis/definitions.js';
 import type { KpiGroupBy } from './kpis.schemas.js';
 import { pgArray } from './sql-array.js';
+import { monthKind, type DailyKind } from './refresh.js';
 
 export interface RollupFilters {
   provider?: string;
@@ -57,12 +58,12 @@ function keyOf(groupBy: KpiGroupBy): SQL {
   }
 }
 
-function whereOf(q: RollupQuery): SQL {
-  const parts: SQL[] = [
-    sql`r.tenant_id = ${q.tenantId}`,
-    sql`r.hour_key >= ${q.fromKey}`,
-    sql`r.hour_key < ${q.toKey}`,
-  ];
+/** Local hour-key ranges [from, to) (several when the middle of a range is read from kpi_daily). */
+type HourRanges = [string, string][];
+
+function whereOf(q: RollupQuery, ranges: HourRanges = [[q.fromKey, q.toKey]]): SQL {
+  const rangeParts = ranges.map(([from, to]) => sql`(r.hour_key >= ${from} and r.hour_key < ${to})`);
+  const parts: SQL[] = [sql`r.tenant_id = ${q.tenantId}`, sql`(${sql.join(rangeParts, sql` or `)})`];
   const f = q.filters;
   if (f.provider !== undefined) parts.push(sql`r.provider = ${f.provider}`);
   if (f.direction !== undefined) parts.push(sql`r.direction = ${f.direction}`);
@@ -111,7 +112,8 @@ export interface GroupedSums {
   total: { sums: KpiSums; calls: number };
 }
 
-export async function rollupSums(db: Executor, q: RollupQuery): Promise<GroupedSums> {
+/** One GROUP BY over kpi_hourly: answers every query (exported for the tests and the bench). */
+export async function hourlyRollupSums(db: Executor, q: RollupQuery): Promise<GroupedSums> {
   const sums = sql.join(
     SUM_COLUMNS.map(([, column]) => sql`coalesce(sum(x.${sql.raw(column)}), 0)::bigint as ${sql.raw(column)}`),
     sql`, `,
@@ -128,6 +130,10 @@ export async function rollupSums(db: Executor, q: RollupQuery): Promise<GroupedS
         group by grouping sets ((x.k), ())
         order by grouping(x.k), x.k nulls last`,
   );
+  return toGroupedSums(rows);
+}
+
+function toGroupedSums(rows: SumsRow[]): GroupedSums {
   const result: GroupedSums = { rows: [], total: { sums: emptySums(), calls: 0 } };
   for (const row of rows) {
     const s = emptySums();
@@ -138,6 +144,134 @@ export async function rollupSums(db: Executor, q: RollupQuery): Promise<GroupedS
     else result.rows.push({ key: row.key, ...entry });
   }
   return result;
+}
+
+/** The filter of each kpi_daily dimension. */
+const FILTER_KIND: Record<keyof RollupFilters, DailyKind> = {
+  provider: 'provider',
+  direction: 'direction',
+  agentId: 'agent',
+  campaignId: 'campaign',
+  queue: 'queue',
+};
+
+/**
+ * Which kpi_daily rows answer the query, or null when only kpi_hourly can: the rows' kind (and the
+ * one filtered value), and the kind whose rows make the total (callsPerHour's distinct hours do not
+ * add up across values: an unfiltered groupBy=agent takes its total from the 'all' rows).
+ */
+export function dailyPlan(q: RollupQuery): { rowKind: DailyKind; totalKind: DailyKind; value: string | null } | null {
+  if (q.businessHours) return null; // business hours select hours of the day
+  const active = (Object.keys(q.filters) as (keyof RollupFilters)[]).filter((f) => q.filters[f] !== undefined);
+  if (active.length > 1) return null;
+  const filter = active[0];
+  const filterKind = filter === undefined ? null : FILTER_KIND[filter];
+  const value = filter === undefined ? null : q.filters[filter]!;
+  if (q.groupBy === 'day' || q.groupBy === 'week' || q.groupBy === 'month') {
+    const kind = filterKind ?? 'all';
+    return { rowKind: kind, totalKind: kind, value };
+  }
+  if (q.groupBy === 'channel') return null; // a set of campaigns: hours would count twice
+  if (filterKind === null) return { rowKind: q.groupBy, totalKind: 'all', value: null };
+  if (filterKind === q.groupBy) return { rowKind: filterKind, totalKind: filterKind, value };
+  return null;
+}
+
+const DAY_MS = 86_400_000;
+const dayMs = (day: string) => Date.parse(`${day}T00:00:00Z`);
+const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+const nextDay = (day: string) => dayOf(dayMs(day) + DAY_MS);
+
+/**
+ * The whole days [firstDay, endDay) as kpi_daily reads: whole months (month rows), and days added
+ * or, when a month is mostly inside the range, the month minus its days outside it (sums, and the
+ * distinct handled hours of days, subtract exactly). A 30-day range is then about one month row and
+ * one day row per value instead of thirty.
+ */
+export function daySpans(firstDay: string, endDay: string): { months: string[]; plus: [string, string][]; minus: [string, string][] } {
+  const out = { months: [] as string[], plus: [] as [string, string][], minus: [] as [string, string][] };
+  for (let month = firstDay.slice(0, 7); `${month}-01` < endDay; ) {
+    const start = `${month}-01`;
+    const next = dayOf(Date.UTC(Number(month.slice(0, 4)), Number(month.slice(5, 7)), 1));
+    const from = firstDay > start ? firstDay : start;
+    const to = endDay < next ? endDay : next;
+    const inside = (dayMs(to) - dayMs(from)) / DAY_MS;
+    const outside = (dayMs(next) - dayMs(start)) / DAY_MS - inside;
+    if (outside + 1 < inside) {
+      out.months.push(month);
+      if (start < from) out.minus.push([start, from]);
+      if (to < next) out.minus.push([to, next]);
+    } else out.plus.push([from, to]);
+    month = next.slice(0, 7);
+  }
+  return out;
+}
+
+/** The row key of a groupBy, from a kpi_daily row `d`. */
+function dailyKeyOf(groupBy: KpiGroupBy): SQL {
+  if (groupBy === 'day') return sql`d.day`;
+  if (groupBy === 'week') return sql`to_char(d.day::date, 'IYYY-"W"IW')`;
+  if (groupBy === 'month') return sql`left(d.day, 7)`;
+  return sql`nullif(d.value, '')`;
+}
+
+/**
+ * The sums of GET /v1/kpis. The whole local days of the range come from kpi_daily when one
+ * dimension at most is involved (see dailyPlan), the partial days at either end from kpi_hourly;
+ * everything else (two filters, channel, business hours) is one GROUP BY over kpi_hourly.
+ */
+export async function rollupSums(db: Executor, q: RollupQuery): Promise<GroupedSums> {
+  const plan = dailyPlan(q);
+  // Whole days: from the first local day starting at or after `from` to the day of `to` (excluded).
+  const firstDay = q.fromKey.endsWith('T00') ? q.fromKey.slice(0, 10) : nextDay(q.fromKey.slice(0, 10));
+  const endDay = q.toKey.slice(0, 10);
+  if (!plan || firstDay >= endDay) return hourlyRollupSums(db, q);
+
+  const edges: HourRanges = [];
+  if (q.fromKey < `${firstDay}T00`) edges.push([q.fromKey, `${firstDay}T00`]);
+  if (q.toKey > `${endDay}T00`) edges.push([`${endDay}T00`, q.toKey]);
+  const sumCols = (alias: string) => sql.raw(SUM_COLUMNS.map(([, c]) => `sum(${alias}.${c}) as ${c}`).join(', '));
+  // Month rows only where the row key does not need days (not for groupBy=day or week).
+  const spans: ReturnType<typeof daySpans> =
+    q.groupBy === 'day' || q.groupBy === 'week' ? { months: [], plus: [[firstDay, endDay]], minus: [] } : daySpans(firstDay, endDay);
+  const dayRanges = (ranges: [string, string][]) =>
+    sql.join(ranges.map(([from, to]) => sql`(d.day >= ${from} and d.day < ${to})`), sql` or `);
+  const daily = (kind: DailyKind, key: SQL) => {
+    const value = plan.value === null || kind === 'all' ? sql`` : sql`and d.value = ${plan.value}`;
+    const part = (kindName: string, sign: string, where: SQL) => sql`
+      select ${key} as k, ${sql.raw(SUM_COLUMNS.map(([, c]) => `${sign}d.${c} as ${c}`).join(', '))},
+        ${sql.raw(sign)}d.calls as calls, ${sql.raw(sign)}d.handled_hours as handled_hours
+      from kpi_daily d where d.tenant_id = ${q.tenantId} and d.kind = ${kindName} ${value} and (${where})`;
+    const parts: SQL[] = [];
+    if (spans.months.length > 0) parts.push(part(monthKind(kind), '', sql`d.day = any(${pgArray(spans.months)}::text[])`));
+    if (spans.plus.length > 0) parts.push(part(kind, '', dayRanges(spans.plus)));
+    if (spans.minus.length > 0) parts.push(part(kind, '-', dayRanges(spans.minus)));
+    return sql.join(parts, sql` union all `);
+  };
+  const hourly = (key: SQL) => sql`
+    select ${key} as k, ${sumCols('r')}, sum(r.calls) as calls,
+      count(distinct r.hour_key) filter (where r.handled_count > 0) as handled_hours
+    from kpi_hourly r where ${whereOf(q, edges)} group by 1`;
+  const branch = (role: number, kind: DailyKind, dailyKey: SQL, hourlyKey: SQL) =>
+    edges.length === 0
+      ? sql`select ${sql.raw(String(role))} as is_total, s.* from (${daily(kind, dailyKey)}) s`
+      : sql`select ${sql.raw(String(role))} as is_total, s.* from (${daily(kind, dailyKey)} union all ${hourly(hourlyKey)}) s`;
+  const sums = sql.join(
+    SUM_COLUMNS.map(([, column]) => sql`coalesce(sum(x.${sql.raw(column)}), 0)::bigint as ${sql.raw(column)}`),
+    sql`, `,
+  );
+  const rows = await queryRows<SumsRow>(
+    db,
+    sql`select x.is_total, x.k as key, ${sums}, coalesce(sum(x.calls), 0)::bigint as calls,
+          coalesce(sum(x.handled_hours), 0)::bigint as handled_hours
+        from (${branch(0, plan.rowKind, dailyKeyOf(q.groupBy), keyOf(q.groupBy))}
+              union all ${branch(1, plan.totalKind, sql`null::text`, sql`null::text`)}) x
+        group by x.is_total, x.k
+        -- A value whose calls all lie on days subtracted from its month nets to nothing: no row.
+        having x.is_total = 1 or sum(x.calls) <> 0
+        order by x.is_total, x.k nulls last`,
+  );
+  return toGroupedSums(rows);
 }
 
 export interface StaffedRow {
@@ -164,6 +298,13 @@ export async function staffedSums(
         : q.groupBy === 'month'
           ? sql`left(p.hour_key, 7)`
           : sql`left(p.hour_key, 10)`;
+  // Most tenants have no staffed time at all: skip the interval arithmetic for them.
+  const [known] = await queryRows<{ any: boolean }>(
+    db,
+    sql`select exists (select 1 from agent_schedules where tenant_id = ${q.tenantId})
+        or exists (select 1 from agent_presence_events where tenant_id = ${q.tenantId}) as any`,
+  );
+  if (!known?.any) return { rows: [], total: null };
   const tz = q.timezone;
   const lo = q.fromInstant.toISOString();
   const hi = q.toInstant.toISOString();

@@ -62,6 +62,22 @@ function kpiSettingsOf(settings: ReturnType<typeof effectiveSettings>): KpiSetti
   };
 }
 
+/**
+ * The small per-request facts, in one round trip: the fingerprint the rollups were built with, and
+ * whether any cost of the tenant overlaps the range's local dates (cost periods are dates; a day
+ * either side keeps this a superset of the days the allocation counts).
+ */
+async function requestContext(db: Database, tenant: TenantRow, range: KpiRange): Promise<{ fingerprint: string | null; mayHaveCosts: boolean }> {
+  const day = (d: Date, shift: number) => DateTime.fromJSDate(d).setZone(tenant.timezone).plus({ days: shift }).toISODate()!;
+  const [row] = await queryRows<{ fingerprint: string | null; may_have_costs: boolean }>(
+    db,
+    sql`select (select fingerprint from kpi_state where tenant_id = ${tenant.id}) as fingerprint,
+          exists (select 1 from costs where tenant_id = ${tenant.id}
+                  and period_start <= ${day(range.to, 1)}::date and period_end >= ${day(range.from, -1)}::date) as may_have_costs`,
+  );
+  return { fingerprint: row?.fingerprint ?? null, mayHaveCosts: row?.may_have_costs ?? true };
+}
+
 export async function computeKpis(db: Database, tenant: TenantRow, query: KpisQuery, now = new Date()): Promise<KpisResponse> {
   const settings = effectiveSettings(tenant.settings);
   const range = kpiRange(query, tenant.timezone, now);
@@ -82,7 +98,16 @@ export async function computeKpis(db: Database, tenant: TenantRow, query: KpisQu
     filters,
     businessHours: businessHoursOnly ? settings.businessHours : null,
   };
-  const grouped = await rollupSums(db, q);
+  // Staffed time is per agent: rows of time or agents only, and no filter but agentId.
+  const occupancyApplies =
+    ['day', 'week', 'month', 'agent'].includes(query.groupBy) &&
+    Object.keys(activeFilters).every((f) => f === 'agentId');
+  // The independent reads run side by side (the pool has several connections).
+  const [grouped, context, staffed] = await Promise.all([
+    rollupSums(db, q),
+    requestContext(db, tenant, range),
+    occupancyApplies ? staffedSums(db, { ...q, timezone: tenant.timezone, fromInstant: range.from, toInstant: range.to }) : null,
+  ]);
 
   // Costs are allocated per day and per dimension by the ROI module; a filtered or business-hours
   // view has no allocation of its own, so it gets no cost per call rather than a wrong one.
@@ -92,6 +117,8 @@ export async function computeKpis(db: Database, tenant: TenantRow, query: KpisQu
   if (!allocate) costNote = 'unavailable: cost allocation is not installed';
   else if (Object.keys(activeFilters).length > 0) costNote = 'null: costs are not allocated under filters';
   else if (businessHoursOnly) costNote = 'null: costs are allocated per day, not per business hour';
+  // The allocation reads the range's handled calls: not worth it when it can only find nothing.
+  else if (!context.mayHaveCosts && !settings.countProviderPrices) costNote = 'null: no costs in the range';
   else {
     costs = await allocate(db, tenant, { from: range.from, to: range.to }, query.groupBy);
     if (costs.totalCents === 0n && costs.byKey.size === 0) {
@@ -100,13 +127,6 @@ export async function computeKpis(db: Database, tenant: TenantRow, query: KpisQu
     } else costNote = 'allocated cost of the row (contract section 7) / handled calls; total: every cost of the range';
   }
 
-  // Staffed time is per agent: rows of time or agents only, and no filter but agentId.
-  const occupancyApplies =
-    ['day', 'week', 'month', 'agent'].includes(query.groupBy) &&
-    Object.keys(activeFilters).every((f) => f === 'agentId');
-  const staffed = occupancyApplies
-    ? await staffedSums(db, { ...q, timezone: tenant.timezone, fromInstant: range.from, toInstant: range.to })
-    : null;
   const staffedByKey = new Map(staffed?.rows.map((r) => [r.key, r]) ?? []);
 
   const kpiSettings = kpiSettingsOf(settings);
@@ -123,7 +143,6 @@ export async function computeKpis(db: Database, tenant: TenantRow, query: KpisQu
   }));
   const total = { key: null, ...withExtras(grouped.total.sums, costs ? costs.totalCents : null, staffed?.total) };
 
-  const [state] = await queryRows<{ fingerprint: string }>(db, sql`select fingerprint from kpi_state where tenant_id = ${tenant.id}`);
   return {
     rows,
     total,
@@ -149,7 +168,7 @@ export async function computeKpis(db: Database, tenant: TenantRow, query: KpisQu
         ? 'handle time in staffed hours / staffed time (schedules and provider availability, merged); null without staffed time'
         : 'null: staffed time is known per agent, so only for groupBy day, week, month or agent, filtered by agentId at most',
       costPerCall: costNote,
-      rollupsCurrent: state?.fingerprint === rollupFingerprint(tenant),
+      rollupsCurrent: context.fingerprint === rollupFingerprint(tenant),
     },
   };
 }

@@ -68,6 +68,7 @@ async function ensureBasis(tx: Tx, tenant: TenantRow): Promise<RollupBasis> {
       where tenant_id = ${tenant.id} and acw_reported = 0 and after_call_work_seconds <> ${acw}`);
   }
   await tx.execute(sql`delete from kpi_hourly where tenant_id = ${tenant.id}`);
+  await tx.execute(sql`delete from kpi_daily where tenant_id = ${tenant.id}`);
   await markAllDirty(tx, tenant.id);
   await tx.execute(sql`
     insert into kpi_state (tenant_id, fingerprint, rebuilt_at) values (${tenant.id}, ${fingerprint}, now())
@@ -133,6 +134,65 @@ export async function rebuildHours(tx: Tx, tenantId: string, basis: RollupBasis,
     group by k.hour_key, c.agent_id, c.queue_name, c.campaign_id, c.provider, c.direction`);
 }
 
+/** The dimensions kpi_daily keeps one row per value of ('all' is the whole day). */
+export const DAILY_KINDS = ['all', 'agent', 'queue', 'campaign', 'provider', 'direction'] as const;
+export type DailyKind = (typeof DAILY_KINDS)[number];
+
+/**
+ * Rebuild the kpi_daily rows of these local days from kpi_hourly (already current for them): one
+ * statement, each hourly row contributing to its day once per kind. The day's hours are the hour
+ * keys in [day, day || 'U') ('T' < 'U'), an index range of kpi_hourly's primary key.
+ */
+export async function rebuildDays(tx: Tx, tenantId: string, days: string[]): Promise<void> {
+  if (days.length === 0) return;
+  const list = pgArray(days);
+  await tx.execute(sql`delete from kpi_daily where tenant_id = ${tenantId} and day = any(${list}::text[])`);
+  await tx.execute(sql`
+    insert into kpi_daily (tenant_id, kind, day, value, calls, offered, answered, abandoned, short_abandoned,
+      short_abandoned_within_sl, missed, voicemail, answered_within_sl, wait_sum_answered, handled_count,
+      handle_sum_handled, fcr_eligible, fcr_resolved, csat_count, csat_positive, nps_count, nps_promoters,
+      nps_detractors, handled_hours)
+    select ${tenantId}::uuid, d.kind, k.day, d.value, sum(h.calls), sum(h.offered), sum(h.answered), sum(h.abandoned),
+      sum(h.short_abandoned), sum(h.short_abandoned_within_sl), sum(h.missed), sum(h.voicemail),
+      sum(h.answered_within_sl), sum(h.wait_sum_answered), sum(h.handled_count), sum(h.handle_sum_handled),
+      sum(h.fcr_eligible), sum(h.fcr_resolved), sum(h.csat_count), sum(h.csat_positive), sum(h.nps_count),
+      sum(h.nps_promoters), sum(h.nps_detractors),
+      count(distinct h.hour_key) filter (where h.handled_count > 0)
+    from unnest(${list}::text[]) as k(day)
+    join kpi_hourly h on h.tenant_id = ${tenantId} and h.hour_key >= k.day and h.hour_key < k.day || 'U'
+    cross join lateral (values ('all', ''), ('agent', h.agent_id), ('queue', h.queue), ('campaign', h.campaign_id),
+      ('provider', h.provider), ('direction', h.direction)) as d(kind, value)
+    group by k.day, d.kind, d.value`);
+  await rebuildMonths(tx, tenantId, [...new Set(days.map((d) => d.slice(0, 7)))]);
+}
+
+/** kpi_daily's month rows: kind 'm.<kind>', day 'YYYY-MM', the sums of that month's day rows. */
+export const monthKind = (kind: DailyKind) => `m.${kind}`;
+
+/**
+ * Rebuild the month rows of these months from their (current) day rows: long ranges grouped by a
+ * dimension read one row per month and value instead of one per day and value.
+ */
+async function rebuildMonths(tx: Tx, tenantId: string, months: string[]): Promise<void> {
+  const list = pgArray(months);
+  const monthKinds = pgArray(DAILY_KINDS.map(monthKind));
+  await tx.execute(sql`delete from kpi_daily where tenant_id = ${tenantId} and kind = any(${monthKinds}::text[]) and day = any(${list}::text[])`);
+  await tx.execute(sql`
+    insert into kpi_daily (tenant_id, kind, day, value, calls, offered, answered, abandoned, short_abandoned,
+      short_abandoned_within_sl, missed, voicemail, answered_within_sl, wait_sum_answered, handled_count,
+      handle_sum_handled, fcr_eligible, fcr_resolved, csat_count, csat_positive, nps_count, nps_promoters,
+      nps_detractors, handled_hours)
+    select ${tenantId}::uuid, 'm.' || d.kind, m.month, d.value, sum(d.calls), sum(d.offered), sum(d.answered),
+      sum(d.abandoned), sum(d.short_abandoned), sum(d.short_abandoned_within_sl), sum(d.missed), sum(d.voicemail),
+      sum(d.answered_within_sl), sum(d.wait_sum_answered), sum(d.handled_count), sum(d.handle_sum_handled),
+      sum(d.fcr_eligible), sum(d.fcr_resolved), sum(d.csat_count), sum(d.csat_positive), sum(d.nps_count),
+      sum(d.nps_promoters), sum(d.nps_detractors), sum(d.handled_hours)
+    from unnest(${list}::text[]) as m(month)
+    join kpi_daily d on d.tenant_id = ${tenantId} and d.kind = any(${pgArray(DAILY_KINDS)}::text[])
+      and d.day > m.month and d.day < m.month || '-99'
+    group by m.month, d.kind, d.value`);
+}
+
 export interface RefreshOutcome {
   /** Distinct hours recomputed (coalescing: many dirty marks of one hour are one recomputation). */
   hoursRecomputed: number;
@@ -161,6 +221,7 @@ export async function refreshTenant(db: Database, tenantId: string, batchSize = 
       if (taken.length === 0) return true;
       const hours = [...new Set(taken.map((r) => r.hour_key))].sort();
       await rebuildHours(tx, tenantId, basis, hours);
+      await rebuildDays(tx, tenantId, [...new Set(hours.map((h) => h.slice(0, 10)))]);
       outcome.hoursRecomputed += hours.length;
       outcome.batches += 1;
       return false;
