@@ -28,7 +28,7 @@ import { createApp } from '../src/app.js';
 import { loadConfig } from '../src/config/env.js';
 import { createDeps, type Deps } from '../src/deps.js';
 import { queryRows, type Database } from '../src/db/client.js';
-import { markAllDirty, markCallsDirty, setDirtyNotifier } from '../src/modules/kpis/invalidate.js';
+import { markAllDirty, markCallsDirty } from '../src/modules/kpis/invalidate.js';
 import { hourlyRollupSums } from '../src/modules/kpis/kpis.repo.js';
 import { refreshTenant } from '../src/modules/kpis/refresh.js';
 import { ADMIN_DATABASE_URL } from './machine.js';
@@ -87,8 +87,7 @@ async function withHub<T>(fn: (hub: Hub) => Promise<T>): Promise<T> {
       CONNECTION_CHECK_MINUTES: '0',
     });
     deps = await createDeps(config);
-    // No job runner here: the bench drives refreshTenant itself and times it.
-    setDirtyNotifier(null);
+    // No workers here (startWorkers is not called): the bench drives refreshTenant itself and times it.
     const app = createApp(deps);
     const http = await new Promise<import('node:http').Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));

@@ -12,22 +12,20 @@ import { pgArray } from './sql-array.js';
 /** The tenant-local hour key of a timestamptz column or parameter, in SQL. */
 export const HOUR_KEY_FORMAT = 'YYYY-MM-DD"T"HH24';
 
-type DirtyNotifier = (tenantId: string) => void;
-let notifier: DirtyNotifier | null = null;
-
-/**
- * The composition root registers how to wake the refresh job (src/deps.ts). Without one (scripts,
- * bench), dirty hours wait for the periodic sweep or an explicit refresh.
- */
-export function setDirtyNotifier(notify: DirtyNotifier | null): void {
-  notifier = notify;
-}
+/** Wakes the coalesced refresh job of a tenant (src/modules/kpis/refresh.ts `dirtyNotifier`). */
+export type DirtyNotifier = (tenantId: string) => void;
 
 /**
  * Mark the hours of these calls' `startedAt` dirty (tenant time). The ROI engineer calls this after
  * re-assigning campaigns; the call listener below calls it for every change.
  */
-export async function markCallsDirty(tx: Executor, tenantId: string, calls: { startedAt: Date }[]): Promise<void> {
+export async function markCallsDirty(
+  tx: Executor,
+  tenantId: string,
+  calls: { startedAt: Date }[],
+  /** Without one (surveys, campaign moves, scripts) the worker's 1-second sweep picks the hours up. */
+  notify?: DirtyNotifier,
+): Promise<void> {
   if (calls.length === 0) return;
   const instants = [...new Set(calls.map((c) => c.startedAt.toISOString()))].sort();
   await tx.execute(sql`
@@ -35,7 +33,7 @@ export async function markCallsDirty(tx: Executor, tenantId: string, calls: { st
     select distinct t.id, to_char(x.ts at time zone t.timezone, ${HOUR_KEY_FORMAT})
     from tenants t cross join unnest(${pgArray(instants)}::timestamptz[]) as x(ts)
     where t.id = ${tenantId}`);
-  notifier?.(tenantId);
+  notify?.(tenantId);
 }
 
 /** Mark every hour of the tenant that holds a call (settings or timezone changed). */
@@ -71,14 +69,14 @@ async function markEarlierCallsOfNumbersDirty(tx: Tx, tenantId: string, rows: Ca
 }
 
 /** The KPI module's CallChangeListener: dirty hours (before and after) and the agent/queue names. */
-export function kpiCallListener(): CallChangeListener {
+export function kpiCallListener(notify?: DirtyNotifier): CallChangeListener {
   return {
     async onCallsChanged(tx: Tx, changes: CallChange[]) {
       const byTenant = new Map<string, CallChange[]>();
       for (const change of changes) byTenant.set(change.tenantId, [...(byTenant.get(change.tenantId) ?? []), change]);
       for (const [tenantId, list] of byTenant) {
         const rows = list.flatMap((c) => (c.before ? [c.before, c.after] : [c.after]));
-        await markCallsDirty(tx, tenantId, rows);
+        await markCallsDirty(tx, tenantId, rows, notify);
         await markEarlierCallsOfNumbersDirty(tx, tenantId, rows);
         await upsertAgentsAndQueues(tx, tenantId, list.map((c) => c.after));
       }
