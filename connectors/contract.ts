@@ -189,6 +189,9 @@ export interface Connector<Creds = unknown> {
   verify(req: WebhookRequest, creds: Creds, ctx: ConnectorContext): VerifyResult;
   /** Identity of the delivery: the same provider event delivered twice → same key. */
   dedupeKey(req: WebhookRequest): string;
+  /** Remove secrets a provider puts in the body itself (Aircall's webhook `token`) before the
+   *  delivery is stored: secrets are never kept in clear text nor returned by the events API. */
+  redact?(rawBody: string): string;
   /** What to answer once the delivery is stored (Twilio action callbacks want TwiML). */
   acknowledge?(req: WebhookRequest): HandshakeResponse;
   /** Raw delivery → call events. Throws DeliveryShapeError when the body is not this provider's.

@@ -40,6 +40,8 @@ describe('JSON webhook bodies', () => {
     const failed = await hub.api.get(`/v1/connections/${conn.body.id as string}/events?status=failed`).set(tenant.auth);
     expect(failed.body.data).toHaveLength(1);
     expect(failed.body.data[0].error).toEqual(expect.any(String));
+    // The webhook token is a secret: it is not kept in the stored body.
+    expect(JSON.stringify(failed.body.data)).not.toContain(aircallCreds.webhookToken);
     const again = await hub.api.post(`/v1/connections/${conn.body.id as string}/events/${failed.body.data[0].id as string}/reprocess`).set(tenant.auth);
     expect(again.status).toBe(202);
     await hub.settle(tenant.apiKey);

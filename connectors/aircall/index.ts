@@ -14,6 +14,11 @@ export const aircallConnector: Connector<AircallCredentials> = {
   bodyFormat: 'json',
   verify: (req, creds) => verifyAircall(req, creds),
   dedupeKey: dedupeKeyAircall,
+  // The webhook token travels in every body: drop it before the delivery is stored.
+  redact: (rawBody) => {
+    const { token: _token, ...rest } = JSON.parse(rawBody) as Record<string, unknown>;
+    return JSON.stringify(rest);
+  },
   parse: parseAircall,
   merge: mergeAircall,
   backfill: backfillAircall,

@@ -84,7 +84,7 @@ export function webhookRoutes(deps: {
       dedupeKey: connector.dedupeKey(request),
       headers: storedHeaders(req.headers),
       query: request.query,
-      body: request.rawBody.toString('utf8'),
+      body: connector.redact ? connector.redact(request.rawBody.toString('utf8')) : request.rawBody.toString('utf8'),
     });
 
     const ack = connector.acknowledge?.(request);
