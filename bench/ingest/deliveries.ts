@@ -202,8 +202,13 @@ export function forged(provider: BenchProvider, d: Delivery): Delivery {
       return { ...d, headers: { ...d.headers, 'Verification-Token': 'not-the-token' } };
     case 'aircall':
       return { ...d, body: Buffer.from(d.body.toString('utf8').replace(benchCredentials.aircall.webhookToken, 'not-the-token')) };
+    case 'vonage': {
+      // Still valid JSON (a broken one is a 400 before verification), but not the bytes that were signed.
+      const body = JSON.parse(d.body.toString('utf8')) as Record<string, unknown>;
+      return { ...d, body: Buffer.from(JSON.stringify({ ...body, forged: true })) };
+    }
     default: {
-      // Twilio signs the form fields, Vonage's payload_hash covers the bytes: one changed byte fails both.
+      // Twilio signs the form fields: one changed byte fails it.
       const body = Buffer.from(d.body);
       const at = body.length - 2;
       body[at] = body[at] === 0x61 ? 0x62 : 0x61;
