@@ -18,6 +18,7 @@ import { dashboardOperations, dashboardRoutes } from './modules/dashboard/dashbo
 import { agentRoutes } from './modules/agents/agents.routes.js';
 import { kpiRoutes } from './modules/kpis/kpis.routes.js';
 import { pendingDirtyHours } from './modules/kpis/refresh.js';
+import { pendingRoiWork } from './modules/costs/daily.js';
 import { surveyRoutes } from './modules/surveys/surveys.routes.js';
 import { campaignRoutes } from './modules/campaigns/campaigns.routes.js';
 import { CampaignsService } from './modules/campaigns/campaigns.service.js';
@@ -85,13 +86,16 @@ export function createApp(deps: Deps): Express {
   app.use(alertRoutes(deps.database.db));
   app.use(campaignRoutes(new CampaignsService(deps.database.db, deps.listeners)));
   app.use(crmRoutes(new CrmService(deps.database.db, deps.queue)));
-  app.use(costRoutes(new CostsService(deps.database.db)));
+  app.use(costRoutes(new CostsService(deps.database.db, deps.queue)));
   app.use(roiRoutes(deps.database.db));
   app.use(kpiRoutes(deps.database.db));
   app.use(agentRoutes(deps.database.db));
   app.use(surveyRoutes(deps.database.db));
   // Dirty KPI hours count as pending work: a client waiting for zero sees up-to-date KPIs.
-  app.use(statusRoutes(deps, [(tenantId) => pendingDirtyHours(deps.database.db, tenantId)]));
+  // Dirty deals and ROI days too: a client waiting for zero sees up-to-date ROI.
+  app.use(
+    statusRoutes(deps, [(tenantId) => pendingDirtyHours(deps.database.db, tenantId), (tenantId) => pendingRoiWork(deps.database.db, tenantId)]),
+  );
 
   app.use(notFoundHandler());
   app.use(errorHandler(deps.logger, deps.config.BODY_LIMIT_BYTES));

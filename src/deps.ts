@@ -17,11 +17,13 @@ import { raiseAlerts } from './modules/alerts/alerts.service.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import type { PresenceSink } from './modules/calls/presence.js';
 import { presenceStore } from './modules/agents/agents.repo.js';
-import { kpiCallListener, setDirtyNotifier } from './modules/kpis/invalidate.js';
+import { kpiCallListener } from './modules/kpis/invalidate.js';
 import { dirtyNotifier, refreshProcessor, startKpiSweep } from './modules/kpis/refresh.js';
 import type { CallChangeListener } from './modules/calls/recompute.js';
 import { attributionProcessor } from './modules/attribution/attribution.job.js';
 import { attributionListener } from './modules/attribution/attribution.listener.js';
+import { roiDayNotifier, startRoiSweep } from './modules/attribution/sweep.js';
+import { roiDayListener, setRoiDayNotifier } from './modules/costs/daily.js';
 import { campaignListener } from './modules/campaigns/campaigns.listener.js';
 import { ConnectionsService } from './modules/connections/connections.service.js';
 import { TenantsService } from './modules/tenants/tenants.service.js';
@@ -84,10 +86,12 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
   const context = connectorContextFactory(logger, opts.contextOverrides);
   const listeners: CallChangeListener[] = [];
   // KPI rollups: dirty hours and agent/queue names, inside each call transaction.
-  listeners.push(kpiCallListener());
+  listeners.push(kpiCallListener(dirtyNotifier(queue, logger)));
   // Campaign enrich sets campaignId before the write; attribution recomputes the deals a call touches.
   listeners.push(campaignListener, attributionListener);
-  setDirtyNotifier(dirtyNotifier(queue, logger));
+  // ROI days (materialised cost allocation, call counts): marked dirty in the call's transaction.
+  listeners.push(roiDayListener);
+  setRoiDayNotifier(roiDayNotifier(queue, logger));
   // Outbound webhooks: call.enriched rows written in the call's own transaction (outbox).
   const subscriptions = new SubscriptionsService(database.db, box, logger, opts.deliveryRetryScale);
   listeners.push(subscriptions.listener());
@@ -133,6 +137,8 @@ export async function startWorkers(deps: Deps): Promise<() => void> {
   await deps.queue.startWorkers(processors(deps));
   // KPI safety net: dirty hours whose refresh notification was lost get a refresh.
   const stopKpiSweep = startKpiSweep({ db: deps.database.db, queue: deps.queue, logger: deps.logger });
+  // ROI safety net: dirty deals and days whose attribution job was never enqueued (or ran too early).
+  const stopRoiSweep = startRoiSweep({ db: deps.database.db, queue: deps.queue, logger: deps.logger });
   const stopMaintenance = startMaintenance({
     db: deps.database.db,
     queue: deps.queue,
@@ -147,6 +153,7 @@ export async function startWorkers(deps: Deps): Promise<() => void> {
   });
   return () => {
     stopKpiSweep();
+    stopRoiSweep();
     stopMaintenance();
   };
 }

@@ -1,4 +1,4 @@
-import { bigint, index, pgTable, primaryKey, uuid } from 'drizzle-orm/pg-core';
+import { bigint, date, index, integer, pgTable, primaryKey, text, uuid } from 'drizzle-orm/pg-core';
 import { instant } from './_helpers.js';
 
 /**
@@ -12,8 +12,28 @@ export const attributionCredits = pgTable(
     dealId: uuid('deal_id').notNull(),
     callId: uuid('call_id').notNull(),
     cents: bigint('cents', { mode: 'bigint' }).notNull(),
+    /** The deal's first touch (same on each of its credits): GET /v1/roi's days from first call to close. */
+    firstTouchAt: instant('first_touch_at'),
+    /**
+     * Copies of the deal's closedAt and type and of the call's grouping fields (named as in
+     * `calls`, so the dimension SQL of ../../modules/costs/dimensions.ts applies to this table),
+     * so GET /v1/roi sums one index range of this table. Rewritten with the deal's credits, and
+     * by the call listener when the call's fields change (a campaign re-assigned, an agent).
+     */
+    dealClosedAt: instant('deal_closed_at'),
+    dealType: text('deal_type'),
+    startedAt: instant('started_at'),
+    campaignId: uuid('campaign_id'),
+    agentId: text('agent_id'),
+    queueName: text('queue_name'),
+    provider: text('provider'),
+    direction: text('direction'),
   },
-  (t) => [primaryKey({ columns: [t.dealId, t.callId] }), index('attribution_credits_call_idx').on(t.callId)],
+  (t) => [
+    primaryKey({ columns: [t.dealId, t.callId] }),
+    index('attribution_credits_call_idx').on(t.callId),
+    index('attribution_credits_tenant_closed_idx').on(t.tenantId, t.dealClosedAt),
+  ],
 );
 
 /** Deals whose stored credits must be recomputed (drained by the `attribution` job). */
@@ -24,5 +44,27 @@ export const attributionDirtyDeals = pgTable(
     dealId: uuid('deal_id').notNull(),
     markedAt: instant('marked_at').notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.tenantId, t.dealId] })],
+  (t) => [primaryKey({ columns: [t.tenantId, t.dealId] }), index('attribution_dirty_deals_marked_idx').on(t.markedAt)],
+);
+
+/**
+ * Stored credits summed per tenant-local day of the deal's closedAt and call dimension (`dim`:
+ * 'all' (value ''), agent, queue, campaign, provider, direction, and 'day' whose value is the
+ * call's local day), per deal type: cents, deals (each counted once per row), and the sum of
+ * closedAt − first touch in ms. Rebuilt with the other materialised days (roi_dirty_days): every
+ * change to credits marks the close days concerned in its own transaction.
+ */
+export const roiDayRevenue = pgTable(
+  'roi_day_revenue',
+  {
+    tenantId: uuid('tenant_id').notNull(),
+    day: date('day', { mode: 'string' }).notNull(),
+    dim: text('dim').notNull(),
+    value: text('value'),
+    dealType: text('deal_type').notNull(),
+    cents: bigint('cents', { mode: 'bigint' }).notNull(),
+    deals: integer('deals').notNull(),
+    toCloseMs: bigint('to_close_ms', { mode: 'bigint' }).notNull(),
+  },
+  (t) => [index('roi_day_revenue_tenant_dim_day_idx').on(t.tenantId, t.dim, t.day)],
 );

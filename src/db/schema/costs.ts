@@ -1,5 +1,5 @@
-import { date, index, numeric, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
-import { timestamps } from './_helpers.js';
+import { bigint, bigserial, date, index, integer, numeric, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { instant, timestamps } from './_helpers.js';
 
 /**
  * Costs (contract section 5): an amount over a period of tenant-local days, both ends included,
@@ -29,3 +29,62 @@ export const costs = pgTable(
 );
 
 export type CostRow = typeof costs.$inferSelect;
+
+/**
+ * Materialised cost allocation (contract section 7), one set of rows per tenant-local day,
+ * rebuilt by the `attribution` job for the days marked in roi_dirty_days. Each pool of a day
+ * (costs of one scope and kind, prorated to that day) is spread over the day's handled calls of
+ * its scope, and the cents are summed per call dimension: `dim` names the dimension ('all',
+ * agent, queue, campaign, provider, direction) and `value` the call's key in it. A pool without
+ * calls is stored with value null in every dim. Reading a grouping is then a sum over few rows:
+ * the scope decides the row when the grouping names it (campaign/channel, agent).
+ */
+export const costDayShares = pgTable(
+  'cost_day_shares',
+  {
+    tenantId: uuid('tenant_id').notNull(),
+    day: date('day', { mode: 'string' }).notNull(),
+    kind: text('kind').notNull(),
+    scopeCampaignId: uuid('scope_campaign_id'),
+    scopeAgentId: text('scope_agent_id'),
+    dim: text('dim').notNull(),
+    /** For dim 'all': '' when spread over calls, null when the day had none. */
+    value: text('value'),
+    cents: bigint('cents', { mode: 'bigint' }).notNull(),
+  },
+  (t) => [index('cost_day_shares_tenant_dim_day_idx').on(t.tenantId, t.dim, t.day)],
+);
+
+/** Calls started per tenant-local day and call dimension (same dims as cost_day_shares). */
+export const roiDayCalls = pgTable(
+  'roi_day_calls',
+  {
+    tenantId: uuid('tenant_id').notNull(),
+    day: date('day', { mode: 'string' }).notNull(),
+    dim: text('dim').notNull(),
+    value: text('value'),
+    calls: integer('calls').notNull(),
+  },
+  (t) => [index('roi_day_calls_tenant_dim_day_idx').on(t.tenantId, t.dim, t.day)],
+);
+
+/**
+ * Days whose materialised rows must be rebuilt: a log of marks (one per change, never updated,
+ * so a webhook's transaction never waits on the job that drains them), as kpi_dirty_hours.
+ */
+export const roiDirtyDays = pgTable(
+  'roi_dirty_days',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    tenantId: uuid('tenant_id').notNull(),
+    day: date('day', { mode: 'string' }).notNull(),
+    markedAt: instant('marked_at').notNull().defaultNow(),
+  },
+  (t) => [index('roi_dirty_days_tenant_day_idx').on(t.tenantId, t.day), index('roi_dirty_days_marked_idx').on(t.markedAt)],
+);
+
+/** The timezone the tenant's materialised days were cut in: another one means a full rebuild. */
+export const roiBasis = pgTable('roi_basis', {
+  tenantId: uuid('tenant_id').primaryKey(),
+  timezone: text('timezone').notNull(),
+});

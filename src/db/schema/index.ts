@@ -8,3 +8,5 @@ export * from './crm.js';
 export * from './costs.js';
 export * from './attribution.js';
 export * from './kpis.js';
+export * from './subscriptions.js';
+export * from './alerts.js';

@@ -1,7 +1,12 @@
-/** The `attribution` job: drain the tenant's dirty deals, a batch per transaction. */
+/**
+ * The `attribution` job: drain the tenant's dirty deals (stored credits), a batch per
+ * transaction, then rebuild its dirty days of materialised cost allocation and call counts
+ * (../costs/daily.ts). Both are "the tenant's derived ROI figures"; one job keeps one wake-up path.
+ */
 import { sql } from 'drizzle-orm';
 import { queryRows, type Database } from '../../db/client.js';
 import type { Processor } from '../../jobs/definitions.js';
+import { refreshDirtyDays } from '../costs/daily.js';
 import { recomputeStoredCredits } from './stored.js';
 
 const CLAIM = 1000;
@@ -21,7 +26,8 @@ export function attributionProcessor(deps: { db: Database }): Processor<'attribu
         await recomputeStoredCredits(tx, tenantId, rows.map((r) => r.deal_id));
         return rows.length;
       });
-      if (claimed < CLAIM) return;
+      if (claimed < CLAIM) break;
     }
+    await refreshDirtyDays(deps.db, tenantId);
   };
 }

@@ -4,11 +4,12 @@
  * or deleted, or a call that is (or was) one of its touches.
  */
 import { randomUUID } from 'node:crypto';
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Executor, type Tx } from '../../db/client.js';
 import { attributionCredits } from '../../db/schema/index.js';
 import { attribute, DEFAULT_ATTRIBUTION_MODEL, DEFAULT_WINDOW_DAYS } from '../../domain/attribution/models.js';
 import type { JobQueue } from '../../jobs/queue.js';
+import { markInstants } from '../costs/daily.js';
 import { idList, wonDealsWithTouches } from './touches.js';
 
 const BATCH = 1000;
@@ -21,9 +22,9 @@ export async function recomputeStoredCredits(tx: Tx, tenantId: string, dealIds: 
   await tx.execute(
     sql`select count(pg_advisory_xact_lock(hashtextextended('attribution/' || x, 0))) from (${idList(ids)} as x order by 1) s`,
   );
-  const removed = await queryRows<{ call_id: string }>(
+  const removed = await queryRows<{ call_id: string; deal_closed_at: string | null }>(
     tx,
-    sql`delete from attribution_credits where tenant_id = ${tenantId} and deal_id in (${idList(ids)}::uuid) returning call_id`,
+    sql`delete from attribution_credits where tenant_id = ${tenantId} and deal_id in (${idList(ids)}::uuid) returning call_id, (extract(epoch from deal_closed_at) * 1000)::bigint::text as deal_closed_at`,
   );
   const affected = new Set(removed.map((r) => r.call_id));
   const deals = await wonDealsWithTouches(tx, tenantId, sql`id in (${idList(ids)}::uuid)`, DEFAULT_WINDOW_DAYS);
@@ -35,12 +36,19 @@ export async function recomputeStoredCredits(tx: Tx, tenantId: string, dealIds: 
       DEFAULT_ATTRIBUTION_MODEL,
       deal.closedAt,
     );
+    const firstTouchAt = deal.touches[0]?.startedAt ?? null;
     for (const [callId, cents] of byCall) {
-      credits.push({ tenantId, dealId: deal.id, callId, cents });
+      credits.push({ tenantId, dealId: deal.id, callId, cents, firstTouchAt, dealClosedAt: deal.closedAt, dealType: deal.type });
       affected.add(callId);
     }
   }
   for (let i = 0; i < credits.length; i += BATCH) await tx.insert(attributionCredits).values(credits.slice(i, i + BATCH));
+  if (credits.length > 0) await copyCallFields(tx, tenantId, sql`deal_id in (${idList(ids)}::uuid)`);
+  // The close days whose credits changed: their roi_day_revenue rows are rebuilt (../costs/daily.ts).
+  const closeInstants = new Map<number, Date>();
+  for (const r of removed) if (r.deal_closed_at) closeInstants.set(Number(r.deal_closed_at), new Date(Number(r.deal_closed_at)));
+  for (const c of credits) if (c.dealClosedAt) closeInstants.set(c.dealClosedAt.getTime(), c.dealClosedAt);
+  await markInstants(tx, tenantId, [...closeInstants.values()]);
   const callIds = [...affected].sort();
   for (let i = 0; i < callIds.length; i += BATCH) {
     await tx.execute(sql`
@@ -71,4 +79,26 @@ export async function markDealsDirty(tx: Executor, tenantId: string, dealIds: re
  */
 export async function requestAttribution(queue: JobQueue, tenantId: string): Promise<void> {
   await queue.enqueue('attribution', { tenantId }, { jobId: `attribution-${tenantId}-${randomUUID()}` });
+}
+
+/**
+ * Copy the calls' grouping fields onto their credits (selected by `filter` over
+ * attribution_credits): GET /v1/roi groups stored credits without reading calls.
+ */
+export async function copyCallFields(tx: Executor, tenantId: string, filter: SQL): Promise<void> {
+  const updated = await queryRows<{ deal_closed_at: string | null }>(
+    tx,
+    sql`
+    update attribution_credits a
+    set started_at = c.started_at, campaign_id = c.campaign_id, agent_id = c.agent_id, queue_name = c.queue_name,
+        provider = c.provider, direction = c.direction
+    from calls c
+    where a.tenant_id = ${tenantId} and c.id = a.call_id and (${filter})
+      and (a.started_at, a.campaign_id, a.agent_id, a.queue_name, a.provider, a.direction)
+          is distinct from (c.started_at, c.campaign_id, c.agent_id, c.queue_name, c.provider, c.direction)
+    returning (extract(epoch from a.deal_closed_at) * 1000)::bigint::text as deal_closed_at`,
+  );
+  // Their close days' roi_day_revenue rows group by these fields: rebuilt.
+  const closeInstants = [...new Set(updated.flatMap((r) => (r.deal_closed_at ? [r.deal_closed_at] : [])))].map((ms) => new Date(Number(ms)));
+  await markInstants(tx, tenantId, closeInstants);
 }

@@ -17,6 +17,10 @@
  *
  * Pooling per (day, scope, kind) rather than per cost keeps the work proportional to days × calls
  * and still sums exactly to the range's costs.
+ *
+ * `allocateCosts` reads the result of steps 1–3 materialised per day (./daily.ts) and only sums
+ * stored rows; `allocateCostsLive` computes them from costs and calls (the reference, used while
+ * the tenant's days are not cut in its current timezone).
  */
 import { and, eq, gte, lte, sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
@@ -25,6 +29,7 @@ import { campaigns, costs, type TenantRow } from '../../db/schema/index.js';
 import { parseAmount } from '../../domain/money.js';
 import { dayStartUtc, daysInRange, prorateByDay, spreadOverCalls } from '../../domain/costs/prorate.js';
 import { effectiveSettings } from '../tenants/tenants.schemas.js';
+import { basisCurrent, computeDays, dirtyDaysBetween, type DayDim } from './daily.js';
 import { callKeySql, groupByDimensions, type GroupBy, type RowKey } from './dimensions.js';
 
 export type CostKind = 'direct' | 'indirect';
@@ -73,7 +78,128 @@ interface HandledCall {
   key: string | null;
 }
 
+/**
+ * The allocation of the range: from the materialised days (./daily.ts: stored rows for clean
+ * days, the dirty days of the range computed now) when they are cut in the tenant's timezone,
+ * else computed here from costs and calls. Both give the same cents.
+ */
 export async function allocateCosts(db: Executor, tenant: TenantRow, range: { from: Date; to: Date }, groupBy: GroupBy): Promise<CostAllocation> {
+  const days = daysInRange(range.from, range.to, tenant.timezone);
+  const first = days[0];
+  const last = days[days.length - 1];
+  const [current, dirty, keyOf] = await Promise.all([
+    basisCurrent(db, tenant),
+    first && last ? dirtyDaysBetween(db, tenant.id, first, last) : Promise.resolve([]),
+    shareKeyFn(db, tenant, groupBy),
+  ]);
+  if (!current) return allocateCostsLive(db, tenant, range, groupBy);
+  const result: CostAllocation = { byKey: new Map(), total: zero() };
+  const add = (key: RowKey, kind: CostKind, cents: bigint) => {
+    if (cents === 0n) return;
+    const row = result.byKey.get(key) ?? zero();
+    row.total += cents;
+    row[kind] += cents;
+    result.byKey.set(key, row);
+    result.total.total += cents;
+    result.total[kind] += cents;
+  };
+  if (first && last) {
+    const dim = dayDimOf(groupBy);
+    const stored = await queryRows<{ kind: CostKind; scope_campaign_id: string | null; scope_agent_id: string | null; value: string | null; day: string | null; cents: string }>(
+      db,
+      sql`select kind, scope_campaign_id::text as scope_campaign_id, scope_agent_id, value,
+                 ${isTimeDim(groupBy) ? sql`to_char(day, 'YYYY-MM-DD')` : sql`null::text`} as day, sum(cents)::text as cents
+          from cost_day_shares
+          where tenant_id = ${tenant.id} and dim = ${dim} and day >= ${first}::date and day <= ${last}::date
+            and day <> all(${pgDateArray(dirty)}::date[])
+          group by 1, 2, 3, 4, 5`,
+    );
+    for (const r of stored) add(keyOf(r.scope_campaign_id, r.scope_agent_id, r.value, r.day), r.kind, BigInt(r.cents));
+    if (dirty.length > 0) {
+      for (const r of (await computeDays(db, tenant, dirty)).shares) {
+        if (r.dim === dim) add(keyOf(r.scopeCampaignId, r.scopeAgentId, r.value, r.day), r.kind, r.cents);
+      }
+    }
+    if (effectiveSettings(tenant.settings).countProviderPrices) await addProviderPrices(db, tenant, first, last, groupBy, add);
+  }
+  return result;
+}
+
+const isTimeDim = (groupBy: GroupBy) => groupBy === 'day' || groupBy === 'week' || groupBy === 'month';
+
+/** The dimension of the stored rows a grouping reads (channel: by campaign, then its channel). */
+export function dayDimOf(groupBy: GroupBy): DayDim {
+  if (isTimeDim(groupBy)) return 'all';
+  if (groupBy === 'channel') return 'campaign';
+  return groupBy as DayDim;
+}
+
+/** A day's key under a time grouping, as callKeySql (ISO week-year and week for weeks). */
+export function timeKey(groupBy: GroupBy, day: string): string {
+  if (groupBy === 'day') return day;
+  if (groupBy === 'month') return day.slice(0, 7);
+  return DateTime.fromISO(day, { zone: 'utc' }).toFormat("kkkk-'W'WW");
+}
+
+/**
+ * The row of a stored share: its scope when the grouping names it (a campaign cost in its
+ * campaign or channel, an agent cost in its agent), else the key of the calls it was spread over
+ * (value null: the day had none, the null row).
+ */
+async function shareKeyFn(db: Executor, tenant: TenantRow, groupBy: GroupBy) {
+  const channelOf =
+    groupBy === 'channel'
+      ? new Map((await db.select({ id: campaigns.id, channel: campaigns.channel }).from(campaigns).where(eq(campaigns.tenantId, tenant.id))).map((c) => [c.id, c.channel]))
+      : null;
+  return (scopeCampaignId: string | null, scopeAgentId: string | null, value: string | null, day: string | null): RowKey => {
+    switch (groupBy) {
+      case 'campaign':
+        return scopeCampaignId ?? value;
+      case 'channel': {
+        const campaignId = scopeCampaignId ?? value;
+        return campaignId === null ? null : (channelOf!.get(campaignId) ?? null);
+      }
+      case 'agent':
+        return scopeAgentId ?? value;
+      case 'day':
+      case 'week':
+      case 'month':
+        return value === null || day === null ? null : timeKey(groupBy, day);
+      default:
+        return value;
+    }
+  };
+}
+
+/** `{a,b}` literal of dates for `= any(…::date[])` (one parameter whatever the count). */
+export function pgDateArray(days: readonly string[]): string {
+  return `{${days.join(',')}}`;
+}
+
+/** countProviderPrices: each call's price, a direct cost of the call, for the calls of the range's days. */
+async function addProviderPrices(
+  db: Executor,
+  tenant: TenantRow,
+  first: string,
+  last: string,
+  groupBy: GroupBy,
+  add: (key: RowKey, kind: CostKind, cents: bigint) => void,
+): Promise<void> {
+  const windowStart = dayStartUtc(first, tenant.timezone);
+  const windowEnd = dayStartUtc(DateTime.fromISO(last, { zone: 'utc' }).plus({ days: 1 }).toISODate()!, tenant.timezone);
+  const priced = await queryRows<{ key: string | null; cents: string }>(
+    db,
+    sql`select ${callKeySql(groupBy, tenant.timezone)} as key, sum(round(c.cost_amount * 100))::bigint::text as cents
+        from calls c left join campaigns cp on cp.id = c.campaign_id
+        where c.tenant_id = ${tenant.id} and c.cost_amount is not null and c.cost_currency = ${tenant.currency}
+          and c.started_at >= ${windowStart.toISOString()}::timestamptz and c.started_at < ${windowEnd.toISOString()}::timestamptz
+        group by 1`,
+  );
+  for (const p of priced) add(p.key, 'direct', BigInt(p.cents));
+}
+
+/** The allocation computed from costs and calls on each call (the reference the stored days reproduce). */
+export async function allocateCostsLive(db: Executor, tenant: TenantRow, range: { from: Date; to: Date }, groupBy: GroupBy): Promise<CostAllocation> {
   const result: CostAllocation = { byKey: new Map(), total: zero() };
   const add = (key: RowKey, kind: CostKind, cents: bigint) => {
     if (cents === 0n) return;
@@ -158,17 +284,7 @@ export async function allocateCosts(db: Executor, tenant: TenantRow, range: { fr
     }
   }
 
-  if (effectiveSettings(tenant.settings).countProviderPrices) {
-    const priced = await queryRows<{ key: string | null; cents: string }>(
-      db,
-      sql`select ${callKeySql(groupBy, tenant.timezone)} as key, sum(round(c.cost_amount * 100))::bigint::text as cents
-          from calls c left join campaigns cp on cp.id = c.campaign_id
-          where c.tenant_id = ${tenant.id} and c.cost_amount is not null and c.cost_currency = ${tenant.currency}
-            and c.started_at >= ${windowStart.toISOString()}::timestamptz and c.started_at < ${windowEnd.toISOString()}::timestamptz
-          group by 1`,
-    );
-    for (const p of priced) add(p.key, 'direct', BigInt(p.cents));
-  }
+  if (effectiveSettings(tenant.settings).countProviderPrices) await addProviderPrices(db, tenant, first, last, groupBy, add);
   return result;
 }
 

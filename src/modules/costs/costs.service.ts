@@ -1,11 +1,15 @@
 /**
- * Costs (contract section 5): validated per row, stored as exact decimals. Nothing is derived at
- * write time: allocation (./allocation.ts) runs when figures are asked for, so a cost posted,
- * replaced or deleted shows in the next GET /v1/roi and /v1/kpis.
+ * Costs (contract section 5): validated per row, stored as exact decimals. A cost posted,
+ * replaced or deleted marks the days of its periods (old and new) dirty in the same transaction;
+ * the `attribution` job rebuilds their materialised allocation (./daily.ts), and readers compute
+ * still-dirty days on the fly, so the change shows in the next GET /v1/roi and /v1/kpis.
  */
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq, gte, inArray, lte, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
+import type { JobQueue } from '../../jobs/queue.js';
+import { requestAttribution } from '../attribution/stored.js';
+import { markCostDaysDirty } from './daily.js';
 import { campaigns, costs, type CostRow, type TenantRow } from '../../db/schema/index.js';
 import { formatCents, parseAmount } from '../../domain/money.js';
 import { NotFoundError } from '../../lib/errors.js';
@@ -30,7 +34,10 @@ export function costView(c: CostRow) {
 }
 
 export class CostsService {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly queue: JobQueue,
+  ) {}
 
   async upsert(tenant: TenantRow, rows: unknown[]): Promise<BulkResult> {
     const parsed = rows.map((row) => costRow.safeParse(row));
@@ -63,7 +70,17 @@ export class CostsService {
     });
     const keyed = [...new Map(valid.filter((v) => v.value.externalId).map((v) => [v.value.externalId!, v.value])).values()];
     const plain = valid.filter((v) => !v.value.externalId).map((v) => v.value);
+    if (valid.length === 0) return { upserted: 0, rejected };
     await this.db.transaction(async (tx) => {
+      // The periods replaced rows had: their days lose those shares.
+      const replacedPeriods =
+        keyed.length === 0
+          ? []
+          : await tx
+              .select({ periodStart: costs.periodStart, periodEnd: costs.periodEnd })
+              .from(costs)
+              .where(and(eq(costs.tenantId, tenant.id), inArray(costs.externalId, keyed.map((k) => k.externalId!))));
+      await markCostDaysDirty(tx, tenant.id, [...replacedPeriods, ...valid.map((v) => v.value)]);
       for (let i = 0; i < plain.length; i += 1000) await tx.insert(costs).values(plain.slice(i, i + 1000));
       for (let i = 0; i < keyed.length; i += 1000) {
         // Rows with an externalId replace the stored cost of that id: re-posting an upload is a no-op.
@@ -85,6 +102,7 @@ export class CostsService {
           });
       }
     });
+    await requestAttribution(this.queue, tenant.id);
     return { upserted: valid.length, rejected };
   }
 
@@ -99,7 +117,14 @@ export class CostsService {
   }
 
   async remove(tenant: TenantRow, id: string): Promise<void> {
-    const [row] = await this.db.delete(costs).where(and(eq(costs.tenantId, tenant.id), eq(costs.id, id))).returning({ id: costs.id });
-    if (!row) throw new NotFoundError('Cost');
+    await this.db.transaction(async (tx) => {
+      const [row] = await tx
+        .delete(costs)
+        .where(and(eq(costs.tenantId, tenant.id), eq(costs.id, id)))
+        .returning({ periodStart: costs.periodStart, periodEnd: costs.periodEnd });
+      if (!row) throw new NotFoundError('Cost');
+      await markCostDaysDirty(tx, tenant.id, [row]);
+    });
+    await requestAttribution(this.queue, tenant.id);
   }
 }

@@ -4,12 +4,14 @@
  * same transaction; the `attribution` job then recomputes their stored credits only.
  */
 import { and, eq, sql } from 'drizzle-orm';
-import type { Database } from '../../db/client.js';
+import { queryRows, type Database } from '../../db/client.js';
 import { crmContacts, crmDeals, type CrmContactRow, type CrmDealRow, type TenantRow } from '../../db/schema/index.js';
 import { formatCents, parseAmount } from '../../domain/money.js';
 import type { JobQueue } from '../../jobs/queue.js';
 import { NotFoundError } from '../../lib/errors.js';
 import { markDealsDirty, requestAttribution } from '../attribution/stored.js';
+import { idList } from '../attribution/touches.js';
+import { markInstants } from '../costs/daily.js';
 import { lastPerKey, normalisePhones, prepareRows, RowError, tenantAmount, type BulkResult } from './bulk.js';
 import { dealsOfContacts, upsertContacts, upsertDeals, type ContactInput, type DealInput } from './crm.repo.js';
 import { contactRow, dealRow } from './crm.schemas.js';
@@ -74,8 +76,23 @@ export class CrmService {
       };
     });
     const dirty = await this.db.transaction(async (tx) => {
-      const changed = await upsertDeals(tx, tenant.id, lastPerKey(valid, (d) => d.externalId));
+      const rowsToWrite = lastPerKey(valid, (d) => d.externalId);
+      // Won deals per close day are materialised (roi_day_revenue): a change marks the close days
+      // the deal had and has. Read before the upsert, kept for the deals that changed.
+      const before = await queryRows<{ id: string; closed_ms: string }>(
+        tx,
+        sql`select id, (extract(epoch from closed_at) * 1000)::bigint::text as closed_ms from crm_deals
+            where tenant_id = ${tenant.id} and stage = 'won' and closed_at is not null
+              and external_id in (${idList(rowsToWrite.map((r) => r.externalId))})`,
+      );
+      const changed = await upsertDeals(tx, tenant.id, rowsToWrite);
       await markDealsDirty(tx, tenant.id, changed);
+      const changedSet = new Set(changed);
+      const closeDays = [
+        ...before.filter((b) => changedSet.has(b.id)).map((b) => new Date(Number(b.closed_ms))),
+        ...rowsToWrite.filter((r) => r.stage === 'won' && r.closedAt).map((r) => r.closedAt!),
+      ];
+      if (changed.length > 0) await markInstants(tx, tenant.id, closeDays);
       return changed.length;
     });
     if (dirty > 0) await requestAttribution(this.queue, tenant.id);
@@ -113,8 +130,9 @@ export class CrmService {
       const [row] = await tx
         .delete(crmDeals)
         .where(and(eq(crmDeals.tenantId, tenant.id), eq(crmDeals.externalId, externalId)))
-        .returning({ id: crmDeals.id });
+        .returning({ id: crmDeals.id, stage: crmDeals.stage, closedAt: crmDeals.closedAt });
       if (!row) throw new NotFoundError('Deal');
+      if (row.stage === 'won' && row.closedAt) await markInstants(tx, tenant.id, [row.closedAt]);
       // The recompute of a deal that no longer exists removes its credits.
       await markDealsDirty(tx, tenant.id, [row.id]);
     });

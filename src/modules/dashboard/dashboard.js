@@ -8,6 +8,14 @@
   const today = new Date();
   $('to').value = iso(new Date(today.getTime() + 86400000));
   $('from').value = iso(new Date(today.getTime() - 29 * 86400000));
+  // A key in the fragment (#key=…) is never sent to the server; it is moved to this tab's storage.
+  const fragment = new URLSearchParams(location.hash.slice(1));
+  if (fragment.get('key')) {
+    sessionStorage.setItem('callroi.key', fragment.get('key'));
+    history.replaceState(null, '', location.pathname);
+  }
+  if (fragment.get('from')) $('from').value = fragment.get('from');
+  if (fragment.get('to')) $('to').value = fragment.get('to');
   $('key').value = sessionStorage.getItem('callroi.key') || '';
 
   async function get(path) {

@@ -24,3 +24,9 @@ export function meanDays(durationsMs: readonly number[]): number | null {
   const mean = durationsMs.reduce((a, b) => a + b, 0) / durationsMs.length;
   return Math.round((mean / 86_400_000) * 100) / 100;
 }
+
+/** Mean of durations given as their sum in ms and their count, in days with 2 decimals; null without values. */
+export function meanDaysOf(sumMs: number, count: number): number | null {
+  if (count === 0) return null;
+  return Math.round((sumMs / count / 86_400_000) * 100) / 100;
+}

@@ -1,21 +1,27 @@
 /**
- * GET /v1/roi (contract section 7). Computed on the fly, for any model and window:
+ * GET /v1/roi (contract section 7), for any model and window:
  * - revenue: the won deals whose closedAt lies in [from, to), each credited to its touches under
- *   the model (src/domain/attribution/models.ts: cents, largest remainder), each credit going to
- *   the row of its call, even when the call started before `from`;
- * - cost: ../costs/allocation.ts, the same allocation as the KPI costPerCall;
- * - calls: calls started in [from, to), by key; deals: deals with a credit in the row.
+ *   the model (cents, largest remainder), each credit going to the row of its call, even when the
+ *   call started before `from`. Default model and window: the stored credits summed in SQL
+ *   (./revenue.ts storedRevenue), plus the deals still waiting for the attribution job attributed
+ *   now; other models and windows: deals × touches read in SQL and attributed in TypeScript
+ *   (src/domain/attribution/models.ts; an all-SQL variant for positional models exists,
+ *   ./revenue.ts sqlRevenue, measured slower).
+ * - cost: ../costs/allocation.ts (materialised days), the same allocation as the KPI costPerCall;
+ * - calls: calls started in [from, to), by key (./counts.ts); deals: deals with a credit in the row.
  */
-import { and, eq, sql } from 'drizzle-orm';
-import { queryRows, type Database } from '../../db/client.js';
-import { campaigns, type TenantRow } from '../../db/schema/index.js';
-import { attribute, type AttributionModel } from '../../domain/attribution/models.js';
+import { and, eq, sql, type SQL } from 'drizzle-orm';
+import type { Database } from '../../db/client.js';
+import { attributionDirtyDeals, campaigns, type TenantRow } from '../../db/schema/index.js';
+import { attribute, DEFAULT_ATTRIBUTION_MODEL, DEFAULT_WINDOW_DAYS, type AttributionModel } from '../../domain/attribution/models.js';
 import { formatCents } from '../../domain/money.js';
-import { wonDealsWithTouches } from '../attribution/touches.js';
+import { idList, wonDealsWithTouches, type WonDeal } from '../attribution/touches.js';
 import { allocateCosts, type CostCents } from '../costs/allocation.js';
 import { callKeySql, type GroupBy, type RowKey } from '../costs/dimensions.js';
 import { dealTypes } from '../crm/crm.schemas.js';
-import { meanDays, perUnit, roiPercent } from './figures.js';
+import { callCounts } from './counts.js';
+import { meanDaysOf, perUnit, roiPercent } from './figures.js';
+import { dayRevenue, sqlModels, sqlRevenue, type SqlModel, type StoredRevenue } from './revenue.js';
 
 export interface RoiRequest {
   from: Date;
@@ -23,19 +29,29 @@ export interface RoiRequest {
   groupBy: GroupBy;
   model: AttributionModel;
   windowDays: number;
+  /**
+   * Where revenue comes from: 'auto' (stored credits for the default model and window, else the
+   * TypeScript attribution of src/domain/attribution/models.ts); 'typescript' forces the latter;
+   * 'sql' attributes positional models in SQL (./revenue.ts sqlRevenue). Tests and the benchmark
+   * compare them.
+   */
+  source?: 'auto' | 'typescript' | 'sql';
 }
 
-type DealTypeKey = (typeof dealTypes)[number] | 'unspecified';
+export type DealTypeKey = (typeof dealTypes)[number] | 'unspecified';
 const dealTypeKeys: DealTypeKey[] = [...dealTypes, 'unspecified'];
 
 class Accumulator {
   revenue = 0n;
   cost: CostCents = { total: 0n, direct: 0n, indirect: 0n };
   calls = 0;
-  readonly deals = new Set<string>();
+  /** Deals credited here: ids from the deals attributed now, a count from stored credits (disjoint). */
+  readonly dealIds = new Set<string>();
+  storedDeals = 0;
   readonly byType = new Map<DealTypeKey, bigint>();
-  /** closedAt − first touch of each deal credited here. */
-  readonly toCloseMs: number[] = [];
+  /** closedAt − first touch of each deal credited here: sum and count (integer ms, exact). */
+  toCloseSumMs = 0;
+  toCloseCount = 0;
 
   credit(type: DealTypeKey, cents: bigint): void {
     this.revenue += cents;
@@ -43,7 +59,7 @@ class Accumulator {
   }
 
   view() {
-    const deals = this.deals.size;
+    const deals = this.dealIds.size + this.storedDeals;
     return {
       revenue: formatCents(this.revenue),
       cost: formatCents(this.cost.total),
@@ -56,32 +72,17 @@ class Accumulator {
       indirectCost: formatCents(this.cost.indirect),
       revenuePerCall: perUnit(this.revenue, this.calls),
       costPerAcquisition: perUnit(this.cost.total, deals),
-      avgDaysFirstCallToClose: meanDays(this.toCloseMs),
+      avgDaysFirstCallToClose: meanDaysOf(this.toCloseSumMs, this.toCloseCount),
       revenueByDealType: Object.fromEntries(dealTypeKeys.map((t) => [t, formatCents(this.byType.get(t) ?? 0n)])) as Record<DealTypeKey, string>,
     };
   }
 }
 
-export async function computeRoi(db: Database, tenant: TenantRow, req: RoiRequest) {
-  const keySql = callKeySql(req.groupBy, tenant.timezone);
-  const rows = new Map<RowKey, Accumulator>();
-  const row = (key: RowKey) => {
-    let acc = rows.get(key);
-    if (!acc) rows.set(key, (acc = new Accumulator()));
-    return acc;
-  };
-  const total = new Accumulator();
-
-  const deals = await wonDealsWithTouches(
-    db,
-    tenant.id,
-    sql`closed_at >= ${req.from.toISOString()}::timestamptz and closed_at < ${req.to.toISOString()}::timestamptz`,
-    req.windowDays,
-    keySql,
-  );
+/** Credit deals attributed now (any model and window) to their touches' rows; returns their unattributed amount. */
+function creditDeals(deals: readonly WonDeal[], model: AttributionModel, row: (key: RowKey) => Accumulator, total: Accumulator): bigint {
   let unattributed = 0n;
   for (const deal of deals) {
-    const credits = attribute(deal.amountCents, deal.touches.map((t) => ({ id: t.callId, startedAt: t.startedAt })), req.model, deal.closedAt);
+    const credits = attribute(deal.amountCents, deal.touches.map((t) => ({ id: t.callId, startedAt: t.startedAt })), model, deal.closedAt);
     if (credits.size === 0) {
       unattributed += deal.amountCents;
       continue;
@@ -96,34 +97,87 @@ export async function computeRoi(db: Database, tenant: TenantRow, req: RoiReques
       total.credit(type, cents);
       keys.add(key);
     }
-    for (const key of keys) {
-      row(key).deals.add(deal.id);
-      row(key).toCloseMs.push(toCloseMs);
+    for (const acc of [...[...keys].map(row), total]) {
+      acc.dealIds.add(deal.id);
+      acc.toCloseSumMs += toCloseMs;
+      acc.toCloseCount += 1;
     }
-    total.deals.add(deal.id);
-    total.toCloseMs.push(toCloseMs);
+  }
+  return unattributed;
+}
+
+/** Won deals of the range waiting for the attribution job, with their touches (usually none: one cheap probe). */
+async function waitingDeals(db: Database, tenantId: string, range: SQL, windowDays: number, keySql: SQL): Promise<WonDeal[]> {
+  const dirty = await db.select({ id: attributionDirtyDeals.dealId }).from(attributionDirtyDeals).where(eq(attributionDirtyDeals.tenantId, tenantId));
+  if (dirty.length === 0) return [];
+  return wonDealsWithTouches(db, tenantId, sql`${range} and id in (${idList(dirty.map((d) => d.id))}::uuid)`, windowDays, keySql);
+}
+
+export async function computeRoi(db: Database, tenant: TenantRow, req: RoiRequest) {
+  const keySql = callKeySql(req.groupBy, tenant.timezone);
+  const rows = new Map<RowKey, Accumulator>();
+  const row = (key: RowKey) => {
+    let acc = rows.get(key);
+    if (!acc) rows.set(key, (acc = new Accumulator()));
+    return acc;
+  };
+  const total = new Accumulator();
+
+  const range = sql`closed_at >= ${req.from.toISOString()}::timestamptz and closed_at < ${req.to.toISOString()}::timestamptz`;
+  let unattributed = 0n;
+  let wonDeals = 0;
+  const addSummed = (summed: StoredRevenue) => {
+    for (const r of summed.rows) {
+      const acc = r.level === 'row' ? row(r.key) : total;
+      acc.credit(r.type, r.cents);
+      acc.storedDeals += r.deals;
+      acc.toCloseSumMs += r.toCloseSumMs;
+      acc.toCloseCount += r.deals;
+    }
+    unattributed += summed.unattributedCents;
+    wonDeals = summed.wonDeals;
+  };
+  const source = req.source ?? 'auto';
+  // Independent reads, concurrently (each on its own pooled connection; in a transaction they queue).
+  const costsRead = allocateCosts(db, tenant, { from: req.from, to: req.to }, req.groupBy);
+  const countsRead = callCounts(db, tenant, { from: req.from, to: req.to }, req.groupBy);
+  const namesRead =
+    req.groupBy === 'campaign'
+      ? db.select({ id: campaigns.id, name: campaigns.name }).from(campaigns).where(and(eq(campaigns.tenantId, tenant.id)))
+      : Promise.resolve(null);
+  // Nothing may reject unobserved while the revenue is read.
+  for (const p of [costsRead, countsRead, namesRead]) p.catch(() => undefined);
+  if (source === 'auto' && req.model === DEFAULT_ATTRIBUTION_MODEL && req.windowDays === DEFAULT_WINDOW_DAYS) {
+    // The stored credits (kept by the attribution job and the call listener), summed per close day
+    // (./revenue.ts dayRevenue); the deals still waiting for the job are attributed now, so an
+    // answer never lags behind an upload.
+    const [stored, waiting] = await Promise.all([
+      dayRevenue(db, tenant, req.from, req.to, req.groupBy),
+      waitingDeals(db, tenant.id, range, req.windowDays, keySql),
+    ]);
+    addSummed(stored);
+    unattributed += creditDeals(waiting, req.model, row, total);
+  } else if (source === 'sql' && (sqlModels as readonly string[]).includes(req.model)) {
+    // Deals × touches attributed in SQL (positional models, any window). Measured slower than the
+    // TypeScript attribution on this machine (bench/roi.ts), so not the default path.
+    addSummed(await sqlRevenue(db, tenant.id, req.from, req.to, req.model as SqlModel, req.windowDays, keySql));
+  } else {
+    const deals = await wonDealsWithTouches(db, tenant.id, range, req.windowDays, keySql);
+    unattributed += creditDeals(deals, req.model, row, total);
+    wonDeals = deals.length;
   }
 
-  const allocation = await allocateCosts(db, tenant, { from: req.from, to: req.to }, req.groupBy);
+  const allocation = await costsRead;
   for (const [key, cents] of allocation.byKey) row(key).cost = cents;
   total.cost = allocation.total;
 
-  const counts = await queryRows<{ key: string | null; n: string }>(
-    db,
-    sql`select ${keySql} as key, count(*)::text as n
-        from calls c left join campaigns cp on cp.id = c.campaign_id
-        where c.tenant_id = ${tenant.id} and c.started_at >= ${req.from.toISOString()}::timestamptz and c.started_at < ${req.to.toISOString()}::timestamptz
-        group by 1`,
-  );
-  for (const c of counts) {
-    row(c.key).calls = Number(c.n);
-    total.calls += Number(c.n);
+  for (const [key, n] of await countsRead) {
+    row(key).calls = n;
+    total.calls += n;
   }
 
-  const names =
-    req.groupBy === 'campaign'
-      ? new Map((await db.select({ id: campaigns.id, name: campaigns.name }).from(campaigns).where(and(eq(campaigns.tenantId, tenant.id)))).map((c) => [c.id, c.name]))
-      : null;
+  const nameRows = await namesRead;
+  const names = nameRows ? new Map(nameRows.map((c) => [c.id, c.name])) : null;
   const ordered = [...rows.entries()].sort(([a], [b]) => (a === b ? 0 : a === null ? 1 : b === null ? -1 : a < b ? -1 : 1));
   return {
     currency: tenant.currency,
@@ -135,7 +189,7 @@ export async function computeRoi(db: Database, tenant: TenantRow, req: RoiReques
     total: {
       key: null,
       ...total.view(),
-      wonDeals: deals.length,
+      wonDeals,
       /** Won deals of the range without any touch: revenue no call can claim. */
       unattributedRevenue: formatCents(unattributed),
     },

@@ -1,0 +1,307 @@
+/**
+ * ROI benchmark. A fresh PostgreSQL database (migrated by the real createDeps, in-process queue,
+ * no workers: the bench drives the attribution job itself and times it), the real express app on
+ * loopback, synthetic data inserted with generate_series:
+ *
+ * - the issue's scale is 5M calls / 200k deals / 500k contacts; this machine (2 cores, shared with
+ *   PostgreSQL) runs BENCH_ROI_SCALE of it, 0.04 by default: 200k calls, 8k deals, 20k contacts,
+ *   over 90 days, 20 campaigns, 200 agents, one contact phone per customer number;
+ * - full rebuild of what the attribution job materialises: per-day cost shares and call counts
+ *   (src/modules/costs/daily.ts), stored credits (last_touch, 30 days) of every deal and their
+ *   per-close-day sums;
+ * - per model, GET /v1/roi's computation over the 90 days (the served path and the TypeScript
+ *   reference, with an equality check), against a plain SQL last-touch over the same 90 days;
+ * - incremental: one new won deal (bulk upsert + its job), one new call that touches a deal (the
+ *   listeners inside the call's transaction, then the job rebuilding its day);
+ * - p50/p95 of GET /v1/roi?groupBy=campaign over 30 days, over HTTP;
+ * - a plain SQL last-touch-by-campaign (DISTINCT ON per deal) as the baseline, with equality checks
+ *   of revenue, cost and calls per campaign against the API's.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import pg from 'pg';
+import { sql } from 'drizzle-orm';
+import { createApp } from '../src/app.js';
+import { loadConfig } from '../src/config/env.js';
+import { queryRows, type Database } from '../src/db/client.js';
+import { calls, tenants, type CallRow } from '../src/db/schema/index.js';
+import { createDeps, type Deps } from '../src/deps.js';
+import { attributionModels } from '../src/domain/attribution/models.js';
+import { formatCents } from '../src/domain/money.js';
+import { attributionProcessor } from '../src/modules/attribution/attribution.job.js';
+import { attributionListener } from '../src/modules/attribution/attribution.listener.js';
+import { markDealsDirty } from '../src/modules/attribution/stored.js';
+import { allocateCostsLive } from '../src/modules/costs/allocation.js';
+import { refreshDirtyDays, roiDayListener } from '../src/modules/costs/daily.js';
+import { CrmService } from '../src/modules/crm/crm.service.js';
+import { computeRoi } from '../src/modules/roi/roi.service.js';
+import { ADMIN_DATABASE_URL } from './machine.js';
+import { eq } from 'drizzle-orm';
+
+const TZ = 'Europe/Paris';
+const SCALE = Number(process.env.BENCH_ROI_SCALE ?? '0.04');
+const RUNS = Number(process.env.BENCH_ROI_RUNS ?? '10');
+const CALLS = Math.round(5_000_000 * SCALE);
+const DEALS = Math.round(200_000 * SCALE);
+const CONTACTS = Math.round(500_000 * SCALE);
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
+  const start = performance.now();
+  const value = await fn();
+  return { ms: performance.now() - start, value };
+}
+
+const fmt = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`);
+
+export async function seed(db: Database, tenantId: string): Promise<void> {
+  await db.execute(sql`
+    insert into campaigns (id, tenant_id, name, channel)
+    select gen_random_uuid(), ${tenantId}::uuid, 'Campaign ' || lpad(g::text, 2, '0'), (array['google_ads', 'facebook', 'radio', 'print'])[1 + g % 4]
+    from generate_series(0, 19) g`);
+  await db.execute(sql`
+    insert into campaign_numbers (id, tenant_id, campaign_id, number)
+    select gen_random_uuid(), ${tenantId}::uuid, id, '+3319' || lpad(row_number() over (order by name)::text, 7, '0')
+    from campaigns where tenant_id = ${tenantId}`);
+  await db.execute(sql`
+    insert into crm_contacts (id, tenant_id, external_id, phones)
+    select gen_random_uuid(), ${tenantId}::uuid, 'c' || j, jsonb_build_array('+3361' || lpad(j::text, 7, '0'))
+    from generate_series(0::bigint, ${CONTACTS - 1}::bigint) j`);
+  // Calls: customer numbers cycle over the contacts; one in ten has no campaign.
+  await db.execute(sql`
+    with cp as (select array_agg(id order by name) as ids from campaigns where tenant_id = ${tenantId})
+    insert into calls (id, tenant_id, connection_id, provider, call_key, provider_call_id, direction, status,
+      external_number, tracking_number, started_at, wait_seconds, talk_seconds, after_call_work_seconds, handle_seconds,
+      agent_id, agent_name, campaign_id)
+    select gen_random_uuid(), ${tenantId}::uuid, '00000000-0000-4000-8000-000000000001'::uuid,
+      (array['twilio', 'ringcentral', 'vonage', 'aircall'])[1 + i % 4], 'k' || i, 'p' || i,
+      case when i % 4 = 3 then 'outbound' else 'inbound' end,
+      (array['answered', 'answered', 'answered', 'abandoned', 'missed', 'answered'])[1 + (i * 7919) % 6],
+      '+3361' || lpad(((i * 104729) % ${CONTACTS})::text, 7, '0'), null,
+      timestamptz '2025-01-01T00:00:00Z' + ((i * 7776000) / ${CALLS}) * interval '1 second',
+      (i * 31) % 90, (i * 17) % 600, 0, (i * 17) % 600,
+      'agent-' || ((i * 13) % 200), 'Agent ' || ((i * 13) % 200),
+      case when i % 10 = 0 then null else cp.ids[1 + (i * 7) % 20] end
+    from generate_series(0::bigint, ${CALLS - 1}::bigint) as i, cp`);
+  // Deals: 70 % won, closed over the 90 days, amounts with cents, types cycling.
+  await db.execute(sql`
+    insert into crm_deals (id, tenant_id, external_id, contact_external_id, amount, currency, stage, type, closed_at)
+    select gen_random_uuid(), ${tenantId}::uuid, 'd' || k, 'c' || ((k * 7) % ${CONTACTS}),
+      ((k * 7919) % 500000) / 100.0 + 10, 'EUR',
+      case when k % 10 < 7 then 'won' when k % 10 < 9 then 'open' else 'lost' end,
+      (array['new', 'upsell', 'cross_sell', 'renewal'])[1 + k % 4],
+      timestamptz '2025-01-01T00:00:00Z' + ((k * 7776000) / ${DEALS}) * interval '1 second'
+    from generate_series(0::bigint, ${DEALS - 1}::bigint) k`);
+  await db.execute(sql`
+    insert into costs (id, tenant_id, category, kind, amount, currency, period_start, period_end, campaign_id, agent_id)
+    select gen_random_uuid(), ${tenantId}::uuid, 'salaries', 'indirect', 90000.00, 'EUR', date '2025-01-01', date '2025-03-31', null::uuid, null::text
+    union all
+    select gen_random_uuid(), ${tenantId}::uuid, 'other', 'direct', 3000.00 + row_number() over (order by id), 'EUR', date '2025-01-01', date '2025-03-31', id, null::text
+    from campaigns where tenant_id = ${tenantId}`);
+  for (const t of ['calls', 'campaigns', 'campaign_numbers', 'crm_contacts', 'crm_deals', 'costs']) await db.execute(sql.raw(`analyze ${t}`));
+}
+
+/** Last touch by campaign in plain SQL: the latest (startedAt, id) touch of each won deal gets its amount. */
+async function plainLastTouch(db: Database, tenantId: string, from: string, to: string): Promise<Map<string | null, string>> {
+  const rows = await queryRows<{ key: string | null; revenue: string }>(
+    db,
+    sql`with d as (
+          select id, amount, closed_at, contact_external_id from crm_deals
+          where tenant_id = ${tenantId} and stage = 'won' and closed_at >= ${from}::timestamptz and closed_at < ${to}::timestamptz
+        ), last as (
+          select distinct on (d.id) d.id, d.amount, c.campaign_id
+          from d join crm_contacts ct on ct.tenant_id = ${tenantId} and ct.external_id = d.contact_external_id
+          cross join lateral jsonb_array_elements_text(ct.phones) p(phone)
+          join calls c on c.tenant_id = ${tenantId} and c.external_number = p.phone
+            and c.started_at between d.closed_at - make_interval(secs => 2592000) and d.closed_at
+            and (c.direction = 'inbound' or c.status = 'answered')
+          order by d.id, c.started_at desc, c.id desc
+        )
+        select campaign_id::text as key, (sum(amount) * 100)::bigint::text as revenue from last group by 1`,
+  );
+  return new Map(rows.map((r) => [r.key, formatCents(BigInt(r.revenue))]));
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v instanceof Map ? [...v.entries()].sort() : v)) ===
+    JSON.stringify(b, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v instanceof Map ? [...v.entries()].sort() : v));
+}
+
+export async function run(): Promise<string> {
+  const name = `callroi_bench_roi_${randomBytes(5).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: ADMIN_DATABASE_URL });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  const url = new URL(ADMIN_DATABASE_URL);
+  url.pathname = `/${name}`;
+  const dataDir = mkdtempSync(join(tmpdir(), 'callroi-bench-roi-'));
+  let deps: Deps | null = null;
+  let http: import('node:http').Server | null = null;
+  try {
+    deps = await createDeps(
+      loadConfig({
+        PORT: '0',
+        PUBLIC_BASE_URL: 'https://bench.example',
+        ADMIN_TOKEN: 'bench-admin-token-0123456789',
+        ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+        DATA_DIR: dataDir,
+        LOG_LEVEL: 'silent',
+        DATABASE_URL: url.toString(),
+        RECONCILE_EVERY_MINUTES: '0',
+        CONNECTION_CHECK_MINUTES: '0',
+      }),
+    );
+    const db = deps.database.db;
+    const app = createApp(deps);
+    http = await new Promise((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    const baseUrl = `http://127.0.0.1:${(http!.address() as AddressInfo).port}`;
+    const created = await fetch(`${baseUrl}/v1/tenants`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${deps.adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Bench', currency: 'EUR', timezone: TZ, country: 'FR' }),
+    });
+    const tenantBody = (await created.json()) as { id: string; apiKey: string };
+    const seeded = await timed(() => seed(db, tenantBody.id));
+    const [tenant] = await db.select().from(tenants).where(eq(tenants.id, tenantBody.id));
+    const processor = attributionProcessor({ db });
+    const job = { id: 'bench', attempt: 1, updateProgress: async () => undefined };
+
+    // Full recompute of what is stored. Days: the tenant has no basis yet, so the first run
+    // marks every day with calls or costs and materialises them (cost shares, call counts).
+    const days = await timed(() => refreshDirtyDays(db, tenant!.id));
+    const [dayRows] = await queryRows<{ shares: string; counts: string }>(
+      db,
+      sql`select (select count(*) from cost_day_shares where tenant_id = ${tenant!.id})::text as shares,
+                 (select count(*) from roi_day_calls where tenant_id = ${tenant!.id})::text as counts`,
+    );
+    // Credits (last_touch, 30 days) of every deal through the attribution job.
+    const allDeals = (await queryRows<{ id: string }>(db, sql`select id from crm_deals where tenant_id = ${tenant!.id}`)).map((r) => r.id);
+    const full = await timed(async () => {
+      await markDealsDirty(db, tenant!.id, allDeals);
+      await processor({ tenantId: tenant!.id }, job);
+    });
+    const [credited] = await queryRows<{ n: string; calls: string }>(
+      db,
+      sql`select count(*)::text as n, count(distinct call_id)::text as calls from attribution_credits where tenant_id = ${tenant!.id}`,
+    );
+    // As autovacuum would after such a load.
+    for (const t of ['attribution_credits', 'attribution_dirty_deals', 'cost_day_shares', 'roi_day_calls', 'roi_dirty_days']) await db.execute(sql.raw(`analyze ${t}`));
+
+    // Per model, the whole 90 days by campaign: the served path (stored credits for last_touch,
+    // else TypeScript), the all-SQL attribution (positional models) and the TypeScript reference.
+    const range = { from: new Date('2025-01-01T00:00:00Z'), to: new Date('2025-04-01T00:00:00Z') };
+    const baseline90 = await timed(() => plainLastTouch(db, tenant!.id, range.from.toISOString(), range.to.toISOString()));
+    const perModel: string[] = [];
+    for (const model of attributionModels) {
+      const req = { ...range, groupBy: 'campaign' as const, model, windowDays: 30 };
+      const served = await timed(() => computeRoi(db, tenant!, req));
+      const reference = await timed(() => computeRoi(db, tenant!, { ...req, source: 'typescript' }));
+      const inSql = model === 'time_decay' ? null : await timed(() => computeRoi(db, tenant!, { ...req, source: 'sql' }));
+      const ratio = served.ms / baseline90.ms;
+      const same = sameJson(served.value, reference.value) && (!inSql || sameJson(inSql.value, reference.value));
+      perModel.push(
+        `| ${model} | ${fmt(served.ms)} (${ratio.toFixed(1)}× baseline) | ${inSql ? fmt(inSql.ms) : '—'} | ${fmt(reference.ms)} | ${served.value.total.deals} | ${served.value.total.revenue} | ${same ? 'equal' : '**DIFFERENT**'} |`,
+      );
+    }
+
+    // Incremental: one new won deal on an existing contact (upsert + its job).
+    const crm = new CrmService(db, { enqueue: async () => undefined } as unknown as Deps['queue']);
+    const oneDeal = await timed(async () => {
+      await crm.upsertDeals(tenant!, [{ externalId: 'bench-new', contactExternalId: 'c42', amount: '1234.56', currency: 'EUR', stage: 'won', closedAt: '2025-03-15T12:00:00Z' }]);
+      await processor({ tenantId: tenant!.id }, job);
+    });
+    // Incremental: one new call of a customer with a won deal, through the listeners (credits
+    // recomputed, its day marked), then the job rebuilding that day.
+    const oneCall = await timed(() =>
+      db.transaction(async (tx) => {
+        const [after] = await tx
+          .insert(calls)
+          .values({
+            id: randomUUID(), tenantId: tenant!.id, connectionId: '00000000-0000-4000-8000-000000000001', provider: 'twilio', callKey: 'bench-new',
+            providerCallId: 'bench-new', direction: 'inbound', status: 'answered', externalNumber: '+33610000042',
+            startedAt: new Date('2025-03-15T11:00:00Z'), waitSeconds: 5, talkSeconds: 60, afterCallWorkSeconds: 0, handleSeconds: 60,
+          })
+          .returning();
+        const change = [{ tenantId: tenant!.id, before: null, after: after as CallRow }];
+        await attributionListener.onCallsChanged!(tx, change);
+        await roiDayListener.onCallsChanged!(tx, change);
+      }),
+    );
+    const oneDay = await timed(() => refreshDirtyDays(db, tenant!.id));
+
+    // GET /v1/roi?groupBy=campaign over 30 days, over HTTP.
+    const query = `from=2025-03-01&to=2025-03-31&groupBy=campaign`;
+    const get = async () => {
+      const res = await fetch(`${baseUrl}/v1/roi?${query}`, { headers: { authorization: `Bearer ${tenantBody.apiKey}` } });
+      return (await res.json()) as { rows: { key: string | null; revenue: string; cost: string; calls: number }[] };
+    };
+    for (let i = 0; i < 2; i++) await get(); // warm-up (connections, JIT)
+    const times: number[] = [];
+    let api: Awaited<ReturnType<typeof get>> | null = null;
+    for (let i = 0; i < RUNS; i++) {
+      const t = await timed(get);
+      times.push(t.ms);
+      api = t.value;
+    }
+    times.sort((a, b) => a - b);
+    const from = new Date('2025-03-01T00:00:00+01:00').toISOString();
+    const to = new Date('2025-03-31T00:00:00+02:00').toISOString();
+    const baseline = await timed(() => plainLastTouch(db, tenant!.id, from, to));
+    const apiRevenue = new Map(api!.rows.filter((r) => r.revenue !== '0.00').map((r) => [r.key, r.revenue]));
+    const equal = apiRevenue.size === baseline.value.size && [...baseline.value].every(([k, v]) => apiRevenue.get(k) === v);
+    // The materialised costs and counts against the computation from costs and calls.
+    const window30 = { from: new Date(from), to: new Date(to) };
+    const liveCost = await timed(() => allocateCostsLive(db, tenant!, window30, 'campaign'));
+    const costsEqual = api!.rows.every((r) => r.cost === formatCents(liveCost.value.byKey.get(r.key)?.total ?? 0n));
+    const liveCalls = await queryRows<{ key: string | null; n: string }>(
+      db,
+      sql`select campaign_id::text as key, count(*)::text as n from calls where tenant_id = ${tenant!.id} and started_at >= ${from}::timestamptz and started_at < ${to}::timestamptz group by 1`,
+    );
+    const callsEqual = liveCalls.every((c) => api!.rows.find((r) => r.key === c.key)?.calls === Number(c.n));
+
+    return [
+      '## ROI and attribution',
+      '',
+      `Synthetic data at ${SCALE} of the issue's scale (5M calls / 200k deals / 500k contacts), what runs in a few minutes on this 2-core machine (shared with PostgreSQL and other work): ` +
+        `${CALLS.toLocaleString('en')} calls over 90 days, ${DEALS.toLocaleString('en')} deals (70 % won), ${CONTACTS.toLocaleString('en')} contacts, 20 campaigns, 21 costs; seeded in ${fmt(seeded.ms)} (generate_series). ` +
+        'BENCH_ROI_SCALE and BENCH_ROI_RUNS change the scale and the number of timed requests.',
+      '',
+      '| measure | time |',
+      '|---|---|',
+      `| GET /v1/roi?groupBy=campaign, last_touch, 30 days, over HTTP (${RUNS} runs after 2 warm-ups) | p50 ${fmt(percentile(times, 50))}, p95 ${fmt(percentile(times, 95))} |`,
+      `| plain SQL last-touch by campaign over the same 30 days (baseline, DISTINCT ON per deal) | ${fmt(baseline.ms)} |`,
+      `| full rebuild of the materialised days (cost shares and call counts of 90 days → ${dayRows!.shares} + ${dayRows!.counts} rows) | ${fmt(days.ms)} |`,
+      `| full recompute of stored credits (last_touch, 30 d) of ${allDeals.length.toLocaleString('en')} deals via the attribution job → ${credited!.n} credits on ${credited!.calls} calls | ${fmt(full.ms)} |`,
+      `| incremental: one new won deal (bulk upsert + job) | ${fmt(oneDeal.ms)} |`,
+      `| incremental: one new call touching a deal (listeners in the call's transaction: credits, day mark) | ${fmt(oneCall.ms)} |`,
+      `| incremental: the job rebuilding that call's day | ${fmt(oneDay.ms)} |`,
+      `| for reference: cost allocation of the 30 days computed from costs and calls (no materialisation) | ${fmt(liveCost.ms)} |`,
+      '',
+      `Checks on the 30 days by campaign: revenue API vs plain SQL **${equal ? 'equal' : 'DIFFERENT'}** (${baseline.value.size} rows); ` +
+        `cost API vs allocation from costs and calls **${costsEqual ? 'equal' : 'DIFFERENT'}**; calls API vs plain count **${callsEqual ? 'equal' : 'DIFFERENT'}**.`,
+      '',
+      `Whole 90 days by campaign, per model (cost and calls from the materialised days; plain SQL last-touch baseline over the 90 days: ${fmt(baseline90.ms)}). ` +
+        'Served: stored credits for last_touch (default window), else deals × touches read in SQL and attributed in TypeScript (src/domain/attribution/models.ts, the reference); ' +
+        'all-SQL: positional models attributed in SQL (window functions, largest remainder).',
+      '',
+      '| model | served | all-SQL | TypeScript reference | deals credited | revenue | served and all-SQL vs reference |',
+      '|---|---|---|---|---|---|---|',
+      ...perModel,
+    ].join('\n');
+  } finally {
+    if (http) await new Promise<void>((resolve) => http!.close(() => resolve()));
+    await deps?.close();
+    await admin.query(`drop database if exists ${name} with (force)`);
+    await admin.end();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}

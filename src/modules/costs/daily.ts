@@ -1,0 +1,368 @@
+/**
+ * Materialised per-day cost allocation and call counts (tables cost_day_shares, roi_day_calls),
+ * so that GET /v1/roi and the KPI costPerCall sum a few hundred stored rows instead of spreading
+ * every cost over every call of the range on each request.
+ *
+ * - A change marks tenant-local days dirty (roi_dirty_days, a log): a call that appears or whose
+ *   allocation fields change (its days before and after), a cost posted, replaced or deleted (the
+ *   days of its periods). The `attribution` job drains the marks (coalesced: a day marked by a
+ *   thousand calls is rebuilt once) and rebuilds those days, under a per-tenant lock.
+ * - Readers take stored rows for clean days and compute the still-dirty days of their range on
+ *   the fly with the same code (`computeDays`), so figures never lag behind the marks.
+ * - The days are cut in the tenant's timezone, recorded in roi_basis: while it differs from the
+ *   tenant's (a PATCHed timezone), readers use the live allocation and the job rebuilds everything.
+ *
+ * A day's rows do not depend on the grouping: every cost share goes into its (day, scope, kind)
+ * pool and is spread over the day's handled calls of the scope (src/domain/costs/prorate.ts);
+ * readers decide the row (the scope for campaign/channel or agent groupings, the call's key
+ * otherwise). The cents are exactly those of `allocateCostsLive` in ./allocation.ts.
+ */
+import { and, eq, gte, lte, sql } from 'drizzle-orm';
+import { DateTime } from 'luxon';
+import { queryRows, type Database, type Executor, type Tx } from '../../db/client.js';
+import { costs, tenants, type TenantRow } from '../../db/schema/index.js';
+import { dayStartUtc, prorateByDay, spreadOverCalls } from '../../domain/costs/prorate.js';
+import { parseAmount } from '../../domain/money.js';
+import type { CallChange, CallChangeListener } from '../calls/recompute.js';
+
+/** The call dimensions a day's rows are summed by ('all': the day itself). */
+export const DAY_DIMS = ['all', 'agent', 'queue', 'campaign', 'provider', 'direction'] as const;
+export type DayDim = (typeof DAY_DIMS)[number];
+
+export interface ShareRow {
+  day: string;
+  kind: 'direct' | 'indirect';
+  scopeCampaignId: string | null;
+  scopeAgentId: string | null;
+  dim: DayDim;
+  value: string | null;
+  cents: bigint;
+}
+
+export interface CountRow {
+  day: string;
+  dim: DayDim;
+  value: string | null;
+  calls: number;
+}
+
+interface DayCall {
+  id: string;
+  ms: string;
+  day: string;
+  handle_seconds: number;
+  status: string;
+  agent_id: string | null;
+  queue_name: string | null;
+  campaign_id: string | null;
+  provider: string;
+  direction: string;
+}
+
+const nextDay = (day: string) => DateTime.fromISO(day, { zone: 'utc' }).plus({ days: 1 }).toISODate()!;
+
+function dimValues(c: DayCall): [DayDim, string | null][] {
+  return [
+    ['all', ''],
+    ['agent', c.agent_id],
+    ['queue', c.queue_name],
+    ['campaign', c.campaign_id],
+    ['provider', c.provider],
+    ['direction', c.direction],
+  ];
+}
+
+/** The rows of these days (sorted, distinct), computed from costs and calls as they are now. */
+export async function computeDays(db: Executor, tenant: TenantRow, days: readonly string[]): Promise<{ shares: ShareRow[]; counts: CountRow[] }> {
+  if (days.length === 0) return { shares: [], counts: [] };
+  const daySet = new Set(days);
+  const first = days[0]!;
+  const last = days[days.length - 1]!;
+  const windowStart = dayStartUtc(first, tenant.timezone);
+  const windowEnd = dayStartUtc(nextDay(last), tenant.timezone);
+
+  const calls = await queryRows<DayCall>(
+    db,
+    sql`select c.id, (extract(epoch from c.started_at) * 1000)::bigint::text as ms,
+               to_char(c.started_at at time zone ${tenant.timezone}, 'YYYY-MM-DD') as day,
+               c.handle_seconds, c.status, c.agent_id, c.queue_name, c.campaign_id::text as campaign_id, c.provider, c.direction
+        from calls c
+        where c.tenant_id = ${tenant.id} and c.started_at >= ${windowStart.toISOString()}::timestamptz and c.started_at < ${windowEnd.toISOString()}::timestamptz
+        order by c.started_at, c.id`,
+  );
+  const handledByDay = new Map<string, DayCall[]>();
+  const counts = new Map<string, CountRow>();
+  for (const c of calls) {
+    if (!daySet.has(c.day)) continue;
+    for (const [dim, value] of dimValues(c)) {
+      const k = `${c.day}\u0000${dim}\u0000${value ?? '\u0001'}`;
+      const row = counts.get(k);
+      if (row) row.calls += 1;
+      else counts.set(k, { day: c.day, dim, value, calls: 1 });
+    }
+    if (c.status !== 'answered') continue;
+    const list = handledByDay.get(c.day);
+    if (list) list.push(c);
+    else handledByDay.set(c.day, [c]);
+  }
+
+  const costRows = await db
+    .select()
+    .from(costs)
+    .where(and(eq(costs.tenantId, tenant.id), lte(costs.periodStart, last), gte(costs.periodEnd, first), eq(costs.currency, tenant.currency)));
+  const pools = new Map<string, { day: string; kind: 'direct' | 'indirect'; campaignId: string | null; agentId: string | null; cents: bigint }>();
+  for (const cost of costRows) {
+    const kind = cost.kind === 'direct' ? 'direct' : 'indirect';
+    // As allocateCostsLive: a cost is scoped by its campaign, else by its agent.
+    const campaignId = cost.campaignId ?? null;
+    const agentId = campaignId ? null : (cost.agentId ?? null);
+    for (const share of prorateByDay(parseAmount(cost.amount), cost.periodStart, cost.periodEnd)) {
+      if (!daySet.has(share.day) || share.cents === 0n) continue;
+      const k = `${share.day}\u0000${campaignId ?? ''}\u0000${agentId ?? ''}\u0000${kind}`;
+      const pool = pools.get(k);
+      if (pool) pool.cents += share.cents;
+      else pools.set(k, { day: share.day, kind, campaignId, agentId, cents: share.cents });
+    }
+  }
+
+  const shares = new Map<string, ShareRow>();
+  const add = (pool: { day: string; kind: 'direct' | 'indirect'; campaignId: string | null; agentId: string | null }, dim: DayDim, value: string | null, cents: bigint) => {
+    const k = `${pool.day}\u0000${pool.kind}\u0000${pool.campaignId ?? ''}\u0000${pool.agentId ?? ''}\u0000${dim}\u0000${value ?? '\u0001'}`;
+    const row = shares.get(k);
+    if (row) row.cents += cents;
+    else shares.set(k, { day: pool.day, kind: pool.kind, scopeCampaignId: pool.campaignId, scopeAgentId: pool.agentId, dim, value, cents });
+  };
+  for (const pool of pools.values()) {
+    const candidates = (handledByDay.get(pool.day) ?? []).filter(
+      (c) => (pool.campaignId === null || c.campaign_id === pool.campaignId) && (pool.agentId === null || c.agent_id === pool.agentId),
+    );
+    if (candidates.length === 0) {
+      for (const dim of DAY_DIMS) add(pool, dim, null, pool.cents);
+      continue;
+    }
+    const byId = new Map(candidates.map((c) => [c.id, c]));
+    const spread = spreadOverCalls(
+      pool.cents,
+      candidates.map((c) => ({ id: c.id, startedAt: new Date(Number(c.ms)), handleSeconds: c.handle_seconds })),
+    );
+    for (const [callId, cents] of spread) {
+      if (cents === 0n) continue;
+      for (const [dim, value] of dimValues(byId.get(callId)!)) add(pool, dim, value, cents);
+    }
+  }
+  return { shares: [...shares.values()], counts: [...counts.values()] };
+}
+
+const BATCH = 2000;
+
+async function storeDays(tx: Tx, tenant: TenantRow, days: string[]): Promise<void> {
+  const { shares, counts } = await computeDays(tx, tenant, days);
+  // Both lists as arrays: the (tenant, dim, day) index serves `dim = any and day = any`.
+  const dayList = `{${days.join(',')}}`;
+  const dimList = `{${DAY_DIMS.join(',')}}`;
+  await tx.execute(sql`delete from cost_day_shares where tenant_id = ${tenant.id} and dim = any(${dimList}::text[]) and day = any(${dayList}::date[])`);
+  await tx.execute(sql`delete from roi_day_calls where tenant_id = ${tenant.id} and dim = any(${dimList}::text[]) and day = any(${dayList}::date[])`);
+  await rebuildRevenueDays(tx, tenant, days);
+  // One JSON parameter per batch: thousands of rows in one statement without a parameter each.
+  for (let i = 0; i < shares.length; i += BATCH) {
+    const rows = shares.slice(i, i + BATCH).map((r) => [r.day, r.kind, r.scopeCampaignId, r.scopeAgentId, r.dim, r.value, r.cents.toString()]);
+    await tx.execute(sql`
+      insert into cost_day_shares (tenant_id, day, kind, scope_campaign_id, scope_agent_id, dim, value, cents)
+      select ${tenant.id}::uuid, (r->>0)::date, r->>1, (r->>2)::uuid, r->>3, r->>4, r->>5, (r->>6)::bigint
+      from jsonb_array_elements(${JSON.stringify(rows)}::jsonb) r`);
+  }
+  for (let i = 0; i < counts.length; i += BATCH) {
+    const rows = counts.slice(i, i + BATCH).map((r) => [r.day, r.dim, r.value, r.calls]);
+    await tx.execute(sql`
+      insert into roi_day_calls (tenant_id, day, dim, value, calls)
+      select ${tenant.id}::uuid, (r->>0)::date, r->>1, r->>2, (r->>3)::int
+      from jsonb_array_elements(${JSON.stringify(rows)}::jsonb) r`);
+  }
+}
+
+/** The revenue dims of roi_day_revenue ('day': the call's local day). */
+export const REVENUE_DIMS = ['all', 'agent', 'queue', 'campaign', 'provider', 'direction', 'day', 'won'] as const;
+export type RevenueDim = (typeof REVENUE_DIMS)[number];
+
+/**
+ * roi_day_revenue of these local close days, from the stored credits as committed now (all of
+ * them, waiting deals included: readers subtract those, see ../roi/revenue.ts).
+ */
+async function rebuildRevenueDays(tx: Tx, tenant: TenantRow, days: string[]): Promise<void> {
+  const dayList = `{${days.join(',')}}`;
+  await tx.execute(sql`delete from roi_day_revenue where tenant_id = ${tenant.id} and dim = any(${`{${REVENUE_DIMS.join(',')}}`}::text[]) and day = any(${dayList}::date[])`);
+  const windowStart = dayStartUtc(days[0]!, tenant.timezone);
+  const windowEnd = dayStartUtc(nextDay(days[days.length - 1]!), tenant.timezone);
+  await tx.execute(sql`
+    with cr as (
+      select (a.deal_closed_at at time zone ${tenant.timezone})::date as day, a.deal_id, coalesce(a.deal_type, 'unspecified') as deal_type, a.cents,
+             (extract(epoch from a.deal_closed_at - a.first_touch_at) * 1000)::bigint as to_close,
+             a.agent_id, a.queue_name, a.campaign_id::text as campaign_id, a.provider, a.direction,
+             to_char(a.started_at at time zone ${tenant.timezone}, 'YYYY-MM-DD') as call_day
+      from attribution_credits a
+      where a.tenant_id = ${tenant.id} and a.deal_closed_at >= ${windowStart.toISOString()}::timestamptz and a.deal_closed_at < ${windowEnd.toISOString()}::timestamptz
+    ), per_deal as (
+      select cr.day, cr.deal_id, cr.deal_type, v.dim, v.value, sum(cr.cents) as cents, min(cr.to_close) as to_close
+      from cr cross join lateral (values ('all', ''), ('agent', cr.agent_id), ('queue', cr.queue_name), ('campaign', cr.campaign_id),
+        ('provider', cr.provider), ('direction', cr.direction), ('day', cr.call_day)) as v(dim, value)
+      where cr.day = any(${dayList}::date[])
+      group by 1, 2, 3, 4, 5
+    )
+    insert into roi_day_revenue (tenant_id, day, dim, value, deal_type, cents, deals, to_close_ms)
+    select ${tenant.id}::uuid, day, dim, value, deal_type, sum(cents), count(*), coalesce(sum(to_close), 0)
+    from per_deal group by day, dim, value, deal_type`);
+  // dim 'won': the won deals closed that day as the CRM has them now (count, amount in cents);
+  // deal upserts and deletions mark the close days they change (../crm/crm.service.ts).
+  await tx.execute(sql`
+    insert into roi_day_revenue (tenant_id, day, dim, value, deal_type, cents, deals, to_close_ms)
+    select ${tenant.id}::uuid, (closed_at at time zone ${tenant.timezone})::date, 'won', null, 'all', sum(amount * 100)::bigint, count(*), 0
+    from crm_deals
+    where tenant_id = ${tenant.id} and stage = 'won' and closed_at >= ${windowStart.toISOString()}::timestamptz and closed_at < ${windowEnd.toISOString()}::timestamptz
+      and (closed_at at time zone ${tenant.timezone})::date = any(${dayList}::date[])
+    group by 2`);
+}
+
+async function lockTenantDays(tx: Tx, tenantId: string): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`roi-days/${tenantId}`}, 0))`);
+}
+
+/**
+ * The timezone changed since the days were cut (or they never were and rows exist): drop the
+ * tenant's rows and mark every day that has calls or costs, in the new timezone.
+ */
+async function ensureBasis(tx: Tx, tenant: TenantRow): Promise<void> {
+  const [basis] = await queryRows<{ timezone: string }>(tx, sql`select timezone from roi_basis where tenant_id = ${tenant.id}`);
+  if (basis?.timezone === tenant.timezone) return;
+  await tx.execute(sql`delete from cost_day_shares where tenant_id = ${tenant.id}`);
+  await tx.execute(sql`delete from roi_day_calls where tenant_id = ${tenant.id}`);
+  await tx.execute(sql`delete from roi_day_revenue where tenant_id = ${tenant.id}`);
+  await tx.execute(sql`delete from roi_dirty_days where tenant_id = ${tenant.id}`);
+  await tx.execute(sql`
+    insert into roi_dirty_days (tenant_id, day)
+    select distinct ${tenant.id}::uuid, (started_at at time zone ${tenant.timezone})::date from calls where tenant_id = ${tenant.id}
+    union
+    select distinct ${tenant.id}::uuid, (deal_closed_at at time zone ${tenant.timezone})::date from attribution_credits
+    where tenant_id = ${tenant.id} and deal_closed_at is not null
+    union
+    select distinct ${tenant.id}::uuid, (closed_at at time zone ${tenant.timezone})::date from crm_deals
+    where tenant_id = ${tenant.id} and stage = 'won' and closed_at is not null
+    union
+    select ${tenant.id}::uuid, g::date from costs k cross join lateral generate_series(k.period_start::timestamp, k.period_end::timestamp, interval '1 day') g
+    where k.tenant_id = ${tenant.id}`);
+  await tx.execute(sql`
+    insert into roi_basis (tenant_id, timezone) values (${tenant.id}, ${tenant.timezone})
+    on conflict (tenant_id) do update set timezone = excluded.timezone`);
+}
+
+/** Rebuild the tenant's dirty days, `daysPerBatch` distinct days per transaction. Returns the days rebuilt. */
+export async function refreshDirtyDays(db: Database, tenantId: string, daysPerBatch = 16): Promise<number> {
+  let rebuilt = 0;
+  for (;;) {
+    const done = await db.transaction(async (tx) => {
+      await lockTenantDays(tx, tenantId);
+      const [tenant] = await tx.select().from(tenants).where(eq(tenants.id, tenantId));
+      if (!tenant) {
+        await tx.execute(sql`delete from roi_dirty_days where tenant_id = ${tenantId}`);
+        return true;
+      }
+      await ensureBasis(tx, tenant);
+      // The earliest dirty days, every mark of them (the lock makes this the only claimer).
+      const taken = await queryRows<{ day: string }>(
+        tx,
+        sql`delete from roi_dirty_days where tenant_id = ${tenantId} and day in (
+              select distinct day from roi_dirty_days where tenant_id = ${tenantId} order by day limit ${daysPerBatch})
+            returning to_char(day, 'YYYY-MM-DD') as day`,
+      );
+      if (taken.length === 0) return true;
+      const days = [...new Set(taken.map((r) => r.day))].sort();
+      await storeDays(tx, tenant, days);
+      rebuilt += days.length;
+      return false;
+    });
+    if (done) return rebuilt;
+  }
+}
+
+/** Mark the days of these instants (in the tenant's timezone) dirty. */
+export async function markInstants(tx: Executor, tenantId: string, instants: Date[]): Promise<void> {
+  if (instants.length === 0) return;
+  await tx.execute(sql`
+    insert into roi_dirty_days (tenant_id, day)
+    select distinct t.id, (x::timestamptz at time zone t.timezone)::date
+    from tenants t, jsonb_array_elements_text(${JSON.stringify(instants.map((d) => d.toISOString()))}::jsonb) x
+    where t.id = ${tenantId}`);
+}
+
+/** Mark the days of cost periods dirty (both ends included). */
+export async function markCostDaysDirty(tx: Executor, tenantId: string, periods: readonly { periodStart: string; periodEnd: string }[]): Promise<void> {
+  if (periods.length === 0) return;
+  await tx.execute(sql`
+    insert into roi_dirty_days (tenant_id, day)
+    select distinct ${tenantId}::uuid, g::date
+    from jsonb_array_elements(${JSON.stringify(periods.map((p) => [p.periodStart, p.periodEnd]))}::jsonb) p
+    cross join lateral generate_series((p->>0)::timestamp, (p->>1)::timestamp, interval '1 day') g`);
+}
+
+/** The call fields a day's rows read. */
+const DAY_FIELDS = ['startedAt', 'status', 'handleSeconds', 'agentId', 'queueName', 'campaignId', 'provider', 'direction'] as const;
+
+function dayFieldsChanged(change: CallChange): boolean {
+  if (!change.before) return true;
+  return DAY_FIELDS.some((f) => {
+    const a = change.before![f];
+    const b = change.after[f];
+    return a instanceof Date && b instanceof Date ? a.getTime() !== b.getTime() : a !== b;
+  });
+}
+
+type Notifier = (tenantId: string) => void;
+let notifier: Notifier = () => undefined;
+/** deps.ts: wake the `attribution` job of a tenant after a call marked days (delayed: not yet committed). */
+export function setRoiDayNotifier(fn: Notifier): void {
+  notifier = fn;
+}
+
+/** Marks the days of calls whose allocation fields changed, in the call's own transaction. */
+export const roiDayListener: CallChangeListener = {
+  onCallsChanged: async (tx, changes) => {
+    const byTenant = new Map<string, Date[]>();
+    for (const ch of changes) {
+      if (!dayFieldsChanged(ch)) continue;
+      const list = byTenant.get(ch.tenantId) ?? [];
+      list.push(ch.after.startedAt);
+      if (ch.before && ch.before.startedAt.getTime() !== ch.after.startedAt.getTime()) list.push(ch.before.startedAt);
+      byTenant.set(ch.tenantId, list);
+    }
+    for (const [tenantId, instants] of byTenant) {
+      // One mark per distinct hour-of-instant is enough: the day is what matters.
+      const distinct = [...new Map(instants.map((d) => [Math.floor(d.getTime() / 3_600_000), d])).values()];
+      await markInstants(tx, tenantId, distinct);
+      notifier(tenantId);
+    }
+  },
+};
+
+/** Dirty day marks and dirty deals of the tenant (GET /v1/status counts them as pending jobs). */
+export async function pendingRoiWork(db: Executor, tenantId: string): Promise<number> {
+  const [row] = await queryRows<{ n: string }>(
+    db,
+    sql`select ((select count(*) from (select 1 from roi_dirty_days where tenant_id = ${tenantId} limit 10000) a)
+              + (select count(*) from (select 1 from attribution_dirty_deals where tenant_id = ${tenantId} limit 10000) b))::text as n`,
+  );
+  return Number(row?.n ?? 0);
+}
+
+/** The distinct dirty days of the tenant within [first, last]. */
+export async function dirtyDaysBetween(db: Executor, tenantId: string, first: string, last: string): Promise<string[]> {
+  const rows = await queryRows<{ day: string }>(
+    db,
+    sql`select distinct to_char(day, 'YYYY-MM-DD') as day from roi_dirty_days where tenant_id = ${tenantId} and day >= ${first}::date and day <= ${last}::date order by 1`,
+  );
+  return rows.map((r) => r.day);
+}
+
+/** Whether the stored days of the tenant are cut in its current timezone. */
+export async function basisCurrent(db: Executor, tenant: TenantRow): Promise<boolean> {
+  const [basis] = await queryRows<{ timezone: string }>(db, sql`select timezone from roi_basis where tenant_id = ${tenant.id}`);
+  return basis?.timezone === tenant.timezone;
+}

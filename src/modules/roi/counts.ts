@@ -1,0 +1,72 @@
+/**
+ * `calls` of GET /v1/roi: calls started in [from, to), per row key. Whole tenant-local days come
+ * from roi_day_calls (../costs/daily.ts; dirty days computed now), the partial days at either end
+ * of the range from the calls themselves (an index range of at most a day each).
+ */
+import { eq, sql } from 'drizzle-orm';
+import { DateTime } from 'luxon';
+import { queryRows, type Executor } from '../../db/client.js';
+import { campaigns, type TenantRow } from '../../db/schema/index.js';
+import { dayStartUtc, daysInRange } from '../../domain/costs/prorate.js';
+import { dayDimOf, pgDateArray, timeKey } from '../costs/allocation.js';
+import { basisCurrent, computeDays, dirtyDaysBetween } from '../costs/daily.js';
+import { callKeySql, type GroupBy, type RowKey } from '../costs/dimensions.js';
+
+async function liveCounts(db: Executor, tenant: TenantRow, from: Date, to: Date, groupBy: GroupBy, into: Map<RowKey, number>): Promise<void> {
+  if (from >= to) return;
+  const rows = await queryRows<{ key: string | null; n: string }>(
+    db,
+    sql`select ${callKeySql(groupBy, tenant.timezone)} as key, count(*)::text as n
+        from calls c left join campaigns cp on cp.id = c.campaign_id
+        where c.tenant_id = ${tenant.id} and c.started_at >= ${from.toISOString()}::timestamptz and c.started_at < ${to.toISOString()}::timestamptz
+        group by 1`,
+  );
+  for (const r of rows) into.set(r.key, (into.get(r.key) ?? 0) + Number(r.n));
+}
+
+export async function callCounts(db: Executor, tenant: TenantRow, range: { from: Date; to: Date }, groupBy: GroupBy): Promise<Map<RowKey, number>> {
+  const counts = new Map<RowKey, number>();
+  const nextStart = (day: string) => dayStartUtc(DateTime.fromISO(day, { zone: 'utc' }).plus({ days: 1 }).toISODate()!, tenant.timezone);
+  const whole = daysInRange(range.from, range.to, tenant.timezone).filter((d) => nextStart(d) <= range.to);
+  const first = whole[0];
+  const last = whole[whole.length - 1];
+  const [current, dirty] = await Promise.all([
+    basisCurrent(db, tenant),
+    first && last ? dirtyDaysBetween(db, tenant.id, first, last) : Promise.resolve([]),
+  ]);
+  if (!first || !last || !current) {
+    await liveCounts(db, tenant, range.from, range.to, groupBy, counts);
+    return counts;
+  }
+  // The partial days at both ends, concurrently (separate maps: no interleaved updates).
+  const edges = [new Map<RowKey, number>(), new Map<RowKey, number>()] as const;
+  await Promise.all([
+    liveCounts(db, tenant, range.from, dayStartUtc(first, tenant.timezone), groupBy, edges[0]),
+    liveCounts(db, tenant, nextStart(last), range.to, groupBy, edges[1]),
+  ]);
+  for (const edge of edges) for (const [key, n] of edge) counts.set(key, (counts.get(key) ?? 0) + n);
+
+  const dim = dayDimOf(groupBy);
+  const time = groupBy === 'day' || groupBy === 'week' || groupBy === 'month';
+  const channelOf =
+    groupBy === 'channel'
+      ? new Map((await db.select({ id: campaigns.id, channel: campaigns.channel }).from(campaigns).where(eq(campaigns.tenantId, tenant.id))).map((c) => [c.id, c.channel]))
+      : null;
+  const keyOf = (value: string | null, day: string | null): RowKey =>
+    time ? timeKey(groupBy, day!) : channelOf ? (value === null ? null : (channelOf.get(value) ?? null)) : value;
+  const add = (key: RowKey, n: number) => counts.set(key, (counts.get(key) ?? 0) + n);
+
+  const stored = await queryRows<{ value: string | null; day: string | null; n: string }>(
+    db,
+    sql`select value, ${time ? sql`to_char(day, 'YYYY-MM-DD')` : sql`null::text`} as day, sum(calls)::text as n
+        from roi_day_calls
+        where tenant_id = ${tenant.id} and dim = ${dim} and day >= ${first}::date and day <= ${last}::date
+          and day <> all(${pgDateArray(dirty)}::date[])
+        group by 1, 2`,
+  );
+  for (const r of stored) add(keyOf(r.value, r.day), Number(r.n));
+  if (dirty.length > 0) {
+    for (const r of (await computeDays(db, tenant, dirty)).counts) if (r.dim === dim) add(keyOf(r.value, r.day), r.calls);
+  }
+  return counts;
+}

@@ -1,0 +1,288 @@
+/**
+ * Revenue of the default model and window from the stored credits (attribution_credits: one row
+ * per credited (deal, call), kept by the attribution job and the call listener, carrying copies of
+ * the deal's closedAt and type and of the call's grouping fields), summed in SQL per row key and
+ * deal type over one index range (tenant, deal closedAt): no join to deals or calls. Deals
+ * waiting in attribution_dirty_deals are left out here: the caller attributes them now.
+ */
+import { eq, sql, type SQL } from 'drizzle-orm';
+import { DateTime } from 'luxon';
+import { queryRows, type Executor } from '../../db/client.js';
+import { campaigns, type TenantRow } from '../../db/schema/index.js';
+import { dayStartUtc, daysInRange } from '../../domain/costs/prorate.js';
+import { timeKey } from '../costs/allocation.js';
+import { basisCurrent, dirtyDaysBetween, type RevenueDim } from '../costs/daily.js';
+import { callKeySql, type GroupBy, type RowKey } from '../costs/dimensions.js';
+import type { DealTypeKey } from './roi.service.js';
+
+export interface StoredRevenueRow {
+  /** 'row': one key and type; 'total': one type over all keys (each deal once). */
+  level: 'row' | 'total';
+  key: RowKey;
+  type: DealTypeKey;
+  cents: bigint;
+  deals: number;
+  /** Sum over those deals of closedAt − first touch, in ms. */
+  toCloseSumMs: number;
+}
+
+export interface StoredRevenue {
+  rows: StoredRevenueRow[];
+  /** Won deals closed in the range, waiting ones included. */
+  wonDeals: number;
+  /** Amount of the range's won deals (not waiting) without any credit. */
+  unattributedCents: bigint;
+}
+
+type CreditRow = { level: 'row' | 'total'; key: string | null; type: DealTypeKey; cents: string; deals: string; to_close: string };
+
+/**
+ * Stored credits of the deals closed in `intervals`, summed per row key and deal type ('row') and
+ * per deal type over all keys, each deal once ('total'). `waiting`: the deals that are not waiting
+ * for the attribution job (false) or only those (true). `skipDays`: local close days left out.
+ * `keySql` is the grouping's SQL over alias `c` (../costs/dimensions.ts callKeySql): here `c` is
+ * attribution_credits, whose copied call fields bear the calls' column names.
+ */
+async function creditRows(
+  db: Executor,
+  tenantId: string,
+  intervals: readonly { from: Date; to: Date }[],
+  keySql: SQL,
+  waiting: boolean,
+  skipDays?: { timezone: string; days: readonly string[] },
+): Promise<StoredRevenueRow[]> {
+  if (intervals.length === 0) return [];
+  const closed = sql.join(
+    intervals.map((i) => sql`(c.deal_closed_at >= ${i.from.toISOString()}::timestamptz and c.deal_closed_at < ${i.to.toISOString()}::timestamptz)`),
+    sql` or `,
+  );
+  const rows = await queryRows<CreditRow>(
+    db,
+    sql`with cr as (
+          select ${keySql} as key, c.deal_id, coalesce(c.deal_type, 'unspecified') as type, sum(c.cents) as cents,
+                 (extract(epoch from c.deal_closed_at - min(c.first_touch_at)) * 1000)::bigint as to_close
+          from ${waiting ? sql`attribution_dirty_deals x join attribution_credits c on c.deal_id = x.deal_id and c.tenant_id = x.tenant_id` : sql`attribution_credits c`}
+          left join campaigns cp on cp.id = c.campaign_id
+          where c.tenant_id = ${tenantId} and (${closed})
+            ${waiting ? sql`and x.tenant_id = ${tenantId}` : sql`and not exists (select 1 from attribution_dirty_deals x where x.tenant_id = ${tenantId} and x.deal_id = c.deal_id)`}
+            ${skipDays && skipDays.days.length > 0 ? sql`and (c.deal_closed_at at time zone ${skipDays.timezone})::date <> all(${`{${skipDays.days.join(',')}}`}::date[])` : sql``}
+          group by 1, 2, 3, c.deal_closed_at
+        )
+        select 'row' as level, key, type, sum(cents)::text as cents, count(*)::text as deals, coalesce(sum(to_close), 0)::text as to_close
+        from cr group by key, type
+        union all
+        select 'total', null, type, sum(cents)::text, count(*)::text, coalesce(sum(to_close), 0)::text
+        from (select deal_id, type, sum(cents) as cents, min(to_close) as to_close from cr group by deal_id, type) per_deal
+        group by type`,
+  );
+  return rows.map((r) => ({ level: r.level, key: r.key, type: r.type, cents: BigInt(r.cents), deals: Number(r.deals), toCloseSumMs: Number(r.to_close) }));
+}
+
+/** Won deals closed in `intervals`, and the amount of those not waiting for the job, in cents. */
+async function wonSummary(db: Executor, tenantId: string, intervals: readonly { from: Date; to: Date }[]): Promise<{ wonDeals: number; settledCents: bigint }> {
+  if (intervals.length === 0) return { wonDeals: 0, settledCents: 0n };
+  const closed = sql.join(
+    intervals.map((i) => sql`(d.closed_at >= ${i.from.toISOString()}::timestamptz and d.closed_at < ${i.to.toISOString()}::timestamptz)`),
+    sql` or `,
+  );
+  const [won] = await queryRows<{ n: string; settled_cents: string }>(
+    db,
+    sql`select count(*)::text as n,
+               coalesce(sum(d.amount * 100) filter (
+                 where not exists (select 1 from attribution_dirty_deals x where x.tenant_id = ${tenantId} and x.deal_id = d.id)), 0)::bigint::text as settled_cents
+        from crm_deals d
+        where d.tenant_id = ${tenantId} and d.stage = 'won' and (${closed})`,
+  );
+  return { wonDeals: Number(won?.n ?? 0), settledCents: BigInt(won?.settled_cents ?? '0') };
+}
+
+/** Amount of the won deals waiting for the job closed in [from, to) outside `skipDays`, in cents (driven by the waiting list). */
+async function waitingWonCents(db: Executor, tenant: TenantRow, from: Date, to: Date, skipDays: readonly string[]): Promise<bigint> {
+  const [row] = await queryRows<{ cents: string }>(
+    db,
+    sql`select coalesce(sum(d.amount * 100), 0)::bigint::text as cents
+        from attribution_dirty_deals x join crm_deals d on d.id = x.deal_id and d.tenant_id = x.tenant_id
+        where x.tenant_id = ${tenant.id} and d.stage = 'won' and d.closed_at >= ${from.toISOString()}::timestamptz and d.closed_at < ${to.toISOString()}::timestamptz
+          and (d.closed_at at time zone ${tenant.timezone})::date <> all(${`{${skipDays.join(',')}}`}::date[])`,
+  );
+  return BigInt(row?.cents ?? '0');
+}
+
+function summed(rows: readonly StoredRevenueRow[], won: { wonDeals: number; settledCents: bigint }): StoredRevenue {
+  // The credits of a deal sum to its amount: what the settled deals' credits do not cover is the
+  // amount of those without any credit.
+  const credited = rows.filter((r) => r.level === 'total').reduce((sum, r) => sum + r.cents, 0n);
+  return { rows: [...rows], wonDeals: won.wonDeals, unattributedCents: won.settledCents - credited };
+}
+
+/** The stored credits of the deals closed in [from, to) (not waiting), summed from attribution_credits. */
+export async function storedRevenue(db: Executor, tenantId: string, from: Date, to: Date, keySql: SQL): Promise<StoredRevenue> {
+  const [rows, won] = await Promise.all([creditRows(db, tenantId, [{ from, to }], keySql, false), wonSummary(db, tenantId, [{ from, to }])]);
+  return summed(rows, won);
+}
+
+/**
+ * The same figures as `storedRevenue`, reading roi_day_revenue for the whole local close days of
+ * the range that are not dirty (a few rows per day), minus the stored credits of deals waiting
+ * for the job on those days (roi_day_revenue holds all credits), plus attribution_credits summed
+ * for the partial days at the ends of the range and for the dirty days.
+ */
+export async function dayRevenue(db: Executor, tenant: TenantRow, from: Date, to: Date, groupBy: GroupBy): Promise<StoredRevenue> {
+  const keySql = callKeySql(groupBy, tenant.timezone);
+  const startOf = (day: string) => dayStartUtc(day, tenant.timezone);
+  const nextStart = (day: string) => startOf(DateTime.fromISO(day, { zone: 'utc' }).plus({ days: 1 }).toISODate()!);
+  const whole = daysInRange(from, to, tenant.timezone).filter((d) => nextStart(d) <= to);
+  const first = whole[0];
+  const last = whole[whole.length - 1];
+  const [current, dirty] = await Promise.all([
+    basisCurrent(db, tenant),
+    first && last ? dirtyDaysBetween(db, tenant.id, first, last) : Promise.resolve([]),
+  ]);
+  if (!current || !first || !last) return storedRevenue(db, tenant.id, from, to, keySql);
+
+  const wholeStart = startOf(first);
+  const wholeEnd = nextStart(last);
+  const live = [
+    ...(from < wholeStart ? [{ from, to: wholeStart }] : []),
+    ...(wholeEnd < to ? [{ from: wholeEnd, to }] : []),
+    ...dirty.map((d) => ({ from: startOf(d), to: nextStart(d) })),
+  ];
+  const dim = revenueDimOf(groupBy);
+  const channelOf =
+    groupBy === 'channel'
+      ? db.select({ id: campaigns.id, channel: campaigns.channel }).from(campaigns).where(eq(campaigns.tenantId, tenant.id))
+      : Promise.resolve(null);
+  const [liveRows, waitingRows, stored, channels, liveWon, waitingCents] = await Promise.all([
+    creditRows(db, tenant.id, live, keySql, false),
+    creditRows(db, tenant.id, [{ from: wholeStart, to: wholeEnd }], keySql, true, { timezone: tenant.timezone, days: dirty }),
+    queryRows<{ dim: string; value: string | null; type: DealTypeKey; cents: string; deals: string; to_close: string }>(
+      db,
+      sql`select dim, value, deal_type as type, sum(cents)::text as cents, sum(deals)::text as deals, sum(to_close_ms)::text as to_close
+          from roi_day_revenue
+          where tenant_id = ${tenant.id} and dim = any(${`{all,won,${dim}}`}::text[]) and day >= ${first}::date and day <= ${last}::date
+            and day <> all(${`{${dirty.join(',')}}`}::date[])
+          group by 1, 2, 3`,
+    ),
+    channelOf,
+    wonSummary(db, tenant.id, live),
+    waitingWonCents(db, tenant, wholeStart, wholeEnd, dirty),
+  ]);
+  const channel = channels ? new Map(channels.map((c) => [c.id, c.channel])) : null;
+  const keyOf = (value: string | null): RowKey => {
+    if (value === null) return null;
+    if (channel) return channel.get(value) ?? null;
+    return groupBy === 'week' || groupBy === 'month' ? timeKey(groupBy, value) : value;
+  };
+  const merged = new Map<string, StoredRevenueRow>();
+  const add = (r: StoredRevenueRow, sign: 1n | -1n) => {
+    const k = `${r.level}\u0000${r.key ?? '\u0001'}\u0000${r.type}`;
+    const acc = merged.get(k) ?? { level: r.level, key: r.key, type: r.type, cents: 0n, deals: 0, toCloseSumMs: 0 };
+    acc.cents += sign * r.cents;
+    acc.deals += Number(sign) * r.deals;
+    acc.toCloseSumMs += Number(sign) * r.toCloseSumMs;
+    merged.set(k, acc);
+  };
+  const won = { wonDeals: liveWon.wonDeals, settledCents: liveWon.settledCents - waitingCents };
+  for (const r of stored) {
+    if (r.dim === 'won') {
+      won.wonDeals += Number(r.deals);
+      won.settledCents += BigInt(r.cents);
+      continue;
+    }
+    // 'all' holds each deal once (the total); the grouping's own dim holds the rows.
+    const row = { key: r.dim === 'all' ? null : keyOf(r.value), type: r.type, cents: BigInt(r.cents), deals: Number(r.deals), toCloseSumMs: Number(r.to_close) };
+    if (r.dim === 'all') add({ level: 'total', ...row }, 1n);
+    if (r.dim === dim) add({ level: 'row', ...row }, 1n);
+  }
+  for (const r of liveRows) add(r, 1n);
+  for (const r of waitingRows) add(r, -1n);
+  return summed([...merged.values()].filter((r) => r.deals !== 0 || r.cents !== 0n), won);
+}
+
+/** The roi_day_revenue dim a grouping reads (channel: by campaign, then its channel; times: the call's day). */
+function revenueDimOf(groupBy: GroupBy): RevenueDim {
+  if (groupBy === 'channel') return 'campaign';
+  if (groupBy === 'day' || groupBy === 'week' || groupBy === 'month') return 'day';
+  return groupBy;
+}
+
+/** Models with integer weights by position, attributed in SQL (time_decay's irrational weights stay in TypeScript). */
+export const sqlModels = ['first_touch', 'last_touch', 'linear', 'position_based'] as const;
+export type SqlModel = (typeof sqlModels)[number];
+
+/** Weight of touch `rn` (1-based, by startedAt then id) of `n`, as src/domain/attribution/models.ts modelWeights. */
+function weightSql(model: SqlModel): SQL {
+  switch (model) {
+    case 'first_touch':
+      return sql`case when rn = 1 then 1 else 0 end`;
+    case 'last_touch':
+      return sql`case when rn = n then 1 else 0 end`;
+    case 'linear':
+      return sql`1`;
+    case 'position_based':
+      return sql`case when n <= 2 then 1 when rn = 1 or rn = n then 2 * (n - 2) else 1 end`;
+  }
+}
+
+/**
+ * Revenue of any window under a model with positional integer weights, computed in SQL from
+ * deals × touches (contract section 7, exactly as src/domain/attribution/models.ts `attribute`):
+ * each touch gets ⌊amount × w / W⌋ cents, the leftover cents go one by one to the largest
+ * remainders (amount × w mod W), ties to the earliest touch; zero credits are dropped.
+ */
+export async function sqlRevenue(db: Executor, tenantId: string, from: Date, to: Date, model: SqlModel, windowDays: number, keySql: SQL): Promise<StoredRevenue> {
+  const rows = await queryRows<{ level: 'row' | 'total'; key: string | null; type: DealTypeKey; cents: string; deals: string; to_close: string }>(
+    db,
+    sql`with d as materialized (
+          select id, (amount * 100)::bigint as amount_cents, closed_at, coalesce(type, 'unspecified') as type, phones, contact_external_id from crm_deals
+          where tenant_id = ${tenantId} and stage = 'won' and closed_at >= ${from.toISOString()}::timestamptz and closed_at < ${to.toISOString()}::timestamptz
+        ), dp as (
+          select d.id as deal_id, p.phone from d cross join lateral jsonb_array_elements_text(d.phones) as p(phone)
+          union
+          select d.id, p.phone from d
+            join crm_contacts ct on ct.tenant_id = ${tenantId} and ct.external_id = d.contact_external_id
+            cross join lateral jsonb_array_elements_text(ct.phones) as p(phone)
+        ), t as (
+          select dp.deal_id, c.id as call_id, c.started_at, ${keySql} as key
+          from dp join d on d.id = dp.deal_id
+          join calls c on c.tenant_id = ${tenantId} and c.external_number = dp.phone
+            and c.started_at >= d.closed_at - make_interval(secs => ${windowDays * 86_400})
+            and c.started_at <= d.closed_at
+            and (c.direction = 'inbound' or c.status = 'answered')
+          left join campaigns cp on cp.id = c.campaign_id
+        ), ranked as (
+          select t.*, row_number() over w as rn, count(*) over (partition by t.deal_id) as n,
+                 min(t.started_at) over (partition by t.deal_id) as first_at
+          from t window w as (partition by t.deal_id order by t.started_at, t.call_id)
+        ), weighted as (
+          select r.*, (${weightSql(model)})::numeric as w from ranked r
+        ), shares as (
+          select wt.*, d.amount_cents, d.type, d.closed_at,
+                 div(d.amount_cents * wt.w, sum(wt.w) over (partition by wt.deal_id)) as base,
+                 mod(d.amount_cents * wt.w, sum(wt.w) over (partition by wt.deal_id)) as rem
+          from weighted wt join d on d.id = wt.deal_id
+        ), credits as (
+          select s.*, s.base + case when row_number() over (partition by s.deal_id order by s.rem desc, s.rn)
+                                         <= s.amount_cents - sum(s.base) over (partition by s.deal_id) then 1 else 0 end as cents
+          from shares s
+        ), cr as (
+          select key, deal_id, type, sum(cents) as cents, (extract(epoch from closed_at - min(first_at)) * 1000)::bigint as to_close
+          from credits where cents <> 0
+          group by key, deal_id, type, closed_at
+        )
+        select 'row' as level, key, type, sum(cents)::text as cents, count(*)::text as deals, coalesce(sum(to_close), 0)::text as to_close
+        from cr group by key, type
+        union all
+        select 'total', null, type, sum(cents)::text, count(*)::text, coalesce(sum(to_close), 0)::text
+        from (select deal_id, type, sum(cents) as cents, min(to_close) as to_close from cr group by deal_id, type) per_deal
+        group by type`,
+  );
+  const [won] = await queryRows<{ n: string; cents: string }>(
+    db,
+    sql`select count(*)::text as n, coalesce(sum(amount * 100), 0)::bigint::text as cents from crm_deals
+        where tenant_id = ${tenantId} and stage = 'won' and closed_at >= ${from.toISOString()}::timestamptz and closed_at < ${to.toISOString()}::timestamptz`,
+  );
+  const parsed = rows.map((r) => ({ level: r.level, key: r.key, type: r.type, cents: BigInt(r.cents), deals: Number(r.deals), toCloseSumMs: Number(r.to_close) }));
+  const credited = parsed.filter((r) => r.level === 'total').reduce((sum, r) => sum + r.cents, 0n);
+  return { rows: parsed, wonDeals: Number(won?.n ?? 0), unattributedCents: BigInt(won?.cents ?? '0') - credited };
+}
