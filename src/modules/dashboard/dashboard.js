@@ -25,13 +25,27 @@
     return body;
   }
 
+  // One point per day of the range (a day without calls is a 0, a rate without calls is a gap).
+  function everyDay(rows) {
+    const byKey = new Map(rows.map((r) => [r.key, r]));
+    const out = [];
+    for (let d = new Date(`${$('from').value}T00:00:00Z`); iso(d) < $('to').value; d = new Date(d.getTime() + 86400000)) {
+      out.push(byKey.get(iso(d)) || { key: iso(d), offered: 0, answered: 0, abandonmentRate: null, serviceLevel: null });
+    }
+    return out;
+  }
+
   function line(svg, rows, series) {
     const w = 600, h = 160, pad = 8;
     const n = Math.max(rows.length - 1, 1);
     const max = Math.max(1, ...series.flatMap((s) => rows.map((r) => s.value(r) ?? 0)));
+    const x = (i) => pad + (i / n) * (w - 2 * pad);
+    const y = (v) => h - pad - (v / max) * (h - 2 * pad);
     svg.innerHTML = series.map((s) => {
-      const pts = rows.map((r, i) => `${pad + (i / n) * (w - 2 * pad)},${h - pad - ((s.value(r) ?? 0) / max) * (h - 2 * pad)}`).join(' ');
-      return `<polyline fill="none" stroke="${s.color}" stroke-width="2" points="${pts}"/>`;
+      const pts = rows.map((r, i) => [i, s.value(r)]).filter(([, v]) => v !== null && v !== undefined);
+      const path = pts.map(([i, v]) => `${x(i)},${y(v)}`).join(' ');
+      const dots = pts.map(([i, v]) => `<circle cx="${x(i)}" cy="${y(v)}" r="3" fill="${s.color}"><title>${esc(rows[i].key)}: ${esc(v)}</title></circle>`).join('');
+      return `<polyline fill="none" stroke="${s.color}" stroke-width="2" points="${path}"/>${dots}`;
     }).join('');
   }
 
@@ -57,16 +71,17 @@
         ['offered', t.offered], ['answered', t.answered], ['abandonment', pct(t.abandonmentRate)], ['service level', pct(t.serviceLevel)],
         ['ASA (s)', num(t.asaSeconds, 1)], ['AHT (s)', num(t.ahtSeconds, 1)], ['FCR', pct(t.fcrRate)], ['ROI', roi.total.roiPercent === null ? '—' : `${roi.total.roiPercent}%`],
       ].map(([k, v]) => `<div class="tile"><b>${esc(v)}</b><span>${esc(k)}</span></div>`).join('');
-      line($('volume'), days.rows, [
+      const daily = everyDay(days.rows);
+      line($('volume'), daily, [
         { color: '#4f8cff', value: (r) => r.offered },
         { color: '#1d2330', value: (r) => r.answered },
       ]);
-      line($('rates'), days.rows, [
+      line($('rates'), daily, [
         { color: '#e5484d', value: (r) => r.abandonmentRate },
         { color: '#30a46c', value: (r) => r.serviceLevel },
       ]);
       $('roi').innerHTML = table(roi.rows, [
-        ['campaign', (r) => r.key ?? '(none)'], ['calls', (r) => r.calls], ['deals', (r) => r.deals],
+        ['campaign', (r) => r.name ?? r.key ?? '(none)'], ['calls', (r) => r.calls], ['deals', (r) => r.deals],
         [`revenue ${roi.currency}`, (r) => r.revenue], [`cost ${roi.currency}`, (r) => r.cost], ['ROI %', (r) => r.roiPercent],
       ]);
       $('agents').innerHTML = table(agents.rows, [
