@@ -233,7 +233,7 @@ export async function run(): Promise<string> {
           .returning();
         const change = [{ tenantId: tenant!.id, before: null, after: after as CallRow }];
         await attributionListener.onCallsChanged!(tx, change);
-        await roiDayListener.onCallsChanged!(tx, change);
+        await roiDayListener().onCallsChanged!(tx, change);
       }),
     );
     const oneDay = await timed(() => refreshDirtyDays(db, tenant!.id));

@@ -23,7 +23,7 @@ import type { CallChangeListener } from './modules/calls/recompute.js';
 import { attributionProcessor } from './modules/attribution/attribution.job.js';
 import { attributionListener } from './modules/attribution/attribution.listener.js';
 import { roiDayNotifier, startRoiSweep } from './modules/attribution/sweep.js';
-import { roiDayListener, setRoiDayNotifier } from './modules/costs/daily.js';
+import { roiDayListener } from './modules/costs/daily.js';
 import { campaignListener } from './modules/campaigns/campaigns.listener.js';
 import { ConnectionsService } from './modules/connections/connections.service.js';
 import { TenantsService } from './modules/tenants/tenants.service.js';
@@ -90,8 +90,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
   // Campaign enrich sets campaignId before the write; attribution recomputes the deals a call touches.
   listeners.push(campaignListener, attributionListener);
   // ROI days (materialised cost allocation, call counts): marked dirty in the call's transaction.
-  listeners.push(roiDayListener);
-  setRoiDayNotifier(roiDayNotifier(queue, logger));
+  listeners.push(roiDayListener(roiDayNotifier(queue, logger)));
   // Outbound webhooks: call.enriched rows written in the call's own transaction (outbox).
   const subscriptions = new SubscriptionsService(database.db, box, logger, opts.deliveryRetryScale);
   listeners.push(subscriptions.listener());

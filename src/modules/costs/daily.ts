@@ -315,15 +315,11 @@ function dayFieldsChanged(change: CallChange): boolean {
   });
 }
 
+/** Wakes the `attribution` job of a tenant after a call marked days (delayed: not yet committed). */
 type Notifier = (tenantId: string) => void;
-let notifier: Notifier = () => undefined;
-/** deps.ts: wake the `attribution` job of a tenant after a call marked days (delayed: not yet committed). */
-export function setRoiDayNotifier(fn: Notifier): void {
-  notifier = fn;
-}
 
 /** Marks the days of calls whose allocation fields changed, in the call's own transaction. */
-export const roiDayListener: CallChangeListener = {
+export const roiDayListener = (notify: Notifier = () => undefined): CallChangeListener => ({
   onCallsChanged: async (tx, changes) => {
     const byTenant = new Map<string, Date[]>();
     for (const ch of changes) {
@@ -337,10 +333,10 @@ export const roiDayListener: CallChangeListener = {
       // One mark per distinct hour-of-instant is enough: the day is what matters.
       const distinct = [...new Map(instants.map((d) => [Math.floor(d.getTime() / 3_600_000), d])).values()];
       await markInstants(tx, tenantId, distinct);
-      notifier(tenantId);
+      notify(tenantId);
     }
   },
-};
+});
 
 /** Dirty day marks and dirty deals of the tenant (GET /v1/status counts them as pending jobs). */
 export async function pendingRoiWork(db: Executor, tenantId: string): Promise<number> {
