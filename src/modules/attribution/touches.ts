@@ -36,6 +36,29 @@ interface Row {
 }
 
 /**
+ * The touch rule of contract section 7 as two CTEs, `dp` (each deal's phones, its own and its
+ * contact's) and `t` (the touches: deal_id, call_id, started_at, key), after a CTE `d` of deals
+ * with columns id, closed_at, phones, contact_external_id. The one place this rule is written in SQL.
+ */
+export function touchCtes(tenantId: string, windowDays: number, keySql: SQL): SQL {
+  return sql`dp as (
+          select d.id as deal_id, p.phone from d cross join lateral jsonb_array_elements_text(d.phones) as p(phone)
+          union
+          select d.id, p.phone from d
+            join crm_contacts ct on ct.tenant_id = ${tenantId} and ct.external_id = d.contact_external_id
+            cross join lateral jsonb_array_elements_text(ct.phones) as p(phone)
+        ), t as (
+          select dp.deal_id, c.id as call_id, c.started_at, ${keySql} as key
+          from dp join d on d.id = dp.deal_id
+          join calls c on c.tenant_id = ${tenantId} and c.external_number = dp.phone
+            and c.started_at >= d.closed_at - make_interval(secs => ${windowDays * 86_400})
+            and c.started_at <= d.closed_at
+            and (c.direction = 'inbound' or c.status = 'answered')
+          left join campaigns cp on cp.id = c.campaign_id
+        )`;
+}
+
+/**
  * Won deals selected by `dealFilter` (SQL over alias `crm_deals`, e.g. a closedAt range or ids),
  * each with its touches; `keySql` is evaluated over `calls c left join campaigns cp`.
  */
@@ -51,21 +74,7 @@ export async function wonDealsWithTouches(
     sql`with d as (
           select id, amount, closed_at, type, phones, contact_external_id from crm_deals
           where tenant_id = ${tenantId} and stage = 'won' and closed_at is not null and (${dealFilter})
-        ), dp as (
-          select d.id as deal_id, p.phone from d cross join lateral jsonb_array_elements_text(d.phones) as p(phone)
-          union
-          select d.id, p.phone from d
-            join crm_contacts ct on ct.tenant_id = ${tenantId} and ct.external_id = d.contact_external_id
-            cross join lateral jsonb_array_elements_text(ct.phones) as p(phone)
-        ), t as (
-          select dp.deal_id, c.id as call_id, c.started_at, ${keySql} as key
-          from dp join d on d.id = dp.deal_id
-          join calls c on c.tenant_id = ${tenantId} and c.external_number = dp.phone
-            and c.started_at >= d.closed_at - make_interval(secs => ${windowDays * 86_400})
-            and c.started_at <= d.closed_at
-            and (c.direction = 'inbound' or c.status = 'answered')
-          left join campaigns cp on cp.id = c.campaign_id
-        )
+        ), ${touchCtes(tenantId, windowDays, keySql)}
         select d.id as deal_id, d.amount::text as amount, (extract(epoch from d.closed_at) * 1000)::bigint::text as closed_ms,
                d.type, t.call_id, (extract(epoch from t.started_at) * 1000)::bigint::text as started_ms, t.key
         from d left join t on t.deal_id = d.id

@@ -13,6 +13,7 @@ import { dayStartUtc, daysInRange } from '../../domain/costs/prorate.js';
 import { timeKey } from '../costs/allocation.js';
 import { basisCurrent, dirtyDaysBetween, type RevenueDim } from '../costs/daily.js';
 import { callKeySql, type GroupBy, type RowKey } from '../costs/dimensions.js';
+import { touchCtes } from '../attribution/touches.js';
 import type { DealTypeKey } from './roi.service.js';
 
 export interface StoredRevenueRow {
@@ -236,21 +237,7 @@ export async function sqlRevenue(db: Executor, tenantId: string, from: Date, to:
     sql`with d as materialized (
           select id, (amount * 100)::bigint as amount_cents, closed_at, coalesce(type, 'unspecified') as type, phones, contact_external_id from crm_deals
           where tenant_id = ${tenantId} and stage = 'won' and closed_at >= ${from.toISOString()}::timestamptz and closed_at < ${to.toISOString()}::timestamptz
-        ), dp as (
-          select d.id as deal_id, p.phone from d cross join lateral jsonb_array_elements_text(d.phones) as p(phone)
-          union
-          select d.id, p.phone from d
-            join crm_contacts ct on ct.tenant_id = ${tenantId} and ct.external_id = d.contact_external_id
-            cross join lateral jsonb_array_elements_text(ct.phones) as p(phone)
-        ), t as (
-          select dp.deal_id, c.id as call_id, c.started_at, ${keySql} as key
-          from dp join d on d.id = dp.deal_id
-          join calls c on c.tenant_id = ${tenantId} and c.external_number = dp.phone
-            and c.started_at >= d.closed_at - make_interval(secs => ${windowDays * 86_400})
-            and c.started_at <= d.closed_at
-            and (c.direction = 'inbound' or c.status = 'answered')
-          left join campaigns cp on cp.id = c.campaign_id
-        ), ranked as (
+        ), ${touchCtes(tenantId, windowDays, keySql)}, ranked as (
           select t.*, row_number() over w as rn, count(*) over (partition by t.deal_id) as n,
                  min(t.started_at) over (partition by t.deal_id) as first_at
           from t window w as (partition by t.deal_id order by t.started_at, t.call_id)
