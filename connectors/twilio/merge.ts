@@ -171,15 +171,20 @@ export function merge(events: CallEvent[]): UnifiedCallDraft | null {
   const firstAnswer = answeringLegs
     .filter((c) => c.answeredAt !== null)
     .sort((a, b) => a.answeredAt! - b.answeredAt!)[0];
-  const answered = answeringLegs.length > 0;
-  const answeredAtMs = firstAnswer?.answeredAt ?? null;
+  const queueResult = first(parentObs.map((o) => o.queueResult));
+  const queueTime = first(parentObs.filter((o) => o.kind === 'enqueue-action').map((o) => o.queueTime));
+  // An agent taking the caller with <Dial><Queue> is another call tree: the customer's own call only
+  // says QueueResult=bridged, after QueueTime seconds in the queue (the time before the <Enqueue>,
+  // usually a greeting, is not reported and so not counted as wait).
+  const bridgedFromQueue = !outbound && answeringLegs.length === 0 && queueResult === 'bridged';
+  const answered = answeringLegs.length > 0 || bridgedFromQueue;
+  const answeredAtMs = firstAnswer?.answeredAt ?? (bridgedFromQueue ? startedAtMs + (queueTime ?? 0) * 1000 : null);
   // An outbound-api call that reported only its end: it started no later than it was answered.
   if (answeredAtMs !== null && answeredAtMs < startedAtMs) startedAtMs = answeredAtMs;
 
   const endedAtMs = ended ? (parentEnd ?? Math.max(startedAtMs, ...children.map((c) => c.endedAt ?? 0))) : null;
 
   let status: CallStatus;
-  const queueResult = first(parentObs.map((o) => o.queueResult));
   const parentRecording = first(parentObs.filter((o) => o.kind !== 'dial-action').map((o) => o.recordingUrl));
   if (!ended) status = 'in_progress';
   else if (answered) status = 'answered';
@@ -203,6 +208,8 @@ export function merge(events: CallEvent[]): UnifiedCallDraft | null {
   const lastEnd = Math.max(...answeringLegs.map((l) => l.endedAt ?? -Infinity));
   const talkSeconds = !answered
     ? 0
+    : bridgedFromQueue
+      ? endedAtMs !== null && answeredAtMs !== null ? Math.max(0, Math.round((endedAtMs - answeredAtMs) / 1000)) : 0
     : answeredAtMs !== null && Number.isFinite(lastEnd) && answeringLegs.every((l) => l.endedAt !== null)
       ? Math.max(0, Math.round((lastEnd - answeredAtMs) / 1000))
       : answeringLegs.reduce((sum, l) => sum + (l.talk ?? 0), 0);

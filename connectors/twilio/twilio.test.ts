@@ -179,6 +179,22 @@ describe('twilio statuses beyond the fixtures', () => {
       trackingNumber: '+16505550100',
     });
   });
+  it('a caller taken from the queue by an agent (<Dial><Queue>, another call) is answered after QueueTime', () => {
+    const f = fixture('inbound_abandoned');
+    const deliveries = f.deliveries.map((d) =>
+      d.params.QueueResult ? { ...d, params: { ...d.params, QueueResult: 'bridged', QueueTime: '20' } } : d,
+    );
+    const draft = connector.merge(eventsOf({ ...f, deliveries }))!;
+    expect(draft).toMatchObject({
+      status: 'answered',
+      startedAt: '2025-03-10T15:10:00.000Z',
+      answeredAt: '2025-03-10T15:10:20.000Z',
+      waitSeconds: 20,
+      talkSeconds: 27,
+      agent: null,
+      queue: { id: f.ids.queueSid },
+    });
+  });
   it('a body that is not a Twilio call webhook is a shape error', () => {
     expect(() =>
       connector.parse({ rawBody: 'hello=world', headers: {}, query: {}, receivedAt: new Date() }),
