@@ -8,9 +8,9 @@ import { getCall, listCalls } from './calls.repo.js';
 import type { Operation } from '../../http/openapi.js';
 import { callListResponse, callResponse, listCallsQuery } from './calls.schemas.js';
 import { callView } from './calls.view.js';
+import { isUuid } from '../../lib/ids.js';
 
 const idParam = z.object({ id: z.string() });
-const isUuid = (s: string) => z.uuid().safeParse(s).success;
 
 export function callRoutes(db: Database): Router {
   const router = Router();

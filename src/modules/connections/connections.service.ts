@@ -7,6 +7,7 @@ import { backfills, connections, webhookEvents, type BackfillRow, type Connectio
 import type { ConnectorContextFactory } from '../../jobs/context.js';
 import type { SecretBox } from '../../lib/crypto.js';
 import { BadRequestError, NotFoundError, ValidationError } from '../../lib/errors.js';
+import { isUuid } from '../../lib/ids.js';
 
 export const createConnectionBody = z
   .object({
@@ -23,7 +24,6 @@ export interface WebhookConnection {
   credentials: unknown;
 }
 
-const isUuid = (s: string) => z.uuid().safeParse(s).success;
 
 export class ConnectionsService {
   /** Webhook hot path: a connection and its decrypted credentials, cached for a few seconds. */

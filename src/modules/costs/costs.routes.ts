@@ -6,6 +6,7 @@ import { NotFoundError } from '../../lib/errors.js';
 import { bulkBody } from '../crm/bulk.js';
 import { listCostsQuery } from './costs.schemas.js';
 import type { CostsService } from './costs.service.js';
+import { isUuid } from '../../lib/ids.js';
 
 const costsBody = bulkBody('costs');
 const idParam = z.object({ id: z.string() });
@@ -21,7 +22,7 @@ export function costRoutes(service: CostsService): Router {
   });
   router.delete('/v1/costs/:id', async (req, res) => {
     const { id } = parseWith(idParam, req.params, 'params');
-    if (!z.uuid().safeParse(id).success) throw new NotFoundError('Cost');
+    if (!isUuid(id)) throw new NotFoundError('Cost');
     await service.remove(tenantOf(req), id);
     res.status(204).end();
   });

@@ -14,6 +14,7 @@ import { NotFoundError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import type { CallChange, CallChangeListener } from '../calls/recompute.js';
 import { callView } from '../calls/calls.view.js';
+import { isUuid } from '../../lib/ids.js';
 
 export const subscriptionEvents = ['call.enriched', 'alert.raised'] as const;
 
@@ -29,7 +30,6 @@ export const createSubscriptionBody = z
 /** Seconds to wait after each failed attempt (the spec's suggested schedule); then `failed`. */
 export const RETRY_SCHEDULE_SECONDS = [5, 300, 1800, 7200, 18_000, 36_000];
 
-const isUuid = (s: string) => z.uuid().safeParse(s).success;
 
 export function subscriptionView(s: SubscriptionRow) {
   return { id: s.id, url: s.url, events: s.events, createdAt: s.createdAt.toISOString() };
