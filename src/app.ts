@@ -60,10 +60,8 @@ export function createApp(deps: Deps): Express {
     next();
   });
 
-  app.use(healthRoutes(deps));
-  app.use(docsRoutes(() => operations, deps.config.PUBLIC_BASE_URL));
-  app.use(dashboardRoutes());
-  // Webhooks read their raw bytes (signatures are over the exact body): mounted before any JSON parser.
+  // Webhooks first: the hot path crosses no other router. They read their raw bytes (signatures
+  // are over the exact body), so they are mounted before any JSON parser.
   app.use(
     webhookRoutes({
       connections: deps.connections,
@@ -75,6 +73,9 @@ export function createApp(deps: Deps): Express {
       context: deps.context,
     }),
   );
+  app.use(healthRoutes(deps));
+  app.use(docsRoutes(() => operations, deps.config.PUBLIC_BASE_URL));
+  app.use(dashboardRoutes());
 
   app.use('/v1', express.json({ limit: Math.max(deps.config.BODY_LIMIT_BYTES, 10 * 1024 * 1024) }));
   app.use(adminTenantRoutes(deps.tenants, deps.adminToken));
