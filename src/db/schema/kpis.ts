@@ -11,16 +11,8 @@ import { instant } from './_helpers.js';
  * The rows of an hour are always rebuilt from the calls table as a whole (never incremented), which
  * is what keeps them equal to a recomputation from the calls.
  */
-export const kpiHourly = pgTable(
-  'kpi_hourly',
-  {
-    tenantId: uuid('tenant_id').notNull(),
-    hourKey: text('hour_key').notNull(),
-    agentId: text('agent_id').notNull(),
-    queue: text('queue').notNull(),
-    campaignId: text('campaign_id').notNull(),
-    provider: text('provider').notNull(),
-    direction: text('direction').notNull(),
+/** The additive KPI sums (src/domain/kpis/definitions.ts KpiSums), the same in every rollup table. */
+const kpiSumColumns = () => ({
     calls: integer('calls').notNull(),
     offered: integer('offered').notNull(),
     answered: integer('answered').notNull(),
@@ -40,6 +32,19 @@ export const kpiHourly = pgTable(
     npsCount: integer('nps_count').notNull(),
     npsPromoters: integer('nps_promoters').notNull(),
     npsDetractors: integer('nps_detractors').notNull(),
+});
+
+export const kpiHourly = pgTable(
+  'kpi_hourly',
+  {
+    tenantId: uuid('tenant_id').notNull(),
+    hourKey: text('hour_key').notNull(),
+    agentId: text('agent_id').notNull(),
+    queue: text('queue').notNull(),
+    campaignId: text('campaign_id').notNull(),
+    provider: text('provider').notNull(),
+    direction: text('direction').notNull(),
+    ...kpiSumColumns(),
   },
   (t) => [primaryKey({ columns: [t.tenantId, t.hourKey, t.agentId, t.queue, t.campaignId, t.provider, t.direction] })],
 );
@@ -70,25 +75,7 @@ export const kpiDaily = pgTable(
     kind: text('kind').notNull(),
     day: text('day').notNull(),
     value: text('value').notNull(),
-    calls: integer('calls').notNull(),
-    offered: integer('offered').notNull(),
-    answered: integer('answered').notNull(),
-    abandoned: integer('abandoned').notNull(),
-    shortAbandoned: integer('short_abandoned').notNull(),
-    shortAbandonedWithinSl: integer('short_abandoned_within_sl').notNull(),
-    missed: integer('missed').notNull(),
-    voicemail: integer('voicemail').notNull(),
-    answeredWithinSl: integer('answered_within_sl').notNull(),
-    waitSumAnswered: bigint('wait_sum_answered', { mode: 'number' }).notNull(),
-    handledCount: integer('handled_count').notNull(),
-    handleSumHandled: bigint('handle_sum_handled', { mode: 'number' }).notNull(),
-    fcrEligible: integer('fcr_eligible').notNull(),
-    fcrResolved: integer('fcr_resolved').notNull(),
-    csatCount: integer('csat_count').notNull(),
-    csatPositive: integer('csat_positive').notNull(),
-    npsCount: integer('nps_count').notNull(),
-    npsPromoters: integer('nps_promoters').notNull(),
-    npsDetractors: integer('nps_detractors').notNull(),
+    ...kpiSumColumns(),
     handledHours: integer('handled_hours').notNull(),
   },
   (t) => [
