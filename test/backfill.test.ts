@@ -4,8 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import nock from 'nock';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createTestHub, type TestHub } from './helpers/hub.js';
+import { describe, expect, it } from 'vitest';
+import { hubWithMockedProviders } from './helpers/provider-mocks.js';
 import { postTwilio, TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, twilioFixture } from './helpers/twilio.js';
 
 interface RestPage {
@@ -35,31 +35,19 @@ const page1 = {
   ],
 };
 
-let hub: TestHub;
-let tenant: Awaited<ReturnType<TestHub['tenant']>>;
-beforeAll(async () => {
-  hub = await createTestHub();
-  tenant = await hub.tenant();
-  nock.disableNetConnect();
-  nock.enableNetConnect(/127\.0\.0\.1|localhost/);
-});
-afterEach(() => nock.cleanAll());
-afterAll(async () => {
-  nock.enableNetConnect();
-  await hub?.close();
-});
+const ctx = hubWithMockedProviders();
 
 async function newConnection() {
-  const res = await hub.api
+  const res = await ctx.hub.api
     .post('/v1/connections')
-    .set(tenant.auth)
+    .set(ctx.tenant.auth)
     .send({ provider: 'twilio', credentials: { accountSid: TWILIO_ACCOUNT_SID, authToken: TWILIO_AUTH_TOKEN } });
   return res.body as { id: string; webhookUrl: string };
 }
 
 async function waitForBackfill(jobId: string) {
   for (let i = 0; i < 300; i++) {
-    const res = await hub.api.get(`/v1/backfills/${jobId}`).set(tenant.auth);
+    const res = await ctx.hub.api.get(`/v1/backfills/${jobId}`).set(ctx.tenant.auth);
     if (res.body.status === 'completed' || res.body.status === 'failed') return res.body;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -67,7 +55,7 @@ async function waitForBackfill(jobId: string) {
 }
 
 async function callsOf(connectionId: string) {
-  const res = await hub.api.get(`/v1/calls?connectionId=${connectionId}`).set(tenant.auth);
+  const res = await ctx.hub.api.get(`/v1/calls?connectionId=${connectionId}`).set(ctx.tenant.auth);
   return res.body.data as Record<string, unknown>[];
 }
 
@@ -81,12 +69,12 @@ describe('twilio backfill', () => {
       .get(callsPath)
       .query({ Page: '1', PageToken: 'PA1' })
       .reply(200, page1);
-    const res = await hub.api.post(`/v1/connections/${conn.id}/backfill`).set(tenant.auth).send({ from: '2025-03-10', to: '2025-03-11' });
+    const res = await ctx.hub.api.post(`/v1/connections/${conn.id}/backfill`).set(ctx.tenant.auth).send({ from: '2025-03-10', to: '2025-03-11' });
     expect(res.status).toBe(202);
     const job = await waitForBackfill(res.body.jobId as string);
     expect(job).toMatchObject({ status: 'completed', pages: 2, events: 5, progress: 1 });
     expect(api.isDone()).toBe(true);
-    await hub.settle(tenant.apiKey);
+    await ctx.hub.settle(ctx.tenant.apiKey);
     const calls = await callsOf(conn.id);
     expect(calls).toHaveLength(3);
     const answered = calls.find((c) => c.providerCallId === 'CA28f9b35c00d26a89b45a04f754abdd8e')!;
@@ -101,12 +89,12 @@ describe('twilio backfill', () => {
 
   it('merges webhooks and backfill of the same call into one call with the precise webhook figures', async () => {
     const conn = await newConnection();
-    for (const d of twilioFixture('inbound_answered').deliveries) await postTwilio(hub.api, conn.webhookUrl, d);
-    await hub.settle(tenant.apiKey);
+    for (const d of twilioFixture('inbound_answered').deliveries) await postTwilio(ctx.hub.api, conn.webhookUrl, d);
+    await ctx.hub.settle(ctx.tenant.apiKey);
     nock('https://api.twilio.com').get(callsPath).query(true).reply(200, { ...page0.response, next_page_uri: `${callsPath}?Page=1&PageToken=PA1` }).get(callsPath).query(true).reply(200, page1);
-    const res = await hub.api.post(`/v1/connections/${conn.id}/backfill`).set(tenant.auth).send({ from: '2025-03-10', to: '2025-03-11' });
+    const res = await ctx.hub.api.post(`/v1/connections/${conn.id}/backfill`).set(ctx.tenant.auth).send({ from: '2025-03-10', to: '2025-03-11' });
     await waitForBackfill(res.body.jobId as string);
-    await hub.settle(tenant.apiKey);
+    await ctx.hub.settle(ctx.tenant.apiKey);
     const calls = await callsOf(conn.id);
     expect(calls).toHaveLength(3);
     const answered = calls.find((c) => c.providerCallId === 'CA28f9b35c00d26a89b45a04f754abdd8e')!;
@@ -128,15 +116,15 @@ describe('twilio backfill', () => {
       .query({ Page: '1', PageToken: 'PA1' })
       .times(6)
       .reply(500, { code: 20500, message: 'Internal Server Error' });
-    const res = await hub.api.post(`/v1/connections/${conn.id}/backfill`).set(tenant.auth).send({ from: '2025-03-10', to: '2025-03-11' });
+    const res = await ctx.hub.api.post(`/v1/connections/${conn.id}/backfill`).set(ctx.tenant.auth).send({ from: '2025-03-10', to: '2025-03-11' });
     const jobId = res.body.jobId as string;
     // The first page is stored and its cursor persisted although the second failed.
     for (let i = 0; i < 200; i++) {
-      const s = await hub.api.get(`/v1/backfills/${jobId}`).set(tenant.auth);
+      const s = await ctx.hub.api.get(`/v1/backfills/${jobId}`).set(ctx.tenant.auth);
       if (s.body.pages === 1 && s.body.error) break;
       await new Promise((r) => setTimeout(r, 50));
     }
-    const mid = await hub.api.get(`/v1/backfills/${jobId}`).set(tenant.auth);
+    const mid = await ctx.hub.api.get(`/v1/backfills/${jobId}`).set(ctx.tenant.auth);
     expect(mid.body.pages).toBe(1);
     expect(mid.body.error).toMatch(/500|Internal/);
     nock.cleanAll();
@@ -151,9 +139,9 @@ describe('twilio backfill', () => {
 
   it('rejects a bad window and an unknown connection', async () => {
     const conn = await newConnection();
-    const bad = await hub.api.post(`/v1/connections/${conn.id}/backfill`).set(tenant.auth).send({ from: '2025-03-11', to: '2025-03-10' });
+    const bad = await ctx.hub.api.post(`/v1/connections/${conn.id}/backfill`).set(ctx.tenant.auth).send({ from: '2025-03-11', to: '2025-03-10' });
     expect(bad.status).toBe(400);
-    const missing = await hub.api.post('/v1/connections/00000000-0000-4000-8000-000000000000/backfill').set(tenant.auth).send({ from: '2025-03-10', to: '2025-03-11' });
+    const missing = await ctx.hub.api.post('/v1/connections/00000000-0000-4000-8000-000000000000/backfill').set(ctx.tenant.auth).send({ from: '2025-03-10', to: '2025-03-11' });
     expect(missing.status).toBe(404);
   });
 });
