@@ -25,13 +25,12 @@ import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { sql } from 'drizzle-orm';
 import { createApp } from '../src/app.js';
-import { loadConfig } from '../src/config/env.js';
 import { createDeps, type Deps } from '../src/deps.js';
 import { queryRows, type Database } from '../src/db/client.js';
 import { markAllDirty, markCallsDirty } from '../src/modules/kpis/invalidate.js';
 import { hourlyRollupSums } from '../src/modules/kpis/kpis.repo.js';
 import { refreshTenant } from '../src/modules/kpis/refresh.js';
-import { ADMIN_DATABASE_URL } from './machine.js';
+import { ADMIN_DATABASE_URL, benchConfig } from './machine.js';
 
 const RUNS = Number(process.env.BENCH_KPI_RUNS ?? 30);
 const WARMUP = 3;
@@ -75,17 +74,7 @@ async function withHub<T>(fn: (hub: Hub) => Promise<T>): Promise<T> {
   let deps: Deps | null = null;
   const server = { close: (): Promise<void> => Promise.resolve() };
   try {
-    const config = loadConfig({
-      PORT: '0',
-      PUBLIC_BASE_URL: 'https://bench.example',
-      ADMIN_TOKEN: 'bench-admin-token-0123456789',
-      ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-      DATA_DIR: dataDir,
-      LOG_LEVEL: 'silent',
-      DATABASE_URL: url.toString(),
-      RECONCILE_EVERY_MINUTES: '0',
-      CONNECTION_CHECK_MINUTES: '0',
-    });
+    const config = benchConfig(dataDir, url.toString());
     deps = await createDeps(config);
     // No workers here (startWorkers is not called): the bench drives refreshTenant itself and times it.
     const app = createApp(deps);

@@ -3,9 +3,11 @@
  * which process spent the machine's cores: measured, not guessed.
  */
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import pg from 'pg';
+import { loadConfig, type Config } from '../src/config/env.js';
 
 export const ADMIN_DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -129,4 +131,19 @@ export function machineCpuSeconds(): { busy: number; total: number } {
   } catch {
     return { busy: Number.NaN, total: Number.NaN };
   }
+}
+
+/** The hub configuration every bench runs with: its own database and data folder, no periodic jobs. */
+export function benchConfig(dataDir: string, databaseUrl: string): Config {
+  return loadConfig({
+    PORT: '0',
+    PUBLIC_BASE_URL: 'https://bench.example',
+    ADMIN_TOKEN: 'bench-admin-token-0123456789',
+    ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: databaseUrl,
+    RECONCILE_EVERY_MINUTES: '0',
+    CONNECTION_CHECK_MINUTES: '0',
+  });
 }

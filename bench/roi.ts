@@ -26,7 +26,6 @@ import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { sql } from 'drizzle-orm';
 import { createApp } from '../src/app.js';
-import { loadConfig } from '../src/config/env.js';
 import { queryRows, type Database } from '../src/db/client.js';
 import { calls, tenants, type CallRow } from '../src/db/schema/index.js';
 import { createDeps, type Deps } from '../src/deps.js';
@@ -39,7 +38,7 @@ import { allocateCostsLive } from '../src/modules/costs/allocation.js';
 import { refreshDirtyDays, roiDayListener } from '../src/modules/costs/daily.js';
 import { CrmService } from '../src/modules/crm/crm.service.js';
 import { computeRoi } from '../src/modules/roi/roi.service.js';
-import { ADMIN_DATABASE_URL } from './machine.js';
+import { ADMIN_DATABASE_URL, benchConfig } from './machine.js';
 import { eq } from 'drizzle-orm';
 
 const TZ = 'Europe/Paris';
@@ -146,17 +145,7 @@ export async function run(): Promise<string> {
   let http: import('node:http').Server | null = null;
   try {
     deps = await createDeps(
-      loadConfig({
-        PORT: '0',
-        PUBLIC_BASE_URL: 'https://bench.example',
-        ADMIN_TOKEN: 'bench-admin-token-0123456789',
-        ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-        DATA_DIR: dataDir,
-        LOG_LEVEL: 'silent',
-        DATABASE_URL: url.toString(),
-        RECONCILE_EVERY_MINUTES: '0',
-        CONNECTION_CHECK_MINUTES: '0',
-      }),
+      benchConfig(dataDir, url.toString()),
     );
     const db = deps.database.db;
     const app = createApp(deps);
