@@ -13,7 +13,7 @@ import { loadConfig, type Config } from '../../src/config/env.js';
 import { createApp } from '../../src/app.js';
 import { createDeps, startWorkers, type Deps, type DepsOptions } from '../../src/deps.js';
 import { createLogger } from '../../src/lib/logger.js';
-import { adminUrl, databaseUrl, redisUrl, TEMPLATE_DB } from './env.js';
+import { adminUrl, databaseUrl, redisUrl, templateDb } from './env.js';
 
 export interface TestHub {
   deps: Deps;
@@ -32,7 +32,7 @@ export async function createDatabase(): Promise<string> {
   const name = `callroi_t_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl() });
   await admin.connect();
-  await admin.query(`create database ${name} template ${TEMPLATE_DB}`);
+  await admin.query(`create database ${name} template ${templateDb()}`);
   await admin.end();
   return name;
 }
