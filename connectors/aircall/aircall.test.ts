@@ -12,9 +12,8 @@ import {
   type WebhookRequest,
 } from '../contract.js';
 import { ProviderHttpError } from '../shared/http.js';
-import { decodeCursor, MAX_CALLS_PER_QUERY, restCallToEvent } from './client.js';
+import { backfillCursor, MAX_CALLS_PER_QUERY, restCallToEvent } from './client.js';
 import { aircallConnector as connector, type AircallCredentials } from './index.js';
-import { INBOUND_UNANSWERED_STATUS } from './merge.js';
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures and helpers
@@ -420,7 +419,7 @@ describe('aircall backfill', () => {
     );
     expect(firstRun).toHaveLength(1);
     const resumeFrom = firstRun[0]!.cursor!;
-    expect(decodeCursor(resumeFrom)).toMatchObject({ page: 2 });
+    expect(backfillCursor.decode(resumeFrom)).toMatchObject({ page: 2 });
 
     nock(API).get('/v1/calls').query(pageQuery(2)).reply(200, secondRestPage());
     const secondRun: BackfillPage[] = [];
@@ -583,7 +582,18 @@ describe('aircall more scenarios', () => {
     expect(draft).toMatchObject({ status: 'voicemail', answeredAt: null, waitSeconds: 60, talkSeconds: 0 });
   });
 
-  it.each(Object.entries(INBOUND_UNANSWERED_STATUS))('inbound missed_call_reason %s → %s', (reason, status) => {
+  // Aircall's missed_call_reason values (call overview): the caller hung up → abandoned; Aircall
+  // gave up on the caller → missed; an unknown or absent reason → missed.
+  it.each([
+    ['short_abandoned', 'abandoned'],
+    ['abandoned_in_ivr', 'abandoned'],
+    ['abandoned_in_classic', 'abandoned'],
+    ['out_of_opening_hours', 'missed'],
+    ['no_available_agent', 'missed'],
+    ['agents_did_not_answer', 'missed'],
+    ['a_reason_aircall_adds_later', 'missed'],
+    [null, 'missed'],
+  ] as const)('inbound missed_call_reason %s → %s', (reason, status) => {
     const at = inbound(1834567014);
     const done = { status: 'done', ended_at: T + 30, missed_call_reason: reason };
     expect(mergeOrFail(eventsFrom([at('call.created', T), at('call.hungup', T + 30, done)])).status).toBe(status);

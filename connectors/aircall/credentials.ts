@@ -7,7 +7,7 @@ export const AIRCALL_DEFAULT_BASE_URL = 'https://api.aircall.io';
  * https://developer.aircall.io/api-references/#basic-auth) and the token Aircall puts in the body
  * of every webhook it sends (shown on the webhook's page in the Aircall dashboard).
  */
-export const aircallCredentialsSchema = z.object({
+export const credentialsSchema = z.object({
   apiId: z.string().trim().min(1).max(200),
   apiToken: z.string().trim().min(1).max(500),
   webhookToken: z.string().min(1).max(500),
@@ -15,4 +15,4 @@ export const aircallCredentialsSchema = z.object({
   baseUrl: z.url().max(500).optional(),
 });
 
-export type AircallCredentials = z.infer<typeof aircallCredentialsSchema>;
+export type AircallCredentials = z.infer<typeof credentialsSchema>;

@@ -12,7 +12,8 @@ import {
   type WebhookRequest,
 } from '../contract.js';
 import { ProviderHttpError } from '../shared/http.js';
-import { getSubscription, renewSubscription, ringcentralConnector as rc, type RingCentralCredentials } from './index.js';
+import { ringcentralConnector as rc, type RingCentralCredentials } from './index.js';
+import { getSubscription, renewSubscription } from './maintain.js';
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures and helpers

@@ -14,7 +14,7 @@ import {
   type UnifiedCallDraft,
   type WebhookRequest,
 } from '../contract.js';
-import { decodeCursor } from './client.js';
+import { backfillCursor } from './client.js';
 import type { VonageCredentials } from './credentials.js';
 import { vonageConnector as connector } from './index.js';
 import { parse } from './webhook.js';
@@ -449,7 +449,7 @@ describe('vonage backfill', () => {
     expect(JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString())).toMatchObject({ application_id: creds.applicationId });
 
     expect(pages.map((p) => p.events.length)).toEqual([3, 3]);
-    expect(decodeCursor(pages[0]!.cursor!).recordIndex).toBe(3);
+    expect(backfillCursor.decode(pages[0]!.cursor!).recordIndex).toBe(3);
     expect(pages.at(-1)!.cursor).toBeNull();
     expect(pages.flatMap((p) => p.events).every((e) => e.source === 'rest')).toBe(true);
   });

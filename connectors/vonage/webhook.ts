@@ -24,7 +24,7 @@ import { constantTimeEqual } from '../shared/compare.js';
 import { sha256Hex } from '../shared/events.js';
 import { toE164 } from '../shared/phone.js';
 import { VONAGE_DEFAULT_MAX_AGE_SECONDS, type VonageCredentials } from './credentials.js';
-import type { Endpoint, LegFact, RecordingFact } from './merge.js';
+import type { Endpoint, LegFact, RecordingFact } from './events.js';
 
 /** A signature made a little "in the future" is accepted: Vonage's clock and ours drift. */
 const ALLOWED_CLOCK_SKEW_SECONDS = 60;
@@ -177,39 +177,19 @@ function parseJson(rawBody: string): unknown {
   }
 }
 
-/**
- * Raw delivery → call events. `creds` is optional because the hub's `parse(delivery)` has no
- * credentials; when given, the account's currency is stamped on the facts (see README).
- */
-export function parse(delivery: StoredDelivery, creds?: Pick<VonageCredentials, 'currency'>): ParsedDelivery {
-  const body = vonageBodySchema.safeParse(parseJson(delivery.rawBody));
-  if (!body.success || (!body.data.conversation_uuid && !body.data.uuid)) {
-    throw new DeliveryShapeError('not a Vonage Voice event: no conversation_uuid or uuid');
-  }
-  const raw = body.data;
+function recordingEvent(raw: unknown): CallEvent {
+  const record = recordEventSchema.safeParse(raw);
+  if (!record.success) throw new DeliveryShapeError(`Vonage record event: ${record.error.message}`);
+  const fact: RecordingFact = {
+    kind: 'recording',
+    recordingId: record.data.recording_uuid,
+    url: record.data.recording_url,
+    at: isoOrNull(record.data.end_time ?? record.data.timestamp),
+  };
+  return { callKey: record.data.conversation_uuid, key: `recording:${record.data.recording_uuid}`, source: 'webhook', data: fact };
+}
 
-  if (typeof raw['recording_url'] === 'string') {
-    const record = recordEventSchema.safeParse(raw);
-    if (!record.success) throw new DeliveryShapeError(`Vonage record event: ${record.error.message}`);
-    const fact: RecordingFact = {
-      kind: 'recording',
-      recordingId: record.data.recording_uuid,
-      url: record.data.recording_url,
-      at: isoOrNull(record.data.end_time ?? record.data.timestamp),
-    };
-    const event: CallEvent = {
-      callKey: record.data.conversation_uuid,
-      key: `recording:${record.data.recording_uuid}`,
-      source: 'webhook',
-      data: fact,
-    };
-    return { calls: [event], presence: [] };
-  }
-
-  // Input (DTMF/speech), transfer, error, notify and POSTed answer requests carry no status:
-  // valid Vonage events that say nothing about the call's outcome.
-  if (typeof raw['status'] !== 'string') return { calls: [], presence: [] };
-
+function statusEvent(raw: unknown, delivery: StoredDelivery, currency: string | null): CallEvent {
   const status = statusEventSchema.safeParse(raw);
   if (!status.success) throw new DeliveryShapeError(`Vonage status event: ${status.error.message}`);
   const e = status.data;
@@ -230,14 +210,25 @@ export function parse(delivery: StoredDelivery, creds?: Pick<VonageCredentials, 
     disconnectedBy: e.disconnected_by ?? null,
     // The hub puts the agent in the event_url it gives Vonage when it creates a call.
     agentHint: delivery.query['agent'] || null,
-    currency: creds?.currency ?? null,
+    currency,
   };
-  const event: CallEvent = {
-    callKey: e.conversation_uuid,
-    // One status per leg per instant: a re-delivery (same body) gets the same key.
-    key: `webhook:${legId}:${fact.status}:${at}`,
-    source: 'webhook',
-    data: fact,
-  };
-  return { calls: [event], presence: [] };
+  // One status per leg per instant: a re-delivery (same body) gets the same key.
+  return { callKey: e.conversation_uuid, key: `webhook:${legId}:${fact.status}:${at}`, source: 'webhook', data: fact };
+}
+
+/**
+ * Raw delivery → call events. `creds` is optional because the hub's `parse(delivery)` has no
+ * credentials; when given, the account's currency is stamped on the facts (see README).
+ */
+export function parse(delivery: StoredDelivery, creds?: Pick<VonageCredentials, 'currency'>): ParsedDelivery {
+  const body = vonageBodySchema.safeParse(parseJson(delivery.rawBody));
+  if (!body.success || (!body.data.conversation_uuid && !body.data.uuid)) {
+    throw new DeliveryShapeError('not a Vonage Voice event: no conversation_uuid or uuid');
+  }
+  const raw = body.data;
+  if (typeof raw['recording_url'] === 'string') return { calls: [recordingEvent(raw)], presence: [] };
+  // Input (DTMF/speech), transfer, error, notify and POSTed answer requests carry no status:
+  // valid Vonage events that say nothing about the call's outcome.
+  if (typeof raw['status'] !== 'string') return { calls: [], presence: [] };
+  return { calls: [statusEvent(raw, delivery, creds?.currency ?? null)], presence: [] };
 }
