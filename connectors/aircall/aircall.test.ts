@@ -190,6 +190,18 @@ describe('aircall verify', () => {
     expect(connector.verify(webhookRequest('token=x'), creds, makeCtx()).ok).toBe(false);
   });
 
+  it('refuses every delivery while the connection has no webhook token, whatever the body carries', () => {
+    const { webhookToken: _unset, ...withoutToken } = creds;
+    expect(connector.credentials.safeParse(withoutToken).success).toBe(true);
+    expect(connector.verify(webhookRequest(body), withoutToken, makeCtx())).toEqual({
+      ok: false,
+      reason: 'no webhook token configured for this connection',
+    });
+    const { token: _dropped, ...noToken } = body;
+    expect(connector.verify(webhookRequest(noToken), withoutToken, makeCtx()).ok).toBe(false);
+    expect(connector.verify(webhookRequest({ ...body, token: '' }), { ...withoutToken, webhookToken: undefined }, makeCtx()).ok).toBe(false);
+  });
+
   it('rejects a valid delivery under another connection’s token', () => {
     const other = { ...creds, webhookToken: 'another-webhook-token' };
     expect(connector.verify(webhookRequest(body), other, makeCtx()).ok).toBe(false);
@@ -210,7 +222,10 @@ describe('aircall verify', () => {
 
   it('validates credentials', () => {
     expect(connector.credentials.safeParse(creds).success).toBe(true);
-    expect(connector.credentials.safeParse({ apiId: 'a', apiToken: 'b' }).success).toBe(false);
+    // The webhook token is optional (CONTRACT.md section 2); the API pair is not.
+    expect(connector.credentials.safeParse({ apiId: 'a', apiToken: 'b' }).success).toBe(true);
+    expect(connector.credentials.safeParse({ apiId: 'a', webhookToken: 't' }).success).toBe(false);
+    expect(connector.credentials.safeParse({ ...creds, webhookToken: '' }).success).toBe(false);
     expect(connector.credentials.safeParse({ ...creds, baseUrl: 'not a url' }).success).toBe(false);
   });
 });

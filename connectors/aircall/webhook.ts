@@ -76,6 +76,8 @@ function parseJson(raw: string): unknown {
 }
 
 export function verify(req: WebhookRequest, creds: AircallCredentials): VerifyResult {
+  // No token configured yet: nothing can prove a delivery comes from this account's webhook.
+  if (!creds.webhookToken) return { ok: false, reason: 'no webhook token configured for this connection' };
   const body = parseJson(req.rawBody.toString('utf8'));
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     return { ok: false, reason: 'body is not a JSON object' };
