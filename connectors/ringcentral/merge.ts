@@ -260,6 +260,13 @@ function directionOf(s: Session): Direction {
 }
 
 /**
+ * `status.reason` of an agent's `Disconnected` when the agent passed the caller on
+ * (CallStatusInfo.reason): a blind ("cold") transfer, a warm one, one made through Call Control
+ * (`RccTransfer`) or by DTMF.
+ */
+const TRANSFER_REASONS = new Set(['BlindTransfer', 'Transfer', 'AttendedTransfer', 'RccTransfer', 'DtmfTransfer']);
+
+/**
  * Platform answer ≠ agent answer: the caller party turns Answered as soon as the queue greeting
  * plays. Agents are the queue members (queueCall) when the call went through a queue, else the
  * extensions the call rang directly (an IVR that redirected the caller is not an agent). The queue
@@ -267,11 +274,29 @@ function directionOf(s: Session): Direction {
  */
 function inboundCandidates(s: Session): { candidates: PartyTimeline[]; queueParty: PartyTimeline | undefined } {
   const viaQueue = s.internal.some((p) => p.queueCall);
-  const candidates = viaQueue
+  const direct = viaQueue
     ? s.internal.filter((p) => p.queueCall)
     : s.internal.filter((p) => p.direction !== 'Outbound' && p.endReason !== 'CallerInputRedirect');
-  const queueParty = viaQueue ? s.internal.find((p) => !p.queueCall && p.direction !== 'Outbound') : undefined;
+  const candidates = withTransferTargets(s.internal, direct);
+  const queueParty = viaQueue ? s.internal.find((p) => !candidates.includes(p) && p.direction !== 'Outbound') : undefined;
   return { candidates, queueParty };
+}
+
+/**
+ * An extension that answers once an agent's leg ended with a transfer is the agent the caller was
+ * passed to, whether or not it is a member of the queue (a blind transfer out of a queue to a
+ * colleague's own extension carries no `queueCall`). Repeated, so a transfer of a transfer counts.
+ */
+function withTransferTargets(internal: readonly PartyTimeline[], agents: readonly PartyTimeline[]): PartyTimeline[] {
+  const found = [...agents];
+  for (let grew = true; grew; ) {
+    const transfers = found.filter((p) => p.endedAt !== null && TRANSFER_REASONS.has(p.endReason ?? '')).map((p) => p.endedAt as number);
+    const since = transfers.length > 0 ? Math.min(...transfers) : Infinity;
+    const targets = internal.filter((p) => !found.includes(p) && p.answeredAt !== null && p.answeredAt >= since);
+    found.push(...targets);
+    grew = targets.length > 0;
+  }
+  return internal.filter((p) => found.includes(p));
 }
 
 /** Nobody answered: voicemail, or who left first — the caller (abandoned) or the company side (missed). */
