@@ -100,6 +100,13 @@ export interface ParsedDelivery {
   /** Facts about the connection learned from a delivery, kept by the hub and handed to `maintain`
    *  (e.g. the RingCentral subscription id every notification carries). */
   connectionState?: Record<string, string>;
+  /**
+   * One customer call that the provider spread over two callKeys (Vonage: a `transfer` moves a leg
+   * into another conversation). The hub files the events of `alias` — those already stored and
+   * those still to come — under `callKey` (following chains: an alias of an alias), and merges
+   * them as one call; `merge` reads the result from the events, whatever key the hub hands in.
+   */
+  callLinks?: { callKey: string; alias: string }[];
 }
 
 export const connectionHealths = ['healthy', 'expiring', 'blacklisted', 'disabled'] as const;

@@ -103,6 +103,7 @@ export function restCallToEvent(call: RestCall, currency: string | null): CallEv
     disconnectedBy: null,
     agentHint: null,
     currency,
+    conversationId: call.conversation_uuid,
   };
   return {
     callKey: call.conversation_uuid,

@@ -1,10 +1,9 @@
 /**
  * What a Vonage call event holds (`CallEvent.data`): one `leg` fact per status of one leg (webhook
  * status events in webhook.ts, REST call records in client.ts) and one `recording` fact per
- * `record` event. Stored as is and read back by merge.ts.
+ * `record` event, one `transfer` fact per `transfer` event. Stored as is and read back by merge.ts.
  */
 import { z } from 'zod';
-
 
 export const endpointTypes = ['phone', 'app', 'sip', 'vbc', 'websocket', 'withheld'] as const;
 /** One end of a leg. `id`: E.164 for a phone, the user name for an app user, the URI for SIP. */
@@ -37,6 +36,12 @@ export const legFactSchema = z.object({
   agentHint: z.string().nullable(),
   /** Billing currency of the account (from the credentials), null when unknown. */
   currency: z.string().nullable(),
+  /**
+   * The `conversation_uuid` the leg was in when this was observed: a transfer moves a leg into
+   * another conversation, and the call is named after the one its customer leg began in. Absent
+   * on facts stored before transfers were read (their event's callKey says the same).
+   */
+  conversationId: z.string().nullish(),
 });
 export type LegFact = z.infer<typeof legFactSchema>;
 
@@ -48,5 +53,15 @@ export const recordingFactSchema = z.object({
 });
 export type RecordingFact = z.infer<typeof recordingFactSchema>;
 
-export const factSchema = z.discriminatedUnion('kind', [legFactSchema, recordingFactSchema]);
+/** A `transfer` event: leg `legId` moved from conversation `from` into conversation `to`. */
+export const transferFactSchema = z.object({
+  kind: z.literal('transfer'),
+  legId: z.string().min(1),
+  from: z.string().min(1),
+  to: z.string().min(1),
+  at: isoInstant,
+});
+export type TransferFact = z.infer<typeof transferFactSchema>;
+
+export const factSchema = z.discriminatedUnion('kind', [legFactSchema, recordingFactSchema, transferFactSchema]);
 export type Fact = z.infer<typeof factSchema>;

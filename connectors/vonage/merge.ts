@@ -63,6 +63,8 @@ interface LegSummary {
   machineDetection: 'human' | 'machine' | null;
   /** The most advanced REST record of the leg. */
   rest: LegFact | null;
+  /** The conversation of the leg's earliest webhook event (a transfer moves it to another one). */
+  conversationId: string | null;
 }
 
 interface CallState {
@@ -88,6 +90,7 @@ function newLeg(fact: LegFact): LegSummary {
     disconnectedBy: null,
     machineDetection: null,
     rest: null,
+    conversationId: null,
   };
 }
 
@@ -110,6 +113,7 @@ function foldLegFact(leg: LegSummary, fact: LegFact, source: CallEvent['source']
     return;
   }
   leg.firstEventAt ??= fact.at;
+  leg.conversationId ??= fact.conversationId ?? null;
   if (fact.status === 'answered') leg.answeredEventAt ??= fact.at;
   if (fact.status === 'human' || fact.status === 'machine') leg.machineDetection ??= fact.status;
   if (isTerminal(fact.status)) {
@@ -127,6 +131,8 @@ function foldFact(state: CallState, fact: Fact, source: CallEvent['source']): Ca
     state.recordingUrl ??= fact.url;
     return state;
   }
+  // A transfer only says where a leg went; its legs' own events tell the rest.
+  if (fact.kind === 'transfer') return state;
   state.agentHint ??= fact.agentHint;
   state.currency ??= fact.currency;
   const leg = state.legs.get(fact.legId) ?? newLeg(fact);
@@ -405,8 +411,11 @@ export function merge(events: CallEvent[]): UnifiedCallDraft | null {
   const endedAt = ended ? latestOf(legs.map(legEndReportedAt)) : null;
   const r = roles.direction === 'inbound' ? readInbound(roles, ended, state.recordingUrl !== null) : readOutbound(roles, ended);
   const price = sumPrices(legs);
+  // A call whose customer leg was transferred into another conversation keeps the name of the one
+  // it began in, whichever key the hub filed the events under.
+  const anchorConversation = roles.anchor.conversationId ?? roles.anchor.rest?.conversationId ?? null;
   const draft: UnifiedCallDraft = {
-    providerCallId: callKey,
+    providerCallId: anchorConversation ?? callKey,
     direction: roles.direction,
     status: r.status,
     externalNumber: roles.customerNumber,
