@@ -77,11 +77,24 @@ describe('twilio webhook verification', () => {
     expect(connector.verify(good, { ...creds, authToken: 'ffffffffffffffffffffffffffffffff' }, ctx).ok).toBe(false);
     expect(connector.verify({ ...good, headers: { ...good.headers, 'x-twilio-signature': undefined } }, creds, ctx).ok).toBe(false);
   });
-  it('dedupes on I-Twilio-Idempotency-Token', () => {
+  it('dedupes on what Twilio signs: a re-delivery is one key, each event of the call its own', () => {
     const f = fixture('outbound');
     const keys = f.deliveries.map((x) => connector.dedupeKey(request(x)));
     expect(keys[4]).toBe(keys[6]);
     expect(new Set(keys).size).toBe(6);
+  });
+
+  it('ignores the unsigned idempotency token and the order of the form fields, not the URL', () => {
+    const d = fixture('outbound').deliveries[4]!;
+    const key = connector.dedupeKey(request(d));
+    const otherToken = request({ ...d, headers: { ...d.headers, 'I-Twilio-Idempotency-Token': 'replayed-0001' } });
+    const noToken = request({ ...d, headers: {} });
+    const reordered = { ...request(d), rawBody: Buffer.from(new URLSearchParams(Object.entries(d.params).reverse()).toString()) };
+    expect(connector.dedupeKey(otherToken)).toBe(key);
+    expect(connector.dedupeKey(noToken)).toBe(key);
+    expect(connector.dedupeKey(reordered)).toBe(key);
+    expect(connector.dedupeKey(request(d, 'https://hub.example.com/webhooks/twilio/status?tenant=other'))).not.toBe(key);
+    expect(connector.dedupeKey(request({ ...d, params: { ...d.params, SequenceNumber: '9' } }))).not.toBe(key);
   });
 });
 

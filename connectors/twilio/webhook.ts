@@ -36,11 +36,21 @@ export function verify(req: WebhookRequest, creds: TwilioCredentials): VerifyRes
   return valid ? { ok: true } : { ok: false, reason: 'X-Twilio-Signature does not match' };
 }
 
-/** Twilio repeats a delivery with the same I-Twilio-Idempotency-Token; else the content identifies it. */
+/**
+ * Identity of a delivery: what Twilio signs, the URL it requested and the form fields as a sorted
+ * set (or, for a JSON body, the body its `bodySHA256` vouches for). `I-Twilio-Idempotency-Token` is
+ * not signed: anyone holding one signed delivery could replay it under new tokens, so the token
+ * only stays in the stored headers as a hint for whoever reads them. Twilio's own retries repeat
+ * the URL and the fields, so they still land on the same key; two events of a call always differ
+ * in what is signed (status, SequenceNumber, Timestamp).
+ */
 export function dedupeKey(req: WebhookRequest): string {
-  const token = req.headers['i-twilio-idempotency-token'];
-  if (token) return `idem:${token}`;
-  return `body:${sha256Hex(Buffer.concat([Buffer.from(`${req.publicUrl}\n`), req.rawBody]))}`;
+  const body = req.rawBody.toString('utf8');
+  const signed =
+    'bodySHA256' in req.query
+      ? body
+      : JSON.stringify([...new URLSearchParams(body)].sort(([a, x], [b, y]) => (a < b ? -1 : a > b ? 1 : x < y ? -1 : x > y ? 1 : 0)));
+  return `signed:${sha256Hex(`${req.publicUrl}\n${signed}`)}`;
 }
 
 /**
