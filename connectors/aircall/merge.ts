@@ -12,9 +12,9 @@
  * - Tags: Aircall keeps changing a call for about a day after it ends (tags, comments), so tags
  *   come from the latest webhook snapshot (which reflects `call.untagged` too) plus REST records.
  */
-import type { AgentRef, CallEvent, CallStatus, UnifiedCallDraft } from '../contract.js';
+import type { AgentRef, AutomationRef, CallEvent, CallStatus, UnifiedCallDraft } from '../contract.js';
 import { iso, secondsBetween, uniqueSorted } from '../shared/events.js';
-import { callFactsSchema, type CallFacts } from './events.js';
+import { callFactsSchema, voiceAgentFactsSchema, type CallFacts, type VoiceAgentFacts } from './events.js';
 
 type Snapshot = CallEvent & { facts: CallFacts };
 
@@ -187,6 +187,32 @@ function tagsOf(webhooks: readonly Snapshot[], rests: readonly Snapshot[]): stri
   return [...tags];
 }
 
+const AIVA_ORDER = ['ai_voice_agent.started', 'ai_voice_agent.escalated', 'ai_voice_agent.ended'];
+const AIVA_RANK = (f: VoiceAgentFacts): number => AIVA_ORDER.indexOf(f.event);
+
+/**
+ * Aircall's AI voice agent (AIVA) took the call: its own events say so, and whether it handed the
+ * caller to a human (`ai_voice_agent.escalated`, or `call_end_reason: escalated`).
+ */
+function voiceAgentOf(events: readonly VoiceAgentFacts[]): AutomationRef | null {
+  if (events.length === 0) return null;
+  const escalated = events.some((e) => e.event === 'ai_voice_agent.escalated' || e.endReason === 'escalated');
+  const ended = events.find((e) => e.event === 'ai_voice_agent.ended');
+  const last = ended ?? events[events.length - 1]!;
+  const reason = last.endReason ?? last.escalationReason;
+  return {
+    id: events.find((e) => e.agentId)?.agentId ?? null,
+    name: events.find((e) => e.agentName)?.agentName ?? null,
+    escalated,
+    evidence: `aircall ${last.event}${reason ? ` (${reason})` : ''}`,
+  };
+}
+
+/** A human agent answered: a snapshot after the answer names a user (AIVA is never a user). */
+function humanAnswered(sorted: readonly Snapshot[]): boolean {
+  return handlingAgents(sorted, null).length > 0;
+}
+
 /** The snapshots of one call, read in the orders the rules above need. */
 interface Snapshots {
   sorted: Snapshot[];
@@ -195,13 +221,18 @@ interface Snapshots {
   /** The first snapshot (in priority order) that knows a field. */
   pick: <T>(get: (f: CallFacts) => T | null) => T | null;
   best: CallFacts;
+  /** AIVA events of the call, in time order. */
+  voiceAgent: VoiceAgentFacts[];
 }
 
 function snapshotsOf(events: CallEvent[]): Snapshots | null {
   const snapshots: Snapshot[] = [];
+  const voiceAgent = new Map<string, VoiceAgentFacts>();
   for (const e of events) {
     const facts = callFactsSchema.safeParse(e.data);
     if (facts.success) snapshots.push({ ...e, facts: facts.data });
+    const aiva = voiceAgentFactsSchema.safeParse(e.data);
+    if (aiva.success) voiceAgent.set(e.key, aiva.data);
   }
   if (snapshots.length === 0) return null;
   const sorted = withoutStale(uniqueSorted(snapshots, orderOf));
@@ -212,6 +243,9 @@ function snapshotsOf(events: CallEvent[]): Snapshots | null {
     rests: sorted.filter((s) => s.facts.origin === 'rest'),
     pick: (get) => firstNonNull(ranked, get),
     best: (ranked[0] as Snapshot).facts,
+    voiceAgent: [...voiceAgent.entries()]
+      .sort(([ka, a], [kb, b]) => a.at - b.at || AIVA_RANK(a) - AIVA_RANK(b) || (ka < kb ? -1 : 1))
+      .map(([, f]) => f),
   };
 }
 
@@ -252,17 +286,25 @@ export function merge(events: CallEvent[]): UnifiedCallDraft | null {
   const snapshots = snapshotsOf(events);
   if (!snapshots) return null;
   const { sorted, webhooks, rests, pick, best } = snapshots;
-  const t = timelineOf(snapshots);
-  if (!t) return null;
+  const timeline = timelineOf(snapshots);
+  if (!timeline) return null;
   const direction = best.direction;
-  const status = statusOf({
-    ended: t.ended,
-    voicemail: t.voicemail,
-    answered: t.answeredAt !== null,
-    direction,
-    missedCallReason: pick((f) => f.missedCallReason),
-    hangupCause: pick((f) => f.hangupCause),
-  });
+  // A call AIVA took counts as answered only when a human answered it too: AIVA's own pick-up is
+  // the automation's, not an agent's. Taken and ended without escalating: self-served.
+  const bot = direction === 'inbound' ? voiceAgentOf(snapshots.voiceAgent) : null;
+  const botOnly = bot !== null && !humanAnswered(sorted);
+  const t = botOnly ? { ...timeline, answeredAt: null } : timeline;
+  const status =
+    botOnly && t.ended && !t.voicemail && !bot.escalated
+      ? 'self_served'
+      : statusOf({
+          ended: t.ended,
+          voicemail: t.voicemail,
+          answered: t.answeredAt !== null,
+          direction,
+          missedCallReason: pick((f) => f.missedCallReason),
+          hangupCause: pick((f) => f.hangupCause),
+        });
 
   // Hold is only known through webhooks; a REST-only call has no hold data at all.
   const hold = webhooks.length === 0 ? null : t.answeredAt === null ? 0 : holdSeconds(webhooks, t.answeredAt, t.endRef);
@@ -300,5 +342,6 @@ export function merge(events: CallEvent[]): UnifiedCallDraft | null {
     recordingUrl: pick((f) => f.recordingUrl) ?? t.voicemailUrl,
     // Aircall's `cost` is a deprecated legacy field (US cents, "0.0" in practice): not a price.
     telephonyCost: null,
+    ...(bot ? { automation: bot } : {}),
   };
 }

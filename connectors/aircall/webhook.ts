@@ -19,7 +19,14 @@ import {
 import { constantTimeEqual } from '../shared/compare.js';
 import { iso, sha256Hex, stableStringify } from '../shared/events.js';
 import type { AircallCredentials } from './credentials.js';
-import { aircallCallSchema, callEventFromFacts, toCallFacts } from './events.js';
+import {
+  aircallCallSchema,
+  aircallVoiceAgentSchema,
+  callEventFromFacts,
+  toCallFacts,
+  USED_VOICE_AGENT_EVENTS,
+  voiceAgentEvent,
+} from './events.js';
 
 const envelopeSchema = z.object({
   resource: z.string().min(1).max(100),
@@ -121,6 +128,14 @@ export function parse(delivery: StoredDelivery): ParsedDelivery {
     if (!call.success) throw new DeliveryShapeError(`Aircall ${event}: data is not a call object (${call.error.message})`);
     const calls: CallEvent[] = [callEventFromFacts(toCallFacts(call.data, 'webhook', event, timestamp))];
     return { calls, presence: [] };
+  }
+
+  if (resource === 'ai_voice_agent') {
+    if (!USED_VOICE_AGENT_EVENTS.has(event)) return { calls: [], presence: [] };
+    const agent = aircallVoiceAgentSchema.safeParse(data);
+    const callEvent = agent.success ? voiceAgentEvent(agent.data, event, timestamp) : null;
+    if (!callEvent) throw new DeliveryShapeError(`Aircall ${event}: data is not a Voice Agent object with a call_id`);
+    return { calls: [callEvent], presence: [] };
   }
 
   const presenceState = resource === 'user' ? PRESENCE_EVENTS[event] : undefined;
