@@ -10,7 +10,7 @@
  * - `Timestamp` is RFC 2822; `CallDuration` counts from the leg's answer.
  */
 import { Decimal } from 'decimal.js';
-import type { AgentRef, CallEvent, CallStatus, UnifiedCallDraft } from '../contract.js';
+import type { AgentRef, AutomationRef, CallEvent, CallStatus, UnifiedCallDraft } from '../contract.js';
 import { uniqueSorted } from '../shared/events.js';
 import { toE164 } from '../shared/phone.js';
 import { legObservation, type LegObservation } from './events.js';
@@ -131,6 +131,8 @@ interface ParentFacts {
   queueTime: number | null;
   /** A recording made on the parent itself (<Record> after an unanswered <Dial>: a voicemail). */
   recordingUrl: string | null;
+  /** A ConversationRelay session (an AI voice agent) took the inbound caller. */
+  bot: AutomationRef | null;
 }
 
 /** Child legs (<Dial> targets), each read on its own; a <Dial> action fills in for missing callbacks. */
@@ -173,6 +175,27 @@ function parentFactsOf(callKey: string, parentObs: LegObservation[]): ParentFact
     queueResult: first(parentObs.map((o) => o.queueResult)),
     queueTime: first(parentObs.filter((o) => o.kind === 'enqueue-action').map((o) => o.queueTime)),
     recordingUrl: first(parentObs.filter((o) => o.kind !== 'dial-action').map((o) => o.recordingUrl)),
+    bot: relayBotOf(parentObs),
+  };
+}
+
+/**
+ * The <Connect action> callbacks of ConversationRelay sessions on the parent: Twilio's own report
+ * that an AI voice agent took the call, and whether the app ended it with `HandoffData` (passing
+ * the caller to a human). A session that `failed` took nothing.
+ */
+function relayBotOf(parentObs: readonly LegObservation[]): AutomationRef | null {
+  const sessions = parentObs
+    .filter((o) => o.kind === 'relay-action' && o.relaySessionStatus !== 'failed')
+    .sort((a, b) => ((a.relaySessionId ?? '') < (b.relaySessionId ?? '') ? -1 : 1));
+  if (sessions.length === 0) return null;
+  const escalated = sessions.some((o) => o.relayHandoff === true);
+  const last = sessions[sessions.length - 1]!;
+  return {
+    id: last.relaySessionId ?? null,
+    name: null,
+    escalated,
+    evidence: `twilio ConversationRelay ${last.relaySessionStatus ?? 'ended'}${escalated ? ' with HandoffData' : ''}`,
   };
 }
 
@@ -231,6 +254,8 @@ function statusOf(parent: ParentFacts, children: readonly LegFacts[], answer: An
   const terminalAs = (s: string | null): CallStatus => (s === 'busy' ? 'busy' : s === 'failed' ? 'failed' : 'missed');
   if (parent.outbound) return terminalAs((children[0] ?? parent.legFacts).finalStatus);
   if (parent.recordingUrl) return 'voicemail';
+  // An AI voice agent took the caller and did not hand over; no agent answered (checked above).
+  if (parent.bot && !parent.bot.escalated) return 'self_served';
   if (children.some((c) => c.finalStatus === 'canceled') || parent.queueResult === 'hangup') return 'abandoned';
   if (children.some((c) => c.finalStatus === 'no-answer' || c.finalStatus === 'busy' || c.finalStatus === 'failed')) return 'missed';
   if (parent.queueResult && parent.queueResult !== 'bridged') return 'missed';
@@ -319,5 +344,6 @@ export function merge(events: CallEvent[]): UnifiedCallDraft | null {
     tags: [],
     recordingUrl: first([...answer.legs.map((l) => l.recordingUrl), ...children.map((c) => c.recordingUrl), parent.recordingUrl]),
     telephonyCost: sumPrices([parent.legFacts, ...children]),
+    ...(parent.bot && !parent.outbound ? { automation: parent.bot } : {}),
   };
 }

@@ -93,6 +93,8 @@ export function rfc2822ToIso(value: string | null | undefined): string | null {
 
 function kindOf(p: Record<string, string>): LegObservation['kind'] {
   if (p.CallbackSource === 'call-progress-events' || p.SequenceNumber !== undefined) return 'status-callback';
+  // <Connect action> of a ConversationRelay session: Twilio posts it when the session ends.
+  if (p.SessionId !== undefined && p.SessionStatus !== undefined) return 'relay-action';
   if (p.DialCallStatus !== undefined) return 'dial-action';
   if (p.QueueResult !== undefined) return 'enqueue-action';
   if (p.QueuePosition !== undefined) return 'wait-url';
@@ -134,6 +136,9 @@ export function parse(delivery: StoredDelivery): ParsedDelivery {
     dialCallStatus: str(p.DialCallStatus),
     dialBridged: p.DialBridged === undefined ? null : p.DialBridged === 'true',
     dialCallDuration: num(p.DialCallDuration),
+    ...(kind === 'relay-action'
+      ? { relaySessionId: str(p.SessionId), relaySessionStatus: str(p.SessionStatus), relayHandoff: !!str(p.HandoffData) }
+      : {}),
   };
   // The key is computed over Twilio's parameters only, so a re-delivery maps to the same event.
   const { receivedAt: _ignored, ...identity } = observation;
