@@ -7,15 +7,8 @@
  * and with no delivery id.
  */
 import { z } from 'zod';
-import {
-  DeliveryShapeError,
-  type CallEvent,
-  type ParsedDelivery,
-  type PresenceEvent,
-  type StoredDelivery,
-  type VerifyResult,
-  type WebhookRequest,
-} from '../contract.js';
+import { DeliveryShapeError } from '../contract.js';
+import type { CallEvent, ParsedDelivery, PresenceEvent, StoredDelivery, VerifyResult, WebhookRequest } from '../contract.js';
 import { constantTimeEqual } from '../shared/compare.js';
 import { iso, sha256Hex, stableStringify } from '../shared/events.js';
 import type { AircallCredentials } from './credentials.js';

@@ -2,15 +2,8 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import nock from 'nock';
 import { afterEach, beforeAll, afterAll, describe, expect, it, vi } from 'vitest';
-import {
-  DeliveryShapeError,
-  type BackfillPage,
-  type CallEvent,
-  type ConnectorContext,
-  type StoredDelivery,
-  type UnifiedCallDraft,
-  type WebhookRequest,
-} from '../contract.js';
+import { DeliveryShapeError } from '../contract.js';
+import type { BackfillPage, CallEvent, ConnectorContext, StoredDelivery, UnifiedCallDraft, WebhookRequest } from '../contract.js';
 import { ProviderHttpError } from '../shared/http.js';
 import { ringcentralConnector as rc, type RingCentralCredentials } from './index.js';
 import { getSubscription, renewSubscription } from './maintain.js';

@@ -3,16 +3,8 @@
  * https://developers.ringcentral.com/guide/notifications/webhooks/creating-webhooks
  */
 import { z } from 'zod';
-import {
-  DeliveryShapeError,
-  type CallEvent,
-  type HandshakeResponse,
-  type ParsedDelivery,
-  type PresenceEvent,
-  type StoredDelivery,
-  type VerifyResult,
-  type WebhookRequest,
-} from '../contract.js';
+import { DeliveryShapeError } from '../contract.js';
+import type { CallEvent, HandshakeResponse, ParsedDelivery, PresenceEvent, StoredDelivery, VerifyResult, WebhookRequest } from '../contract.js';
 import { constantTimeEqual } from '../shared/compare.js';
 import { iso, sha256Hex } from '../shared/events.js';
 import type { RingCentralCredentials } from './credentials.js';

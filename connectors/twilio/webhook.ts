@@ -1,14 +1,7 @@
 import twilio from 'twilio';
 import { z } from 'zod';
-import {
-  DeliveryShapeError,
-  type CallEvent,
-  type HandshakeResponse,
-  type ParsedDelivery,
-  type StoredDelivery,
-  type VerifyResult,
-  type WebhookRequest,
-} from '../contract.js';
+import { DeliveryShapeError } from '../contract.js';
+import type { CallEvent, HandshakeResponse, ParsedDelivery, StoredDelivery, VerifyResult, WebhookRequest } from '../contract.js';
 import { contentKey, sha256Hex } from '../shared/events.js';
 import type { TwilioCredentials } from './credentials.js';
 import { emptyObservation, type LegObservation } from './events.js';

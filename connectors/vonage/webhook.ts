@@ -11,15 +11,8 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import {
-  DeliveryShapeError,
-  type CallEvent,
-  type ConnectorContext,
-  type ParsedDelivery,
-  type StoredDelivery,
-  type VerifyResult,
-  type WebhookRequest,
-} from '../contract.js';
+import { DeliveryShapeError } from '../contract.js';
+import type { CallEvent, ConnectorContext, ParsedDelivery, StoredDelivery, VerifyResult, WebhookRequest } from '../contract.js';
 import { constantTimeEqual } from '../shared/compare.js';
 import { sha256Hex } from '../shared/events.js';
 import { toE164 } from '../shared/phone.js';
