@@ -87,7 +87,7 @@ export function rfc2822ToIso(value: string | null | undefined): string | null {
 function kindOf(p: Record<string, string>): LegObservation['kind'] {
   if (p.CallbackSource === 'call-progress-events' || p.SequenceNumber !== undefined) return 'status-callback';
   // <Connect action> of a ConversationRelay session: Twilio posts it when the session ends.
-  if (p.SessionId !== undefined && p.SessionStatus !== undefined) return 'relay-action';
+  if (p.SessionId !== undefined && (p.SessionStatus !== undefined || p.HandoffData !== undefined)) return 'relay-action';
   if (p.DialCallStatus !== undefined) return 'dial-action';
   if (p.QueueResult !== undefined) return 'enqueue-action';
   if (p.QueuePosition !== undefined) return 'wait-url';
