@@ -16,7 +16,7 @@ export const attributionCredits = pgTable(
     firstTouchAt: instant('first_touch_at'),
     /**
      * Copies of the deal's closedAt and type and of the call's grouping fields (named as in
-     * `calls`, so the dimension SQL of ../../modules/costs/dimensions.ts applies to this table),
+     * `calls`, so the dimension SQL of ../../modules/roi/dimensions.ts applies to this table),
      * so GET /v1/roi sums one index range of this table. Rewritten with the deal's credits, and
      * by the call listener when the call's fields change (a campaign re-assigned, an agent).
      */
@@ -36,7 +36,7 @@ export const attributionCredits = pgTable(
   ],
 );
 
-/** Deals whose stored credits must be recomputed (drained by the `attribution` job). */
+/** Deals whose stored credits must be recomputed (drained by the `roi-refresh` job). */
 export const attributionDirtyDeals = pgTable(
   'attribution_dirty_deals',
   {

@@ -32,7 +32,7 @@ export type CostRow = typeof costs.$inferSelect;
 
 /**
  * Materialised cost allocation (contract section 7), one set of rows per tenant-local day,
- * rebuilt by the `attribution` job for the days marked in roi_dirty_days. Each pool of a day
+ * rebuilt by the `roi-refresh` job for the days marked in roi_dirty_days. Each pool of a day
  * (costs of one scope and kind, prorated to that day) is spread over the day's handled calls of
  * its scope, and the cents are summed per call dimension: `dim` names the dimension ('all',
  * agent, queue, campaign, provider, direction) and `value` the call's key in it. A pool without

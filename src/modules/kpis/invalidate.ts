@@ -5,9 +5,9 @@
 import { sql } from 'drizzle-orm';
 import type { Executor, Tx } from '../../db/client.js';
 import type { CallRow } from '../../db/schema/index.js';
-import type { CallChange, CallChangeListener } from '../calls/recompute.js';
+import type { CallChange, CallChangeListener } from '../calls/index.js';
 import { upsertAgentsAndQueues } from '../agents/agents.repo.js';
-import { pgArray } from './sql-array.js';
+import { pgArray } from '../../db/sql.js';
 
 /** The tenant-local hour key of a timestamptz column or parameter, in SQL. */
 export const HOUR_KEY_FORMAT = 'YYYY-MM-DD"T"HH24';

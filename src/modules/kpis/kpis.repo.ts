@@ -6,7 +6,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Executor } from '../../db/client.js';
 import { emptySums, type KpiSums } from '../../domain/kpis/definitions.js';
 import type { KpiGroupBy } from './kpis.schemas.js';
-import { pgArray } from './sql-array.js';
+import { pgArray } from '../../db/sql.js';
 import { monthKind, type DailyKind } from './refresh.js';
 
 export interface RollupFilters {

@@ -18,7 +18,7 @@
  * Pooling per (day, scope, kind) rather than per cost keeps the work proportional to days × calls
  * and still sums exactly to the range's costs.
  *
- * `allocateCosts` reads the result of steps 1–3 materialised per day (./daily.ts) and only sums
+ * `allocateCosts` reads the result of steps 1–3 materialised per day (./days.store.ts) and only sums
  * stored rows; `allocateCostsLive` computes them from costs and calls (the reference, used while
  * the tenant's days are not cut in its current timezone).
  */
@@ -28,8 +28,9 @@ import { queryRows, type Executor } from '../../db/client.js';
 import { campaigns, costs, type TenantRow } from '../../db/schema/index.js';
 import { parseAmount } from '../../domain/money.js';
 import { dayStartUtc, daysInRange, prorateByDay, spreadOverCalls } from '../../domain/costs/prorate.js';
-import { effectiveSettings } from '../tenants/tenants.schemas.js';
-import { basisCurrent, computeDays, dirtyDaysBetween, type DayDim } from './daily.js';
+import { pgArray } from '../../db/sql.js';
+import { effectiveSettings } from '../tenants/index.js';
+import { basisCurrent, computeDays, dirtyDaysBetween, type DayDim } from './days.store.js';
 import { callKeySql, groupByDimensions, type GroupBy, type RowKey } from './dimensions.js';
 
 export type CostKind = 'direct' | 'indirect';
@@ -47,7 +48,7 @@ export interface CostAllocation {
 
 const zero = (): CostCents => ({ total: 0n, direct: 0n, indirect: 0n });
 
-/** The allocation the KPI engineer uses for costPerCall: cents per row key, and the range's total. */
+/** The allocation GET /v1/kpis uses for costPerCall: cents per row key, and the range's total. */
 export async function allocatedCostCents(
   db: Executor,
   tenant: TenantRow,
@@ -79,7 +80,7 @@ interface HandledCall {
 }
 
 /**
- * The allocation of the range: from the materialised days (./daily.ts: stored rows for clean
+ * The allocation of the range: from the materialised days (./days.store.ts: stored rows for clean
  * days, the dirty days of the range computed now) when they are cut in the tenant's timezone,
  * else computed here from costs and calls. Both give the same cents.
  */
@@ -111,7 +112,7 @@ export async function allocateCosts(db: Executor, tenant: TenantRow, range: { fr
                  ${isTimeDim(groupBy) ? sql`to_char(day, 'YYYY-MM-DD')` : sql`null::text`} as day, sum(cents)::text as cents
           from cost_day_shares
           where tenant_id = ${tenant.id} and dim = ${dim} and day >= ${first}::date and day <= ${last}::date
-            and day <> all(${pgDateArray(dirty)}::date[])
+            and day <> all(${pgArray(dirty)}::date[])
           group by 1, 2, 3, 4, 5`,
     );
     for (const r of stored) add(keyOf(r.scope_campaign_id, r.scope_agent_id, r.value, r.day), r.kind, BigInt(r.cents));
@@ -169,11 +170,6 @@ async function shareKeyFn(db: Executor, tenant: TenantRow, groupBy: GroupBy) {
         return value;
     }
   };
-}
-
-/** `{a,b}` literal of dates for `= any(…::date[])` (one parameter whatever the count). */
-export function pgDateArray(days: readonly string[]): string {
-  return `{${days.join(',')}}`;
 }
 
 /** countProviderPrices: each call's price, a direct cost of the call, for the calls of the range's days. */
