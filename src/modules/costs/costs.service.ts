@@ -5,7 +5,7 @@
  * compute still-marked days on the fly, so the change shows in the next GET /v1/roi and /v1/kpis.
  */
 import { randomUUID } from 'node:crypto';
-import { and, asc, eq, gte, inArray, lte, sql } from 'drizzle-orm';
+import { and, asc, eq, gte, inArray, isNull, lte, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import type { JobQueue } from '../../jobs/queue.js';
 import { campaigns, costs, type CostRow, type TenantRow } from '../../db/schema/index.js';
@@ -45,7 +45,7 @@ export class CostsService {
     const known = new Set(
       named.length === 0
         ? []
-        : (await this.db.select({ id: campaigns.id }).from(campaigns).where(and(eq(campaigns.tenantId, tenant.id), inArray(campaigns.id, named)))).map((c) => c.id),
+        : (await this.db.select({ id: campaigns.id }).from(campaigns).where(and(eq(campaigns.tenantId, tenant.id), inArray(campaigns.id, named), isNull(campaigns.deletedAt)))).map((c) => c.id),
     );
     const { valid, rejected } = prepareRows(rows, (row) => {
       const c = costRow.parse(row);

@@ -126,12 +126,14 @@ export class CrmService {
   async deleteDeal(tenant: TenantRow, externalId: string): Promise<void> {
     await this.db.transaction(async (tx) => {
       const [row] = await tx
-        .delete(crmDeals)
+        .select({ id: crmDeals.id, stage: crmDeals.stage, closedAt: crmDeals.closedAt })
+        .from(crmDeals)
         .where(and(eq(crmDeals.tenantId, tenant.id), eq(crmDeals.externalId, externalId)))
-        .returning({ id: crmDeals.id, stage: crmDeals.stage, closedAt: crmDeals.closedAt });
+        .for('update');
       if (!row) throw new NotFoundError('Deal');
-      // The recompute of a deal that no longer exists removes its credits.
-      await dealsChanged(tx, tenant.id, { dealIds: [row.id], closeInstants: row.stage === 'won' && row.closedAt ? [row.closedAt] : [] });
+      // Its credits go first, and the calls' attributedRevenue with them.
+      await dealsChanged(tx, tenant.id, { dealIds: [row.id], closeInstants: row.stage === 'won' && row.closedAt ? [row.closedAt] : [], deleted: true });
+      await tx.delete(crmDeals).where(eq(crmDeals.id, row.id));
     });
     await requestRoiRefresh(this.queue, tenant.id);
   }

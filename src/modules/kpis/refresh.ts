@@ -12,7 +12,8 @@
 import { eq, sql } from 'drizzle-orm';
 import type { Database, Tx } from '../../db/client.js';
 import { queryRows } from '../../db/client.js';
-import { tenants, type TenantRow } from '../../db/schema/index.js';
+import { kpiSumColumnNames, kpiSumFields, tenants, type TenantRow } from '../../db/schema/index.js';
+import { PERIOD_DIMS, type PeriodDim } from '../../domain/dimensions.js';
 import { pgArray } from '../../db/sql.js';
 import { applyDefaultAfterCallWork, type CallChangeListener } from '../calls/index.js';
 import { effectiveSettings } from '../tenants/index.js';
@@ -132,8 +133,12 @@ export async function rebuildHours(tx: Tx, tenantId: string, basis: RollupBasis,
 }
 
 /** The dimensions kpi_daily keeps one row per value of ('all' is the whole day). */
-export const DAILY_KINDS = ['all', 'agent', 'queue', 'campaign', 'provider', 'direction'] as const;
-export type DailyKind = (typeof DAILY_KINDS)[number];
+export const DAILY_KINDS = PERIOD_DIMS;
+export type DailyKind = PeriodDim;
+
+/** kpi_daily's sum columns (every field of kpiSumColumns()), and each summed from `alias`. */
+const SUM_COLUMN_LIST = sql.raw(kpiSumFields.map((f) => kpiSumColumnNames[f]).join(', '));
+const summed = (alias: string) => sql.raw(kpiSumFields.map((f) => `sum(${alias}.${kpiSumColumnNames[f]})`).join(', '));
 
 /**
  * Rebuild the kpi_daily rows of these local days from kpi_hourly (already current for them): one
@@ -145,15 +150,8 @@ export async function rebuildDays(tx: Tx, tenantId: string, days: string[]): Pro
   const list = pgArray(days);
   await tx.execute(sql`delete from kpi_daily where tenant_id = ${tenantId} and day = any(${list}::text[])`);
   await tx.execute(sql`
-    insert into kpi_daily (tenant_id, kind, day, value, calls, offered, answered, abandoned, short_abandoned,
-      short_abandoned_within_sl, missed, voicemail, answered_within_sl, wait_sum_answered, handled_count,
-      handle_sum_handled, fcr_eligible, fcr_resolved, csat_count, csat_positive, nps_count, nps_promoters,
-      nps_detractors, handled_hours)
-    select ${tenantId}::uuid, d.kind, k.day, d.value, sum(h.calls), sum(h.offered), sum(h.answered), sum(h.abandoned),
-      sum(h.short_abandoned), sum(h.short_abandoned_within_sl), sum(h.missed), sum(h.voicemail),
-      sum(h.answered_within_sl), sum(h.wait_sum_answered), sum(h.handled_count), sum(h.handle_sum_handled),
-      sum(h.fcr_eligible), sum(h.fcr_resolved), sum(h.csat_count), sum(h.csat_positive), sum(h.nps_count),
-      sum(h.nps_promoters), sum(h.nps_detractors),
+    insert into kpi_daily (tenant_id, kind, day, value, ${SUM_COLUMN_LIST}, handled_hours)
+    select ${tenantId}::uuid, d.kind, k.day, d.value, ${summed('h')},
       count(distinct h.hour_key) filter (where h.handled_count > 0)
     from unnest(${list}::text[]) as k(day)
     join kpi_hourly h on h.tenant_id = ${tenantId} and h.hour_key >= k.day and h.hour_key < k.day || 'U'
@@ -175,15 +173,8 @@ async function rebuildMonths(tx: Tx, tenantId: string, months: string[]): Promis
   const monthKinds = pgArray(DAILY_KINDS.map(monthKind));
   await tx.execute(sql`delete from kpi_daily where tenant_id = ${tenantId} and kind = any(${monthKinds}::text[]) and day = any(${list}::text[])`);
   await tx.execute(sql`
-    insert into kpi_daily (tenant_id, kind, day, value, calls, offered, answered, abandoned, short_abandoned,
-      short_abandoned_within_sl, missed, voicemail, answered_within_sl, wait_sum_answered, handled_count,
-      handle_sum_handled, fcr_eligible, fcr_resolved, csat_count, csat_positive, nps_count, nps_promoters,
-      nps_detractors, handled_hours)
-    select ${tenantId}::uuid, 'm.' || d.kind, m.month, d.value, sum(d.calls), sum(d.offered), sum(d.answered),
-      sum(d.abandoned), sum(d.short_abandoned), sum(d.short_abandoned_within_sl), sum(d.missed), sum(d.voicemail),
-      sum(d.answered_within_sl), sum(d.wait_sum_answered), sum(d.handled_count), sum(d.handle_sum_handled),
-      sum(d.fcr_eligible), sum(d.fcr_resolved), sum(d.csat_count), sum(d.csat_positive), sum(d.nps_count),
-      sum(d.nps_promoters), sum(d.nps_detractors), sum(d.handled_hours)
+    insert into kpi_daily (tenant_id, kind, day, value, ${SUM_COLUMN_LIST}, handled_hours)
+    select ${tenantId}::uuid, 'm.' || d.kind, m.month, d.value, ${summed('d')}, sum(d.handled_hours)
     from unnest(${list}::text[]) as m(month)
     join kpi_daily d on d.tenant_id = ${tenantId} and d.kind = any(${pgArray(DAILY_KINDS)}::text[])
       and d.day > m.month and d.day < m.month || '-99'

@@ -6,9 +6,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import type { Executor } from '../../db/client.js';
+import type { Executor, Tx } from '../../db/client.js';
 import { idList } from '../../db/sql.js';
 import type { JobQueue } from '../../jobs/queue.js';
+import { recomputeStoredCredits } from './credits.js';
 import { markCostDaysDirty, markInstants } from './days.store.js';
 
 /** Note deals whose credits must be recomputed by the `roi-refresh` job. */
@@ -22,12 +23,14 @@ export async function markDealsDirty(tx: Executor, tenantId: string, dealIds: re
 }
 
 /**
- * Deals changed (upserted, deleted, or their contact's phones changed): their credits are
- * recomputed, and the local days of the won close instants they had or have are rebuilt
- * (roi_day_revenue keeps the won deals per close day).
+ * Deals changed (upserted, or their contact's phones changed): their credits are recomputed by
+ * the job. Deals about to be deleted (`deleted`, called before the delete): their credits go now,
+ * and their calls' attributedRevenue with them. Either way the local days of the won close
+ * instants they had or have are rebuilt (roi_day_revenue keeps the won deals per close day).
  */
-export async function dealsChanged(tx: Executor, tenantId: string, change: { dealIds: readonly string[]; closeInstants?: readonly Date[] }): Promise<void> {
-  await markDealsDirty(tx, tenantId, change.dealIds);
+export async function dealsChanged(tx: Tx, tenantId: string, change: { dealIds: readonly string[]; closeInstants?: readonly Date[]; deleted?: boolean }): Promise<void> {
+  if (change.deleted) await recomputeStoredCredits(tx, tenantId, change.dealIds, { forget: true });
+  else await markDealsDirty(tx, tenantId, change.dealIds);
   if (change.closeInstants && change.closeInstants.length > 0) await markInstants(tx, tenantId, [...change.closeInstants]);
 }
 

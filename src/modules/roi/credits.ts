@@ -13,7 +13,11 @@ import { wonDealsWithTouches } from './touches.js';
 
 const BATCH = 1000;
 
-export async function recomputeStoredCredits(tx: Tx, tenantId: string, dealIds: readonly string[]): Promise<{ deals: number; calls: number }> {
+/**
+ * Recompute the stored credits of these deals from the deals and calls as they are now.
+ * `forget`: the deals are about to be deleted; their credits go as if they were no longer won.
+ */
+export async function recomputeStoredCredits(tx: Tx, tenantId: string, dealIds: readonly string[], opts: { forget?: boolean } = {}): Promise<{ deals: number; calls: number }> {
   const ids = [...new Set(dealIds)].sort();
   if (ids.length === 0) return { deals: 0, calls: 0 };
   // One lock per deal, taken in a fixed order: a call arriving and a bulk upload touching the
@@ -26,7 +30,7 @@ export async function recomputeStoredCredits(tx: Tx, tenantId: string, dealIds: 
     sql`delete from attribution_credits where tenant_id = ${tenantId} and deal_id in (${idList(ids)}::uuid) returning call_id, (extract(epoch from deal_closed_at) * 1000)::bigint::text as deal_closed_at`,
   );
   const affected = new Set(removed.map((r) => r.call_id));
-  const deals = await wonDealsWithTouches(tx, tenantId, sql`id in (${idList(ids)}::uuid)`, DEFAULT_WINDOW_DAYS);
+  const deals = opts.forget ? [] : await wonDealsWithTouches(tx, tenantId, sql`id in (${idList(ids)}::uuid)`, DEFAULT_WINDOW_DAYS);
   const credits: (typeof attributionCredits.$inferInsert)[] = [];
   for (const deal of deals) {
     const byCall = attribute(
