@@ -16,8 +16,8 @@ export const HOUR_KEY_FORMAT = 'YYYY-MM-DD"T"HH24';
 export type DirtyNotifier = (tenantId: string) => void;
 
 /**
- * Mark the hours of these calls' `startedAt` dirty (tenant time). The ROI engineer calls this after
- * re-assigning campaigns; the call listener below calls it for every change.
+ * Mark the hours of these calls' `startedAt` dirty (tenant time). Survey uploads call this for the
+ * calls they rate; the call listener below calls it for every change of a call.
  */
 export async function markCallsDirty(
   tx: Executor,
