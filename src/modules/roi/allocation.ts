@@ -48,6 +48,21 @@ export interface CostAllocation {
 
 const zero = (): CostCents => ({ total: 0n, direct: 0n, indirect: 0n });
 
+/** An allocation to fill, and the one way cents are added to it (a row and the total together). */
+function emptyAllocation() {
+  const result: CostAllocation = { byKey: new Map(), total: zero() };
+  const add = (key: RowKey, kind: CostKind, cents: bigint) => {
+    if (cents === 0n) return;
+    const row = result.byKey.get(key) ?? zero();
+    row.total += cents;
+    row[kind] += cents;
+    result.byKey.set(key, row);
+    result.total.total += cents;
+    result.total[kind] += cents;
+  };
+  return { result, add };
+}
+
 /** The allocation GET /v1/kpis uses for costPerCall: cents per row key, and the range's total. */
 export async function allocatedCostCents(
   db: Executor,
@@ -94,16 +109,7 @@ export async function allocateCosts(db: Executor, tenant: TenantRow, range: { fr
     shareKeyFn(db, tenant, groupBy),
   ]);
   if (!current) return allocateCostsLive(db, tenant, range, groupBy);
-  const result: CostAllocation = { byKey: new Map(), total: zero() };
-  const add = (key: RowKey, kind: CostKind, cents: bigint) => {
-    if (cents === 0n) return;
-    const row = result.byKey.get(key) ?? zero();
-    row.total += cents;
-    row[kind] += cents;
-    result.byKey.set(key, row);
-    result.total.total += cents;
-    result.total[kind] += cents;
-  };
+  const { result, add } = emptyAllocation();
   if (first && last) {
     const dim = dayDimOf(groupBy);
     const stored = await queryRows<{ kind: CostKind; scope_campaign_id: string | null; scope_agent_id: string | null; value: string | null; day: string | null; cents: string }>(
@@ -196,16 +202,7 @@ async function addProviderPrices(
 
 /** The allocation computed from costs and calls on each call (the reference the stored days reproduce). */
 export async function allocateCostsLive(db: Executor, tenant: TenantRow, range: { from: Date; to: Date }, groupBy: GroupBy): Promise<CostAllocation> {
-  const result: CostAllocation = { byKey: new Map(), total: zero() };
-  const add = (key: RowKey, kind: CostKind, cents: bigint) => {
-    if (cents === 0n) return;
-    const row = result.byKey.get(key) ?? zero();
-    row.total += cents;
-    row[kind] += cents;
-    result.byKey.set(key, row);
-    result.total.total += cents;
-    result.total[kind] += cents;
-  };
+  const { result, add } = emptyAllocation();
 
   const days = daysInRange(range.from, range.to, tenant.timezone);
   if (days.length === 0) return result;
