@@ -192,6 +192,8 @@ describe('twilio webhooks to unified calls', () => {
     await hub.settle(tenantA.apiKey);
     const still = await hub.api.get(`/v1/connections/${connection.id}/events?status=failed`).set(tenantA.auth);
     expect(still.body.data).toHaveLength(1);
+    // Processed once more (still unreadable), not merely left as it was.
+    expect([failed.body.data[0].attempts, still.body.data[0].attempts]).toEqual([1, 2]);
   });
 });
 

@@ -63,6 +63,8 @@ describe('JSON webhook bodies', () => {
     await hub.settle(tenant.apiKey);
     const after = await hub.api.get(`/v1/connections/${conn.body.id as string}/events?status=failed`).set(tenant.auth);
     expect(after.body.data).toHaveLength(1);
+    // Processed once more (still unreadable), not merely left as it was.
+    expect([failed.body.data[0].attempts, after.body.data[0].attempts]).toEqual([1, 2]);
     expect((await hub.api.get(`/v1/calls?connectionId=${conn.body.id as string}`).set(tenant.auth)).body.data).toEqual([]);
   });
 

@@ -33,33 +33,15 @@ export class UnauthorizedError extends AppError {
   }
 }
 
-export class ForbiddenError extends AppError {
-  constructor(message = 'Not allowed.') {
-    super(403, 'forbidden', message);
-  }
-}
-
 export class NotFoundError extends AppError {
   constructor(what: string) {
     super(404, 'not_found', `${what} not found.`);
   }
 }
 
-export class ConflictError extends AppError {
-  constructor(message: string, details?: unknown) {
-    super(409, 'conflict', message, details);
-  }
-}
-
 export class PayloadTooLargeError extends AppError {
   constructor(limit: number) {
     super(413, 'payload_too_large', `The body is larger than the limit of ${limit} bytes.`);
-  }
-}
-
-export class ServiceUnavailableError extends AppError {
-  constructor(message = 'A dependency is unavailable; try again shortly.') {
-    super(503, 'service_unavailable', message);
   }
 }
 

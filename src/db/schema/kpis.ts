@@ -12,7 +12,7 @@ import { instant } from './_helpers.js';
  * is what keeps them equal to a recomputation from the calls.
  */
 /** The additive KPI sums (src/domain/kpis/definitions.ts KpiSums), the same in every rollup table. */
-const kpiSumColumns = () => ({
+export const kpiSumColumns = () => ({
     calls: integer('calls').notNull(),
     offered: integer('offered').notNull(),
     answered: integer('answered').notNull(),
@@ -33,6 +33,10 @@ const kpiSumColumns = () => ({
     npsPromoters: integer('nps_promoters').notNull(),
     npsDetractors: integer('nps_detractors').notNull(),
 });
+
+/** The sum fields in column order, and their SQL column names: the one list every rollup query derives its columns from. */
+export type KpiSumField = keyof ReturnType<typeof kpiSumColumns>;
+export const kpiSumFields = Object.keys(kpiSumColumns()) as KpiSumField[];
 
 export const kpiHourly = pgTable(
   'kpi_hourly',
@@ -187,3 +191,6 @@ export const agentPresenceEvents = pgTable(
 );
 
 export type KpiHourlyRow = typeof kpiHourly.$inferSelect;
+
+/** The SQL column name of each sum field (the same in kpi_hourly and kpi_daily). */
+export const kpiSumColumnNames: Record<KpiSumField, string> = Object.fromEntries(kpiSumFields.map((f) => [f, kpiHourly[f].name])) as Record<KpiSumField, string>;

@@ -5,9 +5,9 @@
 import { sql } from 'drizzle-orm';
 import type { Executor, Tx } from '../../db/client.js';
 import type { CallRow } from '../../db/schema/index.js';
-import type { CallChange, CallChangeListener } from '../calls/recompute.js';
+import type { CallChange, CallChangeListener } from '../calls/index.js';
 import { upsertAgentsAndQueues } from '../agents/agents.repo.js';
-import { pgArray } from './sql-array.js';
+import { pgArray } from '../../db/sql.js';
 
 /** The tenant-local hour key of a timestamptz column or parameter, in SQL. */
 export const HOUR_KEY_FORMAT = 'YYYY-MM-DD"T"HH24';
@@ -16,8 +16,8 @@ export const HOUR_KEY_FORMAT = 'YYYY-MM-DD"T"HH24';
 export type DirtyNotifier = (tenantId: string) => void;
 
 /**
- * Mark the hours of these calls' `startedAt` dirty (tenant time). The ROI engineer calls this after
- * re-assigning campaigns; the call listener below calls it for every change.
+ * Mark the hours of these calls' `startedAt` dirty (tenant time). Survey uploads call this for the
+ * calls they rate; the call listener below calls it for every change of a call.
  */
 export async function markCallsDirty(
   tx: Executor,

@@ -1,8 +1,8 @@
-/** OpenAPI descriptions of the KPI, agent, queue and survey routes (issue 4). */
+/** OpenAPI descriptions of the KPI, agent and queue routes. */
 import { z } from 'zod';
 import type { Operation } from '../../http/openapi.js';
 import { agentView, queueView, scheduleRow } from '../agents/agents.schemas.js';
-import { bulkAnswer, surveyRow } from '../surveys/surveys.schemas.js';
+import { bulkAnswer } from '../surveys/surveys.schemas.js';
 import { kpisQuery, kpisResponse } from './kpis.schemas.js';
 
 export const kpiOperations: Operation[] = [
@@ -30,14 +30,4 @@ export const kpiOperations: Operation[] = [
     response: bulkAnswer,
   },
   { method: 'get', path: '/v1/queues', tag: 'agents', auth: 'tenant', summary: 'Queues seen on calls', response: z.object({ data: z.array(queueView) }) },
-  {
-    method: 'post',
-    path: '/v1/surveys',
-    tag: 'surveys',
-    auth: 'tenant',
-    status: 200,
-    summary: 'CSAT (1-5) and NPS (0-10) responses, each naming its call by callId or provider + providerCallId',
-    body: z.object({ responses: z.array(surveyRow) }),
-    response: bulkAnswer,
-  },
 ];

@@ -4,9 +4,10 @@
  */
 import { sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Executor } from '../../db/client.js';
+import { kpiSumColumnNames, kpiSumFields } from '../../db/schema/index.js';
 import { emptySums, type KpiSums } from '../../domain/kpis/definitions.js';
 import type { KpiGroupBy } from './kpis.schemas.js';
-import { pgArray } from './sql-array.js';
+import { pgArray } from '../../db/sql.js';
 import { monthKind, type DailyKind } from './refresh.js';
 
 export interface RollupFilters {
@@ -86,26 +87,8 @@ interface SumsRow {
   [column: string]: string | number | null;
 }
 
-const SUM_COLUMNS: [keyof KpiSums, string][] = [
-  ['offered', 'offered'],
-  ['answered', 'answered'],
-  ['abandoned', 'abandoned'],
-  ['shortAbandoned', 'short_abandoned'],
-  ['shortAbandonedWithinSl', 'short_abandoned_within_sl'],
-  ['missed', 'missed'],
-  ['voicemail', 'voicemail'],
-  ['answeredWithinSl', 'answered_within_sl'],
-  ['waitSumAnswered', 'wait_sum_answered'],
-  ['handledCount', 'handled_count'],
-  ['handleSumHandled', 'handle_sum_handled'],
-  ['fcrEligible', 'fcr_eligible'],
-  ['fcrResolved', 'fcr_resolved'],
-  ['csatCount', 'csat_count'],
-  ['csatPositive', 'csat_positive'],
-  ['npsCount', 'nps_count'],
-  ['npsPromoters', 'nps_promoters'],
-  ['npsDetractors', 'nps_detractors'],
-];
+/** The summed columns besides `calls` (read on its own): every additive field of kpiSumColumns(). */
+const SUM_COLUMNS = kpiSumFields.filter((f) => f !== 'calls').map((f) => [f, kpiSumColumnNames[f]] as [keyof KpiSums, string]);
 
 export interface GroupedSums {
   rows: { key: string | null; sums: KpiSums; calls: number }[];

@@ -14,8 +14,8 @@ import {
   type KpiSums,
 } from '../../domain/kpis/definitions.js';
 import { ValidationError } from '../../lib/errors.js';
-import { effectiveSettings } from '../tenants/tenants.schemas.js';
-import { costAllocation } from './costs.js';
+import { effectiveSettings } from '../tenants/index.js';
+import { allocatedCostCents } from '../roi/index.js';
 import { rollupSums, staffedSums, type RollupFilters, type RollupQuery } from './kpis.repo.js';
 import type { KpisQuery, KpisResponse } from './kpis.schemas.js';
 import { rollupFingerprint } from './refresh.js';
@@ -113,14 +113,12 @@ export async function computeKpis(db: Database, tenant: TenantRow, query: KpisQu
   // view has no allocation of its own, so it gets no cost per call rather than a wrong one.
   let costNote: string;
   let costs: { byKey: Map<string | null, bigint>; totalCents: bigint } | null = null;
-  const allocate = await costAllocation();
-  if (!allocate) costNote = 'unavailable: cost allocation is not installed';
-  else if (Object.keys(activeFilters).length > 0) costNote = 'null: costs are not allocated under filters';
+  if (Object.keys(activeFilters).length > 0) costNote = 'null: costs are not allocated under filters';
   else if (businessHoursOnly) costNote = 'null: costs are allocated per day, not per business hour';
   // The allocation reads the range's handled calls: not worth it when it can only find nothing.
   else if (!context.mayHaveCosts && !settings.countProviderPrices) costNote = 'null: no costs in the range';
   else {
-    costs = await allocate(db, tenant, { from: range.from, to: range.to }, query.groupBy);
+    costs = await allocatedCostCents(db, tenant, { from: range.from, to: range.to }, query.groupBy);
     if (costs.totalCents === 0n && costs.byKey.size === 0) {
       costs = null;
       costNote = 'null: no costs in the range';

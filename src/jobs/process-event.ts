@@ -1,26 +1,38 @@
 /**
- * process-event: one stored delivery → call events → the calls it touches, in one transaction.
- * A worker killed mid-job rolls the transaction back; the event stays `pending` and is taken again
- * (BullMQ stalled-job recovery, or the sweeper).
+ * Job `process-event`: one stored delivery → call events → the calls it touches, in one
+ * transaction. A worker killed mid-job rolls the transaction back; the event stays `pending` and is
+ * taken again (BullMQ stalled-job recovery, or the sweeper, src/jobs/maintenance.ts, which also
+ * brings back an event whose every attempt failed while the database was away).
  */
 import { and, eq, sql } from 'drizzle-orm';
-import { ZodError } from 'zod';
-import { connectorFor, DeliveryShapeError, type ProviderId } from '../../../connectors/index.js';
-import type { Database } from '../../db/client.js';
-import { connections, tenants, webhookEvents } from '../../db/schema/index.js';
-import type { Logger } from '../../lib/logger.js';
-import { recomputeCall, storeCallEvents, type CallChangeListener } from '../../modules/calls/recompute.js';
-import type { PresenceSink } from '../../modules/calls/presence.js';
-import type { ConnectionsService } from '../../modules/connections/connections.service.js';
-import { queueSettings, type Processor } from '../definitions.js';
+import { z, ZodError } from 'zod';
+import { connectorFor, DeliveryShapeError, type ProviderId } from '../../connectors/index.js';
+import type { Database } from '../db/client.js';
+import { connections, tenants, webhookEvents } from '../db/schema/index.js';
+import type { Logger } from '../lib/logger.js';
+import { recomputeCall, storeCallEvents, type CallChangeListener, type PresenceSink } from '../modules/calls/index.js';
+import type { ConnectionsService } from '../modules/connections/connections.service.js';
+import type { JobProcessor, JobSettings } from './job.js';
 
-export function processEventProcessor(deps: {
+export const payload = z.object({ eventId: z.uuid() });
+
+export const settings: JobSettings = {
+  // Events are small DB transactions; how many run at once is the operator's WORKER_CONCURRENCY
+  // (the pool, 20, is shared with the API in the embedded mode).
+  concurrency: 'WORKER_CONCURRENCY',
+  // 500 ms doubling over 8 tries: about a minute of database trouble is ridden out in one round;
+  // longer outages are the sweeper's (a new round once the database is back).
+  attempts: 8,
+  backoffMs: 500,
+};
+
+export function processor(deps: {
   db: Database;
   logger: Logger;
   listeners: CallChangeListener[];
   presence: PresenceSink;
   connections: ConnectionsService;
-}): Processor<'process-event'> {
+}): JobProcessor<typeof payload> {
   const { db, logger } = deps;
   return async ({ eventId }, job) => {
     const [event] = await db.select().from(webhookEvents).where(eq(webhookEvents.id, eventId)).limit(1);
@@ -72,7 +84,8 @@ export function processEventProcessor(deps: {
       });
     } catch (err) {
       // Out of retries: mark it failed (visible, reprocessable) rather than leave it pending forever.
-      if (job.attempt >= queueSettings['process-event'].attempts || err instanceof DeliveryShapeError) {
+      // If the database is what failed, this throws too: the event stays pending for the sweeper.
+      if (job.attempt >= settings.attempts || err instanceof DeliveryShapeError) {
         await db
           .update(webhookEvents)
           .set({ status: 'failed', error: (err as Error).message.slice(0, 2000), attempts: sql`${webhookEvents.attempts} + 1` })
