@@ -20,7 +20,7 @@ import {
   type KpiCallStatus,
   type KpiSums,
 } from '../src/domain/kpis/definitions.js';
-import { dayOfHourKey, hourKey, monthOfHourKey, weekOfHourKey } from '../src/domain/kpis/buckets.js';
+import { dayOfHourKey, hourKey, monthOfHourKey, quarterOfHourKey, weekOfHourKey } from '../src/domain/kpis/buckets.js';
 import { repeatedCallIds } from '../src/domain/kpis/fcr.js';
 import { markCallsDirty } from '../src/modules/kpis/invalidate.js';
 import { refreshTenant } from '../src/modules/kpis/refresh.js';
@@ -107,11 +107,14 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 3, arbitrary: fc.constant({ kind: 'refresh' as const }) },
 );
 
-type GroupBy = 'day' | 'week' | 'month' | 'agent' | 'queue' | 'provider' | 'direction';
+type GroupBy = 'hour' | 'day' | 'week' | 'month' | 'quarter' | 'agent' | 'queue' | 'provider' | 'direction';
 const keyOf: Record<GroupBy, (c: CallRow, hour: string) => string | null> = {
+  hour: (_c, h) => h,
   day: (_c, h) => dayOfHourKey(h),
   week: (_c, h) => weekOfHourKey(h),
   month: (_c, h) => monthOfHourKey(h),
+  // The range 2025-03-27 → 04-03 crosses a quarter boundary in every timezone.
+  quarter: (_c, h) => quarterOfHourKey(h),
   agent: (c) => c.agentId,
   queue: (c) => c.queueName,
   provider: (c) => c.provider,

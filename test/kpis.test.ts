@@ -370,3 +370,49 @@ describe('KPIs from calls (Europe/Paris)', () => {
     expect(after.fcrRate).toBe(1 / 3); // c1 is now repeated too
   });
 });
+
+describe('hours and quarters in tenant time', () => {
+  it('groups by local clock hour across both DST changes (Europe/Paris)', async () => {
+    const t = await hub.tenant({ timezone: 'Europe/Paris', currency: 'EUR', country: 'FR' });
+    // Fall back, 2025-10-26: 00:30Z is 02:30 CEST and 01:30Z is 02:30 CET, one local hour key.
+    await putCall(t.id, { direction: 'inbound', status: 'answered', startedAt: '2025-10-26T00:30:00Z', waitSeconds: 10, talkSeconds: 100, agent: { id: 'a', name: 'A' } });
+    await putCall(t.id, { direction: 'inbound', status: 'answered', startedAt: '2025-10-26T01:30:00Z', waitSeconds: 30, talkSeconds: 200, agent: { id: 'b', name: 'B' } });
+    // 02:00Z is 03:00 CET.
+    await putCall(t.id, { direction: 'inbound', status: 'missed', startedAt: '2025-10-26T02:00:00Z', waitSeconds: 25 });
+    // Spring forward, 2025-03-30: 01:30Z is 03:30 CEST (there is no 02 that night).
+    await putCall(t.id, { direction: 'outbound', status: 'answered', startedAt: '2025-03-30T01:30:00Z', waitSeconds: 5, talkSeconds: 60, agent: { id: 'a', name: 'A' } });
+
+    const fall = await kpis(t, { from: '2025-10-26', to: '2025-10-27', groupBy: 'hour' });
+    expect(fall.rows.map((r) => [r.key, r.offered, r.answered, r.missed, r.callsPerHour])).toEqual([
+      ['2025-10-26T02', 2, 2, 0, 2],
+      ['2025-10-26T03', 1, 0, 1, null],
+    ]);
+    expect(row(fall, '2025-10-26T02')).toMatchObject({ asaSeconds: 20, ahtSeconds: 150, serviceLevel: 0.5 });
+    expect(fall.total).toMatchObject({ offered: 3, answered: 2, callsPerHour: 2 });
+    // The same with a filter (the hour rows of one agent) and in business hours (kpi_hourly).
+    const alone = await kpis(t, { from: '2025-10-26', to: '2025-10-27', groupBy: 'hour', agentId: 'b' });
+    expect(alone.rows.map((r) => [r.key, r.answered, r.ahtSeconds])).toEqual([['2025-10-26T02', 1, 200]]);
+    const spring = await kpis(t, { from: '2025-03-30', to: '2025-03-31', groupBy: 'hour' });
+    expect(spring.rows.map((r) => [r.key, r.offered, r.ahtSeconds, r.callsPerHour])).toEqual([['2025-03-30T03', 0, 60, 1]]);
+    // A range from an instant: the local hours from that one (03:00 CET is 02:00Z).
+    const partial = await kpis(t, { from: '2025-10-26T03:00:00+01:00', to: '2025-10-26T05:00:00+01:00', groupBy: 'hour' });
+    expect(partial.rows.map((r) => r.key)).toEqual(['2025-10-26T03']);
+  });
+
+  it('puts a call in its tenant-local quarter, half-hour offset included (Asia/Kolkata)', async () => {
+    const t = await hub.tenant({ timezone: 'Asia/Kolkata', currency: 'INR', country: 'IN' });
+    // 2025-03-31T18:29Z is 23:59 on March 31st in Kolkata (UTC+05:30); 18:31Z is 00:01 on April 1st.
+    await putCall(t.id, { direction: 'inbound', status: 'answered', startedAt: '2025-03-31T18:29:00Z', waitSeconds: 8, talkSeconds: 120 });
+    await putCall(t.id, { direction: 'inbound', status: 'abandoned', startedAt: '2025-03-31T18:31:00Z', waitSeconds: 40 });
+    await putCall(t.id, { direction: 'inbound', status: 'answered', startedAt: '2025-05-10T06:00:00Z', waitSeconds: 50, talkSeconds: 300 });
+    const body = await kpis(t, { from: '2025-01-01', to: '2025-07-01', groupBy: 'quarter' });
+    expect(body.rows.map((r) => [r.key, r.offered, r.answered, r.abandoned])).toEqual([
+      ['2025-Q1', 1, 1, 0],
+      ['2025-Q2', 2, 1, 1],
+    ]);
+    expect(row(body, '2025-Q2')).toMatchObject({ abandonmentRate: 0.5, serviceLevel: 0, asaSeconds: 50 });
+    // Hours of a half-hour zone: 18:29Z is local 23 on the 31st, 18:31Z local 00 on the 1st.
+    const hours = await kpis(t, { from: '2025-03-31', to: '2025-04-02', groupBy: 'hour' });
+    expect(hours.rows.map((r) => r.key)).toEqual(['2025-03-31T23', '2025-04-01T00']);
+  });
+});

@@ -7,7 +7,7 @@ import { queryRows, type Executor } from '../../db/client.js';
 import { emptySums, type KpiSums } from '../../domain/kpis/definitions.js';
 import type { KpiGroupBy } from './kpis.schemas.js';
 import { pgArray } from './sql-array.js';
-import { monthKind, type DailyKind } from './refresh.js';
+import { hourKind, monthKind, type DailyKind } from './refresh.js';
 
 export interface RollupFilters {
   provider?: string;
@@ -33,9 +33,16 @@ export interface RollupQuery {
   businessHours: BusinessHours | null;
 }
 
+/** 'YYYY-Qn' of a text starting with 'YYYY-MM' (an hour key, a day or a month: all tenant-local). */
+const quarterSql = (text: SQL) => sql`left(${text}, 4) || '-Q' || ((substr(${text}, 6, 2)::int + 2) / 3)::text`;
+
 /** The row key of a groupBy, from a kpi_hourly row `r` (and its campaign `cp` for the channel). */
 function keyOf(groupBy: KpiGroupBy): SQL {
   switch (groupBy) {
+    case 'hour':
+      return sql`r.hour_key`;
+    case 'quarter':
+      return quarterSql(sql`r.hour_key`);
     case 'day':
       return sql`left(r.hour_key, 10)`;
     case 'week':
@@ -167,7 +174,7 @@ export function dailyPlan(q: RollupQuery): { rowKind: DailyKind; totalKind: Dail
   const filter = active[0];
   const filterKind = filter === undefined ? null : FILTER_KIND[filter];
   const value = filter === undefined ? null : q.filters[filter]!;
-  if (q.groupBy === 'day' || q.groupBy === 'week' || q.groupBy === 'month') {
+  if (q.groupBy === 'hour' || q.groupBy === 'day' || q.groupBy === 'week' || q.groupBy === 'month' || q.groupBy === 'quarter') {
     const kind = filterKind ?? 'all';
     return { rowKind: kind, totalKind: kind, value };
   }
@@ -212,6 +219,7 @@ function dailyKeyOf(groupBy: KpiGroupBy): SQL {
   if (groupBy === 'day') return sql`d.day`;
   if (groupBy === 'week') return sql`to_char(d.day::date, 'IYYY-"W"IW')`;
   if (groupBy === 'month') return sql`left(d.day, 7)`;
+  if (groupBy === 'quarter') return quarterSql(sql`d.day`); // a day row or a month row
   return sql`nullif(d.value, '')`;
 }
 
@@ -225,6 +233,7 @@ export async function rollupSums(db: Executor, q: RollupQuery): Promise<GroupedS
   // Whole days: from the first local day starting at or after `from` to the day of `to` (excluded).
   const firstDay = q.fromKey.endsWith('T00') ? q.fromKey.slice(0, 10) : nextDay(q.fromKey.slice(0, 10));
   const endDay = q.toKey.slice(0, 10);
+  if (plan && q.groupBy === 'hour') return hourRowSums(db, q, plan);
   if (!plan || firstDay >= endDay) return hourlyRollupSums(db, q);
 
   const edges: HourRanges = [];
@@ -274,6 +283,30 @@ export async function rollupSums(db: Executor, q: RollupQuery): Promise<GroupedS
   return toGroupedSums(rows);
 }
 
+/**
+ * groupBy=hour from kpi_daily's hour rows (kind 'h.<kind>', one per local hour and value): the rows
+ * and the total of one index range, whatever the length of the range. An hour row's handled_hours is
+ * 0 or 1, so their sum is the distinct handled hours of the total too.
+ */
+async function hourRowSums(db: Executor, q: RollupQuery, plan: { rowKind: DailyKind; value: string | null }): Promise<GroupedSums> {
+  const value = plan.value === null || plan.rowKind === 'all' ? sql`` : sql`and d.value = ${plan.value}`;
+  const sums = sql.join(
+    SUM_COLUMNS.map(([, column]) => sql`coalesce(sum(d.${sql.raw(column)}), 0)::bigint as ${sql.raw(column)}`),
+    sql`, `,
+  );
+  const rows = await queryRows<SumsRow>(
+    db,
+    sql`select grouping(d.day) as is_total, d.day as key, ${sums}, coalesce(sum(d.calls), 0)::bigint as calls,
+          coalesce(sum(d.handled_hours), 0)::bigint as handled_hours
+        from kpi_daily d
+        where d.tenant_id = ${q.tenantId} and d.kind = ${hourKind(plan.rowKind)} ${value}
+          and d.day >= ${q.fromKey} and d.day < ${q.toKey}
+        group by grouping sets ((d.day), ())
+        order by grouping(d.day), d.day`,
+  );
+  return toGroupedSums(rows);
+}
+
 export interface StaffedRow {
   key: string | null;
   staffedSeconds: number;
@@ -281,7 +314,7 @@ export interface StaffedRow {
 }
 
 /**
- * Staffed time per row (agent, or the hours of a day/week/month) from tenant schedules and provider
+ * Staffed time per row (agent, or the hours of an hour/day/week/month/quarter) from tenant schedules and provider
  * availability, merged (range_agg: overlapping sources are not counted twice), and the handle time
  * of the agents' handled calls in the hours they were staffed. An agent's availability runs from an
  * `available` event to that agent's next event; the last one is open until now (never beyond).
@@ -293,11 +326,15 @@ export async function staffedSums(
   const key =
     q.groupBy === 'agent'
       ? sql`p.agent_id`
-      : q.groupBy === 'week'
-        ? sql`to_char(left(p.hour_key, 10)::date, 'IYYY-"W"IW')`
-        : q.groupBy === 'month'
-          ? sql`left(p.hour_key, 7)`
-          : sql`left(p.hour_key, 10)`;
+      : q.groupBy === 'hour'
+        ? sql`p.hour_key`
+        : q.groupBy === 'week'
+          ? sql`to_char(left(p.hour_key, 10)::date, 'IYYY-"W"IW')`
+          : q.groupBy === 'month'
+            ? sql`left(p.hour_key, 7)`
+            : q.groupBy === 'quarter'
+              ? quarterSql(sql`p.hour_key`)
+              : sql`left(p.hour_key, 10)`;
   // Most tenants have no staffed time at all: skip the interval arithmetic for them.
   const [known] = await queryRows<{ any: boolean }>(
     db,

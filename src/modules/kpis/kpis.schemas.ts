@@ -1,8 +1,12 @@
 /** GET /v1/kpis: query and response (contract section 6), reused by the OpenAPI document. */
 import { z } from 'zod';
 
-export const kpiGroupBys = ['day', 'week', 'month', 'agent', 'queue', 'campaign', 'channel', 'provider', 'direction'] as const;
+export const kpiGroupBys = ['hour', 'day', 'week', 'month', 'quarter', 'agent', 'queue', 'campaign', 'channel', 'provider', 'direction'] as const;
 export type KpiGroupBy = (typeof kpiGroupBys)[number];
+/** Groupings by a period of tenant time (the rows' keys are periods, in order). */
+export const kpiTimeGroupBys = ['hour', 'day', 'week', 'month', 'quarter'] as const satisfies readonly KpiGroupBy[];
+export type KpiTimeGroupBy = (typeof kpiTimeGroupBys)[number];
+export const isTimeGroupBy = (groupBy: KpiGroupBy): groupBy is KpiTimeGroupBy => (kpiTimeGroupBys as readonly string[]).includes(groupBy);
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 

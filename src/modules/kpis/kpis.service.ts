@@ -100,7 +100,7 @@ export async function computeKpis(db: Database, tenant: TenantRow, query: KpisQu
   };
   // Staffed time is per agent: rows of time or agents only, and no filter but agentId.
   const occupancyApplies =
-    ['day', 'week', 'month', 'agent'].includes(query.groupBy) &&
+    ['hour', 'day', 'week', 'month', 'quarter', 'agent'].includes(query.groupBy) &&
     Object.keys(activeFilters).every((f) => f === 'agentId');
   // The independent reads run side by side (the pool has several connections).
   const [grouped, context, staffed] = await Promise.all([
@@ -117,6 +117,7 @@ export async function computeKpis(db: Database, tenant: TenantRow, query: KpisQu
   if (!allocate) costNote = 'unavailable: cost allocation is not installed';
   else if (Object.keys(activeFilters).length > 0) costNote = 'null: costs are not allocated under filters';
   else if (businessHoursOnly) costNote = 'null: costs are allocated per day, not per business hour';
+  else if (query.groupBy === 'hour' || query.groupBy === 'quarter') costNote = 'null: not yet allocated for this grouping';
   // The allocation reads the range's handled calls: not worth it when it can only find nothing.
   else if (!context.mayHaveCosts && !settings.countProviderPrices) costNote = 'null: no costs in the range';
   else {
@@ -166,7 +167,7 @@ export async function computeKpis(db: Database, tenant: TenantRow, query: KpisQu
       businessHoursOnly,
       occupancy: occupancyApplies
         ? 'handle time in staffed hours / staffed time (schedules and provider availability, merged); null without staffed time'
-        : 'null: staffed time is known per agent, so only for groupBy day, week, month or agent, filtered by agentId at most',
+        : 'null: staffed time is known per agent, so only for groupBy hour, day, week, month, quarter or agent, filtered by agentId at most',
       costPerCall: costNote,
       rollupsCurrent: context.fingerprint === rollupFingerprint(tenant),
     },

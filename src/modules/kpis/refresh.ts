@@ -163,7 +163,39 @@ export async function rebuildDays(tx: Tx, tenantId: string, days: string[]): Pro
     cross join lateral (values ('all', ''), ('agent', h.agent_id), ('queue', h.queue), ('campaign', h.campaign_id),
       ('provider', h.provider), ('direction', h.direction)) as d(kind, value)
     group by k.day, d.kind, d.value`);
+  await rebuildHourRows(tx, tenantId, days);
   await rebuildMonths(tx, tenantId, [...new Set(days.map((d) => d.slice(0, 7)))]);
+}
+
+/** kpi_daily's hour rows: kind 'h.<kind>', day the hour key 'YYYY-MM-DDTHH', for groupBy=hour. */
+export const hourKind = (kind: DailyKind) => `h.${kind}`;
+
+/**
+ * Rebuild the hour rows of these days from kpi_hourly: one row per local hour and dimension value
+ * (the hourly rows summed over every other dimension), so that groupBy=hour reads one row per hour
+ * instead of every combination of agent, queue, campaign, provider and direction of that hour.
+ */
+async function rebuildHourRows(tx: Tx, tenantId: string, days: string[]): Promise<void> {
+  const list = pgArray(days);
+  const hourKinds = pgArray(DAILY_KINDS.map(hourKind));
+  await tx.execute(sql`
+    delete from kpi_daily d using unnest(${list}::text[]) as k(day)
+    where d.tenant_id = ${tenantId} and d.kind = any(${hourKinds}::text[]) and d.day >= k.day and d.day < k.day || 'U'`);
+  await tx.execute(sql`
+    insert into kpi_daily (tenant_id, kind, day, value, calls, offered, answered, abandoned, short_abandoned,
+      short_abandoned_within_sl, missed, voicemail, answered_within_sl, wait_sum_answered, handled_count,
+      handle_sum_handled, fcr_eligible, fcr_resolved, csat_count, csat_positive, nps_count, nps_promoters,
+      nps_detractors, handled_hours)
+    select ${tenantId}::uuid, 'h.' || d.kind, h.hour_key, d.value, sum(h.calls), sum(h.offered), sum(h.answered),
+      sum(h.abandoned), sum(h.short_abandoned), sum(h.short_abandoned_within_sl), sum(h.missed), sum(h.voicemail),
+      sum(h.answered_within_sl), sum(h.wait_sum_answered), sum(h.handled_count), sum(h.handle_sum_handled),
+      sum(h.fcr_eligible), sum(h.fcr_resolved), sum(h.csat_count), sum(h.csat_positive), sum(h.nps_count),
+      sum(h.nps_promoters), sum(h.nps_detractors), (sum(h.handled_count) > 0)::int
+    from unnest(${list}::text[]) as k(day)
+    join kpi_hourly h on h.tenant_id = ${tenantId} and h.hour_key >= k.day and h.hour_key < k.day || 'U'
+    cross join lateral (values ('all', ''), ('agent', h.agent_id), ('queue', h.queue), ('campaign', h.campaign_id),
+      ('provider', h.provider), ('direction', h.direction)) as d(kind, value)
+    group by h.hour_key, d.kind, d.value`);
 }
 
 /** kpi_daily's month rows: kind 'm.<kind>', day 'YYYY-MM', the sums of that month's day rows. */
