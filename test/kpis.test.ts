@@ -416,3 +416,56 @@ describe('hours and quarters in tenant time', () => {
     expect(hours.rows.map((r) => r.key)).toEqual(['2025-03-31T23', '2025-04-01T00']);
   });
 });
+
+describe('costPerCall', () => {
+  it("holds a period's whole cost in time rows, and spreads a day's cost over its calls' hours", async () => {
+    const t = await hub.tenant({ timezone: 'UTC', currency: 'USD' });
+    const campaign = await hub.api.post('/v1/campaigns').set(t.auth).send({ name: 'Radio', channel: 'radio', trackingNumbers: [] });
+    expect(campaign.status).toBe(201);
+    const posted = await hub.api
+      .post('/v1/costs')
+      .set(t.auth)
+      .send({
+        costs: [
+          // 100.00 a day on 1, 2 and 3 March.
+          { category: 'salaries', kind: 'direct', amount: '300.00', currency: 'USD', periodStart: '2025-03-01', periodEnd: '2025-03-03' },
+          // The campaign's cost on a day when it had no answered call.
+          { category: 'other', kind: 'indirect', amount: '20.00', currency: 'USD', periodStart: '2025-03-02', periodEnd: '2025-03-02', campaignId: campaign.body.id },
+        ],
+      });
+    expect(posted.body).toMatchObject({ upserted: 2, rejected: [] });
+    // 2025-03-01 (a Saturday): two handled calls, handle 100 s at 09 and 300 s at 10.
+    await putCall(t.id, { direction: 'inbound', status: 'answered', startedAt: '2025-03-01T09:00:00Z', waitSeconds: 5, talkSeconds: 100 });
+    await putCall(t.id, { direction: 'outbound', status: 'answered', startedAt: '2025-03-01T10:30:00Z', waitSeconds: 5, talkSeconds: 300 });
+    // 2025-03-02 (Sunday): one handled call, and a missed one; 2025-03-03 (Monday, ISO week 10): none.
+    await putCall(t.id, { direction: 'inbound', status: 'answered', startedAt: '2025-03-02T09:15:00Z', waitSeconds: 5, talkSeconds: 60 });
+    await putCall(t.id, { direction: 'inbound', status: 'missed', startedAt: '2025-03-02T11:00:00Z', waitSeconds: 30 });
+    const range = { from: '2025-03-01', to: '2025-03-04' };
+
+    const byDay = await kpis(t, { ...range, groupBy: 'day' });
+    expect(byDay.rows.map((r) => [r.key, r.costPerCall])).toEqual([
+      ['2025-03-01', '50.00'], // 100.00 / 2
+      ['2025-03-02', '120.00'], // (100.00 + the campaign's 20.00) / 1
+    ]);
+    expect(byDay.total.costPerCall).toBe('106.67'); // 320.00 / 3
+    const byWeek = await kpis(t, { ...range, groupBy: 'week' });
+    expect(byWeek.rows.map((r) => [r.key, r.costPerCall])).toEqual([['2025-W09', '73.33']]); // 220.00 / 3
+    expect((await kpis(t, { ...range, groupBy: 'month' })).rows.map((r) => [r.key, r.costPerCall])).toEqual([['2025-03', '106.67']]);
+    expect((await kpis(t, { ...range, groupBy: 'quarter' })).rows.map((r) => [r.key, r.costPerCall])).toEqual([['2025-Q1', '106.67']]);
+
+    // Hours: the 1st's 100.00 split 1:3 by handle time; the 2nd's 100.00 to its one handled call;
+    // the campaign's 20.00 and the 3rd's 100.00 had no call to go to (the null row, not shown).
+    const byHour = await kpis(t, { ...range, groupBy: 'hour' });
+    expect(byHour.rows.map((r) => [r.key, r.costPerCall])).toEqual([
+      ['2025-03-01T09', '25.00'],
+      ['2025-03-01T10', '75.00'],
+      ['2025-03-02T09', '100.00'],
+      ['2025-03-02T11', null], // no handled call
+    ]);
+    expect(byHour.total.costPerCall).toBe('106.67');
+    expect(byHour.definitions.costPerCall).toMatch(/^allocated/);
+    expect(byDay.definitions.costPerCall).toMatch(/whole cost/);
+    // Filtered views still have no allocation of their own.
+    expect((await kpis(t, { ...range, groupBy: 'day', direction: 'inbound' })).total.costPerCall).toBeNull();
+  });
+});

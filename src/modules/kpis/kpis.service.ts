@@ -15,9 +15,9 @@ import {
 } from '../../domain/kpis/definitions.js';
 import { ValidationError } from '../../lib/errors.js';
 import { effectiveSettings } from '../tenants/tenants.schemas.js';
-import { costAllocation } from './costs.js';
+import { rowCosts, type RowCosts } from './cost-shares.js';
 import { rollupSums, staffedSums, type RollupFilters, type RollupQuery } from './kpis.repo.js';
-import type { KpisQuery, KpisResponse } from './kpis.schemas.js';
+import { isTimeGroupBy, type KpisQuery, type KpisResponse } from './kpis.schemas.js';
 import { rollupFingerprint } from './refresh.js';
 
 const HOUR_KEY = "yyyy-MM-dd'T'HH";
@@ -109,22 +109,22 @@ export async function computeKpis(db: Database, tenant: TenantRow, query: KpisQu
     occupancyApplies ? staffedSums(db, { ...q, timezone: tenant.timezone, fromInstant: range.from, toInstant: range.to }) : null,
   ]);
 
-  // Costs are allocated per day and per dimension by the ROI module; a filtered or business-hours
-  // view has no allocation of its own, so it gets no cost per call rather than a wrong one.
+  // Costs per row (./cost-shares.ts); a filtered or business-hours view has no allocation of its
+  // own, so it gets no cost per call rather than a wrong one.
   let costNote: string;
-  let costs: { byKey: Map<string | null, bigint>; totalCents: bigint } | null = null;
-  const allocate = await costAllocation();
-  if (!allocate) costNote = 'unavailable: cost allocation is not installed';
-  else if (Object.keys(activeFilters).length > 0) costNote = 'null: costs are not allocated under filters';
+  let costs: RowCosts | null = null;
+  if (Object.keys(activeFilters).length > 0) costNote = 'null: costs are not allocated under filters';
   else if (businessHoursOnly) costNote = 'null: costs are allocated per day, not per business hour';
-  else if (query.groupBy === 'hour' || query.groupBy === 'quarter') costNote = 'null: not yet allocated for this grouping';
-  // The allocation reads the range's handled calls: not worth it when it can only find nothing.
+  // The costs of the range: not worth reading when there can be none.
   else if (!context.mayHaveCosts && !settings.countProviderPrices) costNote = 'null: no costs in the range';
   else {
-    costs = await allocate(db, tenant, { from: range.from, to: range.to }, query.groupBy);
-    if (costs.totalCents === 0n && costs.byKey.size === 0) {
+    costs = await rowCosts(db, tenant, { from: range.from, to: range.to }, query.groupBy);
+    if (!costs) costNote = 'unavailable: cost allocation is not installed';
+    else if (costs.totalCents === 0n && costs.byKey.size === 0) {
       costs = null;
       costNote = 'null: no costs in the range';
+    } else if (isTimeGroupBy(query.groupBy) && query.groupBy !== 'hour') {
+      costNote = "the period's whole cost (every cost's daily shares of its days, contract section 7) / handled calls; total: every cost of the range";
     } else costNote = 'allocated cost of the row (contract section 7) / handled calls; total: every cost of the range';
   }
 
