@@ -46,6 +46,11 @@ async function seed(tenantId: string): Promise<void> {
       case when i % 4 = 0 then null else (array['Sales', 'Support'])[1 + i % 2] end,
       case when i % 3 = 0 then null else cp.ids[1 + (i * 7) % 3] end
     from generate_series(0, 2999) as i, cp`);
+  // Survey responses on a quarter of the calls, inbound and outbound (CSAT/NPS count by direction).
+  await db.execute(sql`
+    insert into survey_responses (id, tenant_id, call_id, csat, nps, responded_at)
+    select gen_random_uuid(), ${tenantId}::uuid, c.id, 1 + (length(c.call_key) * 7) % 5, (length(c.call_key) * 3) % 11, c.started_at
+    from calls c where c.tenant_id = ${tenantId} and c.call_key like '%3'`);
   await db.transaction((tx) => markAllDirty(tx, tenantId));
   await refreshTenant(db, tenantId);
   // Incremental changes: calls moved by up to ± 40 days (across months) and statuses flipped; the

@@ -469,3 +469,40 @@ describe('costPerCall', () => {
     expect((await kpis(t, { ...range, groupBy: 'day', direction: 'inbound' })).total.costPerCall).toBeNull();
   });
 });
+
+describe('CSAT and NPS by direction', () => {
+  it("counts an outbound call's survey only with direction=outbound", async () => {
+    const t = await hub.tenant({ timezone: 'Europe/Paris', currency: 'EUR', country: 'FR' });
+    const inbound = await putCall(t.id, { direction: 'inbound', status: 'answered', startedAt: '2025-03-10T09:00:00Z', waitSeconds: 5, talkSeconds: 60, agent: { id: 'a', name: 'A' } });
+    const outbound = await putCall(t.id, { direction: 'outbound', status: 'answered', startedAt: '2025-03-10T09:30:00Z', waitSeconds: 5, talkSeconds: 60, agent: { id: 'a', name: 'A' } });
+    const res = await hub.api
+      .post('/v1/surveys')
+      .set(t.auth)
+      .send({
+        responses: [
+          { callId: inbound.id, csat: 5, nps: 10, respondedAt: '2025-03-10T10:00:00Z' },
+          { callId: outbound.id, csat: 1, nps: 0, respondedAt: '2025-03-10T10:00:00Z' },
+        ],
+      });
+    expect(res.body).toMatchObject({ upserted: 2, rejected: [] });
+    const range = { from: '2025-03-10', to: '2025-03-11' };
+    // Before: 2 responses, csat 1/2 and nps 0 in the total. Now the inbound call's only.
+    for (const groupBy of ['day', 'hour', 'agent', 'month']) {
+      const body = await kpis(t, { ...range, groupBy });
+      expect({ groupBy, total: body.total }).toMatchObject({ groupBy, total: { csat: 1, nps: 100 } });
+      expect({ groupBy, row: body.rows[0] }).toMatchObject({ groupBy, row: { csat: 1, nps: 100 } });
+    }
+    const byDirection = await kpis(t, { ...range, groupBy: 'direction' });
+    expect(byDirection.rows.map((r) => [r.key, r.csat, r.nps])).toEqual([
+      ['inbound', 1, 100],
+      ['outbound', null, null],
+    ]);
+    // direction=outbound shows the outbound ones, on every read path (day rows, hour rows, kpi_hourly).
+    for (const query of [{ groupBy: 'day' }, { groupBy: 'hour' }, { groupBy: 'direction' }, { groupBy: 'day', agentId: 'a' }]) {
+      const body = await kpis(t, { ...range, ...query, direction: 'outbound' });
+      expect({ query, total: body.total }).toMatchObject({ query, total: { csat: 0, nps: -100 } });
+    }
+    const inboundOnly = await kpis(t, { ...range, groupBy: 'day', direction: 'inbound', agentId: 'a' });
+    expect(inboundOnly.total).toMatchObject({ csat: 1, nps: 100 });
+  });
+});

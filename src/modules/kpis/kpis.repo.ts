@@ -122,7 +122,7 @@ export interface GroupedSums {
 /** One GROUP BY over kpi_hourly: answers every query (exported for the tests and the bench). */
 export async function hourlyRollupSums(db: Executor, q: RollupQuery): Promise<GroupedSums> {
   const sums = sql.join(
-    SUM_COLUMNS.map(([, column]) => sql`coalesce(sum(x.${sql.raw(column)}), 0)::bigint as ${sql.raw(column)}`),
+    SUM_COLUMNS.map(([, column]) => sql`coalesce(sum(x.${sql.raw(column)}) ${surveyFilter(q, column, 'x')}, 0)::bigint as ${sql.raw(column)}`),
     sql`, `,
   );
   const channelJoin =
@@ -137,7 +137,28 @@ export async function hourlyRollupSums(db: Executor, q: RollupQuery): Promise<Gr
         group by grouping sets ((x.k), ())
         order by grouping(x.k), x.k nulls last`,
   );
-  return toGroupedSums(rows);
+  return surveysOfDirection(q, toGroupedSums(rows));
+}
+
+const SURVEY_COLUMNS = new Set(['csat_count', 'csat_positive', 'nps_count', 'nps_promoters', 'nps_detractors']);
+const SURVEY_FIELDS = ['csatCount', 'csatPositive', 'npsCount', 'npsPromoters', 'npsDetractors'] as const;
+
+/**
+ * CSAT and NPS are over the responses to inbound calls, or to outbound calls under direction=outbound
+ * (contract section 6). kpi_hourly rows hold their own direction's responses: a survey column of
+ * kpi_hourly is summed over the rows of that direction only.
+ */
+function surveyFilter(q: RollupQuery, column: string, alias: string): SQL {
+  if (!SURVEY_COLUMNS.has(column)) return sql``;
+  return sql`filter (where ${sql.raw(alias)}.direction = ${q.filters.direction ?? 'inbound'})`;
+}
+
+/** groupBy=direction: the other direction's row has no responses counted (kpi_daily keeps them). */
+function surveysOfDirection(q: RollupQuery, grouped: GroupedSums): GroupedSums {
+  if (q.groupBy !== 'direction') return grouped;
+  const counted = q.filters.direction ?? 'inbound';
+  for (const row of grouped.rows) if (row.key !== counted) for (const f of SURVEY_FIELDS) row.sums[f] = 0;
+  return grouped;
 }
 
 function toGroupedSums(rows: SumsRow[]): GroupedSums {
@@ -239,7 +260,8 @@ export async function rollupSums(db: Executor, q: RollupQuery): Promise<GroupedS
   const edges: HourRanges = [];
   if (q.fromKey < `${firstDay}T00`) edges.push([q.fromKey, `${firstDay}T00`]);
   if (q.toKey > `${endDay}T00`) edges.push([`${endDay}T00`, q.toKey]);
-  const sumCols = (alias: string) => sql.raw(SUM_COLUMNS.map(([, c]) => `sum(${alias}.${c}) as ${c}`).join(', '));
+  const sumCols = (alias: string) =>
+    sql.join(SUM_COLUMNS.map(([, c]) => sql`sum(${sql.raw(`${alias}.${c}`)}) ${surveyFilter(q, c, alias)} as ${sql.raw(c)}`), sql`, `);
   // Month rows only where the row key does not need days (not for groupBy=day or week).
   const spans: ReturnType<typeof daySpans> =
     q.groupBy === 'day' || q.groupBy === 'week' ? { months: [], plus: [[firstDay, endDay]], minus: [] } : daySpans(firstDay, endDay);
@@ -280,7 +302,7 @@ export async function rollupSums(db: Executor, q: RollupQuery): Promise<GroupedS
         having x.is_total = 1 or sum(x.calls) <> 0
         order by x.is_total, x.k nulls last`,
   );
-  return toGroupedSums(rows);
+  return surveysOfDirection(q, toGroupedSums(rows));
 }
 
 /**
@@ -304,7 +326,7 @@ async function hourRowSums(db: Executor, q: RollupQuery, plan: { rowKind: DailyK
         group by grouping sets ((d.day), ())
         order by grouping(d.day), d.day`,
   );
-  return toGroupedSums(rows);
+  return surveysOfDirection(q, toGroupedSums(rows));
 }
 
 export interface StaffedRow {

@@ -134,6 +134,17 @@ export async function rebuildHours(tx: Tx, tenantId: string, basis: RollupBasis,
     group by k.hour_key, c.agent_id, c.queue_name, c.campaign_id, c.provider, c.direction`);
 }
 
+/**
+ * CSAT and NPS count the responses to inbound calls (contract section 6), and to outbound calls only
+ * when the view is filtered to them: a kpi_daily row of kind 'direction' keeps its own direction's
+ * responses (direction=outbound reads those), every other kind only those of inbound calls.
+ */
+const SURVEY_SUMS = sql.raw(
+  ['csat_count', 'csat_positive', 'nps_count', 'nps_promoters', 'nps_detractors']
+    .map((c) => `coalesce(sum(h.${c}) filter (where d.kind = 'direction' or h.direction = 'inbound'), 0)`)
+    .join(', '),
+);
+
 /** The dimensions kpi_daily keeps one row per value of ('all' is the whole day). */
 export const DAILY_KINDS = ['all', 'agent', 'queue', 'campaign', 'provider', 'direction'] as const;
 export type DailyKind = (typeof DAILY_KINDS)[number];
@@ -155,8 +166,7 @@ export async function rebuildDays(tx: Tx, tenantId: string, days: string[]): Pro
     select ${tenantId}::uuid, d.kind, k.day, d.value, sum(h.calls), sum(h.offered), sum(h.answered), sum(h.abandoned),
       sum(h.short_abandoned), sum(h.short_abandoned_within_sl), sum(h.missed), sum(h.voicemail),
       sum(h.answered_within_sl), sum(h.wait_sum_answered), sum(h.handled_count), sum(h.handle_sum_handled),
-      sum(h.fcr_eligible), sum(h.fcr_resolved), sum(h.csat_count), sum(h.csat_positive), sum(h.nps_count),
-      sum(h.nps_promoters), sum(h.nps_detractors),
+      sum(h.fcr_eligible), sum(h.fcr_resolved), ${SURVEY_SUMS},
       count(distinct h.hour_key) filter (where h.handled_count > 0)
     from unnest(${list}::text[]) as k(day)
     join kpi_hourly h on h.tenant_id = ${tenantId} and h.hour_key >= k.day and h.hour_key < k.day || 'U'
@@ -189,8 +199,7 @@ async function rebuildHourRows(tx: Tx, tenantId: string, days: string[]): Promis
     select ${tenantId}::uuid, 'h.' || d.kind, h.hour_key, d.value, sum(h.calls), sum(h.offered), sum(h.answered),
       sum(h.abandoned), sum(h.short_abandoned), sum(h.short_abandoned_within_sl), sum(h.missed), sum(h.voicemail),
       sum(h.answered_within_sl), sum(h.wait_sum_answered), sum(h.handled_count), sum(h.handle_sum_handled),
-      sum(h.fcr_eligible), sum(h.fcr_resolved), sum(h.csat_count), sum(h.csat_positive), sum(h.nps_count),
-      sum(h.nps_promoters), sum(h.nps_detractors), (sum(h.handled_count) > 0)::int
+      sum(h.fcr_eligible), sum(h.fcr_resolved), ${SURVEY_SUMS}, (sum(h.handled_count) > 0)::int
     from unnest(${list}::text[]) as k(day)
     join kpi_hourly h on h.tenant_id = ${tenantId} and h.hour_key >= k.day and h.hour_key < k.day || 'U'
     cross join lateral (values ('all', ''), ('agent', h.agent_id), ('queue', h.queue), ('campaign', h.campaign_id),
