@@ -25,6 +25,7 @@ export const callStatuses = [
   'busy',
   'failed',
   'in_progress',
+  'self_served',
 ] as const;
 export type CallStatus = (typeof callStatuses)[number];
 export type Direction = 'inbound' | 'outbound';

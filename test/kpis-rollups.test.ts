@@ -80,7 +80,7 @@ const BASE = Date.parse('2025-03-29T20:00:00Z'); // spans the Europe/Paris sprin
 const draftArb: fc.Arbitrary<Draft> = fc.record({
   // Biased to answered inbound calls from a few numbers, so that repeats (FCR) happen often.
   direction: fc.constantFrom('inbound' as const, 'inbound' as const, 'outbound' as const),
-  status: fc.constantFrom<KpiCallStatus>('answered', 'answered', 'answered', 'abandoned', 'missed', 'voicemail', 'busy', 'failed', 'in_progress'),
+  status: fc.constantFrom<KpiCallStatus>('answered', 'answered', 'answered', 'abandoned', 'missed', 'voicemail', 'busy', 'failed', 'in_progress', 'self_served'),
   startedAtMs: fc.integer({ min: 0, max: 3 * 24 * 60 }).map((minutes) => BASE + minutes * 60_000),
   waitSeconds: fc.integer({ min: 0, max: 60 }),
   talkSeconds: fc.integer({ min: 0, max: 900 }),

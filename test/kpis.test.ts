@@ -498,11 +498,43 @@ describe('CSAT and NPS by direction', () => {
       ['outbound', null, null],
     ]);
     // direction=outbound shows the outbound ones, on every read path (day rows, hour rows, kpi_hourly).
-    for (const query of [{ groupBy: 'day' }, { groupBy: 'hour' }, { groupBy: 'direction' }, { groupBy: 'day', agentId: 'a' }]) {
+    for (const query of [{ groupBy: 'day' }, { groupBy: 'hour' }, { groupBy: 'direction' }, { groupBy: 'day', agentId: 'a' }] as Record<string, string>[]) {
       const body = await kpis(t, { ...range, ...query, direction: 'outbound' });
       expect({ query, total: body.total }).toMatchObject({ query, total: { csat: 0, nps: -100 } });
     }
     const inboundOnly = await kpis(t, { ...range, groupBy: 'day', direction: 'inbound', agentId: 'a' });
     expect(inboundOnly.total).toMatchObject({ csat: 1, nps: 100 });
+  });
+});
+
+describe('self_served calls', () => {
+  it('are neither offered, abandoned, in the service level nor handled', async () => {
+    const t = await hub.tenant({ timezone: 'Europe/Paris', currency: 'EUR', country: 'FR' });
+    await putCall(t.id, { direction: 'inbound', status: 'answered', startedAt: '2025-03-10T09:00:00Z', waitSeconds: 10, talkSeconds: 100, agent: { id: 'a', name: 'A' } });
+    await putCall(t.id, { direction: 'inbound', status: 'abandoned', startedAt: '2025-03-10T09:10:00Z', waitSeconds: 30 });
+    // An IVR took the call for 4 minutes and ended it: waited long, talked, no agent.
+    const bot = await putCall(t.id, { direction: 'inbound', status: 'self_served', startedAt: '2025-03-10T10:20:00Z', waitSeconds: 0, talkSeconds: 240 });
+    const body = await kpis(t, { from: '2025-03-10', to: '2025-03-11', groupBy: 'hour' });
+    expect(body.total).toMatchObject({
+      offered: 2,
+      answered: 1,
+      abandoned: 1,
+      missed: 0,
+      voicemail: 0,
+      abandonmentRate: 0.5,
+      serviceLevel: 0.5,
+      ahtSeconds: 100, // the self-served call's 240 s is not handle time of a handled call
+      callsPerHour: 1, // one handled call, in local hour 10
+    });
+    expect(body.rows.map((r) => [r.key, r.offered, r.answered])).toEqual([
+      ['2025-03-10T10', 2, 1],
+      ['2025-03-10T11', 0, 0],
+    ]);
+    // The unified call carries the status, and the API filters by it.
+    const list = await hub.api.get('/v1/calls').query({ status: 'self_served', from: '2025-03-10T00:00:00Z', to: '2025-03-11T00:00:00Z' }).set(t.auth);
+    expect(list.status).toBe(200);
+    expect(list.body.data.map((c: { id: string; status: string }) => [c.id, c.status])).toEqual([[bot.id, 'self_served']]);
+    const spec = await hub.api.get('/openapi.json');
+    expect(JSON.stringify(spec.body)).toContain('"self_served"');
   });
 });
