@@ -538,3 +538,54 @@ describe('self_served calls', () => {
     expect(JSON.stringify(spec.body)).toContain('"self_served"');
   });
 });
+
+describe('compare', () => {
+  it('adds the previous period and the previous year to each row and the total', async () => {
+    const t = await hub.tenant({ timezone: 'UTC', currency: 'USD' });
+    const a = { id: 'a', name: 'A' };
+    const b = { id: 'b', name: 'B' };
+    // February: 3rd: one answered by a (wait 10, talk 100) and one abandoned; 10th: one answered by b.
+    await putCall(t.id, { direction: 'inbound', status: 'answered', startedAt: '2025-02-03T09:00:00Z', waitSeconds: 10, talkSeconds: 100, agent: a });
+    await putCall(t.id, { direction: 'inbound', status: 'abandoned', startedAt: '2025-02-03T09:30:00Z', waitSeconds: 30 });
+    await putCall(t.id, { direction: 'inbound', status: 'answered', startedAt: '2025-02-10T09:00:00Z', waitSeconds: 10, talkSeconds: 200, agent: b });
+    // March: 3rd: two answered by a (talk 300 and 100); 31st: one answered by b (talk 200).
+    await putCall(t.id, { direction: 'inbound', status: 'answered', startedAt: '2025-03-03T09:00:00Z', waitSeconds: 20, talkSeconds: 300, agent: a });
+    await putCall(t.id, { direction: 'inbound', status: 'answered', startedAt: '2025-03-03T10:00:00Z', waitSeconds: 40, talkSeconds: 100, agent: a });
+    await putCall(t.id, { direction: 'inbound', status: 'answered', startedAt: '2025-03-31T09:00:00Z', waitSeconds: 10, talkSeconds: 200, agent: b });
+    const march = { from: '2025-03-01', to: '2025-04-01' };
+
+    const byDay = await kpis(t, { ...march, groupBy: 'day', compare: 'previous_period' });
+    expect(byDay.definitions.compare).toEqual({ mode: 'previous_period', from: '2025-02-01T00:00:00.000Z', to: '2025-03-01T00:00:00.000Z' });
+    const third = row(byDay, '2025-03-03')!.compare as { key: string; from: string; to: string; values: Record<string, unknown>; delta: Record<string, unknown> };
+    expect(third).toMatchObject({ key: '2025-02-03', from: '2025-02-03T00:00:00.000Z', to: '2025-02-04T00:00:00.000Z' });
+    expect(third.values).toMatchObject({ offered: 2, answered: 1, abandoned: 1, abandonmentRate: 0.5, asaSeconds: 10, ahtSeconds: 100 });
+    expect(third.delta).toMatchObject({ offered: 0, answered: 1, abandoned: -1, abandonmentRate: -0.5, asaSeconds: 20, ahtSeconds: 100, serviceLevel: 0, costPerCall: null });
+    // February has no 31st position.
+    expect(row(byDay, '2025-03-31')!.compare).toBeNull();
+    expect(byDay.total.compare).toMatchObject({
+      key: null,
+      from: '2025-02-01T00:00:00.000Z',
+      to: '2025-03-01T00:00:00.000Z',
+      values: { offered: 3, answered: 2, ahtSeconds: 150 },
+      delta: { offered: 0, answered: 1, abandoned: -1, ahtSeconds: 50 }, // 600 / 3 − 300 / 2
+    });
+
+    const byAgent = await kpis(t, { ...march, groupBy: 'agent', compare: 'previous_period' });
+    expect(byAgent.rows.map((r) => [r.key, (r.compare as { key: string; values: { answered: number }; delta: { answered: number } }).key, (r.compare as { values: { answered: number } }).values.answered, (r.compare as { delta: { answered: number } }).delta.answered])).toEqual([
+      ['a', 'a', 1, 1],
+      ['b', 'b', 1, 0],
+    ]);
+
+    // A year earlier there was nothing: the values are those of no calls.
+    const lastYear = await kpis(t, { ...march, groupBy: 'month', compare: 'previous_year' });
+    expect(lastYear.rows[0]!.compare).toMatchObject({
+      key: '2024-03',
+      from: '2024-03-01T00:00:00.000Z',
+      to: '2024-04-01T00:00:00.000Z',
+      values: { offered: 0, answered: 0, abandonmentRate: null },
+      delta: { offered: 3, answered: 3, abandonmentRate: null },
+    });
+    const bad = await hub.api.get('/v1/kpis').query({ ...march, compare: 'last_week' }).set(t.auth);
+    expect(bad.status).toBe(400);
+  });
+});

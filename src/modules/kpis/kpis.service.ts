@@ -5,9 +5,11 @@ import { sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import { queryRows, type Database } from '../../db/client.js';
 import type { TenantRow } from '../../db/schema/index.js';
+import { alignPeriods, compareWindow, delta, type CompareMode } from '../../domain/compare.js';
 import {
   addSums,
   costContribution,
+  emptySums,
   finalize,
   staffingContribution,
   type KpiSettings,
@@ -144,7 +146,7 @@ export async function computeKpis(db: Database, tenant: TenantRow, query: KpisQu
   }));
   const total = { key: null, ...withExtras(grouped.total.sums, costs ? costs.totalCents : null, staffed?.total) };
 
-  return {
+  const response: KpisResponse = {
     rows,
     total,
     definitions: {
@@ -172,4 +174,47 @@ export async function computeKpis(db: Database, tenant: TenantRow, query: KpisQu
       rollupsCurrent: context.fingerprint === rollupFingerprint(tenant),
     },
   };
+  return query.compare ? withComparison(db, tenant, query, query.compare, range, response, now) : response;
+}
+
+type KpiFiguresOnly = Omit<KpisResponse['total'], 'key' | 'compare'>;
+
+const figuresOf = (row: KpisResponse['total']): KpiFiguresOnly => {
+  const { key: _key, compare: _compare, ...figures } = row;
+  return figures;
+};
+
+/**
+ * compare=previous_period|previous_year: the same request over the comparison window, each row
+ * meeting its aligned row there (src/domain/compare.ts); a row without one meets empty figures.
+ */
+async function withComparison(
+  db: Database,
+  tenant: TenantRow,
+  query: KpisQuery,
+  mode: CompareMode,
+  range: KpiRange,
+  current: KpisResponse,
+  now: Date,
+): Promise<KpisResponse> {
+  const window = compareWindow(mode, range, tenant.timezone);
+  const previous = await computeKpis(db, tenant, { ...query, compare: undefined, from: window.from.toISOString(), to: window.to.toISOString() }, now);
+  const empty: KpiFiguresOnly = { ...finalize(emptySums(), kpiSettingsOf(effectiveSettings(tenant.settings))), costPerCall: null };
+  // Keyed by dimension value (null: the calls without the dimension) or by period key.
+  const byKey = new Map(previous.rows.map((r) => [r.key, figuresOf(r)]));
+  const compared = (row: KpisResponse['total'], key: string | null, from: Date, to: Date, values = byKey.get(key) ?? empty) => ({
+    key,
+    from: from.toISOString(),
+    to: to.toISOString(),
+    values,
+    delta: delta(figuresOf(row), values),
+  });
+  const aligned = isTimeGroupBy(query.groupBy) ? alignPeriods(query.groupBy, range, window, tenant.timezone) : null;
+  const rows = current.rows.map((row) => {
+    if (!aligned) return { ...row, compare: compared(row, row.key, window.from, window.to) };
+    const period = row.key === null ? undefined : aligned.get(row.key);
+    return { ...row, compare: period ? compared(row, period.key, period.from, period.to) : null };
+  });
+  const total = { ...current.total, compare: compared(current.total, null, window.from, window.to, figuresOf(previous.total)) };
+  return { rows, total, definitions: { ...current.definitions, compare: { mode, from: window.from.toISOString(), to: window.to.toISOString() } } };
 }
