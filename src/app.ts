@@ -18,6 +18,7 @@ import { dashboardOperations, dashboardRoutes } from './modules/dashboard/dashbo
 import { agentRoutes } from './modules/agents/agents.routes.js';
 import { kpiRoutes } from './modules/kpis/kpis.routes.js';
 import { pendingDirtyHours } from './modules/kpis/refresh.js';
+import { markAgentCallsDirty } from './modules/kpis/invalidate.js';
 import { pendingRoiWork } from './modules/costs/daily.js';
 import { surveyRoutes } from './modules/surveys/surveys.routes.js';
 import { campaignRoutes } from './modules/campaigns/campaigns.routes.js';
@@ -90,7 +91,7 @@ export function createApp(deps: Deps): Express {
   app.use(costRoutes(new CostsService(deps.database.db, deps.queue)));
   app.use(roiRoutes(deps.database.db));
   app.use(kpiRoutes(deps.database.db));
-  app.use(agentRoutes(deps.database.db));
+  app.use(agentRoutes(deps.database.db, markAgentCallsDirty));
   app.use(surveyRoutes(deps.database.db));
   // Dirty KPI hours count as pending work: a client waiting for zero sees up-to-date KPIs.
   // Dirty deals and ROI days too: a client waiting for zero sees up-to-date ROI.

@@ -7,7 +7,8 @@
  * - grouped by hour, a day's cost is not split by clock hour: each (day, scope, kind) pool is spread
  *   over that day's handled calls of its scope (spreadOverCalls, as the ROI allocation does), which
  *   carry it into their hours; a day without such a call puts its pool in the null-key row;
- * - grouped by any other dimension, the ROI module's allocation (./costs.ts) decides.
+ * - grouped by any other dimension, the ROI module's allocation (./costs.ts) decides (by agent: a
+ *   linked agent's cents in the row of the agent it is linked to).
  *
  * The total is every cost of the range in each case. With `countProviderPrices`, each call's
  * provider price is a direct cost of that call, in the row of the call's period (or hour).
@@ -19,6 +20,7 @@ import { costs, type TenantRow } from '../../db/schema/index.js';
 import { dayOfHourKey, monthOfHourKey, quarterOfHourKey, weekOfHourKey } from '../../domain/kpis/buckets.js';
 import { dayStartUtc, daysInRange, prorateByDay, spreadOverCalls } from '../../domain/costs/prorate.js';
 import { parseAmount } from '../../domain/money.js';
+import { agentLinks, canonicalAgentIdSql } from '../agents/index.js';
 import { effectiveSettings } from '../tenants/tenants.schemas.js';
 import { costAllocation } from './costs.js';
 import { HOUR_KEY_FORMAT } from './invalidate.js';
@@ -135,7 +137,8 @@ async function hourCosts(db: Executor, tenant: TenantRow, days: readonly string[
   const w = dayWindow(days, tenant.timezone);
   const handled = await queryRows<HandledCall>(
     db,
-    sql`select c.id, (extract(epoch from c.started_at) * 1000)::bigint::text as ms, c.handle_seconds, c.agent_id,
+    sql`select c.id, (extract(epoch from c.started_at) * 1000)::bigint::text as ms, c.handle_seconds,
+          ${canonicalAgentIdSql(sql`c.tenant_id`, sql`c.agent_id`)} as agent_id,
           c.campaign_id::text as campaign_id,
           to_char(c.started_at at time zone ${tenant.timezone}, 'YYYY-MM-DD') as day,
           to_char(c.started_at at time zone ${tenant.timezone}, ${HOUR_KEY_FORMAT}) as hour_key
@@ -145,9 +148,12 @@ async function hourCosts(db: Executor, tenant: TenantRow, days: readonly string[
   );
   const byDay = new Map<string, HandledCall[]>();
   for (const call of handled) byDay.set(call.day, [...(byDay.get(call.day) ?? []), call]);
+  // A cost scoped to either agent of a linked pair is spread over the pair's calls.
+  const links = await agentLinks(db, tenant.id);
   for (const pool of pools.values()) {
+    const agentId = pool.agentId === null ? null : (links.get(pool.agentId) ?? pool.agentId);
     const candidates = (byDay.get(pool.day) ?? []).filter(
-      (c) => (pool.campaignId === null || c.campaign_id === pool.campaignId) && (pool.agentId === null || c.agent_id === pool.agentId),
+      (c) => (pool.campaignId === null || c.campaign_id === pool.campaignId) && (agentId === null || c.agent_id === agentId),
     );
     if (candidates.length === 0) {
       add(null, pool.cents);
@@ -163,6 +169,17 @@ async function hourCosts(db: Executor, tenant: TenantRow, days: readonly string[
   return result;
 }
 
+/** groupBy=agent: a linked agent's cents (scoped to it, or spread over its calls) go to its pair's row. */
+function underLinkedAgents(costs: RowCosts, links: Map<string, string>): RowCosts {
+  if (links.size === 0) return costs;
+  const byKey = new Map<string | null, bigint>();
+  for (const [key, cents] of costs.byKey) {
+    const row = key === null ? null : (links.get(key) ?? key);
+    byKey.set(row, (byKey.get(row) ?? 0n) + cents);
+  }
+  return { byKey, totalCents: costs.totalCents };
+}
+
 /**
  * The cost of each row of GET /v1/kpis and of its total, in cents, or null when the allocation
  * behind a non-time grouping is not installed.
@@ -170,7 +187,9 @@ async function hourCosts(db: Executor, tenant: TenantRow, days: readonly string[
 export async function rowCosts(db: Database, tenant: TenantRow, range: { from: Date; to: Date }, groupBy: KpiGroupBy): Promise<RowCosts | null> {
   if (!isTimeGroupBy(groupBy)) {
     const allocate = await costAllocation();
-    return allocate ? allocate(db, tenant, range, groupBy) : null;
+    if (!allocate) return null;
+    const allocated = await allocate(db, tenant, range, groupBy);
+    return groupBy === 'agent' ? underLinkedAgents(allocated, await agentLinks(db, tenant.id)) : allocated;
   }
   const days = daysInRange(range.from, range.to, tenant.timezone);
   if (days.length === 0) return { byKey: new Map(), totalCents: 0n };

@@ -7,6 +7,7 @@ import { queryRows, type Executor } from '../../db/client.js';
 import { emptySums, type KpiSums } from '../../domain/kpis/definitions.js';
 import type { KpiGroupBy } from './kpis.schemas.js';
 import { pgArray } from './sql-array.js';
+import { canonicalAgentIdSql } from '../agents/index.js';
 import { hourKind, monthKind, type DailyKind } from './refresh.js';
 
 export interface RollupFilters {
@@ -367,7 +368,10 @@ export async function staffedSums(
   const tz = q.timezone;
   const lo = q.fromInstant.toISOString();
   const hi = q.toInstant.toISOString();
-  const agentFilter = q.filters.agentId === undefined ? sql`true` : sql`agent_id = ${q.filters.agentId}`;
+  // A linked agent's availability and schedules are the person's: they count under the agent it is
+  // linked to (overlaps merged by range_agg), and a filter names that agent (kpis.service maps it).
+  const canonical = canonicalAgentIdSql(sql`${q.tenantId}::uuid`, sql`agent_id`);
+  const agentFilter = q.filters.agentId === undefined ? sql`true` : sql`${canonical} = ${q.filters.agentId}`;
   const hoursFilter = q.businessHours ? businessHoursCondition(sql`h.hour_key`, q.businessHours) : sql`true`;
   const rows = await queryRows<{ is_total: number; key: string | null; staffed: string; handle: string }>(
     db,
@@ -382,7 +386,7 @@ export async function staffedSums(
           select agent_id, tstzrange(starts_at, ends_at) from agent_schedules
           where tenant_id = ${q.tenantId} and starts_at < ${hi}::timestamptz and ends_at > ${lo}::timestamptz and ${agentFilter}
         ), staffed as (
-          select agent_id, range_agg(r) as mr from intervals group by agent_id
+          select ${canonical} as agent_id, range_agg(r) as mr from intervals group by 1
         ), hours as (
           -- Local clock hours, each the instants from its local start to the next one: they tile
           -- the range exactly, DST days included.

@@ -16,6 +16,7 @@ import {
   type KpiSums,
 } from '../../domain/kpis/definitions.js';
 import { ValidationError } from '../../lib/errors.js';
+import { canonicalAgentId } from '../agents/index.js';
 import { effectiveSettings } from '../tenants/tenants.schemas.js';
 import { rowCosts, type RowCosts } from './cost-shares.js';
 import { rollupSums, staffedSums, type RollupFilters, type RollupQuery } from './kpis.repo.js';
@@ -86,7 +87,8 @@ export async function computeKpis(db: Database, tenant: TenantRow, query: KpisQu
   const filters: RollupFilters = {
     provider: query.provider,
     direction: query.direction,
-    agentId: query.agentId,
+    // Either agent of a linked pair names the pair: the rollups keep it under the first one's id.
+    agentId: query.agentId === undefined ? undefined : await canonicalAgentId(db, tenant.id, query.agentId),
     campaignId: query.campaignId,
     queue: query.queue,
   };

@@ -14,6 +14,7 @@ import { queryRows } from '../../db/client.js';
 import { tenants, type TenantRow } from '../../db/schema/index.js';
 import type { JobQueue } from '../../jobs/queue.js';
 import type { Logger } from '../../lib/logger.js';
+import { canonicalAgentIdSql } from '../agents/index.js';
 import { effectiveSettings } from '../tenants/tenants.schemas.js';
 import { HOUR_KEY_FORMAT, markAllDirty } from './invalidate.js';
 import { pgArray } from './sql-array.js';
@@ -89,7 +90,7 @@ export async function rebuildHours(tx: Tx, tenantId: string, basis: RollupBasis,
       offered, answered, abandoned, short_abandoned, short_abandoned_within_sl, missed, voicemail,
       answered_within_sl, wait_sum_answered, handled_count, handle_sum_handled, fcr_eligible, fcr_resolved,
       csat_count, csat_positive, nps_count, nps_promoters, nps_detractors)
-    select ${tenantId}::uuid, k.hour_key, coalesce(c.agent_id, ''), coalesce(c.queue_name, ''),
+    select ${tenantId}::uuid, k.hour_key, coalesce(ag.agent_id, ''), coalesce(c.queue_name, ''),
       coalesce(c.campaign_id::text, ''), c.provider, c.direction,
       count(*),
       count(*) filter (where f.inbound and (c.status in ('answered', 'missed', 'voicemail') or (c.status = 'abandoned' and not f.short))),
@@ -125,13 +126,15 @@ export async function rebuildHours(tx: Tx, tenantId: string, basis: RollupBasis,
             and n.started_at <= c.started_at + make_interval(days => ${basis.fcrWindowDays})
         )) as repeated
     ) f
+    -- The agent the call counts under: the one its agent is linked to (same person), else its own.
+    cross join lateral (select ${canonicalAgentIdSql(sql`c.tenant_id`, sql`c.agent_id`)} as agent_id) ag
     left join lateral (
       select count(r.csat) as csat_count, count(*) filter (where r.csat >= 4) as csat_positive,
         count(r.nps) as nps_count, count(*) filter (where r.nps >= 9) as nps_promoters,
         count(*) filter (where r.nps <= 6) as nps_detractors
       from survey_responses r where r.tenant_id = c.tenant_id and r.call_id = c.id
     ) s on true
-    group by k.hour_key, c.agent_id, c.queue_name, c.campaign_id, c.provider, c.direction`);
+    group by k.hour_key, ag.agent_id, c.queue_name, c.campaign_id, c.provider, c.direction`);
 }
 
 /**
