@@ -307,6 +307,12 @@ describe('KPIs from calls (Europe/Paris)', () => {
     expect(row(byAgent, 'agent-a')!.occupancy).toBe(670 / 7200);
     expect(row(byAgent, 'agent-b')!.occupancy).toBe(1800 / 7200);
     expect(row(byAgent, null)!.occupancy).toBeNull();
+    // By local hour: Alice staffed 10:00–12:00 local with c1 (300 s) at 10 and c3 (370 s) at 11.
+    const byHour = await kpis(t, { ...range, groupBy: 'hour' });
+    expect(row(byHour, '2025-03-10T10')!.occupancy).toBe(300 / 3600);
+    expect(row(byHour, '2025-03-10T11')!.occupancy).toBe(370 / 3600);
+    expect(row(byHour, '2025-03-10T12')!.occupancy).toBeNull(); // nobody staffed
+    expect((await kpis(t, { ...range, groupBy: 'quarter' })).rows[0]!.occupancy).toBe((300 + 370 + 1800) / (7200 + 7200));
     expect((await kpis(t, { ...range, groupBy: 'queue' })).total.occupancy).toBeNull();
     const list = await hub.api.get('/v1/agents').set(t.auth);
     expect(list.body.data).toEqual([
@@ -587,5 +593,44 @@ describe('compare', () => {
     });
     const bad = await hub.api.get('/v1/kpis').query({ ...march, compare: 'last_week' }).set(t.auth);
     expect(bad.status).toBe(400);
+  });
+});
+
+describe('hour costs and the ROI allocation', () => {
+  it('spread each day exactly as the ROI allocation does, hour by hour summing to its days', async () => {
+    // The ROI module's allocation, through the KPI module's one door to it.
+    const allocatedCostCents = (await (await import('../src/modules/kpis/costs.js')).costAllocation())!;
+    const { rowCosts } = await import('../src/modules/kpis/cost-shares.js');
+    const { tenants } = await import('../src/db/schema/index.js');
+    const t = await hub.tenant({ timezone: 'America/Los_Angeles', currency: 'USD' });
+    const campaign = await hub.api.post('/v1/campaigns').set(t.auth).send({ name: 'Search', channel: 'google_ads', trackingNumbers: [] });
+    await hub.api
+      .post('/v1/costs')
+      .set(t.auth)
+      .send({
+        costs: [
+          { category: 'salaries', kind: 'direct', amount: '1000.01', currency: 'USD', periodStart: '2025-03-08', periodEnd: '2025-03-12' },
+          { category: 'licences', kind: 'indirect', amount: '77.77', currency: 'USD', periodStart: '2025-03-09', periodEnd: '2025-03-10' },
+          { category: 'training', kind: 'direct', amount: '33.33', currency: 'USD', periodStart: '2025-03-09', periodEnd: '2025-03-11', agentId: 'a' },
+          { category: 'other', kind: 'indirect', amount: '10.00', currency: 'USD', periodStart: '2025-03-10', periodEnd: '2025-03-10', campaignId: campaign.body.id },
+        ],
+      });
+    // Calls over the spring-forward day (9 March in Los Angeles) and after; uneven handle times.
+    const starts = ['2025-03-09T09:10:00Z', '2025-03-09T10:45:00Z', '2025-03-09T23:59:00Z', '2025-03-10T15:00:00Z', '2025-03-10T16:30:00Z', '2025-03-11T18:00:00Z'];
+    for (const [i, startedAt] of starts.entries()) {
+      await putCall(t.id, { direction: i % 2 ? 'outbound' : 'inbound', status: 'answered', startedAt, waitSeconds: 3, talkSeconds: 7 + i * 113, agent: i % 3 ? { id: 'a', name: 'A' } : null });
+    }
+    const [tenant] = await hub.deps.database.db.select().from(tenants).where(eq(tenants.id, t.id));
+    const range = { from: new Date('2025-03-08T08:00:00Z'), to: new Date('2025-03-13T07:00:00Z') };
+    const hours = (await rowCosts(hub.deps.database.db, tenant!, range, 'hour'))!;
+    const days = await allocatedCostCents(hub.deps.database.db, tenant!, range, 'day');
+    const summed = new Map<string | null, bigint>();
+    for (const [key, cents] of hours.byKey) {
+      const day = key === null ? null : key.slice(0, 10);
+      summed.set(day, (summed.get(day) ?? 0n) + cents);
+    }
+    expect(Object.fromEntries(summed)).toEqual(Object.fromEntries(days.byKey));
+    expect(hours.totalCents).toBe(days.totalCents);
+    expect(hours.totalCents).toBe(100001n + 7777n + 3333n + 1000n);
   });
 });
