@@ -125,6 +125,18 @@ describe('agents', () => {
       ['x', '0.00'],
     ]);
 
+    // Staffed time of either id is the person's (overlaps merged): rc-1 09:00–10:00, ac-9 09:30–10:30,
+    // so 5 400 s staffed, with 100 s (hour 09) + 300 s (hour 10) handled in it.
+    for (const [agentId, start, end] of [['rc-1', '2025-03-10T09:00:00Z', '2025-03-10T10:00:00Z'], ['ac-9', '2025-03-10T09:30:00Z', '2025-03-10T10:30:00Z']] as const) {
+      expect((await hub.api.post(`/v1/agents/${agentId}/schedules`).set(t.auth).send({ schedules: [{ start, end }] })).body).toMatchObject({ upserted: 1 });
+    }
+    const staffed = await kpis(t, { groupBy: 'agent' });
+    expect(staffed.rows.map((r) => [r.key, (r as { occupancy?: number | null }).occupancy])).toEqual([
+      ['rc-1', 400 / 5400],
+      ['x', null],
+    ]);
+    expect((await kpis(t, { groupBy: 'day', agentId: 'ac-9' })).rows.map((r) => (r as { occupancy?: number | null }).occupancy)).toEqual([400 / 5400]);
+
     // One level of links only, and never to itself.
     expect((await hub.api.post('/v1/agents/ac-9/link').set(t.auth).send({ agentId: 'x' })).status).toBe(409);
     expect((await hub.api.post('/v1/agents/x/link').set(t.auth).send({ agentId: 'rc-1' })).status).toBe(409);
