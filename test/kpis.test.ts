@@ -28,6 +28,8 @@ interface CallInput {
   agent?: { id: string; name: string } | null;
   queue?: string | null;
   provider?: string;
+  /** The provider's price of the call (telephonyCost), in the tenant's currency. */
+  price?: string;
 }
 
 /**
@@ -61,6 +63,8 @@ async function putCall(tenantId: string, input: CallInput): Promise<CallRow> {
       agents: input.agent ? [input.agent] : [],
       queueId: null,
       queueName: input.queue ?? null,
+      costAmount: input.price ?? null,
+      costCurrency: input.price === undefined ? null : 'USD',
     };
     const [after] = before
       ? await tx.update(calls).set({ ...values, updatedAt: new Date() }).where(eq(calls.id, id)).returning()
@@ -471,6 +475,15 @@ describe('costPerCall', () => {
     expect(byHour.total.costPerCall).toBe('106.67');
     expect(byHour.definitions.costPerCall).toMatch(/^allocated/);
     expect(byDay.definitions.costPerCall).toMatch(/whole cost/);
+    // With countProviderPrices, a call's price is a direct cost in its own period (and hour).
+    await putCall(t.id, { direction: 'inbound', status: 'answered', startedAt: '2025-03-03T08:00:00Z', waitSeconds: 5, talkSeconds: 10, price: '0.0150' });
+    const patched = await hub.api.patch('/v1/tenants/current').set(t.auth).send({ settings: { countProviderPrices: true } });
+    expect(patched.status).toBe(200);
+    const priced = await kpis(t, { ...range, groupBy: 'week' });
+    // W10: 3 March's 100.00 + the price 0.02 (0.015 rounded half away from zero), one handled call.
+    expect(priced.rows.map((r) => [r.key, r.costPerCall])).toEqual([['2025-W09', '73.33'], ['2025-W10', '100.02']]);
+    expect(priced.total.costPerCall).toBe('80.01'); // 320.02 / 4 = 80.005
+    expect(row(await kpis(t, { ...range, groupBy: 'hour' }), '2025-03-03T08')!.costPerCall).toBe('100.02');
     // Filtered views still have no allocation of their own.
     expect((await kpis(t, { ...range, groupBy: 'day', direction: 'inbound' })).total.costPerCall).toBeNull();
   });
