@@ -17,6 +17,7 @@ import { alertOperations, alertRoutes } from './modules/alerts/alerts.routes.js'
 import { dashboardOperations, dashboardRoutes } from './modules/dashboard/dashboard.routes.js';
 import { agentRoutes } from './modules/agents/agents.routes.js';
 import { kpiOperations, kpiRoutes, pendingDirtyHours } from './modules/kpis/index.js';
+import { markAgentCallsDirty } from './modules/kpis/invalidate.js';
 import { surveyRoutes } from './modules/surveys/surveys.routes.js';
 import { surveyOperations } from './modules/surveys/surveys.openapi.js';
 import { campaignOperations, campaignRoutes, CampaignsService } from './modules/campaigns/index.js';
@@ -88,7 +89,7 @@ export function createApp(deps: Deps): Express {
   app.use(costRoutes(new CostsService(deps.database.db, deps.queue)));
   app.use(roiRoutes(deps.database.db));
   app.use(kpiRoutes(deps.database.db));
-  app.use(agentRoutes(deps.database.db));
+  app.use(agentRoutes(deps.database.db, markAgentCallsDirty));
   app.use(surveyRoutes(deps.database.db));
   // Dirty KPI hours count as pending work: a client waiting for zero sees up-to-date KPIs.
   // Dirty deals and ROI days too: a client waiting for zero sees up-to-date ROI.

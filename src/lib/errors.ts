@@ -39,6 +39,12 @@ export class NotFoundError extends AppError {
   }
 }
 
+export class ConflictError extends AppError {
+  constructor(message: string, details?: unknown) {
+    super(409, 'conflict', message, details);
+  }
+}
+
 export class PayloadTooLargeError extends AppError {
   constructor(limit: number) {
     super(413, 'payload_too_large', `The body is larger than the limit of ${limit} bytes.`);

@@ -127,7 +127,12 @@ export const surveyResponses = pgTable(
   (t) => [uniqueIndex('survey_responses_call_idx').on(t.tenantId, t.callId, t.respondedAt)],
 );
 
-/** Agents as providers name them, maintained from call changes and presence events. */
+/**
+ * Agents as providers name them, maintained from call changes and presence events, with what the
+ * tenant says of them: a display name, an email, and `linkedTo`, the id of the agent this one is the
+ * same person as (on another provider). A linked agent's calls, schedules and costs count under
+ * `linkedTo` in the KPI rollups and the ROI (`canonicalAgentIdSql` in src/modules/agents).
+ */
 export const agents = pgTable(
   'agents',
   {
@@ -135,10 +140,13 @@ export const agents = pgTable(
     id: text('id').notNull(),
     name: text('name'),
     provider: text('provider').notNull(),
+    displayName: text('display_name'),
+    email: text('email'),
+    linkedTo: text('linked_to'),
     createdAt: instant('created_at').notNull().defaultNow(),
     updatedAt: instant('updated_at').notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.tenantId, t.id] })],
+  (t) => [primaryKey({ columns: [t.tenantId, t.id] }), index('agents_linked_to_idx').on(t.tenantId, t.linkedTo)],
 );
 
 /** Queues as providers name them; `key` is the provider's queue id, else its name. */
@@ -194,3 +202,4 @@ export type KpiHourlyRow = typeof kpiHourly.$inferSelect;
 
 /** The SQL column name of each sum field (the same in kpi_hourly and kpi_daily). */
 export const kpiSumColumnNames: Record<KpiSumField, string> = Object.fromEntries(kpiSumFields.map((f) => [f, kpiHourly[f].name])) as Record<KpiSumField, string>;
+export type AgentRow = typeof agents.$inferSelect;

@@ -36,6 +36,16 @@ export async function markCallsDirty(
   notify?.(tenantId);
 }
 
+/** Mark the hours of these agents' calls dirty: a link between agents changes the agent they count under. */
+export async function markAgentCallsDirty(tx: Executor, tenantId: string, agentIds: string[]): Promise<void> {
+  if (agentIds.length === 0) return;
+  await tx.execute(sql`
+    insert into kpi_dirty_hours (tenant_id, hour_key)
+    select distinct ${tenantId}::uuid, to_char(c.started_at at time zone t.timezone, ${HOUR_KEY_FORMAT})
+    from calls c join tenants t on t.id = c.tenant_id
+    where c.tenant_id = ${tenantId} and c.agent_id = any(${pgArray(agentIds)}::text[])`);
+}
+
 /** Mark every hour of the tenant that holds a call (settings or timezone changed). */
 export async function markAllDirty(tx: Executor, tenantId: string): Promise<void> {
   await tx.execute(sql`

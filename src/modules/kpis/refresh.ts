@@ -15,6 +15,9 @@ import { queryRows } from '../../db/client.js';
 import { kpiSumColumnNames, kpiSumFields, tenants, type TenantRow } from '../../db/schema/index.js';
 import { PERIOD_DIMS, type PeriodDim } from '../../domain/dimensions.js';
 import { pgArray } from '../../db/sql.js';
+import type { JobQueue } from '../../jobs/queue.js';
+import type { Logger } from '../../lib/logger.js';
+import { canonicalAgentIdSql } from '../agents/index.js';
 import { applyDefaultAfterCallWork, type CallChangeListener } from '../calls/index.js';
 import { effectiveSettings } from '../tenants/index.js';
 import { HOUR_KEY_FORMAT, markAllDirty } from './invalidate.js';
@@ -87,7 +90,7 @@ export async function rebuildHours(tx: Tx, tenantId: string, basis: RollupBasis,
       offered, answered, abandoned, short_abandoned, short_abandoned_within_sl, missed, voicemail,
       answered_within_sl, wait_sum_answered, handled_count, handle_sum_handled, fcr_eligible, fcr_resolved,
       csat_count, csat_positive, nps_count, nps_promoters, nps_detractors)
-    select ${tenantId}::uuid, k.hour_key, coalesce(c.agent_id, ''), coalesce(c.queue_name, ''),
+    select ${tenantId}::uuid, k.hour_key, coalesce(ag.agent_id, ''), coalesce(c.queue_name, ''),
       coalesce(c.campaign_id::text, ''), c.provider, c.direction,
       count(*),
       count(*) filter (where f.inbound and (c.status in ('answered', 'missed', 'voicemail') or (c.status = 'abandoned' and not f.short))),
@@ -123,14 +126,34 @@ export async function rebuildHours(tx: Tx, tenantId: string, basis: RollupBasis,
             and n.started_at <= c.started_at + make_interval(days => ${basis.fcrWindowDays})
         )) as repeated
     ) f
+    -- The agent the call counts under: the one its agent is linked to (same person), else its own.
+    cross join lateral (select ${canonicalAgentIdSql(sql`c.tenant_id`, sql`c.agent_id`)} as agent_id) ag
     left join lateral (
       select count(r.csat) as csat_count, count(*) filter (where r.csat >= 4) as csat_positive,
         count(r.nps) as nps_count, count(*) filter (where r.nps >= 9) as nps_promoters,
         count(*) filter (where r.nps <= 6) as nps_detractors
       from survey_responses r where r.tenant_id = c.tenant_id and r.call_id = c.id
     ) s on true
-    group by k.hour_key, c.agent_id, c.queue_name, c.campaign_id, c.provider, c.direction`);
+    group by k.hour_key, ag.agent_id, c.queue_name, c.campaign_id, c.provider, c.direction`);
 }
+
+/**
+ * CSAT and NPS count the responses to inbound calls (contract section 6), and to outbound calls only
+ * when the view is filtered to them: a kpi_daily row of kind 'direction' keeps its own direction's
+ * responses (direction=outbound reads those), every other kind only those of inbound calls.
+ */
+const SURVEY_FIELDS = new Set<string>(['csatCount', 'csatPositive', 'npsCount', 'npsPromoters', 'npsDetractors']);
+/** kpi_daily's sums from the hour rows `alias`, the survey columns under the rule above. */
+const dailySums = (alias: string) =>
+  sql.raw(
+    kpiSumFields
+      .map((f) =>
+        SURVEY_FIELDS.has(f)
+          ? `coalesce(sum(${alias}.${kpiSumColumnNames[f]}) filter (where d.kind = 'direction' or ${alias}.direction = 'inbound'), 0)`
+          : `sum(${alias}.${kpiSumColumnNames[f]})`,
+      )
+      .join(', '),
+  );
 
 /** The dimensions kpi_daily keeps one row per value of ('all' is the whole day). */
 export const DAILY_KINDS = PERIOD_DIMS;
@@ -151,14 +174,39 @@ export async function rebuildDays(tx: Tx, tenantId: string, days: string[]): Pro
   await tx.execute(sql`delete from kpi_daily where tenant_id = ${tenantId} and day = any(${list}::text[])`);
   await tx.execute(sql`
     insert into kpi_daily (tenant_id, kind, day, value, ${SUM_COLUMN_LIST}, handled_hours)
-    select ${tenantId}::uuid, d.kind, k.day, d.value, ${summed('h')},
+    select ${tenantId}::uuid, d.kind, k.day, d.value, ${dailySums('h')},
       count(distinct h.hour_key) filter (where h.handled_count > 0)
     from unnest(${list}::text[]) as k(day)
     join kpi_hourly h on h.tenant_id = ${tenantId} and h.hour_key >= k.day and h.hour_key < k.day || 'U'
     cross join lateral (values ('all', ''), ('agent', h.agent_id), ('queue', h.queue), ('campaign', h.campaign_id),
       ('provider', h.provider), ('direction', h.direction)) as d(kind, value)
     group by k.day, d.kind, d.value`);
+  await rebuildHourRows(tx, tenantId, days);
   await rebuildMonths(tx, tenantId, [...new Set(days.map((d) => d.slice(0, 7)))]);
+}
+
+/** kpi_daily's hour rows: kind 'h.<kind>', day the hour key 'YYYY-MM-DDTHH', for groupBy=hour. */
+export const hourKind = (kind: DailyKind) => `h.${kind}`;
+
+/**
+ * Rebuild the hour rows of these days from kpi_hourly: one row per local hour and dimension value
+ * (the hourly rows summed over every other dimension), so that groupBy=hour reads one row per hour
+ * instead of every combination of agent, queue, campaign, provider and direction of that hour.
+ */
+async function rebuildHourRows(tx: Tx, tenantId: string, days: string[]): Promise<void> {
+  const list = pgArray(days);
+  const hourKinds = pgArray(DAILY_KINDS.map(hourKind));
+  await tx.execute(sql`
+    delete from kpi_daily d using unnest(${list}::text[]) as k(day)
+    where d.tenant_id = ${tenantId} and d.kind = any(${hourKinds}::text[]) and d.day >= k.day and d.day < k.day || 'U'`);
+  await tx.execute(sql`
+    insert into kpi_daily (tenant_id, kind, day, value, ${SUM_COLUMN_LIST}, handled_hours)
+    select ${tenantId}::uuid, 'h.' || d.kind, h.hour_key, d.value, ${dailySums('h')}, (sum(h.handled_count) > 0)::int
+    from unnest(${list}::text[]) as k(day)
+    join kpi_hourly h on h.tenant_id = ${tenantId} and h.hour_key >= k.day and h.hour_key < k.day || 'U'
+    cross join lateral (values ('all', ''), ('agent', h.agent_id), ('queue', h.queue), ('campaign', h.campaign_id),
+      ('provider', h.provider), ('direction', h.direction)) as d(kind, value)
+    group by h.hour_key, d.kind, d.value`);
 }
 
 /** kpi_daily's month rows: kind 'm.<kind>', day 'YYYY-MM', the sums of that month's day rows. */
