@@ -29,6 +29,8 @@ import { CrmService } from './modules/crm/crm.service.js';
 import { roiRoutes } from './modules/roi/roi.routes.js';
 import { roiOperations } from './modules/roi/roi.openapi.js';
 import { kpiOperations } from './modules/kpis/kpis.openapi.js';
+import { targetOperations, targetRoutes, TargetsService } from './modules/targets/index.js';
+import { initiativeOperations, initiativeRoutes, InitiativesService } from './modules/initiatives/index.js';
 
 /** Every documented route (GET /openapi.json). */
 export const operations: Operation[] = [
@@ -41,6 +43,8 @@ export const operations: Operation[] = [
   ...roiOperations,
   ...subscriptionOperations,
   ...alertOperations,
+  ...targetOperations,
+  ...initiativeOperations,
   ...dashboardOperations,
 ];
 
@@ -92,6 +96,8 @@ export function createApp(deps: Deps): Express {
   app.use(kpiRoutes(deps.database.db));
   app.use(agentRoutes(deps.database.db));
   app.use(surveyRoutes(deps.database.db));
+  app.use(targetRoutes(new TargetsService(deps.database.db)));
+  app.use(initiativeRoutes(new InitiativesService(deps.database.db)));
   // Dirty KPI hours count as pending work: a client waiting for zero sees up-to-date KPIs.
   // Dirty deals and ROI days too: a client waiting for zero sees up-to-date ROI.
   app.use(

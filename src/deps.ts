@@ -13,6 +13,7 @@ import { processEventProcessor } from './jobs/processors/process-event.js';
 import { BullJobQueue, InlineJobQueue, type JobQueue } from './jobs/queue.js';
 import { SecretBox } from './lib/crypto.js';
 import { SubscriptionsService } from './modules/subscriptions/subscriptions.service.js';
+import { evaluateIntraday } from './modules/alerts/intraday.js';
 import { raiseAlerts } from './modules/alerts/alerts.service.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import type { PresenceSink } from './modules/calls/presence.js';
@@ -149,6 +150,8 @@ export async function startWorkers(deps: Deps): Promise<() => void> {
     checkConnections: () => deps.connections.checkAll(deps.context),
     dueDeliveries: () => deps.subscriptions.due(),
     raiseAlerts: () => raiseAlerts(deps.database.db, deps.subscriptions, deps.logger),
+    judgeIntraday: () => evaluateIntraday(deps.database.db, deps.subscriptions, deps.logger),
+    intradayAlertMinutes: deps.config.ALERT_CHECK_MINUTES,
   });
   return () => {
     stopKpiSweep();

@@ -71,6 +71,9 @@ export function startMaintenance(deps: {
   checkConnections: () => Promise<number>;
   dueDeliveries: () => Promise<string[]>;
   raiseAlerts: () => Promise<number>;
+  /** The current hour and day so far, and notified targets (src/modules/alerts/intraday.ts). */
+  judgeIntraday: () => Promise<unknown>;
+  intradayAlertMinutes: number;
 }): () => void {
   const { db, queue, logger } = deps;
   const timers: NodeJS.Timeout[] = [];
@@ -120,6 +123,21 @@ export function startMaintenance(deps: {
       deps.raiseAlerts().catch((err: Error) => logger.warn({ err: err.message }, 'alert check failed'));
     }, 15 * 60_000),
   );
+  if (deps.intradayAlertMinutes > 0) {
+    let judging = false;
+    timers.push(
+      setInterval(() => {
+        if (judging) return;
+        judging = true;
+        deps
+          .judgeIntraday()
+          .catch((err: Error) => logger.warn({ err: err.message }, 'intraday alert check failed'))
+          .finally(() => {
+            judging = false;
+          });
+      }, deps.intradayAlertMinutes * 60_000),
+    );
+  }
   if (deps.connectionCheckMinutes > 0) {
     const check = () =>
       deps.checkConnections().catch((err: Error) => logger.warn({ err: err.message }, 'connection checks failed'));
