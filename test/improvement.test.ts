@@ -74,6 +74,34 @@ describe('targets', () => {
   });
 });
 
+describe('targets on figures', () => {
+  it('puts the targets that apply on each KPI and ROI row, with met', async () => {
+    const { tenant, webhookUrl } = await tenantWithTwilio();
+    await postCalls(webhookUrl, new Date(Date.UTC(2025, 4, 5, 9)), 4, 1);
+    await hub.settle(tenant.apiKey);
+    const daily = await hub.api.post('/v1/targets').set(tenant.auth).send({ kpi: 'abandonmentRate', comparison: '<=', value: 0.3, period: 'day' });
+    const campaignOnly = await hub.api.post('/v1/targets').set(tenant.auth).send({ kpi: 'fcrRate', comparison: '>=', value: 0.5, scope: { campaignId: '00000000-0000-4000-8000-000000000001' } });
+    expect(campaignOnly.status).toBe(201);
+    await hub.api.post('/v1/targets').set(tenant.auth).send({ kpi: 'roiPercent', comparison: '>=', value: 20 });
+
+    const byDay = await hub.api.get('/v1/kpis?from=2025-05-05&to=2025-05-06&groupBy=day').set(tenant.auth);
+    expect(byDay.status).toBe(200);
+    const row = byDay.body.rows[0] as { key: string; targets: { kpi: string; met: boolean | null; id: string }[] };
+    expect(row.key).toBe('2025-05-05');
+    // 3 of 4 answered within 20 s: service level 0.75 < 0.80; 1 of 4 abandoned ≤ 0.3; no survey: no verdict.
+    expect(Object.fromEntries(row.targets.map((t) => [t.kpi, t.met]))).toEqual({ nps: null, csat: null, serviceLevel: false, abandonmentRate: true });
+    expect(row.targets.find((t) => t.kpi === 'abandonmentRate')!.id).toBe(daily.body.id);
+    // The daily target is not the whole range's; the campaign's target is on no row of other calls.
+    expect(byDay.body.total.targets.map((t: { kpi: string }) => t.kpi).sort()).toEqual(['csat', 'nps', 'serviceLevel']);
+    const byMonth = await hub.api.get('/v1/kpis?from=2025-05-01&to=2025-06-01&groupBy=month').set(tenant.auth);
+    expect(byMonth.body.rows[0].targets.map((t: { kpi: string }) => t.kpi).sort()).toEqual(['csat', 'nps', 'serviceLevel']);
+
+    const roi = await hub.api.get('/v1/roi?from=2025-05-01&to=2025-06-01&groupBy=campaign').set(tenant.auth);
+    expect(roi.status).toBe(200);
+    expect(roi.body.total.targets).toEqual([expect.objectContaining({ kpi: 'roiPercent', value: 20, met: null })]);
+  }, 120_000);
+});
+
 describe('initiatives', () => {
   it('measures a drop in abandonment after the adjustment period and calls it reached', async () => {
     const { tenant, webhookUrl } = await tenantWithTwilio();

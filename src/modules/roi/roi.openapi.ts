@@ -9,6 +9,7 @@ import { createCampaignBody, listCampaignsQuery, patchCampaignBody } from '../ca
 import { costRow, listCostsQuery } from '../costs/costs.schemas.js';
 import { contactRow, dealRow } from '../crm/crm.schemas.js';
 import { roiQuery } from './roi.schemas.js';
+import { rowTargetSchema } from '../targets/targets.schemas.js';
 
 const bulkResult = z.object({ upserted: z.number().int(), rejected: z.array(z.object({ index: z.number().int(), error: z.string() })) });
 const money = z.string().regex(/^-?\d+\.\d{2}$/);
@@ -33,6 +34,7 @@ const roiFigures = z.object({
   costPerAcquisition: money.nullable().describe('cost / deals credited in the row'),
   avgDaysFirstCallToClose: z.number().nullable(),
   revenueByDealType: z.record(z.string(), money),
+  targets: z.array(rowTargetSchema).describe('the targets that apply to this row (roiPercent), met or not'),
 });
 const roiResponse = z.object({
   currency: z.string(),
