@@ -13,6 +13,13 @@ CREATE TABLE "initiatives" (
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "reports_sent" (
+	"tenant_id" uuid NOT NULL,
+	"month" text NOT NULL,
+	"sent_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "reports_sent_tenant_id_month_pk" PRIMARY KEY("tenant_id","month")
+);
+--> statement-breakpoint
 CREATE TABLE "targets" (
 	"id" uuid PRIMARY KEY NOT NULL,
 	"tenant_id" uuid NOT NULL,
@@ -33,6 +40,7 @@ ALTER TABLE "alerts" ADD COLUMN "resolved_at" timestamp with time zone;--> state
 ALTER TABLE "alerts" ADD COLUMN "granularity" text DEFAULT 'day' NOT NULL;--> statement-breakpoint
 ALTER TABLE "alerts" ADD COLUMN "subject" text DEFAULT '' NOT NULL;--> statement-breakpoint
 ALTER TABLE "initiatives" ADD CONSTRAINT "initiatives_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "reports_sent" ADD CONSTRAINT "reports_sent_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "targets" ADD CONSTRAINT "targets_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "initiatives_tenant_idx" ON "initiatives" USING btree ("tenant_id","started_at");--> statement-breakpoint
 CREATE INDEX "targets_tenant_idx" ON "targets" USING btree ("tenant_id");--> statement-breakpoint

@@ -31,6 +31,7 @@ import { roiOperations } from './modules/roi/roi.openapi.js';
 import { kpiOperations } from './modules/kpis/kpis.openapi.js';
 import { targetOperations, targetRoutes, TargetsService } from './modules/targets/index.js';
 import { initiativeOperations, initiativeRoutes, InitiativesService } from './modules/initiatives/index.js';
+import { reportOperations, reportRoutes } from './modules/reports/index.js';
 
 /** Every documented route (GET /openapi.json). */
 export const operations: Operation[] = [
@@ -45,6 +46,7 @@ export const operations: Operation[] = [
   ...alertOperations,
   ...targetOperations,
   ...initiativeOperations,
+  ...reportOperations,
   ...dashboardOperations,
 ];
 
@@ -98,6 +100,7 @@ export function createApp(deps: Deps): Express {
   app.use(surveyRoutes(deps.database.db));
   app.use(targetRoutes(new TargetsService(deps.database.db)));
   app.use(initiativeRoutes(new InitiativesService(deps.database.db)));
+  app.use(reportRoutes(deps.database.db));
   // Dirty KPI hours count as pending work: a client waiting for zero sees up-to-date KPIs.
   // Dirty deals and ROI days too: a client waiting for zero sees up-to-date ROI.
   app.use(

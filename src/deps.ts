@@ -14,6 +14,7 @@ import { BullJobQueue, InlineJobQueue, type JobQueue } from './jobs/queue.js';
 import { SecretBox } from './lib/crypto.js';
 import { SubscriptionsService } from './modules/subscriptions/subscriptions.service.js';
 import { evaluateIntraday } from './modules/alerts/intraday.js';
+import { sendMonthlyReports } from './modules/reports/index.js';
 import { raiseAlerts } from './modules/alerts/alerts.service.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import type { PresenceSink } from './modules/calls/presence.js';
@@ -152,6 +153,7 @@ export async function startWorkers(deps: Deps): Promise<() => void> {
     raiseAlerts: () => raiseAlerts(deps.database.db, deps.subscriptions, deps.logger),
     judgeIntraday: () => evaluateIntraday(deps.database.db, deps.subscriptions, deps.logger),
     intradayAlertMinutes: deps.config.ALERT_CHECK_MINUTES,
+    announceReports: () => sendMonthlyReports(deps.database.db, deps.subscriptions, deps.logger),
   });
   return () => {
     stopKpiSweep();

@@ -229,3 +229,60 @@ describe('alerts within the hour', () => {
     expect(open.body.data[0]).toMatchObject({ type: 'target_breach', targetId: target.body.id, kpi: 'abandonmentRate', value: 0.75, period: '2025-04-07' });
   }, 120_000);
 });
+
+describe('monthly report', () => {
+  it("gives the month's KPIs and ROI against the previous month and the targets, as JSON and CSV, and announces it once", async () => {
+    const { tenant, webhookUrl } = await tenantWithTwilio();
+    const sub = await hub.api.post('/v1/subscriptions').set(tenant.auth).send({ url: 'http://127.0.0.1:9/unused', events: ['report.ready'] });
+    expect(sub.status).toBe(201);
+    // February: 4 calls, 2 abandoned. March: 4 calls, 1 abandoned.
+    await postCalls(webhookUrl, new Date(Date.UTC(2025, 1, 12, 9)), 4, 2);
+    await postCalls(webhookUrl, new Date(Date.UTC(2025, 2, 12, 9)), 4, 1);
+    const cost = await hub.api
+      .post('/v1/costs')
+      .set(tenant.auth)
+      .send({ costs: [{ category: 'salaries', kind: 'direct', amount: '310.00', currency: 'USD', periodStart: '2025-03-01', periodEnd: '2025-03-31' }] });
+    expect(cost.body.upserted).toBe(1);
+    await hub.settle(tenant.apiKey);
+    await hub.api.post('/v1/initiatives').set(tenant.auth).send({ name: 'Callback offer', startedAt: '2025-03-01', kpi: 'abandonmentRate', expectedChange: -0.1, adjustmentDays: 0 });
+
+    const res = await hub.api.get('/v1/reports/monthly?month=2025-03').set(tenant.auth);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ month: '2025-03', previousMonth: '2025-02', currency: 'USD' });
+    const kpiTotal = res.body.kpis.total[0];
+    expect(kpiTotal.values).toMatchObject({ offered: 4, abandoned: 1, abandonmentRate: 0.25, costPerCall: '103.33' });
+    expect(kpiTotal.previous).toMatchObject({ offered: 4, abandoned: 2, abandonmentRate: 0.5, costPerCall: null });
+    expect(kpiTotal.delta).toMatchObject({ offered: 0, abandoned: -1, abandonmentRate: -0.25, costPerCall: null });
+    expect(kpiTotal.targets.find((t: { kpi: string }) => t.kpi === 'serviceLevel')).toMatchObject({ value: 0.8, met: false });
+    const roiTotal = res.body.roi.total[0];
+    expect(roiTotal.values).toMatchObject({ revenue: '0.00', cost: '310.00', net: '-310.00', roiPercent: -100 });
+    expect(roiTotal.delta).toMatchObject({ cost: '310.00', net: '-310.00' });
+    expect(Object.keys(res.body.kpis).sort()).toEqual(['agent', 'campaign', 'channel', 'total']);
+    expect(res.body.initiatives).toHaveLength(1);
+    // 2 of 4 abandoned before, 1 of 4 after: too few calls to tell (the interval spans zero).
+    expect(res.body.initiatives[0]).toMatchObject({ verdict: 'inconclusive', before: { value: 0.5, n: 4 }, after: { value: 0.25, n: 4 } });
+
+    const csv = await hub.api.get('/v1/reports/monthly?month=2025-03').set(tenant.auth).set('Accept', 'text/csv');
+    expect(csv.status).toBe(200);
+    expect(csv.headers['content-type']).toMatch(/^text\/csv/);
+    const lines = csv.text.trim().split('\r\n').map((l) => l.split(','));
+    expect(lines[0]).toEqual(['section', 'grouping', 'key', 'figure', 'value', 'previous', 'delta', 'target', 'met']);
+    expect(lines).toContainEqual(['kpis', 'total', '', 'abandonmentRate', '0.25', '0.5', '-0.25', '', '']);
+    expect(lines).toContainEqual(['roi', 'total', '', 'cost', '310.00', '0.00', '310.00', '', '']);
+    expect(lines).toContainEqual(['kpis', 'total', '', 'serviceLevel', '0.75', '0.5', '0.25', '>= 0.8', 'false']);
+
+    expect((await hub.api.get('/v1/reports/monthly?month=2999-01').set(tenant.auth)).status).toBe(400);
+    const bad = await hub.api.get('/v1/reports/monthly?month=2025-13').set(tenant.auth);
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details[0].path).toBe('query.month');
+
+    const { sendMonthlyReports } = await import('../src/modules/reports/index.js');
+    const april = new Date('2025-04-01T08:00:00Z');
+    expect(await sendMonthlyReports(hub.deps.database.db, hub.deps.subscriptions, hub.deps.logger, april)).toBeGreaterThanOrEqual(1);
+    await sendMonthlyReports(hub.deps.database.db, hub.deps.subscriptions, hub.deps.logger, april);
+    const log = await hub.api.get(`/v1/subscriptions/${sub.body.id as string}/deliveries`).set(tenant.auth);
+    const ready = log.body.data.filter((d: { eventType: string }) => d.eventType === 'report.ready');
+    expect(ready).toHaveLength(1);
+    expect(ready[0].payload.data).toMatchObject({ month: '2025-03', url: '/v1/reports/monthly?month=2025-03' });
+  }, 180_000);
+});

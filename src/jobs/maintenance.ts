@@ -73,6 +73,8 @@ export function startMaintenance(deps: {
   raiseAlerts: () => Promise<number>;
   /** The current hour and day so far, and notified targets (src/modules/alerts/intraday.ts). */
   judgeIntraday: () => Promise<unknown>;
+  /** report.ready for the month just over (src/modules/reports/ready.ts). */
+  announceReports: () => Promise<number>;
   intradayAlertMinutes: number;
 }): () => void {
   const { db, queue, logger } = deps;
@@ -138,6 +140,12 @@ export function startMaintenance(deps: {
       }, deps.intradayAlertMinutes * 60_000),
     );
   }
+  // Monthly reports: checked hourly, sent once per tenant and month from its first day on.
+  timers.push(
+    setInterval(() => {
+      deps.announceReports().catch((err: Error) => logger.warn({ err: err.message }, 'monthly report announcement failed'));
+    }, 60 * 60_000),
+  );
   if (deps.connectionCheckMinutes > 0) {
     const check = () =>
       deps.checkConnections().catch((err: Error) => logger.warn({ err: err.message }, 'connection checks failed'));

@@ -1,4 +1,4 @@
-import { boolean, doublePrecision, index, integer, jsonb, numeric, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import { boolean, doublePrecision, index, integer, jsonb, numeric, pgTable, primaryKey, text, uuid } from 'drizzle-orm/pg-core';
 import { instant, timestamps } from './_helpers.js';
 import { tenants } from './tenants.js';
 
@@ -52,3 +52,14 @@ export const initiatives = pgTable(
 
 export type TargetRow = typeof targets.$inferSelect;
 export type InitiativeRow = typeof initiatives.$inferSelect;
+
+/** The monthly reports announced (report.ready), once per tenant and month. */
+export const reportsSent = pgTable(
+  'reports_sent',
+  {
+    tenantId: uuid('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+    month: text('month').notNull(),
+    sentAt: instant('sent_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.month] })],
+);
