@@ -24,6 +24,9 @@ import { campaignOperations, campaignRoutes, CampaignsService } from './modules/
 import { costOperations, costRoutes, CostsService } from './modules/costs/index.js';
 import { crmOperations, crmRoutes, CrmService } from './modules/crm/index.js';
 import { pendingRoiWork, roiOperations, roiRoutes } from './modules/roi/index.js';
+import { targetOperations, targetRoutes, TargetsService } from './modules/targets/index.js';
+import { initiativeOperations, initiativeRoutes, InitiativesService } from './modules/initiatives/index.js';
+import { reportOperations, reportRoutes } from './modules/reports/index.js';
 
 /** Every documented route (GET /openapi.json). */
 export const operations: Operation[] = [
@@ -40,6 +43,9 @@ export const operations: Operation[] = [
   ...roiOperations,
   ...subscriptionOperations,
   ...alertOperations,
+  ...targetOperations,
+  ...initiativeOperations,
+  ...reportOperations,
   ...dashboardOperations,
 ];
 
@@ -91,6 +97,9 @@ export function createApp(deps: Deps): Express {
   app.use(kpiRoutes(deps.database.db));
   app.use(agentRoutes(deps.database.db, markAgentCallsDirty));
   app.use(surveyRoutes(deps.database.db));
+  app.use(targetRoutes(new TargetsService(deps.database.db)));
+  app.use(initiativeRoutes(new InitiativesService(deps.database.db)));
+  app.use(reportRoutes(deps.database.db));
   // Dirty KPI hours count as pending work: a client waiting for zero sees up-to-date KPIs.
   // Dirty deals and ROI days too: a client waiting for zero sees up-to-date ROI.
   app.use(

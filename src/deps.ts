@@ -17,6 +17,8 @@ import { BullJobQueue, InlineJobQueue, type JobQueue, type WorkerOptions } from 
 import * as roiRefresh from './jobs/roi-refresh.js';
 import { SecretBox } from './lib/crypto.js';
 import { SubscriptionsService } from './modules/subscriptions/subscriptions.service.js';
+import { evaluateIntraday } from './modules/alerts/intraday.js';
+import { sendMonthlyReports } from './modules/reports/index.js';
 import { raiseAlerts } from './modules/alerts/alerts.service.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { presenceStore } from './modules/agents/agents.repo.js';
@@ -154,5 +156,8 @@ export async function startWorkers(deps: Deps): Promise<() => void> {
     raiseAlerts: () => raiseAlerts(db, deps.subscriptions, deps.logger),
     kpiRefresh: { stale: (ms) => tenantsWithStaleDirtyHours(db, ms), enqueuer: deps.kpiRefresh },
     roiRefresh: { stale: (ms) => tenantsWithWaitingRoiWork(db, ms), enqueuer: deps.roiRefresh },
+    judgeIntraday: () => evaluateIntraday(db, deps.subscriptions, deps.logger),
+    intradayAlertMinutes: deps.config.ALERT_CHECK_MINUTES,
+    announceReports: () => sendMonthlyReports(db, deps.subscriptions, deps.logger),
   });
 }

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { raiseAlerts } from '../src/modules/alerts/alerts.service.js';
 import { createTestHub, type TestHub } from './helpers/hub.js';
-import { postTwilio, TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN } from './helpers/twilio.js';
+import { postTwilio, twilioInboundCall, TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN } from './helpers/twilio.js';
 
 let hub: TestHub;
 beforeAll(async () => {
@@ -13,29 +13,7 @@ beforeAll(async () => {
 });
 afterAll(async () => hub?.close());
 
-const sid = (n: number) => `CA${n.toString(16).padStart(32, '0')}`;
-const rfc = (d: Date) => d.toUTCString().replace('GMT', '+0000');
-
-/** One inbound call in two deliveries (answered) or one (the caller hung up in the IVR: abandoned). */
-function inboundCall(n: number, start: Date, answered: boolean) {
-  const parent = sid(n);
-  const end = new Date(start.getTime() + 120_000);
-  const out: { url: string; headers: Record<string, string>; params: Record<string, string> }[] = [
-    {
-      url: '',
-      headers: {},
-      params: { CallSid: parent, CallStatus: 'completed', Direction: 'inbound', From: `+1415555${String(1000 + (n % 9000)).slice(-4)}`, To: '+16505550100', CallDuration: '120', Timestamp: rfc(end), SequenceNumber: '0', CallbackSource: 'call-progress-events' },
-    },
-  ];
-  if (answered) {
-    out.push({
-      url: '',
-      headers: {},
-      params: { CallSid: sid(n + 500_000), ParentCallSid: parent, CallStatus: 'completed', Direction: 'outbound-dial', From: '+14155550123', To: 'client:agent_alice', CallDuration: '100', Timestamp: rfc(new Date(end.getTime() - 1000)), SequenceNumber: '3', CallbackSource: 'call-progress-events' },
-    });
-  }
-  return out;
-}
+const inboundCall = twilioInboundCall;
 
 describe('alerts', () => {
   it('flags an abandonment spike and a volume drop against the trailing baseline, and raises them once', async () => {

@@ -93,3 +93,70 @@ export function detectAnomalies(days: DayFigures[], judgeFrom: string, rules = a
   });
   return out;
 }
+
+/* ------------------------------------------------------------------ within the hour */
+
+/** What one window of calls (the current hour or day so far, or the same part of an earlier week) holds. */
+export interface WindowFigures {
+  /** Offered inbound calls (contract section 6: short abandons excluded). */
+  offered: number;
+  abandoned: number;
+  /** Waits of every offered call, abandoned ones included (a caller who gave up waited too). */
+  waitSum: number;
+}
+
+export type IntradayAlertType = 'abandonment_spike' | 'wait_spike' | 'volume_drop' | 'volume_surge';
+
+export interface IntradayAnomaly {
+  type: IntradayAlertType;
+  value: number;
+  baseline: { mean: number; stddev: number; windows: number };
+  message: string;
+}
+
+/** Thresholds of the intraday rules; a tenant may override any of them (`settings.alertRules`). */
+export const intradayRules = {
+  /** The same part of the same hour and weekday, this many weeks back. */
+  baselineWeeks: 4,
+  /** Fewer earlier weeks with calls than this: no verdict yet. */
+  minBaselineWeeks: 2,
+  minOffered: 10,
+  sigmas: 3,
+  abandonmentFloor: 0.05,
+  waitFloorSeconds: 10,
+  volumeDropShare: 0.5,
+  /** A surge is above this multiple of the baseline mean (and above mean + k·σ). */
+  volumeSurgeFactor: 2,
+};
+export type IntradayRules = typeof intradayRules;
+
+/**
+ * Judges the current window against the same elapsed part of earlier weeks. Both sides cover the
+ * same minutes, so an hour is never "low" at :10 for having only ten minutes of calls.
+ */
+export function judgeWindow(label: string, current: WindowFigures, earlier: WindowFigures[], rules: IntradayRules = intradayRules): IntradayAnomaly[] {
+  const withCalls = earlier.filter((w) => w.offered > 0);
+  if (withCalls.length < rules.minBaselineWeeks) return [];
+  const out: IntradayAnomaly[] = [];
+  const base = (s: { mean: number; stddev: number }, places: number) => ({ mean: round(s.mean, places), stddev: round(s.stddev, places), windows: withCalls.length });
+  const volume = stats(earlier.map((w) => w.offered));
+  if (volume.mean >= rules.minOffered && current.offered < volume.mean * rules.volumeDropShare && current.offered < volume.mean - rules.sigmas * volume.stddev) {
+    out.push({ type: 'volume_drop', value: current.offered, baseline: base(volume, 2), message: `${current.offered} calls offered ${label}, against ${round(volume.mean, 1)} usually by now` });
+  }
+  if (current.offered >= rules.minOffered && current.offered > volume.mean * rules.volumeSurgeFactor && current.offered > volume.mean + rules.sigmas * volume.stddev) {
+    out.push({ type: 'volume_surge', value: current.offered, baseline: base(volume, 2), message: `${current.offered} calls offered ${label}, against ${round(volume.mean, 1)} usually by now` });
+  }
+  if (current.offered >= rules.minOffered) {
+    const rate = current.abandoned / current.offered;
+    const rates = stats(withCalls.map((w) => w.abandoned / w.offered));
+    if (rate > rates.mean + Math.max(rules.sigmas * rates.stddev, rules.abandonmentFloor)) {
+      out.push({ type: 'abandonment_spike', value: round(rate), baseline: base(rates, 4), message: `abandonment ${round(rate * 100, 1)}% ${label}, against ${round(rates.mean * 100, 1)}% usually` });
+    }
+    const wait = current.waitSum / current.offered;
+    const waits = stats(withCalls.map((w) => w.waitSum / w.offered));
+    if (wait > waits.mean + Math.max(rules.sigmas * waits.stddev, rules.waitFloorSeconds)) {
+      out.push({ type: 'wait_spike', value: round(wait, 2), baseline: base(waits, 2), message: `callers waited ${round(wait, 1)} s on average ${label}, against ${round(waits.mean, 1)} s usually` });
+    }
+  }
+  return out;
+}

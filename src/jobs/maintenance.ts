@@ -81,6 +81,11 @@ export function startMaintenance(deps: {
   /** Tenants whose KPI or ROI marks waited too long, and the coalescing enqueuers of their jobs. */
   kpiRefresh: { stale: (olderThanMs: number) => Promise<string[]>; enqueuer: CoalescingEnqueuer };
   roiRefresh: { stale: (olderThanMs: number) => Promise<string[]>; enqueuer: CoalescingEnqueuer };
+  /** The current hour and day so far, and notified targets (src/modules/alerts/intraday.ts). */
+  judgeIntraday: () => Promise<unknown>;
+  /** report.ready for the month just over (src/modules/reports/ready.ts). */
+  announceReports: () => Promise<number>;
+  intradayAlertMinutes: number;
 }): () => void {
   const { db, queue, logger } = deps;
   const stops: (() => void)[] = [];
@@ -110,6 +115,10 @@ export function startMaintenance(deps: {
   stops.push(every(1000, 'roi sweep', async () => deps.roiRefresh.enqueuer.sweep(await deps.roiRefresh.stale(1500)), logger));
   // Anomalies of the last complete days, raised once each (alert.raised webhooks).
   stops.push(every(15 * 60_000, 'alert check', () => deps.raiseAlerts(), logger, { failureLevel: 'warn' }));
+  // Alerts within the hour: the current hour and day so far, and the notified targets.
+  if (deps.intradayAlertMinutes > 0) stops.push(every(deps.intradayAlertMinutes * 60_000, 'intraday alert check', () => deps.judgeIntraday(), logger, { failureLevel: 'warn' }));
+  // Monthly reports: checked hourly, sent once per tenant and month from its first day on.
+  stops.push(every(60 * 60_000, 'monthly report announcement', () => deps.announceReports(), logger, { failureLevel: 'warn' }));
   if (deps.connectionCheckMinutes > 0) stops.push(every(deps.connectionCheckMinutes * 60_000, 'connection checks', () => deps.checkConnections(), logger, { failureLevel: 'warn' }));
   return () => stops.forEach((stop) => stop());
 }

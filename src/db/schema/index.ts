@@ -10,3 +10,4 @@ export * from './attribution.js';
 export * from './kpis.js';
 export * from './subscriptions.js';
 export * from './alerts.js';
+export * from './improvement.js';

@@ -318,16 +318,22 @@ export function finalize(sums: KpiSums, settings: KpiSettings): KpiRow {
 }
 
 function serviceLevel(sums: KpiSums, settings: KpiSettings): number | null {
+  const [numerator, denominator] = serviceLevelParts(sums, settings);
+  return fraction(numerator, denominator);
+}
+
+/** serviceLevel as [numerator, denominator] under the tenant's formula (see ServiceLevelFormula). */
+export function serviceLevelParts(sums: KpiSums, settings: KpiSettings): [number, number] {
   const creditedWithin = settings.creditShortAbandons ? sums.shortAbandonedWithinSl : 0;
   const credited = settings.creditShortAbandons ? sums.shortAbandoned : 0;
   const numerator = sums.answeredWithinSl + creditedWithin;
   switch (settings.serviceLevelFormula) {
     case 'answered_over_offered':
-      return fraction(numerator, sums.offered + credited);
+      return [numerator, sums.offered + credited];
     case 'answered_over_answered_and_abandoned':
-      return fraction(numerator, sums.answered + sums.abandoned + credited);
+      return [numerator, sums.answered + sums.abandoned + credited];
     case 'answered_over_answered':
-      return fraction(numerator, sums.answered + credited);
+      return [numerator, sums.answered + credited];
   }
 }
 

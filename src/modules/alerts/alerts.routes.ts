@@ -3,12 +3,16 @@ import type { Database } from '../../db/client.js';
 import { tenantOf } from '../../http/auth.js';
 import type { Operation } from '../../http/openapi.js';
 import { parseWith } from '../../http/validate.js';
-import { alertsQuery, alertView, computeAlerts } from './alerts.service.js';
+import { alertsQuery, alertView, computeAlerts, listStoredAlerts } from './alerts.service.js';
 
 export function alertRoutes(db: Database): Router {
   const router = Router();
   router.get('/v1/alerts', async (req, res) => {
     const q = parseWith(alertsQuery, req.query, 'query');
+    if (q.status) {
+      res.json({ data: await listStoredAlerts(db, tenantOf(req).id, q.status) });
+      return;
+    }
     const found = await computeAlerts(db, tenantOf(req), q);
     res.json({ data: found.map(alertView) });
   });
@@ -21,7 +25,7 @@ export const alertOperations: Operation[] = [
     path: '/v1/alerts',
     tag: 'alerts',
     auth: 'tenant',
-    summary: 'Anomalies: abandonment spikes, wait-time spikes, volume drops, each day against its trailing 14-day baseline',
+    summary: 'Anomalies: each day against its trailing 14-day baseline; with status=open|resolved|all, the alerts raised so far (days, the current hour and day so far, target breaches) with their lifecycle',
     query: alertsQuery,
   },
 ];

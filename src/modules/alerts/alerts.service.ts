@@ -3,7 +3,7 @@
  * trailing baseline (src/domain/alerts.ts), from the same KPI rollups that /v1/kpis serves.
  */
 import { randomUUID } from 'node:crypto';
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull, lt, sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import type { Database } from '../../db/client.js';
@@ -12,14 +12,36 @@ import { alertRules, detectAnomalies, type Anomaly, type DayFigures } from '../.
 import { ValidationError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import { computeKpis } from '../kpis/kpis.service.js';
+import { alertDetail } from './intraday.js';
 import type { SubscriptionsService } from '../subscriptions/subscriptions.service.js';
 
 export const alertsQuery = z
   .object({
     from: z.iso.date().optional().describe('first local day judged (default: 7 days ago)'),
     to: z.iso.date().optional().describe('local day after the last one judged (default and maximum: today, a day still running is never judged)'),
+    status: z
+      .enum(['open', 'resolved', 'all'])
+      .optional()
+      .describe('the alerts raised so far (complete days, the current hour and day so far, target breaches) with their lifecycle, instead of judging the days on the fly'),
   })
   .strict();
+
+/** Stored alerts, newest first: what GET /v1/alerts?status= lists. */
+export async function listStoredAlerts(db: Database, tenantId: string, status: 'open' | 'resolved' | 'all', range?: { from: Date; to: Date }) {
+  const rows = await db
+    .select()
+    .from(alerts)
+    .where(
+      and(
+        eq(alerts.tenantId, tenantId),
+        status === 'all' ? undefined : eq(alerts.status, status),
+        range ? sql`${alerts.raisedAt} >= ${range.from.toISOString()}::timestamptz and ${alerts.raisedAt} < ${range.to.toISOString()}::timestamptz` : undefined,
+      ),
+    )
+    .orderBy(desc(alerts.raisedAt), desc(alerts.id))
+    .limit(1000);
+  return rows.map(alertDetail);
+}
 
 export async function computeAlerts(db: Database, tenant: TenantRow, q: z.infer<typeof alertsQuery>, now = new Date()): Promise<Anomaly[]> {
   const today = DateTime.fromJSDate(now).setZone(tenant.timezone).startOf('day');
@@ -49,6 +71,8 @@ export async function computeAlerts(db: Database, tenant: TenantRow, q: z.infer<
   return detectAnomalies(days, from.toISODate()!);
 }
 
+const DAILY_TYPES = ['abandonment_spike', 'wait_spike', 'volume_drop'];
+
 export function alertView(a: Anomaly) {
   return { id: `${a.type}:${a.day}`, type: a.type, day: a.day, value: a.value, baseline: a.baseline, message: a.message };
 }
@@ -68,14 +92,26 @@ export async function raiseAlerts(db: Database, subs: SubscriptionsService, logg
     if (!tenant) continue;
     const today = DateTime.fromJSDate(now).setZone(tenant.timezone).startOf('day');
     const found = await computeAlerts(db, tenant, { from: today.minus({ days: 2 }).toISODate()!, to: today.toISODate()! }, now);
-    if (found.length === 0) continue;
+    const yesterday = today.minus({ days: 1 }).toISODate()!;
+    // A type not found on the last complete day: its open alerts of earlier days are over.
+    const over = DAILY_TYPES.filter((t) => !found.some((a) => a.type === t && a.day === yesterday));
     await db.transaction(async (tx) => {
-      const inserted = await tx
-        .insert(alerts)
-        .values(found.map((a) => ({ id: randomUUID(), tenantId, type: a.type, period: a.day, value: a.value, detail: alertView(a) })))
-        .onConflictDoNothing({ target: [alerts.tenantId, alerts.type, alerts.period] })
-        .returning();
+      const inserted = found.length
+        ? await tx
+            .insert(alerts)
+            .values(found.map((a) => ({ id: randomUUID(), tenantId, type: a.type, granularity: 'day', period: a.day, value: a.value, detail: alertView(a) })))
+            .onConflictDoNothing()
+            .returning()
+        : [];
+      const resolved = over.length
+        ? await tx
+            .update(alerts)
+            .set({ status: 'resolved', resolvedAt: now })
+            .where(and(eq(alerts.tenantId, tenantId), eq(alerts.status, 'open'), eq(alerts.granularity, 'day'), inArray(alerts.type, over), lt(alerts.period, yesterday)))
+            .returning()
+        : [];
       await subs.emit(tx, tenantId, 'alert.raised', inserted.map((r) => r.detail));
+      await subs.emit(tx, tenantId, 'alert.resolved', resolved.map(alertDetail));
       raised += inserted.length;
     });
   }

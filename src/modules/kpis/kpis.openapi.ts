@@ -3,7 +3,8 @@ import { z } from 'zod';
 import type { Operation } from '../../http/openapi.js';
 import { agentView, linkAgentBody, patchAgentBody, queueView, scheduleRow } from '../agents/agents.schemas.js';
 import { bulkAnswer } from '../surveys/surveys.schemas.js';
-import { kpisQuery, kpisResponse } from './kpis.schemas.js';
+import { kpiRowSchema, kpisQuery, kpisResponse } from './kpis.schemas.js';
+import { rowTargetSchema } from '../targets/targets.schemas.js';
 
 export const kpiOperations: Operation[] = [
   {
@@ -15,7 +16,10 @@ export const kpiOperations: Operation[] = [
     description:
       'Definitions: CONTRACT.md section 6. The `definitions` block says which settings produced the figures. `compare=previous_period|previous_year` adds to each row and the total the figures of the comparison window and the differences.',
     query: kpisQuery,
-    response: kpisResponse,
+    response: kpisResponse.extend({
+      rows: z.array(kpiRowSchema.extend({ targets: z.array(rowTargetSchema).describe('the targets that apply to this row, met or not') })),
+      total: kpiRowSchema.extend({ targets: z.array(rowTargetSchema) }),
+    }),
   },
   { method: 'get', path: '/v1/agents', tag: 'agents', auth: 'tenant', summary: 'Agents seen on calls, with names from the providers', response: z.object({ data: z.array(agentView) }) },
   { method: 'get', path: '/v1/agents/:id', tag: 'agents', auth: 'tenant', summary: 'One agent', response: agentView },

@@ -4,12 +4,16 @@ import { tenantOf } from '../../http/auth.js';
 import { parseWith } from '../../http/validate.js';
 import { kpisQuery } from './kpis.schemas.js';
 import { computeKpis } from './kpis.service.js';
+import { listTargets, withTargets } from '../targets/index.js';
 
 export function kpiRoutes(db: Database): Router {
   const router = Router();
   router.get('/v1/kpis', async (req, res) => {
     const query = parseWith(kpisQuery, req.query, 'query');
-    res.json(await computeKpis(db, tenantOf(req), query));
+    const tenant = tenantOf(req);
+    const [answer, targets] = await Promise.all([computeKpis(db, tenant, query), listTargets(db, tenant.id)]);
+    const filters = { campaignId: query.campaignId, agentId: query.agentId, queue: query.queue };
+    res.json(withTargets(targets, { groupBy: query.groupBy, filters }, answer));
   });
   return router;
 }

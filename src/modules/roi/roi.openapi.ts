@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import type { Operation } from '../../http/openapi.js';
 import { roiQuery } from './roi.schemas.js';
+import { rowTargetSchema } from '../targets/targets.schemas.js';
 
 const money = z.string().regex(/^-?\d+\.\d{2}$/);
 const roiFigures = z.object({
@@ -18,6 +19,7 @@ const roiFigures = z.object({
   costPerAcquisition: money.nullable().describe('cost / deals credited in the row'),
   avgDaysFirstCallToClose: z.number().nullable(),
   revenueByDealType: z.record(z.string(), money),
+  targets: z.array(rowTargetSchema).describe('the targets that apply to this row (roiPercent), met or not'),
 });
 const roiResponse = z.object({
   currency: z.string(),

@@ -6,6 +6,7 @@ import { dayStartUtc } from '../../domain/costs/prorate.js';
 import { ValidationError } from '../../lib/errors.js';
 import { roiQuery } from './roi.schemas.js';
 import { computeRoi } from './roi.service.js';
+import { listTargets, withTargets } from '../targets/index.js';
 
 const DEFAULT_RANGE_MS = 30 * 86_400_000;
 
@@ -22,7 +23,11 @@ export function roiRoutes(db: Database): Router {
     const to = q.to ? toInstant(q.to, tenant.timezone) : new Date();
     const from = q.from ? toInstant(q.from, tenant.timezone) : new Date(to.getTime() - DEFAULT_RANGE_MS);
     if (from >= to) throw new ValidationError([{ path: 'query.to', message: 'to must be after from' }]);
-    res.json(await computeRoi(db, tenant, { from, to, groupBy: q.groupBy, model: q.model, windowDays: q.windowDays }));
+    const [answer, targets] = await Promise.all([
+      computeRoi(db, tenant, { from, to, groupBy: q.groupBy, model: q.model, windowDays: q.windowDays }),
+      listTargets(db, tenant.id),
+    ]);
+    res.json(withTargets(targets, { groupBy: q.groupBy, filters: {} }, answer));
   });
   return router;
 }

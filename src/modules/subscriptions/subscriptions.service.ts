@@ -16,7 +16,7 @@ import type { CallChange, CallChangeListener } from '../calls/recompute.js';
 import { callView } from '../calls/calls.view.js';
 import { isUuid } from '../../lib/ids.js';
 
-export const subscriptionEvents = ['call.enriched', 'alert.raised'] as const;
+export const subscriptionEvents = ['call.enriched', 'alert.raised', 'alert.resolved', 'report.ready'] as const;
 
 export const createSubscriptionBody = z
   .object({

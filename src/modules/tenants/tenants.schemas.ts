@@ -24,6 +24,19 @@ export const settingsSchema = z
       .nullable(),
     /** Default of GET /v1/kpis `businessHoursOnly`. */
     kpisBusinessHoursOnly: z.boolean(),
+    /** Thresholds of the alerts judged within the hour (src/domain/alerts.ts `intradayRules`); unset = the defaults. */
+    alertRules: z
+      .object({
+        minOffered: z.number().int().min(1).max(100_000),
+        sigmas: z.number().min(0).max(10),
+        abandonmentFloor: z.number().min(0).max(1),
+        waitFloorSeconds: z.number().min(0).max(3600),
+        volumeDropShare: z.number().min(0).max(1),
+        volumeSurgeFactor: z.number().min(1).max(100),
+      })
+      .partial()
+      .strict()
+      .nullable(),
   })
   .strict();
 
@@ -39,6 +52,7 @@ export const defaultSettings: Settings = {
   creditShortAbandons: false,
   businessHours: null,
   kpisBusinessHoursOnly: false,
+  alertRules: null,
 };
 
 export function effectiveSettings(stored: Record<string, unknown> | null | undefined): Settings {

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import type { Database } from '../../db/client.js';
 import { tenants, type TenantRow } from '../../db/schema/index.js';
 import { hashApiKey, newApiKey } from '../../lib/crypto.js';
+import { seedDefaultTargets } from '../targets/index.js';
 import { createTenantBody, effectiveSettings, patchTenantBody } from './tenants.schemas.js';
 
 export function tenantView(t: TenantRow) {
@@ -26,11 +27,16 @@ export class TenantsService {
 
   async create(input: z.infer<typeof createTenantBody>) {
     const apiKey = newApiKey();
-    const [row] = await this.db
-      .insert(tenants)
-      .values({ id: randomUUID(), ...input, apiKeyHash: hashApiKey(apiKey), settings: {} })
-      .returning();
-    return { ...tenantView(row!), apiKey };
+    const row = await this.db.transaction(async (tx) => {
+      const [inserted] = await tx
+        .insert(tenants)
+        .values({ id: randomUUID(), ...input, apiKeyHash: hashApiKey(apiKey), settings: {} })
+        .returning();
+      // The brief's targets, shown (not notified) from the first day.
+      await seedDefaultTargets(tx, inserted!.id);
+      return inserted!;
+    });
+    return { ...tenantView(row), apiKey };
   }
 
   async findByApiKey(apiKey: string): Promise<TenantRow | null> {
