@@ -30,7 +30,7 @@ export const envSchema = z.object({
   /** Largest webhook or API body accepted. */
   BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i).default('1mb'),
   /** Worker concurrency for webhook event processing. */
-  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(32),
   /** Seconds a running job holds its lock: a worker that dies loses its jobs to others after this. */
   JOB_LOCK_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
   /** Seconds a pending event may wait before the sweeper re-enqueues it. */
