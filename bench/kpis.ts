@@ -5,7 +5,7 @@
  * 90 days, one tenant in Europe/Paris), the rollups built through the real refresh code path
  * (markAllDirty + refreshTenant, as after a settings change), then:
  *
- * - p50/p95 of GET /v1/kpis over HTTP: groupBy=day over 90 days, groupBy=agent over 30 days;
+ * - p50/p95 of GET /v1/kpis over HTTP: groupBy=day over 90 days, groupBy=agent and groupBy=hour over 30 days;
  * - the same figures from one plain SQL GROUP BY over the calls table (the baseline), and an
  *   equality check of the counts (offered, answered, abandoned, shortAbandoned, missed, voicemail,
  *   callsPerHour's handled calls) row by row;
@@ -135,8 +135,13 @@ export async function seed(db: Database, tenantId: string, count: number): Promi
 }
 
 /** Counts of the contract (section 6) per key, from the calls table alone, in one GROUP BY. */
-function plainGroupBy(tenantId: string, key: 'day' | 'agent', range: { from: string; to: string }) {
-  const keySql = key === 'day' ? sql`to_char(started_at at time zone ${TZ}, 'YYYY-MM-DD')` : sql`agent_id`;
+function plainGroupBy(tenantId: string, key: 'hour' | 'day' | 'agent', range: { from: string; to: string }) {
+  const keySql =
+    key === 'hour'
+      ? sql`to_char(started_at at time zone ${TZ}, 'YYYY-MM-DD"T"HH24')`
+      : key === 'day'
+        ? sql`to_char(started_at at time zone ${TZ}, 'YYYY-MM-DD')`
+        : sql`agent_id`;
   return sql`
     select ${keySql} as key,
       count(*) filter (where direction = 'inbound' and (status in ('answered', 'missed', 'voicemail') or (status = 'abandoned' and wait_seconds >= 5)))::int as offered,
@@ -203,8 +208,10 @@ interface SizeResult {
   dailyRows: number;
   day: { p50: number; p95: number };
   agent: { p50: number; p95: number };
+  hour: { p50: number; p95: number };
   plainDay: { p50: number; p95: number };
   plainAgent: { p50: number; p95: number };
+  plainHour: { p50: number; p95: number };
   hourlyDay: { p50: number; p95: number };
   hourlyAgent: { p50: number; p95: number };
   equal: boolean;
@@ -236,8 +243,11 @@ async function measure(count: number): Promise<SizeResult> {
     };
     const dayQuery = { ...DAY_RANGE, groupBy: 'day' };
     const agentQuery = { ...AGENT_RANGE, groupBy: 'agent' };
+    // Interval staffing: 30 days of local hours (720 rows, the spring-forward night included).
+    const hourQuery = { ...AGENT_RANGE, groupBy: 'hour' };
     const day = await timed(() => get(dayQuery));
     const agent = await timed(() => get(agentQuery));
+    const hour = await timed(() => get(hourQuery));
     // The previous read path (one GROUP BY over kpi_hourly) for the same two queries, without HTTP.
     const fine = (groupBy: 'day' | 'agent', range: { from: string; to: string }) => ({
       tenantId: tenant.id,
@@ -253,9 +263,12 @@ async function measure(count: number): Promise<SizeResult> {
     const plainAgentSql = plainGroupBy(tenant.id, 'agent', AGENT_RANGE);
     const plainDay = await timed(() => queryRows(hub.db, plainDaySql), SLOW_RUNS, 0);
     const plainAgent = await timed(() => queryRows(hub.db, plainAgentSql), SLOW_RUNS, 0);
+    const plainHourSql = plainGroupBy(tenant.id, 'hour', AGENT_RANGE);
+    const plainHour = await timed(() => queryRows(hub.db, plainHourSql), SLOW_RUNS, 0);
     const equal =
       sameFigures(await queryRows<PlainRow>(hub.db, plainDaySql), (await get(dayQuery)).rows) &&
-      sameFigures(await queryRows<PlainRow>(hub.db, plainAgentSql), (await get(agentQuery)).rows);
+      sameFigures(await queryRows<PlainRow>(hub.db, plainAgentSql), (await get(agentQuery)).rows) &&
+      sameFigures(await queryRows<PlainRow>(hub.db, plainHourSql), (await get(hourQuery)).rows);
 
     // Maintenance: 10 000 calls of the last day change status; their hours are marked dirty by the
     // real invalidation code, then one refresh recomputes them (coalesced per hour and day).
@@ -282,8 +295,10 @@ async function measure(count: number): Promise<SizeResult> {
       dailyRows: Number(sizes!.daily),
       day,
       agent,
+      hour,
       plainDay,
       plainAgent,
+      plainHour,
       hourlyDay,
       hourlyAgent,
       equal,
@@ -315,6 +330,13 @@ export async function run(): Promise<string> {
         `${ms(r.plainAgent.p50)} | ${ms(r.plainAgent.p95)} | ${r.equal ? 'yes' : 'NO'} |`,
     ),
     '',
+    'groupBy=hour over the 30 days of the agent query (720 local hours, the spring-forward night included), from the hour',
+    'rows of kpi_daily, and the plain GROUP BY over the calls table computing the same counts per local hour (compared in "equal" above):',
+    '',
+    '| calls | hour/30 d p50 | p95 | plain hour p50 | p95 |',
+    '|---:|---:|---:|---:|---:|',
+    ...results.map((r) => `| ${r.count.toLocaleString('en')} | ${ms(r.hour.p50)} | ${ms(r.hour.p95)} | ${ms(r.plainHour.p50)} | ${ms(r.plainHour.p95)} |`),
+    '',
     `The previous read path, one GROUP BY over kpi_hourly (the fine rollup, still used for other filter combinations), same queries, without HTTP (${SLOW_RUNS} runs; plain GROUP BY too):`,
     '',
     '| calls | day/90 d p50 | p95 | agent/30 d p50 | p95 |',
@@ -335,7 +357,7 @@ export async function run(): Promise<string> {
     '',
     `Peak RSS of the bench process (app + driver; PostgreSQL not included): ${peakRssMiB.toFixed(0)} MiB.`,
     '',
-    'GET /v1/kpis reads kpi_daily (rows per tenant × local day, and per month, × dimension value) for whole days when at',
+    'GET /v1/kpis reads kpi_daily (rows per tenant × local hour, day, and month, × dimension value) for whole days when at',
     'most one dimension is involved, so its cost follows days (or months) × values, not calls; a dimension grouping over',
     'a range reads month rows minus the days outside the range. Partial days at the ends, two or more filters, channel',
     'and business-hours views read kpi_hourly. The refresh recomputes only the dirty hours, then their days and months.',

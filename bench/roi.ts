@@ -1,13 +1,13 @@
 /**
  * ROI benchmark. A fresh PostgreSQL database (migrated by the real createDeps, in-process queue,
- * no workers: the bench drives the attribution job itself and times it), the real express app on
+ * no workers: the bench drives the roi-refresh job itself and times it), the real express app on
  * loopback, synthetic data inserted with generate_series:
  *
  * - the issue's scale is 5M calls / 200k deals / 500k contacts; this machine (2 cores, shared with
  *   PostgreSQL) runs BENCH_ROI_SCALE of it, 0.04 by default: 200k calls, 8k deals, 20k contacts,
  *   over 90 days, 20 campaigns, 200 agents, one contact phone per customer number;
- * - full rebuild of what the attribution job materialises: per-day cost shares and call counts
- *   (src/modules/costs/daily.ts), stored credits (last_touch, 30 days) of every deal and their
+ * - full rebuild of what the roi-refresh job materialises: per-day cost shares and call counts
+ *   (src/modules/roi/days.store.ts), stored credits (last_touch, 30 days) of every deal and their
  *   per-close-day sums;
  * - per model, GET /v1/roi's computation over the 90 days (the served path and the TypeScript
  *   reference, with an equality check), against a plain SQL last-touch over the same 90 days;
@@ -31,13 +31,14 @@ import { calls, tenants, type CallRow } from '../src/db/schema/index.js';
 import { createDeps, type Deps } from '../src/deps.js';
 import { attributionModels } from '../src/domain/attribution/models.js';
 import { formatCents } from '../src/domain/money.js';
-import { attributionProcessor } from '../src/modules/attribution/attribution.job.js';
-import { attributionListener } from '../src/modules/attribution/attribution.listener.js';
-import { markDealsDirty } from '../src/modules/attribution/stored.js';
-import { allocateCostsLive } from '../src/modules/costs/allocation.js';
-import { refreshDirtyDays, roiDayListener } from '../src/modules/costs/daily.js';
+import * as roiRefresh from '../src/jobs/roi-refresh.js';
+import { markDealsDirty } from '../src/modules/roi/changes.js';
+import { allocateCostsLive } from '../src/modules/roi/allocation.js';
+import { roiCallListener } from '../src/modules/roi/calls.listener.js';
+import { refreshDirtyDays } from '../src/modules/roi/days.store.js';
 import { CrmService } from '../src/modules/crm/crm.service.js';
-import { computeRoi } from '../src/modules/roi/roi.service.js';
+import { computeRoi, liveRevenue } from '../src/modules/roi/roi.service.js';
+import { sqlRevenueSource } from '../test/oracles/sql-revenue.js';
 import { ADMIN_DATABASE_URL, benchConfig } from './machine.js';
 import { eq } from 'drizzle-orm';
 
@@ -161,7 +162,7 @@ export async function run(): Promise<string> {
     const tenantBody = (await created.json()) as { id: string; apiKey: string };
     const seeded = await timed(() => seed(db, tenantBody.id));
     const [tenant] = await db.select().from(tenants).where(eq(tenants.id, tenantBody.id));
-    const processor = attributionProcessor({ db });
+    const processor = roiRefresh.processor({ db });
     const job = { id: 'bench', attempt: 1, updateProgress: async () => undefined };
 
     // Full recompute of what is stored. Days: the tenant has no basis yet, so the first run
@@ -172,7 +173,7 @@ export async function run(): Promise<string> {
       sql`select (select count(*) from cost_day_shares where tenant_id = ${tenant!.id})::text as shares,
                  (select count(*) from roi_day_calls where tenant_id = ${tenant!.id})::text as counts`,
     );
-    // Credits (last_touch, 30 days) of every deal through the attribution job.
+    // Credits (last_touch, 30 days) of every deal through the roi-refresh job.
     const allDeals = (await queryRows<{ id: string }>(db, sql`select id from crm_deals where tenant_id = ${tenant!.id}`)).map((r) => r.id);
     const full = await timed(async () => {
       await markDealsDirty(db, tenant!.id, allDeals);
@@ -193,8 +194,8 @@ export async function run(): Promise<string> {
     for (const model of attributionModels) {
       const req = { ...range, groupBy: 'campaign' as const, model, windowDays: 30 };
       const served = await timed(() => computeRoi(db, tenant!, req));
-      const reference = await timed(() => computeRoi(db, tenant!, { ...req, source: 'typescript' }));
-      const inSql = model === 'time_decay' ? null : await timed(() => computeRoi(db, tenant!, { ...req, source: 'sql' }));
+      const reference = await timed(() => computeRoi(db, tenant!, req, liveRevenue));
+      const inSql = model === 'time_decay' ? null : await timed(() => computeRoi(db, tenant!, req, sqlRevenueSource));
       const ratio = served.ms / baseline90.ms;
       const same = sameJson(served.value, reference.value) && (!inSql || sameJson(inSql.value, reference.value));
       perModel.push(
@@ -221,8 +222,7 @@ export async function run(): Promise<string> {
           })
           .returning();
         const change = [{ tenantId: tenant!.id, before: null, after: after as CallRow }];
-        await attributionListener.onCallsChanged!(tx, change);
-        await roiDayListener().onCallsChanged!(tx, change);
+        await roiCallListener().onCallsChanged!(tx, change);
       }),
     );
     const oneDay = await timed(() => refreshDirtyDays(db, tenant!.id));
@@ -269,7 +269,7 @@ export async function run(): Promise<string> {
       `| GET /v1/roi?groupBy=campaign, last_touch, 30 days, over HTTP (${RUNS} runs after 2 warm-ups) | p50 ${fmt(percentile(times, 50))}, p95 ${fmt(percentile(times, 95))} |`,
       `| plain SQL last-touch by campaign over the same 30 days (baseline, DISTINCT ON per deal) | ${fmt(baseline.ms)} |`,
       `| full rebuild of the materialised days (cost shares and call counts of 90 days → ${dayRows!.shares} + ${dayRows!.counts} rows) | ${fmt(days.ms)} |`,
-      `| full recompute of stored credits (last_touch, 30 d) of ${allDeals.length.toLocaleString('en')} deals via the attribution job → ${credited!.n} credits on ${credited!.calls} calls | ${fmt(full.ms)} |`,
+      `| full recompute of stored credits (last_touch, 30 d) of ${allDeals.length.toLocaleString('en')} deals via the roi-refresh job → ${credited!.n} credits on ${credited!.calls} calls | ${fmt(full.ms)} |`,
       `| incremental: one new won deal (bulk upsert + job) | ${fmt(oneDeal.ms)} |`,
       `| incremental: one new call touching a deal (listeners in the call's transaction: credits, day mark) | ${fmt(oneCall.ms)} |`,
       `| incremental: the job rebuilding that call's day | ${fmt(oneDay.ms)} |`,

@@ -25,6 +25,10 @@ export const callStatuses = [
   'busy',
   'failed',
   'in_progress',
+  /** Handled by automation the provider identifies (an AI voice agent, a bot) and ended without
+   *  reaching an agent. Never inferred from the mere absence of an agent: a connector sets it only
+   *  on the provider's positive report, and fills `automation` with that report. */
+  'self_served',
 ] as const;
 export type CallStatus = (typeof callStatuses)[number];
 export type Direction = 'inbound' | 'outbound';
@@ -100,6 +104,13 @@ export interface ParsedDelivery {
   /** Facts about the connection learned from a delivery, kept by the hub and handed to `maintain`
    *  (e.g. the RingCentral subscription id every notification carries). */
   connectionState?: Record<string, string>;
+  /**
+   * One customer call that the provider spread over two callKeys (Vonage: a `transfer` moves a leg
+   * into another conversation). The hub files the events of `alias` — those already stored and
+   * those still to come — under `callKey` (following chains: an alias of an alias), and merges
+   * them as one call; `merge` reads the result from the events, whatever key the hub hands in.
+   */
+  callLinks?: { callKey: string; alias: string }[];
 }
 
 export const connectionHealths = ['healthy', 'expiring', 'blacklisted', 'disabled'] as const;
@@ -159,6 +170,19 @@ export interface UnifiedCallDraft {
   tags: string[];
   recordingUrl: string | null;
   telephonyCost: Money | null;
+  /** The automation the provider reports took the call (inbound), present only on such a report:
+   *  the evidence behind `self_served`, and kept when the bot escalated to an agent too. */
+  automation?: AutomationRef;
+}
+
+export interface AutomationRef {
+  /** The provider's id of the bot or of its session, when it gives one. */
+  id: string | null;
+  name: string | null;
+  /** The bot handed the caller to a human (escalation, handoff). */
+  escalated: boolean;
+  /** What the provider said, in its own words (event and reason). */
+  evidence: string;
 }
 
 export interface BackfillWindow {

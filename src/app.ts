@@ -16,19 +16,14 @@ import { subscriptionOperations, subscriptionRoutes } from './modules/subscripti
 import { alertOperations, alertRoutes } from './modules/alerts/alerts.routes.js';
 import { dashboardOperations, dashboardRoutes } from './modules/dashboard/dashboard.routes.js';
 import { agentRoutes } from './modules/agents/agents.routes.js';
-import { kpiRoutes } from './modules/kpis/kpis.routes.js';
-import { pendingDirtyHours } from './modules/kpis/refresh.js';
-import { pendingRoiWork } from './modules/costs/daily.js';
+import { kpiOperations, kpiRoutes, pendingDirtyHours } from './modules/kpis/index.js';
+import { markAgentCallsDirty } from './modules/kpis/invalidate.js';
 import { surveyRoutes } from './modules/surveys/surveys.routes.js';
-import { campaignRoutes } from './modules/campaigns/campaigns.routes.js';
-import { CampaignsService } from './modules/campaigns/campaigns.service.js';
-import { costRoutes } from './modules/costs/costs.routes.js';
-import { CostsService } from './modules/costs/costs.service.js';
-import { crmRoutes } from './modules/crm/crm.routes.js';
-import { CrmService } from './modules/crm/crm.service.js';
-import { roiRoutes } from './modules/roi/roi.routes.js';
-import { roiOperations } from './modules/roi/roi.openapi.js';
-import { kpiOperations } from './modules/kpis/kpis.openapi.js';
+import { surveyOperations } from './modules/surveys/surveys.openapi.js';
+import { campaignOperations, campaignRoutes, CampaignsService } from './modules/campaigns/index.js';
+import { costOperations, costRoutes, CostsService } from './modules/costs/index.js';
+import { crmOperations, crmRoutes, CrmService } from './modules/crm/index.js';
+import { pendingRoiWork, roiOperations, roiRoutes } from './modules/roi/index.js';
 
 /** Every documented route (GET /openapi.json). */
 export const operations: Operation[] = [
@@ -38,6 +33,10 @@ export const operations: Operation[] = [
   ...connectionOperations,
   ...callOperations,
   ...kpiOperations,
+  ...surveyOperations,
+  ...campaignOperations,
+  ...crmOperations,
+  ...costOperations,
   ...roiOperations,
   ...subscriptionOperations,
   ...alertOperations,
@@ -90,7 +89,7 @@ export function createApp(deps: Deps): Express {
   app.use(costRoutes(new CostsService(deps.database.db, deps.queue)));
   app.use(roiRoutes(deps.database.db));
   app.use(kpiRoutes(deps.database.db));
-  app.use(agentRoutes(deps.database.db));
+  app.use(agentRoutes(deps.database.db, markAgentCallsDirty));
   app.use(surveyRoutes(deps.database.db));
   // Dirty KPI hours count as pending work: a client waiting for zero sees up-to-date KPIs.
   // Dirty deals and ROI days too: a client waiting for zero sees up-to-date ROI.

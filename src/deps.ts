@@ -6,25 +6,24 @@ import type { Config } from './config/env.js';
 import { loadSecrets } from './config/secrets.js';
 import { openDatabase, type DatabaseHandle } from './db/client.js';
 import { connectorContextFactory, type ConnectorContextFactory } from './jobs/context.js';
+import * as backfill from './jobs/backfill.js';
+import { coalescingEnqueuer, type CoalescingEnqueuer } from './jobs/coalesce.js';
 import type { Processors } from './jobs/definitions.js';
+import * as deliver from './jobs/deliver.js';
+import * as kpiRefresh from './jobs/kpi-refresh.js';
 import { startMaintenance } from './jobs/maintenance.js';
-import { backfillProcessor } from './jobs/processors/backfill.js';
-import { processEventProcessor } from './jobs/processors/process-event.js';
-import { BullJobQueue, InlineJobQueue, type JobQueue } from './jobs/queue.js';
+import * as processEvent from './jobs/process-event.js';
+import { BullJobQueue, InlineJobQueue, type JobQueue, type WorkerOptions } from './jobs/queue.js';
+import * as roiRefresh from './jobs/roi-refresh.js';
 import { SecretBox } from './lib/crypto.js';
 import { SubscriptionsService } from './modules/subscriptions/subscriptions.service.js';
 import { raiseAlerts } from './modules/alerts/alerts.service.js';
 import { createLogger, type Logger } from './lib/logger.js';
-import type { PresenceSink } from './modules/calls/presence.js';
 import { presenceStore } from './modules/agents/agents.repo.js';
-import { kpiCallListener } from './modules/kpis/invalidate.js';
-import { dirtyNotifier, refreshProcessor, startKpiSweep } from './modules/kpis/refresh.js';
-import type { CallChangeListener } from './modules/calls/recompute.js';
-import { attributionProcessor } from './modules/attribution/attribution.job.js';
-import { attributionListener } from './modules/attribution/attribution.listener.js';
-import { roiDayNotifier, startRoiSweep } from './modules/attribution/sweep.js';
-import { roiDayListener } from './modules/costs/daily.js';
-import { campaignListener } from './modules/campaigns/campaigns.listener.js';
+import type { CallChangeListener, PresenceSink } from './modules/calls/index.js';
+import { campaignListener } from './modules/campaigns/index.js';
+import { kpiCallListener, tenantsWithStaleDirtyHours } from './modules/kpis/index.js';
+import { roiCallListener, tenantsWithWaitingRoiWork } from './modules/roi/index.js';
 import { ConnectionsService } from './modules/connections/connections.service.js';
 import { TenantsService } from './modules/tenants/tenants.service.js';
 import { InboxWriter } from './modules/webhooks/inbox-writer.js';
@@ -43,6 +42,9 @@ export interface Deps {
   listeners: CallChangeListener[];
   presence: PresenceSink;
   subscriptions: SubscriptionsService;
+  /** The per-tenant coalesced jobs: woken by changes, swept when a wake-up was lost. */
+  kpiRefresh: CoalescingEnqueuer;
+  roiRefresh: CoalescingEnqueuer;
   /** Called when a tenant's settings change (recompute what depends on them). */
   onSettingsChanged(tenantId: string): Promise<void>;
   close(): Promise<void>;
@@ -52,7 +54,7 @@ export interface DepsOptions {
   logger?: Logger;
   /** Tests: a BullMQ key prefix of their own, fast stalled-job detection, a fake sleep. */
   queuePrefix?: string;
-  workerOptions?: { lockDurationMs?: number; stalledIntervalMs?: number; concurrency?: number };
+  workerOptions?: Partial<WorkerOptions>;
   contextOverrides?: Parameters<typeof connectorContextFactory>[1];
   /** Tests: outbound webhook retry delays × this factor. */
   deliveryRetryScale?: number;
@@ -84,13 +86,15 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
       .catch((err: Error) => logger.warn({ events: ids.length, err: err.message }, 'enqueue failed; the sweeper will retry'));
   });
   const context = connectorContextFactory(logger, opts.contextOverrides);
+  const kpiRefresh = coalescingEnqueuer(queue, 'kpi-refresh', logger);
+  const roiRefresh = coalescingEnqueuer(queue, 'roi-refresh', logger);
   const listeners: CallChangeListener[] = [];
   // KPI rollups: dirty hours and agent/queue names, inside each call transaction.
-  listeners.push(kpiCallListener(dirtyNotifier(queue, logger)));
-  // Campaign enrich sets campaignId before the write; attribution recomputes the deals a call touches.
-  listeners.push(campaignListener, attributionListener);
-  // ROI days (materialised cost allocation, call counts): marked dirty in the call's transaction.
-  listeners.push(roiDayListener(roiDayNotifier(queue, logger)));
+  listeners.push(kpiCallListener(kpiRefresh.wake));
+  // Campaign enrich sets campaignId before the write.
+  listeners.push(campaignListener);
+  // ROI: the credits of the deals a call touches recomputed now; its days marked for the job.
+  listeners.push(roiCallListener(roiRefresh.wake));
   // Outbound webhooks: call.enriched rows written in the call's own transaction (outbox).
   const subscriptions = new SubscriptionsService(database.db, box, logger, opts.deliveryRetryScale);
   listeners.push(subscriptions.listener());
@@ -108,8 +112,10 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     listeners,
     presence: presenceStore,
     subscriptions,
+    kpiRefresh,
+    roiRefresh,
     onSettingsChanged: async (tenantId) => {
-      await queue.enqueue('refresh', { tenantId }, { jobId: `refresh-${tenantId}-${Date.now()}` });
+      await queue.enqueue('kpi-refresh', { tenantId }, { jobId: `kpi-refresh-${tenantId}-${Date.now()}` });
     },
     close: async () => {
       await inbox.drain();
@@ -123,23 +129,20 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
 export function processors(deps: Deps): Processors {
   const base = { db: deps.database.db, logger: deps.logger, listeners: deps.listeners };
   return {
-    'process-event': processEventProcessor({ ...base, presence: deps.presence, connections: deps.connections }),
-    backfill: backfillProcessor({ ...base, connections: deps.connections, context: deps.context }),
-    refresh: refreshProcessor({ db: deps.database.db, queue: deps.queue, logger: deps.logger }),
-    attribution: attributionProcessor({ db: deps.database.db }),
-    deliver: async ({ deliveryId }) => deps.subscriptions.deliver(deliveryId),
+    'process-event': processEvent.processor({ ...base, presence: deps.presence, connections: deps.connections }),
+    backfill: backfill.processor({ ...base, connections: deps.connections, context: deps.context }),
+    'kpi-refresh': kpiRefresh.processor({ ...base, enqueuer: deps.kpiRefresh }),
+    'roi-refresh': roiRefresh.processor({ db: deps.database.db }),
+    deliver: deliver.processor({ subscriptions: deps.subscriptions }),
   };
 }
 
 /** Start this process's workers and the periodic maintenance; returns a stopper. */
 export async function startWorkers(deps: Deps): Promise<() => void> {
   await deps.queue.startWorkers(processors(deps));
-  // KPI safety net: dirty hours whose refresh notification was lost get a refresh.
-  const stopKpiSweep = startKpiSweep({ db: deps.database.db, queue: deps.queue, logger: deps.logger });
-  // ROI safety net: dirty deals and days whose attribution job was never enqueued (or ran too early).
-  const stopRoiSweep = startRoiSweep({ db: deps.database.db, queue: deps.queue, logger: deps.logger });
-  const stopMaintenance = startMaintenance({
-    db: deps.database.db,
+  const db = deps.database.db;
+  return startMaintenance({
+    db,
     queue: deps.queue,
     logger: deps.logger,
     sweepAfterSeconds: deps.config.SWEEP_AFTER_SECONDS,
@@ -148,11 +151,8 @@ export async function startWorkers(deps: Deps): Promise<() => void> {
     connectionCheckMinutes: deps.config.CONNECTION_CHECK_MINUTES,
     checkConnections: () => deps.connections.checkAll(deps.context),
     dueDeliveries: () => deps.subscriptions.due(),
-    raiseAlerts: () => raiseAlerts(deps.database.db, deps.subscriptions, deps.logger),
+    raiseAlerts: () => raiseAlerts(db, deps.subscriptions, deps.logger),
+    kpiRefresh: { stale: (ms) => tenantsWithStaleDirtyHours(db, ms), enqueuer: deps.kpiRefresh },
+    roiRefresh: { stale: (ms) => tenantsWithWaitingRoiWork(db, ms), enqueuer: deps.roiRefresh },
   });
-  return () => {
-    stopKpiSweep();
-    stopRoiSweep();
-    stopMaintenance();
-  };
 }

@@ -137,6 +137,21 @@ describe('twilio backfill', () => {
     expect(await callsOf(conn.id)).toHaveLength(3);
   });
 
+  it('fails at once on a provider 4xx (credentials refused) instead of retrying it', async () => {
+    const conn = await newConnection();
+    // One answer only: a retry would find no interceptor (network disabled) and keep the job queued.
+    const api = nock('https://api.twilio.com')
+      .get(callsPath)
+      .query(true)
+      .reply(401, { code: 20003, message: 'Authenticate', more_info: 'https://www.twilio.com/docs/errors/20003', status: 401 });
+    const res = await ctx.hub.api.post(`/v1/connections/${conn.id}/backfill`).set(ctx.tenant.auth).send({ from: '2025-03-10', to: '2025-03-11' });
+    expect(res.status).toBe(202);
+    const job = await waitForBackfill(res.body.jobId as string);
+    expect(job.status).toBe('failed');
+    expect(String(job.error)).toMatch(/Authenticate/);
+    expect(api.isDone()).toBe(true);
+  });
+
   it('rejects a bad window and an unknown connection', async () => {
     const conn = await newConnection();
     const bad = await ctx.hub.api.post(`/v1/connections/${conn.id}/backfill`).set(ctx.tenant.auth).send({ from: '2025-03-11', to: '2025-03-10' });

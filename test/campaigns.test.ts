@@ -99,7 +99,22 @@ describe('tracking-number assignment periods', () => {
   });
 
   it('deletes a campaign: its calls fall back to whatever else covers them', async () => {
+    // A cost of the campaign, posted before the delete, stays with it (the campaign is soft-deleted).
+    const cost = await hub.api
+      .post('/v1/costs')
+      .set(tenant.auth)
+      .send({ costs: [{ category: 'other', kind: 'direct', amount: '12.34', currency: 'USD', periodStart: '2025-03-10', periodEnd: '2025-03-10', campaignId: x }] });
+    expect(cost.body).toEqual({ upserted: 1, rejected: [] });
     expect((await hub.api.delete(`/v1/campaigns/${x}`).set(tenant.auth)).status).toBe(204);
+    await hub.settle(tenant.apiKey);
+    const roi = await hub.api.get('/v1/roi?from=2025-03-10&to=2025-03-11&groupBy=campaign').set(tenant.auth);
+    expect(roi.body.rows.find((r: { key: string | null }) => r.key === x)).toMatchObject({ cost: '12.34' });
+    // A deleted campaign can no longer be named by a new cost.
+    const late = await hub.api
+      .post('/v1/costs')
+      .set(tenant.auth)
+      .send({ costs: [{ category: 'other', kind: 'direct', amount: '1.00', currency: 'USD', periodStart: '2025-03-10', periodEnd: '2025-03-10', campaignId: x }] });
+    expect(late.body.rejected).toHaveLength(1);
     expect(await campaignsOfCalls()).toEqual({ '14:00': null, '15:10': y, '16:20': null });
     expect((await hub.api.get(`/v1/campaigns/${x}`).set(tenant.auth)).status).toBe(404);
     const list = await hub.api.get('/v1/campaigns').set(tenant.auth);

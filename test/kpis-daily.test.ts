@@ -1,5 +1,5 @@
 /**
- * The coarse rollups (kpi_daily: day and month rows per dimension value) answer exactly what the fine
+ * The coarse rollups (kpi_daily: hour, day and month rows per dimension value) answer exactly what the fine
  * hourly rollups answer: for every query shape GET /v1/kpis reads from kpi_daily (time or one
  * dimension grouping, at most one filter, ranges with partial days, months read as month rows minus
  * days), the sums equal one GROUP BY over kpi_hourly, which test/kpis-rollups.test.ts checks against
@@ -46,6 +46,11 @@ async function seed(tenantId: string): Promise<void> {
       case when i % 4 = 0 then null else (array['Sales', 'Support'])[1 + i % 2] end,
       case when i % 3 = 0 then null else cp.ids[1 + (i * 7) % 3] end
     from generate_series(0, 2999) as i, cp`);
+  // Survey responses on a quarter of the calls, inbound and outbound (CSAT/NPS count by direction).
+  await db.execute(sql`
+    insert into survey_responses (id, tenant_id, call_id, csat, nps, responded_at)
+    select gen_random_uuid(), ${tenantId}::uuid, c.id, 1 + (length(c.call_key) * 7) % 5, (length(c.call_key) * 3) % 11, c.started_at
+    from calls c where c.tenant_id = ${tenantId} and c.call_key like '%3'`);
   await db.transaction((tx) => markAllDirty(tx, tenantId));
   await refreshTenant(db, tenantId);
   // Incremental changes: calls moved by up to ± 40 days (across months) and statuses flipped; the
@@ -66,9 +71,10 @@ async function seed(tenantId: string): Promise<void> {
   await refreshTenant(db, tenantId);
 }
 
-const groupBys: KpiGroupBy[] = ['day', 'week', 'month', 'agent', 'queue', 'campaign', 'provider', 'direction'];
+const groupBys: KpiGroupBy[] = ['hour', 'day', 'week', 'month', 'quarter', 'agent', 'queue', 'campaign', 'provider', 'direction'];
 const ranges: { from: string; to: string }[] = [
   { from: '2025-01-01', to: '2025-04-01' }, // whole months
+  { from: '2025-03-01', to: '2025-05-01' }, // across a quarter boundary
   { from: '2025-02-02', to: '2025-03-31' }, // months minus days at both ends
   { from: '2025-01-20', to: '2025-03-10' }, // days + a month + days
   { from: '2025-03-27', to: '2025-04-03' }, // days only, across the DST change
@@ -103,7 +109,7 @@ describe('kpi_daily equals kpi_hourly', () => {
           expect({ range, groupBy, filters, ...fast }).toEqual({ range, groupBy, filters, ...fine });
           if (dailyPlan(q)) {
             dailyQueries += 1;
-            if (!['day', 'week'].includes(groupBy) && daySpans(r.fromKey.slice(0, 10), r.toKey.slice(0, 10)).months.length > 0) withMonthRows += 1;
+            if (!['hour', 'day', 'week'].includes(groupBy) && daySpans(r.fromKey.slice(0, 10), r.toKey.slice(0, 10)).months.length > 0) withMonthRows += 1;
           }
         }
       }

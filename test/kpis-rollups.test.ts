@@ -1,6 +1,7 @@
 /**
  * Rollups always equal a recomputation from the calls table: random sequences of inserts and updates
- * (status, time, agent, number changes) written through the real call-change listeners, refreshed at
+ * (status, time, agent, number changes) written through the real call-change listeners, and survey
+ * responses posted through POST /v1/surveys, refreshed at
  * random points, then GET /v1/kpis compared with the domain definitions applied to the calls table.
  * Workers are off: the test drives the refresh itself (and checks that it coalesces).
  */
@@ -17,10 +18,11 @@ import {
   emptySums,
   finalize,
   sealHourBucket,
+  surveyContribution,
   type KpiCallStatus,
   type KpiSums,
 } from '../src/domain/kpis/definitions.js';
-import { dayOfHourKey, hourKey, monthOfHourKey, weekOfHourKey } from '../src/domain/kpis/buckets.js';
+import { dayOfHourKey, hourKey, monthOfHourKey, quarterOfHourKey, weekOfHourKey } from '../src/domain/kpis/buckets.js';
 import { repeatedCallIds } from '../src/domain/kpis/fcr.js';
 import { markCallsDirty } from '../src/modules/kpis/invalidate.js';
 import { refreshTenant } from '../src/modules/kpis/refresh.js';
@@ -80,7 +82,7 @@ const BASE = Date.parse('2025-03-29T20:00:00Z'); // spans the Europe/Paris sprin
 const draftArb: fc.Arbitrary<Draft> = fc.record({
   // Biased to answered inbound calls from a few numbers, so that repeats (FCR) happen often.
   direction: fc.constantFrom('inbound' as const, 'inbound' as const, 'outbound' as const),
-  status: fc.constantFrom<KpiCallStatus>('answered', 'answered', 'answered', 'abandoned', 'missed', 'voicemail', 'busy', 'failed', 'in_progress'),
+  status: fc.constantFrom<KpiCallStatus>('answered', 'answered', 'answered', 'abandoned', 'missed', 'voicemail', 'busy', 'failed', 'in_progress', 'self_served'),
   startedAtMs: fc.integer({ min: 0, max: 3 * 24 * 60 }).map((minutes) => BASE + minutes * 60_000),
   waitSeconds: fc.integer({ min: 0, max: 60 }),
   talkSeconds: fc.integer({ min: 0, max: 900 }),
@@ -100,26 +102,49 @@ const repeatExample: Draft = {
   provider: 'twilio',
   externalNumber: '+33100000001',
 };
-type Op = { kind: 'insert'; draft: Draft } | { kind: 'update'; pick: number; draft: Draft } | { kind: 'refresh' };
+type Op =
+  | { kind: 'insert'; draft: Draft }
+  | { kind: 'update'; pick: number; draft: Draft }
+  | { kind: 'survey'; pick: number; csat: number | null; nps: number | null; minute: number }
+  | { kind: 'refresh' };
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 5, arbitrary: draftArb.map((draft) => ({ kind: 'insert' as const, draft })) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('update' as const), pick: fc.nat(), draft: draftArb }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('survey' as const),
+      pick: fc.nat(),
+      csat: fc.option(fc.integer({ min: 1, max: 5 })),
+      nps: fc.option(fc.integer({ min: 0, max: 10 })),
+      minute: fc.integer({ min: 0, max: 2 }), // the same minute again replaces the response
+    }),
+  },
   { weight: 3, arbitrary: fc.constant({ kind: 'refresh' as const }) },
 );
 
-type GroupBy = 'day' | 'week' | 'month' | 'agent' | 'queue' | 'provider' | 'direction';
+type GroupBy = 'hour' | 'day' | 'week' | 'month' | 'quarter' | 'agent' | 'queue' | 'provider' | 'direction';
 const keyOf: Record<GroupBy, (c: CallRow, hour: string) => string | null> = {
+  hour: (_c, h) => h,
   day: (_c, h) => dayOfHourKey(h),
   week: (_c, h) => weekOfHourKey(h),
   month: (_c, h) => monthOfHourKey(h),
+  // The range 2025-03-27 → 04-03 crosses a quarter boundary in every timezone.
+  quarter: (_c, h) => quarterOfHourKey(h),
   agent: (c) => c.agentId,
   queue: (c) => c.queueName,
   provider: (c) => c.provider,
   direction: (c) => c.direction,
 };
 
-/** The contract's figures computed from the calls table alone, with the domain functions. */
-function expected(rows: CallRow[], timezone: string, groupBy: GroupBy, fcrWindowDays: number) {
+interface StoredResponse {
+  call_id: string;
+  csat: number | null;
+  nps: number | null;
+}
+
+/** The contract's figures computed from the calls table (and the stored survey responses) alone, with the domain functions. */
+function expected(rows: CallRow[], responses: StoredResponse[], timezone: string, groupBy: GroupBy, fcrWindowDays: number) {
   const settings = { ...DEFAULT_KPI_SETTINGS };
   const repeated = repeatedCallIds(
     rows.map((c) => ({ id: c.id, externalNumber: c.externalNumber, direction: c.direction as 'inbound', status: c.status, startedAt: c.startedAt })),
@@ -141,11 +166,14 @@ function expected(rows: CallRow[], timezone: string, groupBy: GroupBy, fcrWindow
       },
       settings,
     );
+    // CSAT and NPS over the responses to inbound calls only (no direction filter here).
+    const surveyed =
+      c.direction === 'inbound' ? responses.filter((r) => r.call_id === c.id).map((r) => surveyContribution(r)).reduce(addSums, part) : part;
     const key = keyOf[groupBy](c, hour);
     const hours = buckets.get(key) ?? new Map<string, KpiSums>();
-    hours.set(hour, addSums(hours.get(hour) ?? emptySums(), part));
+    hours.set(hour, addSums(hours.get(hour) ?? emptySums(), surveyed));
     buckets.set(key, hours);
-    totalBuckets.set(hour, addSums(totalBuckets.get(hour) ?? emptySums(), part));
+    totalBuckets.set(hour, addSums(totalBuckets.get(hour) ?? emptySums(), surveyed));
   }
   const seal = (hours: Map<string, KpiSums>) => [...hours.values()].map(sealHourBucket).reduce(addSums, emptySums());
   const out = [...buckets].map(([key, hours]) => ({ key, ...finalize(seal(hours), settings), costPerCall: null }));
@@ -171,16 +199,23 @@ describe('rollups equal a recomputation from the calls table', () => {
             await writeCall(t.id, id, op.draft);
           } else if (op.kind === 'update' && ids.length > 0) {
             await writeCall(t.id, ids[op.pick % ids.length]!, op.draft);
+          } else if (op.kind === 'survey' && ids.length > 0) {
+            const res = await hub.api
+              .post('/v1/surveys')
+              .set(t.auth)
+              .send({ responses: [{ callId: ids[op.pick % ids.length], csat: op.csat ?? undefined, nps: op.nps ?? undefined, respondedAt: new Date(BASE + op.minute * 60_000).toISOString() }] });
+            expect(res.status).toBe(200);
           } else if (op.kind === 'refresh') {
             await refreshTenant(hub.deps.database.db, t.id);
           }
         }
         await refreshTenant(hub.deps.database.db, t.id);
         const rows = await hub.deps.database.db.select().from(calls).where(eq(calls.tenantId, t.id));
+        const responses = await queryRows<StoredResponse>(hub.deps.database.db, sql`select call_id::text, csat, nps from survey_responses where tenant_id = ${t.id}`);
         for (const groupBy of Object.keys(keyOf) as GroupBy[]) {
           const res = await hub.api.get('/v1/kpis').query({ from: '2025-03-27', to: '2025-04-03', groupBy }).set(t.auth);
           expect(res.status).toBe(200);
-          const want = expected(rows, timezone, groupBy, fcrWindowDays);
+          const want = expected(rows, responses, timezone, groupBy, fcrWindowDays);
           expect({ groupBy, rows: sortRows(res.body.rows as { key: string | null }[]) }).toEqual({
             groupBy,
             rows: want.rows.map((r) => ({ ...r, occupancy: null })),

@@ -28,6 +28,8 @@ interface CallInput {
   agent?: { id: string; name: string } | null;
   queue?: string | null;
   provider?: string;
+  /** The provider's price of the call (telephonyCost), in the tenant's currency. */
+  price?: string;
 }
 
 /**
@@ -61,6 +63,8 @@ async function putCall(tenantId: string, input: CallInput): Promise<CallRow> {
       agents: input.agent ? [input.agent] : [],
       queueId: null,
       queueName: input.queue ?? null,
+      costAmount: input.price ?? null,
+      costCurrency: input.price === undefined ? null : 'USD',
     };
     const [after] = before
       ? await tx.update(calls).set({ ...values, updatedAt: new Date() }).where(eq(calls.id, id)).returning()
@@ -307,6 +311,12 @@ describe('KPIs from calls (Europe/Paris)', () => {
     expect(row(byAgent, 'agent-a')!.occupancy).toBe(670 / 7200);
     expect(row(byAgent, 'agent-b')!.occupancy).toBe(1800 / 7200);
     expect(row(byAgent, null)!.occupancy).toBeNull();
+    // By local hour: Alice staffed 10:00–12:00 local with c1 (300 s) at 10 and c3 (370 s) at 11.
+    const byHour = await kpis(t, { ...range, groupBy: 'hour' });
+    expect(row(byHour, '2025-03-10T10')!.occupancy).toBe(300 / 3600);
+    expect(row(byHour, '2025-03-10T11')!.occupancy).toBe(370 / 3600);
+    expect(row(byHour, '2025-03-10T12')!.occupancy).toBeNull(); // nobody staffed
+    expect((await kpis(t, { ...range, groupBy: 'quarter' })).rows[0]!.occupancy).toBe((300 + 370 + 1800) / (7200 + 7200));
     expect((await kpis(t, { ...range, groupBy: 'queue' })).total.occupancy).toBeNull();
     const list = await hub.api.get('/v1/agents').set(t.auth);
     expect(list.body.data).toEqual([
@@ -368,5 +378,272 @@ describe('KPIs from calls (Europe/Paris)', () => {
     const after = row(await kpis(t, { ...range, groupBy: 'day' }), '2025-03-10')!;
     expect(before.fcrRate).toBe(2 / 3);
     expect(after.fcrRate).toBe(1 / 3); // c1 is now repeated too
+  });
+});
+
+describe('hours and quarters in tenant time', () => {
+  it('groups by local clock hour across both DST changes (Europe/Paris)', async () => {
+    const t = await hub.tenant({ timezone: 'Europe/Paris', currency: 'EUR', country: 'FR' });
+    // Fall back, 2025-10-26: 00:30Z is 02:30 CEST and 01:30Z is 02:30 CET, one local hour key.
+    await putCall(t.id, { direction: 'inbound', status: 'answered', startedAt: '2025-10-26T00:30:00Z', waitSeconds: 10, talkSeconds: 100, agent: { id: 'a', name: 'A' } });
+    await putCall(t.id, { direction: 'inbound', status: 'answered', startedAt: '2025-10-26T01:30:00Z', waitSeconds: 30, talkSeconds: 200, agent: { id: 'b', name: 'B' } });
+    // 02:00Z is 03:00 CET.
+    await putCall(t.id, { direction: 'inbound', status: 'missed', startedAt: '2025-10-26T02:00:00Z', waitSeconds: 25 });
+    // Spring forward, 2025-03-30: 01:30Z is 03:30 CEST (there is no 02 that night).
+    await putCall(t.id, { direction: 'outbound', status: 'answered', startedAt: '2025-03-30T01:30:00Z', waitSeconds: 5, talkSeconds: 60, agent: { id: 'a', name: 'A' } });
+
+    const fall = await kpis(t, { from: '2025-10-26', to: '2025-10-27', groupBy: 'hour' });
+    expect(fall.rows.map((r) => [r.key, r.offered, r.answered, r.missed, r.callsPerHour])).toEqual([
+      ['2025-10-26T02', 2, 2, 0, 2],
+      ['2025-10-26T03', 1, 0, 1, null],
+    ]);
+    expect(row(fall, '2025-10-26T02')).toMatchObject({ asaSeconds: 20, ahtSeconds: 150, serviceLevel: 0.5 });
+    expect(fall.total).toMatchObject({ offered: 3, answered: 2, callsPerHour: 2 });
+    // The same with a filter (the hour rows of one agent) and in business hours (kpi_hourly).
+    const alone = await kpis(t, { from: '2025-10-26', to: '2025-10-27', groupBy: 'hour', agentId: 'b' });
+    expect(alone.rows.map((r) => [r.key, r.answered, r.ahtSeconds])).toEqual([['2025-10-26T02', 1, 200]]);
+    const spring = await kpis(t, { from: '2025-03-30', to: '2025-03-31', groupBy: 'hour' });
+    expect(spring.rows.map((r) => [r.key, r.offered, r.ahtSeconds, r.callsPerHour])).toEqual([['2025-03-30T03', 0, 60, 1]]);
+    // A range from an instant: the local hours from that one (03:00 CET is 02:00Z).
+    const partial = await kpis(t, { from: '2025-10-26T03:00:00+01:00', to: '2025-10-26T05:00:00+01:00', groupBy: 'hour' });
+    expect(partial.rows.map((r) => r.key)).toEqual(['2025-10-26T03']);
+  });
+
+  it('puts a call in its tenant-local quarter, half-hour offset included (Asia/Kolkata)', async () => {
+    const t = await hub.tenant({ timezone: 'Asia/Kolkata', currency: 'INR', country: 'IN' });
+    // 2025-03-31T18:29Z is 23:59 on March 31st in Kolkata (UTC+05:30); 18:31Z is 00:01 on April 1st.
+    await putCall(t.id, { direction: 'inbound', status: 'answered', startedAt: '2025-03-31T18:29:00Z', waitSeconds: 8, talkSeconds: 120 });
+    await putCall(t.id, { direction: 'inbound', status: 'abandoned', startedAt: '2025-03-31T18:31:00Z', waitSeconds: 40 });
+    await putCall(t.id, { direction: 'inbound', status: 'answered', startedAt: '2025-05-10T06:00:00Z', waitSeconds: 50, talkSeconds: 300 });
+    const body = await kpis(t, { from: '2025-01-01', to: '2025-07-01', groupBy: 'quarter' });
+    expect(body.rows.map((r) => [r.key, r.offered, r.answered, r.abandoned])).toEqual([
+      ['2025-Q1', 1, 1, 0],
+      ['2025-Q2', 2, 1, 1],
+    ]);
+    expect(row(body, '2025-Q2')).toMatchObject({ abandonmentRate: 0.5, serviceLevel: 0, asaSeconds: 50 });
+    // Hours of a half-hour zone: 18:29Z is local 23 on the 31st, 18:31Z local 00 on the 1st.
+    const hours = await kpis(t, { from: '2025-03-31', to: '2025-04-02', groupBy: 'hour' });
+    expect(hours.rows.map((r) => r.key)).toEqual(['2025-03-31T23', '2025-04-01T00']);
+  });
+});
+
+describe('costPerCall', () => {
+  it("holds a period's whole cost in time rows, and spreads a day's cost over its calls' hours", async () => {
+    const t = await hub.tenant({ timezone: 'UTC', currency: 'USD' });
+    const campaign = await hub.api.post('/v1/campaigns').set(t.auth).send({ name: 'Radio', channel: 'radio', trackingNumbers: [] });
+    expect(campaign.status).toBe(201);
+    const posted = await hub.api
+      .post('/v1/costs')
+      .set(t.auth)
+      .send({
+        costs: [
+          // 100.00 a day on 1, 2 and 3 March.
+          { category: 'salaries', kind: 'direct', amount: '300.00', currency: 'USD', periodStart: '2025-03-01', periodEnd: '2025-03-03' },
+          // The campaign's cost on a day when it had no answered call.
+          { category: 'other', kind: 'indirect', amount: '20.00', currency: 'USD', periodStart: '2025-03-02', periodEnd: '2025-03-02', campaignId: campaign.body.id },
+        ],
+      });
+    expect(posted.body).toMatchObject({ upserted: 2, rejected: [] });
+    // 2025-03-01 (a Saturday): two handled calls, handle 100 s at 09 and 300 s at 10.
+    await putCall(t.id, { direction: 'inbound', status: 'answered', startedAt: '2025-03-01T09:00:00Z', waitSeconds: 5, talkSeconds: 100 });
+    await putCall(t.id, { direction: 'outbound', status: 'answered', startedAt: '2025-03-01T10:30:00Z', waitSeconds: 5, talkSeconds: 300 });
+    // 2025-03-02 (Sunday): one handled call, and a missed one; 2025-03-03 (Monday, ISO week 10): none.
+    await putCall(t.id, { direction: 'inbound', status: 'answered', startedAt: '2025-03-02T09:15:00Z', waitSeconds: 5, talkSeconds: 60 });
+    await putCall(t.id, { direction: 'inbound', status: 'missed', startedAt: '2025-03-02T11:00:00Z', waitSeconds: 30 });
+    const range = { from: '2025-03-01', to: '2025-03-04' };
+
+    const byDay = await kpis(t, { ...range, groupBy: 'day' });
+    expect(byDay.rows.map((r) => [r.key, r.costPerCall])).toEqual([
+      ['2025-03-01', '50.00'], // 100.00 / 2
+      ['2025-03-02', '120.00'], // (100.00 + the campaign's 20.00) / 1
+    ]);
+    expect(byDay.total.costPerCall).toBe('106.67'); // 320.00 / 3
+    const byWeek = await kpis(t, { ...range, groupBy: 'week' });
+    expect(byWeek.rows.map((r) => [r.key, r.costPerCall])).toEqual([['2025-W09', '73.33']]); // 220.00 / 3
+    expect((await kpis(t, { ...range, groupBy: 'month' })).rows.map((r) => [r.key, r.costPerCall])).toEqual([['2025-03', '106.67']]);
+    expect((await kpis(t, { ...range, groupBy: 'quarter' })).rows.map((r) => [r.key, r.costPerCall])).toEqual([['2025-Q1', '106.67']]);
+
+    // Hours: the 1st's 100.00 split 1:3 by handle time; the 2nd's 100.00 to its one handled call;
+    // the campaign's 20.00 and the 3rd's 100.00 had no call to go to (the null row, not shown).
+    const byHour = await kpis(t, { ...range, groupBy: 'hour' });
+    expect(byHour.rows.map((r) => [r.key, r.costPerCall])).toEqual([
+      ['2025-03-01T09', '25.00'],
+      ['2025-03-01T10', '75.00'],
+      ['2025-03-02T09', '100.00'],
+      ['2025-03-02T11', null], // no handled call
+    ]);
+    expect(byHour.total.costPerCall).toBe('106.67');
+    expect(byHour.definitions.costPerCall).toMatch(/^allocated/);
+    expect(byDay.definitions.costPerCall).toMatch(/whole cost/);
+    // With countProviderPrices, a call's price is a direct cost in its own period (and hour).
+    await putCall(t.id, { direction: 'inbound', status: 'answered', startedAt: '2025-03-03T08:00:00Z', waitSeconds: 5, talkSeconds: 10, price: '0.0150' });
+    const patched = await hub.api.patch('/v1/tenants/current').set(t.auth).send({ settings: { countProviderPrices: true } });
+    expect(patched.status).toBe(200);
+    const priced = await kpis(t, { ...range, groupBy: 'week' });
+    // W10: 3 March's 100.00 + the price 0.02 (0.015 rounded half away from zero), one handled call.
+    expect(priced.rows.map((r) => [r.key, r.costPerCall])).toEqual([['2025-W09', '73.33'], ['2025-W10', '100.02']]);
+    expect(priced.total.costPerCall).toBe('80.01'); // 320.02 / 4 = 80.005
+    expect(row(await kpis(t, { ...range, groupBy: 'hour' }), '2025-03-03T08')!.costPerCall).toBe('100.02');
+    // Filtered views still have no allocation of their own.
+    expect((await kpis(t, { ...range, groupBy: 'day', direction: 'inbound' })).total.costPerCall).toBeNull();
+  });
+});
+
+describe('CSAT and NPS by direction', () => {
+  it("counts an outbound call's survey only with direction=outbound", async () => {
+    const t = await hub.tenant({ timezone: 'Europe/Paris', currency: 'EUR', country: 'FR' });
+    const inbound = await putCall(t.id, { direction: 'inbound', status: 'answered', startedAt: '2025-03-10T09:00:00Z', waitSeconds: 5, talkSeconds: 60, agent: { id: 'a', name: 'A' } });
+    const outbound = await putCall(t.id, { direction: 'outbound', status: 'answered', startedAt: '2025-03-10T09:30:00Z', waitSeconds: 5, talkSeconds: 60, agent: { id: 'a', name: 'A' } });
+    const res = await hub.api
+      .post('/v1/surveys')
+      .set(t.auth)
+      .send({
+        responses: [
+          { callId: inbound.id, csat: 5, nps: 10, respondedAt: '2025-03-10T10:00:00Z' },
+          { callId: outbound.id, csat: 1, nps: 0, respondedAt: '2025-03-10T10:00:00Z' },
+        ],
+      });
+    expect(res.body).toMatchObject({ upserted: 2, rejected: [] });
+    const range = { from: '2025-03-10', to: '2025-03-11' };
+    // Before: 2 responses, csat 1/2 and nps 0 in the total. Now the inbound call's only.
+    for (const groupBy of ['day', 'hour', 'agent', 'month']) {
+      const body = await kpis(t, { ...range, groupBy });
+      expect({ groupBy, total: body.total }).toMatchObject({ groupBy, total: { csat: 1, nps: 100 } });
+      expect({ groupBy, row: body.rows[0] }).toMatchObject({ groupBy, row: { csat: 1, nps: 100 } });
+    }
+    const byDirection = await kpis(t, { ...range, groupBy: 'direction' });
+    expect(byDirection.rows.map((r) => [r.key, r.csat, r.nps])).toEqual([
+      ['inbound', 1, 100],
+      ['outbound', null, null],
+    ]);
+    // direction=outbound shows the outbound ones, on every read path (day rows, hour rows, kpi_hourly).
+    for (const query of [{ groupBy: 'day' }, { groupBy: 'hour' }, { groupBy: 'direction' }, { groupBy: 'day', agentId: 'a' }] as Record<string, string>[]) {
+      const body = await kpis(t, { ...range, ...query, direction: 'outbound' });
+      expect({ query, total: body.total }).toMatchObject({ query, total: { csat: 0, nps: -100 } });
+    }
+    const inboundOnly = await kpis(t, { ...range, groupBy: 'day', direction: 'inbound', agentId: 'a' });
+    expect(inboundOnly.total).toMatchObject({ csat: 1, nps: 100 });
+  });
+});
+
+describe('self_served calls', () => {
+  it('are neither offered, abandoned, in the service level nor handled', async () => {
+    const t = await hub.tenant({ timezone: 'Europe/Paris', currency: 'EUR', country: 'FR' });
+    await putCall(t.id, { direction: 'inbound', status: 'answered', startedAt: '2025-03-10T09:00:00Z', waitSeconds: 10, talkSeconds: 100, agent: { id: 'a', name: 'A' } });
+    await putCall(t.id, { direction: 'inbound', status: 'abandoned', startedAt: '2025-03-10T09:10:00Z', waitSeconds: 30 });
+    // An IVR took the call for 4 minutes and ended it: waited long, talked, no agent.
+    const bot = await putCall(t.id, { direction: 'inbound', status: 'self_served', startedAt: '2025-03-10T10:20:00Z', waitSeconds: 0, talkSeconds: 240 });
+    const body = await kpis(t, { from: '2025-03-10', to: '2025-03-11', groupBy: 'hour' });
+    expect(body.total).toMatchObject({
+      offered: 2,
+      answered: 1,
+      abandoned: 1,
+      missed: 0,
+      voicemail: 0,
+      abandonmentRate: 0.5,
+      serviceLevel: 0.5,
+      ahtSeconds: 100, // the self-served call's 240 s is not handle time of a handled call
+      callsPerHour: 1, // one handled call, in local hour 10
+    });
+    expect(body.rows.map((r) => [r.key, r.offered, r.answered])).toEqual([
+      ['2025-03-10T10', 2, 1],
+      ['2025-03-10T11', 0, 0],
+    ]);
+    // The unified call carries the status, and the API filters by it.
+    const list = await hub.api.get('/v1/calls').query({ status: 'self_served', from: '2025-03-10T00:00:00Z', to: '2025-03-11T00:00:00Z' }).set(t.auth);
+    expect(list.status).toBe(200);
+    expect(list.body.data.map((c: { id: string; status: string }) => [c.id, c.status])).toEqual([[bot.id, 'self_served']]);
+    const spec = await hub.api.get('/openapi.json');
+    expect(JSON.stringify(spec.body)).toContain('"self_served"');
+  });
+});
+
+describe('compare', () => {
+  it('adds the previous period and the previous year to each row and the total', async () => {
+    const t = await hub.tenant({ timezone: 'UTC', currency: 'USD' });
+    const a = { id: 'a', name: 'A' };
+    const b = { id: 'b', name: 'B' };
+    // February: 3rd: one answered by a (wait 10, talk 100) and one abandoned; 10th: one answered by b.
+    await putCall(t.id, { direction: 'inbound', status: 'answered', startedAt: '2025-02-03T09:00:00Z', waitSeconds: 10, talkSeconds: 100, agent: a });
+    await putCall(t.id, { direction: 'inbound', status: 'abandoned', startedAt: '2025-02-03T09:30:00Z', waitSeconds: 30 });
+    await putCall(t.id, { direction: 'inbound', status: 'answered', startedAt: '2025-02-10T09:00:00Z', waitSeconds: 10, talkSeconds: 200, agent: b });
+    // March: 3rd: two answered by a (talk 300 and 100); 31st: one answered by b (talk 200).
+    await putCall(t.id, { direction: 'inbound', status: 'answered', startedAt: '2025-03-03T09:00:00Z', waitSeconds: 20, talkSeconds: 300, agent: a });
+    await putCall(t.id, { direction: 'inbound', status: 'answered', startedAt: '2025-03-03T10:00:00Z', waitSeconds: 40, talkSeconds: 100, agent: a });
+    await putCall(t.id, { direction: 'inbound', status: 'answered', startedAt: '2025-03-31T09:00:00Z', waitSeconds: 10, talkSeconds: 200, agent: b });
+    const march = { from: '2025-03-01', to: '2025-04-01' };
+
+    const byDay = await kpis(t, { ...march, groupBy: 'day', compare: 'previous_period' });
+    expect(byDay.definitions.compare).toEqual({ mode: 'previous_period', from: '2025-02-01T00:00:00.000Z', to: '2025-03-01T00:00:00.000Z' });
+    const third = row(byDay, '2025-03-03')!.compare as { key: string; from: string; to: string; values: Record<string, unknown>; delta: Record<string, unknown> };
+    expect(third).toMatchObject({ key: '2025-02-03', from: '2025-02-03T00:00:00.000Z', to: '2025-02-04T00:00:00.000Z' });
+    expect(third.values).toMatchObject({ offered: 2, answered: 1, abandoned: 1, abandonmentRate: 0.5, asaSeconds: 10, ahtSeconds: 100 });
+    expect(third.delta).toMatchObject({ offered: 0, answered: 1, abandoned: -1, abandonmentRate: -0.5, asaSeconds: 20, ahtSeconds: 100, serviceLevel: 0, costPerCall: null });
+    // February has no 31st position.
+    expect(row(byDay, '2025-03-31')!.compare).toBeNull();
+    expect(byDay.total.compare).toMatchObject({
+      key: null,
+      from: '2025-02-01T00:00:00.000Z',
+      to: '2025-03-01T00:00:00.000Z',
+      values: { offered: 3, answered: 2, ahtSeconds: 150 },
+      delta: { offered: 0, answered: 1, abandoned: -1, ahtSeconds: 50 }, // 600 / 3 − 300 / 2
+    });
+
+    const byAgent = await kpis(t, { ...march, groupBy: 'agent', compare: 'previous_period' });
+    expect(byAgent.rows.map((r) => [r.key, (r.compare as { key: string; values: { answered: number }; delta: { answered: number } }).key, (r.compare as { values: { answered: number } }).values.answered, (r.compare as { delta: { answered: number } }).delta.answered])).toEqual([
+      ['a', 'a', 1, 1],
+      ['b', 'b', 1, 0],
+    ]);
+
+    // A year earlier there was nothing: the values are those of no calls.
+    const lastYear = await kpis(t, { ...march, groupBy: 'month', compare: 'previous_year' });
+    expect(lastYear.rows[0]!.compare).toMatchObject({
+      key: '2024-03',
+      from: '2024-03-01T00:00:00.000Z',
+      to: '2024-04-01T00:00:00.000Z',
+      values: { offered: 0, answered: 0, abandonmentRate: null },
+      delta: { offered: 3, answered: 3, abandonmentRate: null },
+    });
+    const bad = await hub.api.get('/v1/kpis').query({ ...march, compare: 'last_week' }).set(t.auth);
+    expect(bad.status).toBe(400);
+  });
+});
+
+describe('hour costs and the ROI allocation', () => {
+  it('spread each day exactly as the ROI allocation does, hour by hour summing to its days', async () => {
+    // The ROI module's allocation, through its index.
+    const { allocatedCostCents } = await import('../src/modules/roi/index.js');
+    const { rowCosts } = await import('../src/modules/kpis/cost-shares.js');
+    const { tenants } = await import('../src/db/schema/index.js');
+    const t = await hub.tenant({ timezone: 'America/Los_Angeles', currency: 'USD' });
+    const campaign = await hub.api.post('/v1/campaigns').set(t.auth).send({ name: 'Search', channel: 'google_ads', trackingNumbers: [] });
+    await hub.api
+      .post('/v1/costs')
+      .set(t.auth)
+      .send({
+        costs: [
+          { category: 'salaries', kind: 'direct', amount: '1000.01', currency: 'USD', periodStart: '2025-03-08', periodEnd: '2025-03-12' },
+          { category: 'licences', kind: 'indirect', amount: '77.77', currency: 'USD', periodStart: '2025-03-09', periodEnd: '2025-03-10' },
+          { category: 'training', kind: 'direct', amount: '33.33', currency: 'USD', periodStart: '2025-03-09', periodEnd: '2025-03-11', agentId: 'a' },
+          { category: 'other', kind: 'indirect', amount: '10.00', currency: 'USD', periodStart: '2025-03-10', periodEnd: '2025-03-10', campaignId: campaign.body.id },
+        ],
+      });
+    // Calls over the spring-forward day (9 March in Los Angeles) and after; uneven handle times.
+    const starts = ['2025-03-09T09:10:00Z', '2025-03-09T10:45:00Z', '2025-03-09T23:59:00Z', '2025-03-10T15:00:00Z', '2025-03-10T16:30:00Z', '2025-03-11T18:00:00Z'];
+    for (const [i, startedAt] of starts.entries()) {
+      await putCall(t.id, { direction: i % 2 ? 'outbound' : 'inbound', status: 'answered', startedAt, waitSeconds: 3, talkSeconds: 7 + i * 113, agent: i % 3 ? { id: 'a', name: 'A' } : null });
+    }
+    const [tenant] = await hub.deps.database.db.select().from(tenants).where(eq(tenants.id, t.id));
+    const range = { from: new Date('2025-03-08T08:00:00Z'), to: new Date('2025-03-13T07:00:00Z') };
+    const hours = (await rowCosts(hub.deps.database.db, tenant!, range, 'hour'))!;
+    const days = await allocatedCostCents(hub.deps.database.db, tenant!, range, 'day');
+    const summed = new Map<string | null, bigint>();
+    for (const [key, cents] of hours.byKey) {
+      const day = key === null ? null : key.slice(0, 10);
+      summed.set(day, (summed.get(day) ?? 0n) + cents);
+    }
+    expect(Object.fromEntries(summed)).toEqual(Object.fromEntries(days.byKey));
+    expect(hours.totalCents).toBe(days.totalCents);
+    expect(hours.totalCents).toBe(100001n + 7777n + 3333n + 1000n);
   });
 });

@@ -7,7 +7,7 @@
  * - cost: the materialised days (cost_day_shares) against the allocation computed from costs and
  *   calls, for every grouping, also while some days are still dirty (computed on the fly);
  * - calls: roi_day_calls plus live edges against a plain count, for ranges cut mid-day.
- * Data is inserted with SQL (as the benchmark does); the attribution job is woken as after an upload.
+ * Data is inserted with SQL (as the benchmark does); the roi-refresh job is woken as after an upload.
  */
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
@@ -15,12 +15,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
 import { calls, tenants, type TenantRow } from '../src/db/schema/index.js';
 import { attributionModels } from '../src/domain/attribution/models.js';
-import { markDealsDirty, requestAttribution } from '../src/modules/attribution/stored.js';
-import { allocateCosts, allocateCostsLive } from '../src/modules/costs/allocation.js';
-import { markCostDaysDirty, markInstants, pendingRoiWork } from '../src/modules/costs/daily.js';
-import { callKeySql, groupByDimensions } from '../src/modules/costs/dimensions.js';
+import { markDealsDirty, requestRoiRefresh } from '../src/modules/roi/changes.js';
+import { allocateCosts, allocateCostsLive } from '../src/modules/roi/allocation.js';
+import { markCostDaysDirty, markInstants, pendingRoiWork } from '../src/modules/roi/days.store.js';
+import { callKeySql, groupByDimensions } from '../src/modules/roi/dimensions.js';
 import { callCounts } from '../src/modules/roi/counts.js';
-import { computeRoi } from '../src/modules/roi/roi.service.js';
+import { computeRoi, liveRevenue } from '../src/modules/roi/roi.service.js';
+import { sqlRevenueSource } from './oracles/sql-revenue.js';
 import { and, eq, inArray } from 'drizzle-orm';
 import { createTestHub, type TestHub } from './helpers/hub.js';
 
@@ -77,7 +78,7 @@ beforeAll(async () => {
              (select id from campaigns where tenant_id = ${id} order by name limit 1), null)`);
   const deals = await queryRows<{ id: string }>(db, sql`select id from crm_deals where tenant_id = ${id}`);
   await markDealsDirty(db, id, deals.map((d) => d.id));
-  await requestAttribution(hub.deps.queue, id);
+  await requestRoiRefresh(hub.deps.queue, id);
   await hub.settle(t.apiKey);
   tenant = (await db.select().from(tenants).where(eq(tenants.id, id)))[0]!;
 }, 120_000);
@@ -91,16 +92,16 @@ describe('revenue', () => {
         // Another window for a few groupings (the window is a SQL parameter, the grouping another).
         for (const windowDays of groupBy === 'campaign' || groupBy === 'day' ? [30, 3] : [30]) {
           const req = { ...RANGE, groupBy, model, windowDays };
-          const reference = await computeRoi(db, tenant, { ...req, source: 'typescript' });
+          const reference = await computeRoi(db, tenant, req, liveRevenue);
           if (model === 'last_touch' && windowDays === 30) expect(await computeRoi(db, tenant, req), `${groupBy} stored`).toEqual(reference);
-          if (model !== 'time_decay') expect(await computeRoi(db, tenant, { ...req, source: 'sql' }), `${groupBy} ${model} ${windowDays} sql`).toEqual(reference);
+          if (model !== 'time_decay') expect(await computeRoi(db, tenant, req, sqlRevenueSource), `${groupBy} ${model} ${windowDays} sql`).toEqual(reference);
         }
       }
     }
     // The served default path read the per-day sums (not only attribution_credits).
     const [days] = await queryRows<{ n: string }>(db, sql`select count(*)::text as n from roi_day_revenue where tenant_id = ${tenant.id}`);
     expect(Number(days!.n)).toBeGreaterThan(0);
-    const reference = await computeRoi(db, tenant, { ...RANGE, groupBy: 'campaign', model: 'last_touch', windowDays: 30, source: 'typescript' });
+    const reference = await computeRoi(db, tenant, { ...RANGE, groupBy: 'campaign', model: 'last_touch', windowDays: 30 }, liveRevenue);
     // Not a vacuous comparison: deals were credited, some with no touch at all.
     expect(reference.total.deals).toBeGreaterThan(50);
     expect(reference.total.unattributedRevenue).not.toBe('0.00');
@@ -121,7 +122,7 @@ describe('revenue', () => {
       await tx.execute(sql`delete from crm_deals where tenant_id = ${tenant.id} and external_id = 'd13'`);
       for (const groupBy of ['campaign', 'agent', 'day'] as const) {
         const req = { ...RANGE, groupBy, model: 'last_touch' as const, windowDays: 30 };
-        expect(await computeRoi(tx, tenant, req)).toEqual(await computeRoi(tx, tenant, { ...req, source: 'typescript' }));
+        expect(await computeRoi(tx, tenant, req)).toEqual(await computeRoi(tx, tenant, req, liveRevenue));
       }
       tx.rollback();
     }).catch((err: Error) => {
@@ -158,7 +159,7 @@ describe('revenue', () => {
     expect(after.rows.find((r) => r.key === target!.id)!.revenue).not.toBe(before.rows.find((r) => r.key === target!.id)?.revenue);
     for (const groupBy of ['campaign', 'channel'] as const) {
       const req = { ...RANGE, groupBy, model: 'last_touch' as const, windowDays: 30 };
-      expect(await computeRoi(db, tenant, req)).toEqual(await computeRoi(db, tenant, { ...req, source: 'typescript' }));
+      expect(await computeRoi(db, tenant, req)).toEqual(await computeRoi(db, tenant, req, liveRevenue));
     }
   });
 });
@@ -189,7 +190,7 @@ describe('a call arriving after its deal', () => {
     while ((await pendingRoiWork(db, tenant.id)) > 0) await new Promise((r) => setTimeout(r, 100));
     for (const groupBy of ['campaign', 'provider', 'day'] as const) {
       const req = { ...RANGE, groupBy, model: 'last_touch' as const, windowDays: 30 };
-      expect(await computeRoi(db, tenant, req)).toEqual(await computeRoi(db, tenant, { ...req, source: 'typescript' }));
+      expect(await computeRoi(db, tenant, req)).toEqual(await computeRoi(db, tenant, req, liveRevenue));
     }
   });
 });

@@ -26,6 +26,22 @@ describe('JSON webhook bodies', () => {
     expect(events.body.data).toEqual([]);
   });
 
+  it('refuses every Aircall webhook with 401 while the connection has no webhook token, and stores nothing', async () => {
+    const { webhookToken: _unset, ...withoutToken } = aircallCreds;
+    const conn = await hub.api.post('/v1/connections').set(tenant.auth).send({ provider: 'aircall', credentials: withoutToken });
+    expect(conn.status).toBe(201);
+    const path = new URL(conn.body.webhookUrl as string).pathname;
+    for (const token of [aircallCreds.webhookToken, 'anything', undefined]) {
+      const res = await hub.api
+        .post(path)
+        .set('Content-Type', 'application/json')
+        .send(JSON.stringify({ token, resource: 'call', event: 'call.created', timestamp: 1741615200, data: { id: 1, direction: 'inbound' } }));
+      expect(res.status).toBe(401);
+    }
+    const events = await hub.api.get(`/v1/connections/${conn.body.id as string}/events`).set(tenant.auth);
+    expect(events.body.data).toEqual([]);
+  });
+
   it('keeps an authentic delivery of an unknown shape as failed, and reprocesses it on demand', async () => {
     const conn = await hub.api.post('/v1/connections').set(tenant.auth).send({ provider: 'aircall', credentials: aircallCreds });
     const path = new URL(conn.body.webhookUrl as string).pathname;
@@ -47,6 +63,8 @@ describe('JSON webhook bodies', () => {
     await hub.settle(tenant.apiKey);
     const after = await hub.api.get(`/v1/connections/${conn.body.id as string}/events?status=failed`).set(tenant.auth);
     expect(after.body.data).toHaveLength(1);
+    // Processed once more (still unreadable), not merely left as it was.
+    expect([failed.body.data[0].attempts, after.body.data[0].attempts]).toEqual([1, 2]);
     expect((await hub.api.get(`/v1/calls?connectionId=${conn.body.id as string}`).set(tenant.auth)).body.data).toEqual([]);
   });
 

@@ -12,9 +12,8 @@ import {
   type WebhookRequest,
 } from '../contract.js';
 import { ProviderHttpError } from '../shared/http.js';
-import { decodeCursor, MAX_CALLS_PER_QUERY, restCallToEvent } from './client.js';
+import { backfillCursor, MAX_CALLS_PER_QUERY, restCallToEvent } from './client.js';
 import { aircallConnector as connector, type AircallCredentials } from './index.js';
-import { INBOUND_UNANSWERED_STATUS } from './merge.js';
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures and helpers
@@ -191,6 +190,18 @@ describe('aircall verify', () => {
     expect(connector.verify(webhookRequest('token=x'), creds, makeCtx()).ok).toBe(false);
   });
 
+  it('refuses every delivery while the connection has no webhook token, whatever the body carries', () => {
+    const { webhookToken: _unset, ...withoutToken } = creds;
+    expect(connector.credentials.safeParse(withoutToken).success).toBe(true);
+    expect(connector.verify(webhookRequest(body), withoutToken, makeCtx())).toEqual({
+      ok: false,
+      reason: 'no webhook token configured for this connection',
+    });
+    const { token: _dropped, ...noToken } = body;
+    expect(connector.verify(webhookRequest(noToken), withoutToken, makeCtx()).ok).toBe(false);
+    expect(connector.verify(webhookRequest({ ...body, token: '' }), { ...withoutToken, webhookToken: undefined }, makeCtx()).ok).toBe(false);
+  });
+
   it('rejects a valid delivery under another connection’s token', () => {
     const other = { ...creds, webhookToken: 'another-webhook-token' };
     expect(connector.verify(webhookRequest(body), other, makeCtx()).ok).toBe(false);
@@ -211,7 +222,10 @@ describe('aircall verify', () => {
 
   it('validates credentials', () => {
     expect(connector.credentials.safeParse(creds).success).toBe(true);
-    expect(connector.credentials.safeParse({ apiId: 'a', apiToken: 'b' }).success).toBe(false);
+    // The webhook token is optional (CONTRACT.md section 2); the API pair is not.
+    expect(connector.credentials.safeParse({ apiId: 'a', apiToken: 'b' }).success).toBe(true);
+    expect(connector.credentials.safeParse({ apiId: 'a', webhookToken: 't' }).success).toBe(false);
+    expect(connector.credentials.safeParse({ ...creds, webhookToken: '' }).success).toBe(false);
     expect(connector.credentials.safeParse({ ...creds, baseUrl: 'not a url' }).success).toBe(false);
   });
 });
@@ -420,7 +434,7 @@ describe('aircall backfill', () => {
     );
     expect(firstRun).toHaveLength(1);
     const resumeFrom = firstRun[0]!.cursor!;
-    expect(decodeCursor(resumeFrom)).toMatchObject({ page: 2 });
+    expect(backfillCursor.decode(resumeFrom)).toMatchObject({ page: 2 });
 
     nock(API).get('/v1/calls').query(pageQuery(2)).reply(200, secondRestPage());
     const secondRun: BackfillPage[] = [];
@@ -583,7 +597,18 @@ describe('aircall more scenarios', () => {
     expect(draft).toMatchObject({ status: 'voicemail', answeredAt: null, waitSeconds: 60, talkSeconds: 0 });
   });
 
-  it.each(Object.entries(INBOUND_UNANSWERED_STATUS))('inbound missed_call_reason %s → %s', (reason, status) => {
+  // Aircall's missed_call_reason values (call overview): the caller hung up → abandoned; Aircall
+  // gave up on the caller → missed; an unknown or absent reason → missed.
+  it.each([
+    ['short_abandoned', 'abandoned'],
+    ['abandoned_in_ivr', 'abandoned'],
+    ['abandoned_in_classic', 'abandoned'],
+    ['out_of_opening_hours', 'missed'],
+    ['no_available_agent', 'missed'],
+    ['agents_did_not_answer', 'missed'],
+    ['a_reason_aircall_adds_later', 'missed'],
+    [null, 'missed'],
+  ] as const)('inbound missed_call_reason %s → %s', (reason, status) => {
     const at = inbound(1834567014);
     const done = { status: 'done', ended_at: T + 30, missed_call_reason: reason };
     expect(mergeOrFail(eventsFrom([at('call.created', T), at('call.hungup', T + 30, done)])).status).toBe(status);
@@ -651,6 +676,128 @@ describe('aircall more scenarios', () => {
     const draft = mergeOrFail(eventsFrom([at('call.created', T, { raw_digits: 'anonymous' })]));
     expect(draft.externalNumber).toBeNull();
     expect(draft.trackingNumber).toBe('+16505550100');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// AI Voice Agent (AIVA): self-served calls, on Aircall's own report only
+// ---------------------------------------------------------------------------------------------
+
+describe('aircall AI voice agent', () => {
+  /** An `ai_voice_agent.*` webhook: the Voice Agent object of the call (developer.aircall.io, "Log Voice Agent calls"). */
+  function aiva(callId: number, event: string, at: number, data: Json = {}): Json {
+    return {
+      resource: 'ai_voice_agent',
+      event,
+      timestamp: at,
+      token: TOKEN,
+      data: {
+        id: callId,
+        call_id: callId,
+        call_uuid: `CA-aiva-${callId}`,
+        ai_voice_agent_id: 'aiva-42',
+        ai_voice_agent_name: 'Front desk',
+        ai_voice_agent_session_id: `session-${callId}`,
+        number_id: 412345,
+        created_at: at,
+        started_at: T + 1,
+        ...data,
+      },
+    };
+  }
+
+  function selfServed(): Json[] {
+    const id = 1834567020;
+    const at = inbound(id);
+    // AIVA picks up at once; Aircall stamps answered_at with that pick-up, and no user.
+    const done = { status: 'done', answered_at: T + 1, ended_at: T + 95, duration: 95 };
+    return [
+      at('call.created', T, { teams: [] }),
+      aiva(id, 'ai_voice_agent.started', T + 1),
+      at('call.answered', T + 1, { status: 'answered', answered_at: T + 1, teams: [] }),
+      aiva(id, 'ai_voice_agent.ended', T + 95, { ended_at: T + 95, call_end_reason: 'answered' }),
+      at('call.hungup', T + 95, { ...done, teams: [] }),
+      at('call.ended', T + 125, { ...done, teams: [] }),
+    ];
+  }
+
+  it('a call AIVA took and ended without escalating is self_served, with AIVA as the evidence', () => {
+    const draft = mergeOrFail(eventsFrom(selfServed()));
+    expect(draft).toMatchObject({
+      status: 'self_served',
+      startedAt: '2025-03-10T21:00:00.000Z',
+      answeredAt: null,
+      endedAt: '2025-03-10T21:01:35.000Z',
+      waitSeconds: 95,
+      talkSeconds: 0,
+      holdSeconds: 0,
+      agent: null,
+      agents: [],
+      automation: { id: 'aiva-42', name: 'Front desk', escalated: false, evidence: 'aircall ai_voice_agent.ended (answered)' },
+    });
+  });
+
+  it('is the same call for any order and any duplicates of its events', () => {
+    const events = eventsFrom(selfServed());
+    const reference = connector.merge(events);
+    fc.assert(fc.property(shuffledWithDuplicates(events), (mixed) => void expect(connector.merge(mixed)).toEqual(reference)), { numRuns: 200 });
+  });
+
+  it('AIVA escalates and Alice answers: answered by Alice, AIVA kept as escalated', () => {
+    const id = 1834567021;
+    const at = inbound(id);
+    const done = { status: 'done', answered_at: T + 45, ended_at: T + 200, duration: 200 };
+    const draft = mergeOrFail(
+      eventsFrom([
+        at('call.created', T, { teams: [] }),
+        aiva(id, 'ai_voice_agent.started', T + 1),
+        aiva(id, 'ai_voice_agent.escalated', T + 40, { escalation_reason: 'caller asked for a human' }),
+        at('call.ringing_on_agent', T + 41, { user: alice }),
+        at('call.answered', T + 45, { status: 'answered', answered_at: T + 45, user: alice }),
+        aiva(id, 'ai_voice_agent.ended', T + 45, { ended_at: T + 45, call_end_reason: 'escalated' }),
+        at('call.hungup', T + 200, { ...done, user: alice }),
+      ]),
+    );
+    expect(draft).toMatchObject({
+      status: 'answered',
+      answeredAt: '2025-03-10T21:00:45.000Z',
+      waitSeconds: 45,
+      talkSeconds: 155,
+      agent: { id: String(alice.id) },
+      automation: { id: 'aiva-42', escalated: true, evidence: 'aircall ai_voice_agent.ended (escalated)' },
+    });
+  });
+
+  it('AIVA escalates, nobody answers and the caller hangs up: abandoned, never answered', () => {
+    const id = 1834567022;
+    const at = inbound(id);
+    const done = { status: 'done', answered_at: T + 1, ended_at: T + 70, missed_call_reason: 'abandoned_in_classic' };
+    const draft = mergeOrFail(
+      eventsFrom([
+        at('call.created', T, { teams: [] }),
+        aiva(id, 'ai_voice_agent.started', T + 1),
+        aiva(id, 'ai_voice_agent.escalated', T + 40),
+        at('call.ringing_on_agent', T + 41, { user: alice }),
+        // Nobody took it: the final snapshot names no user (only the ring did).
+        at('call.hungup', T + 70, done),
+      ]),
+    );
+    expect(draft).toMatchObject({ status: 'abandoned', answeredAt: null, waitSeconds: 70, talkSeconds: 0, agents: [] });
+    expect(draft.automation?.escalated).toBe(true);
+  });
+
+  it('never infers self-service from a missing agent: without AIVA events nothing changes', () => {
+    const id = 1834567023;
+    const at = inbound(id);
+    const done = { status: 'done', answered_at: T + 1, ended_at: T + 95 };
+    const draft = mergeOrFail(eventsFrom([at('call.created', T), at('call.answered', T + 1, { status: 'answered', answered_at: T + 1 }), at('call.hungup', T + 95, done)]));
+    expect(draft.status).toBe('answered');
+    expect(draft.automation).toBeUndefined();
+  });
+
+  it('parses the summary event into nothing, and a Voice Agent object without a call into a shape error', () => {
+    expect(connector.parse(storedDelivery(aiva(1834567024, 'ai_voice_agent.summary', T + 100, { extracted_data: { reason: 'billing' } }))).calls).toEqual([]);
+    expect(() => connector.parse(storedDelivery(aiva(1, 'ai_voice_agent.ended', T, { id: null, call_id: null })))).toThrow(DeliveryShapeError);
   });
 });
 

@@ -10,9 +10,10 @@
  */
 import { z } from 'zod';
 import type { BackfillPage, BackfillWindow, CallEvent, ConnectorContext } from '../contract.js';
+import { cursorCodec } from '../shared/cursor.js';
 import { getJson } from '../shared/http.js';
 import { AIRCALL_DEFAULT_BASE_URL, type AircallCredentials } from './credentials.js';
-import { aircallCallSchema, callEventFromFacts, toCallFacts } from './payload.js';
+import { aircallCallSchema, callEventFromFacts, toCallFacts } from './events.js';
 
 export const PER_PAGE = 50;
 export const MAX_CALLS_PER_QUERY = 10_000;
@@ -30,18 +31,7 @@ const cursorSchema = z.object({
   span: z.number().int().min(1),
 });
 type Cursor = z.infer<typeof cursorSchema>;
-
-export function encodeCursor(c: Cursor): string {
-  return Buffer.from(JSON.stringify(c), 'utf8').toString('base64url');
-}
-
-export function decodeCursor(raw: string): Cursor {
-  try {
-    return cursorSchema.parse(JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')));
-  } catch {
-    throw new Error('invalid Aircall backfill cursor');
-  }
-}
+export const backfillCursor = cursorCodec('Aircall', cursorSchema);
 
 const pageSchema = z.object({
   calls: z.array(z.unknown()),
@@ -61,7 +51,7 @@ function callsUrl(creds: AircallCredentials, c: Cursor): string {
   return url.toString();
 }
 
-function basicAuth(creds: AircallCredentials): string {
+export function basicAuth(creds: AircallCredentials): string {
   return `Basic ${Buffer.from(`${creds.apiId}:${creds.apiToken}`, 'utf8').toString('base64')}`;
 }
 
@@ -72,7 +62,7 @@ export function restCallToEvent(record: unknown): CallEvent | null {
   return callEventFromFacts(toCallFacts(call.data, 'rest', 'rest', null));
 }
 
-export async function* backfillAircall(
+export async function* backfill(
   creds: AircallCredentials,
   window: BackfillWindow,
   cursor: string | null,
@@ -84,12 +74,12 @@ export async function* backfillAircall(
   const headers = { authorization: basicAuth(creds), accept: 'application/json' };
 
   let pos: Cursor = cursor
-    ? decodeCursor(cursor)
+    ? backfillCursor.decode(cursor)
     : { v: 1, from: windowFrom, to: Math.min(windowFrom + MAX_SPAN_S, windowTo), page: 1, span: MAX_SPAN_S };
 
   while (pos.from < windowTo) {
     const url = callsUrl(creds, pos);
-    const page = pageSchema.parse(await getJson<unknown>(ctx, url, { headers }));
+    const page = pageSchema.parse(await getJson<unknown>(ctx, 'aircall', url, { headers }));
     const total = page.meta.total ?? page.calls.length;
     const width = pos.to - pos.from;
 
@@ -121,7 +111,7 @@ export async function* backfillAircall(
     const done = next ? next.from - windowFrom : windowTo - windowFrom;
     yield {
       events,
-      cursor: next ? encodeCursor(next) : null,
+      cursor: next ? backfillCursor.encode(next) : null,
       progress: Math.min(1, done / (windowTo - windowFrom)),
     };
     if (!next) return;

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { ConnectorContext, MaintenanceResult } from '../contract.js';
 import { getJson } from '../shared/http.js';
+import { basicAuth } from './client.js';
 import { AIRCALL_DEFAULT_BASE_URL, type AircallCredentials } from './credentials.js';
 
 const webhooksPage = z.object({
@@ -18,10 +19,10 @@ export async function maintain(
   state: Record<string, string>,
   ctx: ConnectorContext,
 ): Promise<MaintenanceResult> {
-  const headers = { Authorization: `Basic ${Buffer.from(`${creds.apiId}:${creds.apiToken}`).toString('base64')}` };
+  const headers = { authorization: basicAuth(creds) };
   let url: string | null = new URL('/v1/webhooks?per_page=50', creds.baseUrl ?? AIRCALL_DEFAULT_BASE_URL).toString();
   for (let pages = 0; url && pages < 20; pages++) {
-    const page = webhooksPage.parse(await getJson(ctx, url, { headers }));
+    const page = webhooksPage.parse(await getJson(ctx, 'aircall', url, { headers }));
     const ours = page.webhooks.find((w) => w.url === state.webhookUrl);
     if (ours) {
       return ours.active

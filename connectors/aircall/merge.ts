@@ -12,9 +12,9 @@
  * - Tags: Aircall keeps changing a call for about a day after it ends (tags, comments), so tags
  *   come from the latest webhook snapshot (which reflects `call.untagged` too) plus REST records.
  */
-import type { AgentRef, CallEvent, CallStatus, UnifiedCallDraft } from '../contract.js';
+import type { AgentRef, AutomationRef, CallEvent, CallStatus, UnifiedCallDraft } from '../contract.js';
 import { iso, secondsBetween, uniqueSorted } from '../shared/events.js';
-import { callFactsSchema, type CallFacts } from './payload.js';
+import { callFactsSchema, voiceAgentFactsSchema, type CallFacts, type VoiceAgentFacts } from './events.js';
 
 type Snapshot = CallEvent & { facts: CallFacts };
 
@@ -84,7 +84,7 @@ function firstNonNull<T>(ranked: readonly Snapshot[], get: (f: CallFacts) => T |
  * (https://developer.aircall.io/api-references/#call-overview). The caller hung up → abandoned;
  * Aircall gave up on the caller → missed. Unknown or absent reasons count as missed.
  */
-export const INBOUND_UNANSWERED_STATUS: Record<string, CallStatus> = {
+const INBOUND_UNANSWERED_STATUS: Record<string, CallStatus> = {
   short_abandoned: 'abandoned',
   abandoned_in_ivr: 'abandoned',
   abandoned_in_classic: 'abandoned',
@@ -187,58 +187,135 @@ function tagsOf(webhooks: readonly Snapshot[], rests: readonly Snapshot[]): stri
   return [...tags];
 }
 
-export function mergeAircall(events: CallEvent[]): UnifiedCallDraft | null {
+const AIVA_ORDER = ['ai_voice_agent.started', 'ai_voice_agent.escalated', 'ai_voice_agent.ended'];
+const AIVA_RANK = (f: VoiceAgentFacts): number => AIVA_ORDER.indexOf(f.event);
+
+/**
+ * Aircall's AI voice agent (AIVA) took the call: its own events say so, and whether it handed the
+ * caller to a human (`ai_voice_agent.escalated`, or `call_end_reason: escalated`).
+ */
+function voiceAgentOf(events: readonly VoiceAgentFacts[]): AutomationRef | null {
+  if (events.length === 0) return null;
+  const escalated = events.some((e) => e.event === 'ai_voice_agent.escalated' || e.endReason === 'escalated');
+  const ended = events.find((e) => e.event === 'ai_voice_agent.ended');
+  const last = ended ?? events[events.length - 1]!;
+  const reason = last.endReason ?? last.escalationReason;
+  return {
+    id: events.find((e) => e.agentId)?.agentId ?? null,
+    name: events.find((e) => e.agentName)?.agentName ?? null,
+    escalated,
+    evidence: `aircall ${last.event}${reason ? ` (${reason})` : ''}`,
+  };
+}
+
+/** A human agent answered: a snapshot after the answer names a user (AIVA is never a user). */
+function humanAnswered(sorted: readonly Snapshot[]): boolean {
+  return handlingAgents(sorted, null).length > 0;
+}
+
+/** The snapshots of one call, read in the orders the rules above need. */
+interface Snapshots {
+  sorted: Snapshot[];
+  webhooks: Snapshot[];
+  rests: Snapshot[];
+  /** The first snapshot (in priority order) that knows a field. */
+  pick: <T>(get: (f: CallFacts) => T | null) => T | null;
+  best: CallFacts;
+  /** AIVA events of the call, in time order. */
+  voiceAgent: VoiceAgentFacts[];
+}
+
+function snapshotsOf(events: CallEvent[]): Snapshots | null {
   const snapshots: Snapshot[] = [];
+  const voiceAgent = new Map<string, VoiceAgentFacts>();
   for (const e of events) {
     const facts = callFactsSchema.safeParse(e.data);
     if (facts.success) snapshots.push({ ...e, facts: facts.data });
+    const aiva = voiceAgentFactsSchema.safeParse(e.data);
+    if (aiva.success) voiceAgent.set(e.key, aiva.data);
   }
   if (snapshots.length === 0) return null;
-
   const sorted = withoutStale(uniqueSorted(snapshots, orderOf));
-  const webhooks = sorted.filter((s) => s.facts.origin === 'webhook');
-  const rests = sorted.filter((s) => s.facts.origin === 'rest');
   const ranked = byPriority(sorted);
-  const pick = <T>(get: (f: CallFacts) => T | null) => firstNonNull(ranked, get);
+  return {
+    sorted,
+    webhooks: sorted.filter((s) => s.facts.origin === 'webhook'),
+    rests: sorted.filter((s) => s.facts.origin === 'rest'),
+    pick: (get) => firstNonNull(ranked, get),
+    best: (ranked[0] as Snapshot).facts,
+    voiceAgent: [...voiceAgent.entries()]
+      .sort(([ka, a], [kb, b]) => a.at - b.at || AIVA_RANK(a) - AIVA_RANK(b) || (ka < kb ? -1 : 1))
+      .map(([, f]) => f),
+  };
+}
 
-  const best = (ranked[0] as Snapshot).facts;
-  const direction = best.direction;
+/** Unix seconds of the call's start, answer and end; `endRef` is the end or, live, the last event. */
+interface Timeline {
+  ended: boolean;
+  startedAt: number;
+  answeredAt: number | null;
+  endedAt: number | null;
+  endRef: number;
+  voicemailUrl: string | null;
+  voicemail: boolean;
+}
+
+function timelineOf({ sorted, webhooks, pick }: Snapshots): Timeline | null {
   // started_at is the same in every snapshot; the first payload time stands in if it is missing.
   const startCandidates = sorted.map((s) => s.facts.startedAt).filter((v): v is number => v !== null);
   if (startCandidates.length === 0) startCandidates.push(...webhooks.map((s) => s.facts.at ?? Infinity));
-  const startedAtS = Math.min(...startCandidates);
-  if (!Number.isFinite(startedAtS)) return null;
-
+  const startedAt = Math.min(...startCandidates);
+  if (!Number.isFinite(startedAt)) return null;
   const ended = sorted.some((s) => isFinal(s.facts));
-  const endedAtS = ended ? pick((f) => f.endedAt) : null;
-  const lastSeenS = Math.max(startedAtS, ...webhooks.map((s) => s.facts.at ?? 0));
-  const endRefS = endedAtS ?? lastSeenS;
-
+  const endedAt = ended ? pick((f) => f.endedAt) : null;
   const voicemailUrl = pick((f) => f.voicemailUrl);
   const voicemail = voicemailUrl !== null || webhooks.some((s) => s.facts.event === 'call.voicemail_left');
-  // A voicemail is not an answer by an agent: its time counts as waiting.
-  const answeredAtS = voicemail ? null : pick((f) => f.answeredAt);
-
-  const status = statusOf({
+  return {
     ended,
+    startedAt,
+    // A voicemail is not an answer by an agent: its time counts as waiting.
+    answeredAt: voicemail ? null : pick((f) => f.answeredAt),
+    endedAt,
+    endRef: endedAt ?? Math.max(startedAt, ...webhooks.map((s) => s.facts.at ?? 0)),
+    voicemailUrl,
     voicemail,
-    answered: answeredAtS !== null,
-    direction,
-    missedCallReason: pick((f) => f.missedCallReason),
-    hangupCause: pick((f) => f.hangupCause),
-  });
+  };
+}
+
+export function merge(events: CallEvent[]): UnifiedCallDraft | null {
+  const snapshots = snapshotsOf(events);
+  if (!snapshots) return null;
+  const { sorted, webhooks, rests, pick, best } = snapshots;
+  const timeline = timelineOf(snapshots);
+  if (!timeline) return null;
+  const direction = best.direction;
+  // A call AIVA took counts as answered only when a human answered it too: AIVA's own pick-up is
+  // the automation's, not an agent's. Taken and ended without escalating: self-served.
+  const bot = direction === 'inbound' ? voiceAgentOf(snapshots.voiceAgent) : null;
+  const botOnly = bot !== null && !humanAnswered(sorted);
+  const t = botOnly ? { ...timeline, answeredAt: null } : timeline;
+  const status =
+    botOnly && t.ended && !t.voicemail && !bot.escalated
+      ? 'self_served'
+      : statusOf({
+          ended: t.ended,
+          voicemail: t.voicemail,
+          answered: t.answeredAt !== null,
+          direction,
+          missedCallReason: pick((f) => f.missedCallReason),
+          hangupCause: pick((f) => f.hangupCause),
+        });
 
   // Hold is only known through webhooks; a REST-only call has no hold data at all.
-  const hold =
-    webhooks.length === 0 ? null : answeredAtS === null ? 0 : holdSeconds(webhooks, answeredAtS, endRefS);
-  const startedAt = iso(startedAtS * 1000);
-  const answeredAt = answeredAtS === null ? null : iso(answeredAtS * 1000);
-  const endRef = iso(endRefS * 1000);
+  const hold = webhooks.length === 0 ? null : t.answeredAt === null ? 0 : holdSeconds(webhooks, t.answeredAt, t.endRef);
+  const startedAt = iso(t.startedAt * 1000);
+  const answeredAt = t.answeredAt === null ? null : iso(t.answeredAt * 1000);
+  const endRef = iso(t.endRef * 1000);
   const talk = answeredAt === null ? 0 : Math.max(0, secondsBetween(answeredAt, endRef) - (hold ?? 0));
 
   // Outbound: the agent who placed the call (already on call.created). Inbound: the first answerer.
   const placedBy = direction === 'outbound' ? firstNonNull(sorted, (f) => f.user ?? f.transferredBy) : null;
-  const agents = direction === 'outbound' || answeredAtS !== null ? handlingAgents(sorted, placedBy) : [];
+  const agents = direction === 'outbound' || t.answeredAt !== null ? handlingAgents(sorted, placedBy) : [];
 
   const line = pick((f) => f.line);
 
@@ -250,7 +327,7 @@ export function mergeAircall(events: CallEvent[]): UnifiedCallDraft | null {
     trackingNumber: pick((f) => f.trackingNumber),
     startedAt,
     answeredAt,
-    endedAt: endedAtS === null ? null : iso(endedAtS * 1000),
+    endedAt: t.endedAt === null ? null : iso(t.endedAt * 1000),
     waitSeconds: secondsBetween(startedAt, answeredAt ?? endRef),
     talkSeconds: talk,
     holdSeconds: hold,
@@ -262,8 +339,9 @@ export function mergeAircall(events: CallEvent[]): UnifiedCallDraft | null {
     // The Aircall number the call came in on / went out from; teams vary per call and are often empty.
     queue: line,
     tags: tagsOf(webhooks, rests),
-    recordingUrl: pick((f) => f.recordingUrl) ?? voicemailUrl,
+    recordingUrl: pick((f) => f.recordingUrl) ?? t.voicemailUrl,
     // Aircall's `cost` is a deprecated legacy field (US cents, "0.0" in practice): not a price.
     telephonyCost: null,
+    ...(bot ? { automation: bot } : {}),
   };
 }

@@ -7,19 +7,19 @@
  * and with no delivery id.
  */
 import { z } from 'zod';
-import {
-  DeliveryShapeError,
-  type CallEvent,
-  type ParsedDelivery,
-  type PresenceEvent,
-  type StoredDelivery,
-  type VerifyResult,
-  type WebhookRequest,
-} from '../contract.js';
+import { DeliveryShapeError } from '../contract.js';
+import type { CallEvent, ParsedDelivery, PresenceEvent, StoredDelivery, VerifyResult, WebhookRequest } from '../contract.js';
 import { constantTimeEqual } from '../shared/compare.js';
 import { iso, sha256Hex, stableStringify } from '../shared/events.js';
 import type { AircallCredentials } from './credentials.js';
-import { aircallCallSchema, callEventFromFacts, toCallFacts } from './payload.js';
+import {
+  aircallCallSchema,
+  aircallVoiceAgentSchema,
+  callEventFromFacts,
+  toCallFacts,
+  USED_VOICE_AGENT_EVENTS,
+  voiceAgentEvent,
+} from './events.js';
 
 const envelopeSchema = z.object({
   resource: z.string().min(1).max(100),
@@ -75,7 +75,9 @@ function parseJson(raw: string): unknown {
   }
 }
 
-export function verifyAircall(req: WebhookRequest, creds: AircallCredentials): VerifyResult {
+export function verify(req: WebhookRequest, creds: AircallCredentials): VerifyResult {
+  // No token configured yet: nothing can prove a delivery comes from this account's webhook.
+  if (!creds.webhookToken) return { ok: false, reason: 'no webhook token configured for this connection' };
   const body = parseJson(req.rawBody.toString('utf8'));
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     return { ok: false, reason: 'body is not a JSON object' };
@@ -86,11 +88,17 @@ export function verifyAircall(req: WebhookRequest, creds: AircallCredentials): V
   return { ok: true };
 }
 
+/** The webhook token travels in every body: it is dropped before the delivery is stored. */
+export function redact(rawBody: string): string {
+  const { token: _token, ...rest } = JSON.parse(rawBody) as Record<string, unknown>;
+  return JSON.stringify(rest);
+}
+
 /**
  * Aircall has no delivery id. A re-delivery carries the same body, so event, resource id and
  * payload timestamp, plus a hash of the (key-order independent) body, identify it.
  */
-export function dedupeKeyAircall(req: WebhookRequest): string {
+export function dedupeKey(req: WebhookRequest): string {
   const raw = req.rawBody.toString('utf8');
   const body = parseJson(raw);
   const envelope = envelopeSchema.safeParse(body);
@@ -101,7 +109,7 @@ export function dedupeKeyAircall(req: WebhookRequest): string {
   return `aircall:${event}:${id}:${timestamp}:${sha256Hex(stableStringify(body)).slice(0, 16)}`;
 }
 
-export function parseAircall(delivery: StoredDelivery): ParsedDelivery {
+export function parse(delivery: StoredDelivery): ParsedDelivery {
   const body = parseJson(delivery.rawBody);
   const envelope = envelopeSchema.safeParse(body);
   if (!envelope.success) throw new DeliveryShapeError('not an Aircall webhook: expected { resource, event, timestamp, data }');
@@ -113,6 +121,14 @@ export function parseAircall(delivery: StoredDelivery): ParsedDelivery {
     if (!call.success) throw new DeliveryShapeError(`Aircall ${event}: data is not a call object (${call.error.message})`);
     const calls: CallEvent[] = [callEventFromFacts(toCallFacts(call.data, 'webhook', event, timestamp))];
     return { calls, presence: [] };
+  }
+
+  if (resource === 'ai_voice_agent') {
+    if (!USED_VOICE_AGENT_EVENTS.has(event)) return { calls: [], presence: [] };
+    const agent = aircallVoiceAgentSchema.safeParse(data);
+    const callEvent = agent.success ? voiceAgentEvent(agent.data, event, timestamp) : null;
+    if (!callEvent) throw new DeliveryShapeError(`Aircall ${event}: data is not a Voice Agent object with a call_id`);
+    return { calls: [callEvent], presence: [] };
   }
 
   const presenceState = resource === 'user' ? PRESENCE_EVENTS[event] : undefined;

@@ -1,14 +1,15 @@
 /**
- * RingCentral REST API through the official SDK (@ringcentral/sdk): JWT login, the company call
- * log for backfill, subscription upkeep.
+ * RingCentral REST API through the official SDK (@ringcentral/sdk): JWT login (shared with
+ * maintain.ts), the company call log for backfill.
  */
 import { SDK } from '@ringcentral/sdk';
 import { z } from 'zod';
 import type { BackfillPage, BackfillWindow, CallEvent, ConnectorContext } from '../contract.js';
+import { cursorCodec } from '../shared/cursor.js';
 import { contentKey, iso } from '../shared/events.js';
-import { ProviderHttpError, retryAfterMs } from '../shared/http.js';
+import { withRateLimit, type HttpFailure } from '../shared/http.js';
 import { serverUrlOf, type RingCentralCredentials } from './credentials.js';
-import type { Endpoint, LogEventData, LogLeg } from './merge.js';
+import { instant, numberish, type Endpoint, type LogEventData, type LogLeg } from './events.js';
 
 // ---------------------------------------------------------------------------------------------
 // SDK session
@@ -55,35 +56,17 @@ function responseOf(error: unknown): Response | null {
   return res instanceof Response ? res : null;
 }
 
-/** Rate limits of the Heavy group (call log): 10 requests per 60 s window. */
-const DEFAULT_RATE_LIMIT_WAIT_MS = 60_000;
-const MAX_RATE_LIMIT_RETRIES = 5;
+/** What the SDK throws for a non-2xx answer: an Error carrying the Response. */
+function failureOf(error: unknown): HttpFailure | null {
+  const res = responseOf(error);
+  return res ? { status: res.status, headers: res.headers, url: res.url } : null;
+}
 
 /**
- * Run one SDK request; on 429 wait as RingCentral asks (`Retry-After`, else `X-Rate-Limit-Window`)
- * through ctx.sleep, then try again. The SDK's own retry (`handleRateLimit`) is off: it would sleep
- * with a real timer and default to 60 s without telling us.
+ * Rate limits of the Heavy group (call log): 10 requests per 60 s window, so a 429 that names no
+ * wait waits a whole window. The SDK's own retry (`handleRateLimit`) is off (see withRateLimit).
  */
-async function withRateLimit<T>(ctx: ConnectorContext, what: string, request: () => Promise<T>): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await request();
-    } catch (error) {
-      const res = responseOf(error);
-      if (res?.status === 429 && attempt < MAX_RATE_LIMIT_RETRIES) {
-        const wait = retryAfterMs(res.headers, ctx.now(), DEFAULT_RATE_LIMIT_WAIT_MS);
-        ctx.logger.warn({ provider: 'ringcentral', what, wait, attempt }, 'provider rate limit: waiting');
-        await ctx.sleep(wait);
-        continue;
-      }
-      if (res) {
-        const message = error instanceof Error ? error.message : '';
-        throw new ProviderHttpError(res.status, res.url || what, message.slice(0, 500));
-      }
-      throw error;
-    }
-  }
-}
+const rateLimit = (what: string) => ({ provider: 'ringcentral', what, failureOf, fallbackMs: 60_000 });
 
 /** A logged-in platform of the SDK, talking through ctx.fetch. */
 export async function openPlatform(creds: RingCentralCredentials, ctx: ConnectorContext): Promise<Platform> {
@@ -99,17 +82,17 @@ export async function openPlatform(creds: RingCentralCredentials, ctx: Connector
     handleRateLimit: false,
   });
   const platform = sdk.platform();
-  await withRateLimit(ctx, 'POST /restapi/oauth/token', () => platform.login({ jwt: creds.jwt }));
+  await withRateLimit(ctx, rateLimit('POST /restapi/oauth/token'), () => platform.login({ jwt: creds.jwt }));
   return platform;
 }
 
-async function getJson(platform: Platform, ctx: ConnectorContext, path: string): Promise<{ json: unknown; headers: Headers }> {
-  const res = await withRateLimit(ctx, `GET ${path}`, () => platform.get(path));
+export async function getJson(platform: Platform, ctx: ConnectorContext, path: string): Promise<{ json: unknown; headers: Headers }> {
+  const res = await withRateLimit(ctx, rateLimit(`GET ${path}`), () => platform.get(path));
   return { json: await res.json(), headers: res.headers };
 }
 
-async function postJson(platform: Platform, ctx: ConnectorContext, path: string): Promise<unknown> {
-  const res = await withRateLimit(ctx, `POST ${path}`, () => platform.post(path));
+export async function postJson(platform: Platform, ctx: ConnectorContext, path: string): Promise<unknown> {
+  const res = await withRateLimit(ctx, rateLimit(`POST ${path}`), () => platform.post(path));
   return res.json();
 }
 
@@ -117,9 +100,6 @@ async function postJson(platform: Platform, ctx: ConnectorContext, path: string)
 // Call log (backfill)
 // ---------------------------------------------------------------------------------------------
 
-const numberish = z.union([z.string(), z.number()]).transform(String);
-/** An instant as RingCentral writes it (ISO 8601, `Z` or an offset such as `+0000`). */
-const instant = z.string().refine((s) => Number.isFinite(Date.parse(s)), { message: 'not a date-time' });
 
 const callerInfo = z
   .object({ phoneNumber: z.string().optional(), name: z.string().optional(), extensionId: numberish.optional() })
@@ -234,16 +214,7 @@ const cursorSchema = z.object({
   next: z.string().startsWith('/restapi/').nullable(),
 });
 type Cursor = z.infer<typeof cursorSchema>;
-
-function encodeCursor(cursor: Cursor): string {
-  return Buffer.from(JSON.stringify(cursor)).toString('base64url');
-}
-
-function decodeCursor(raw: string): Cursor {
-  const parsed = cursorSchema.safeParse(JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')));
-  if (!parsed.success) throw new Error('invalid RingCentral backfill cursor');
-  return parsed.data;
-}
+export const backfillCursor = cursorCodec('RingCentral', cursorSchema);
 
 function firstPagePath(from: Date, to: Date): string {
   const query = new URLSearchParams({
@@ -278,7 +249,7 @@ function quotaWaitMs(headers: Headers): number {
  * Historical calls of the window, page by page (newest first within each day). Each page's
  * cursor resumes right after it; a failure mid-way loses nothing already yielded.
  */
-export async function* backfillCallLog(
+export async function* backfill(
   creds: RingCentralCredentials,
   window: BackfillWindow,
   cursor: string | null,
@@ -287,7 +258,7 @@ export async function* backfillCallLog(
   const start = window.from.getTime();
   const end = window.to.getTime();
   if (!(end > start)) return;
-  let state: Cursor = cursor ? decodeCursor(cursor) : { v: 1, windowFrom: iso(start), next: null };
+  let state: Cursor = cursor ? backfillCursor.decode(cursor) : { v: 1, windowFrom: iso(start), next: null };
   if (Date.parse(state.windowFrom) < start || Date.parse(state.windowFrom) >= end) {
     throw new Error('RingCentral backfill cursor does not belong to this window');
   }
@@ -313,55 +284,10 @@ export async function* backfillCallLog(
         : null;
     yield {
       events,
-      cursor: nextState ? encodeCursor(nextState) : null,
+      cursor: nextState ? backfillCursor.encode(nextState) : null,
       progress: nextState ? (Date.parse(nextState.windowFrom) - start) / (end - start) : 1,
     };
     if (!nextState) return;
     state = nextState;
   }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Subscriptions
-// ---------------------------------------------------------------------------------------------
-
-export const subscriptionStatuses = ['Active', 'Suspended', 'Blacklisted'] as const;
-
-const subscriptionSchema = z.object({
-  id: z.string(),
-  status: z.enum(subscriptionStatuses),
-  expirationTime: instant.optional(),
-});
-
-export interface SubscriptionState {
-  status: (typeof subscriptionStatuses)[number];
-  /** ISO 8601 UTC; null when RingCentral did not say. */
-  expiresAt: string | null;
-}
-
-function subscriptionState(json: unknown): SubscriptionState {
-  const sub = subscriptionSchema.parse(json);
-  return { status: sub.status, expiresAt: sub.expirationTime ? iso(Date.parse(sub.expirationTime)) : null };
-}
-
-const subscriptionPath = (id: string) => `/restapi/v1.0/subscription/${encodeURIComponent(id)}`;
-
-/** `POST /restapi/v1.0/subscription/{id}/renew`: pushes the expiration time forward. */
-export async function renewSubscription(
-  creds: RingCentralCredentials,
-  subscriptionId: string,
-  ctx: ConnectorContext,
-): Promise<SubscriptionState> {
-  const platform = await openPlatform(creds, ctx);
-  return subscriptionState(await postJson(platform, ctx, `${subscriptionPath(subscriptionId)}/renew`));
-}
-
-/** `GET /restapi/v1.0/subscription/{id}`: a `Suspended`/`Blacklisted` one must be re-created. */
-export async function getSubscription(
-  creds: RingCentralCredentials,
-  subscriptionId: string,
-  ctx: ConnectorContext,
-): Promise<SubscriptionState> {
-  const platform = await openPlatform(creds, ctx);
-  return subscriptionState((await getJson(platform, ctx, subscriptionPath(subscriptionId))).json);
 }

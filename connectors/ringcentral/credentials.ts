@@ -19,7 +19,7 @@ function isSafeServerUrl(value: string): boolean {
  * - `serverUrl`: API server, production when absent (kept optional so that stored credentials are
  *   exactly what the user gave).
  */
-export const ringcentralCredentialsSchema = z.object({
+export const credentialsSchema = z.object({
   clientId: z.string().min(1),
   clientSecret: z.string().min(1),
   jwt: z.string().min(1),
@@ -30,7 +30,7 @@ export const ringcentralCredentialsSchema = z.object({
   verificationToken: z.string().min(1),
 });
 
-export type RingCentralCredentials = z.infer<typeof ringcentralCredentialsSchema>;
+export type RingCentralCredentials = z.infer<typeof credentialsSchema>;
 
 export function serverUrlOf(creds: RingCentralCredentials): string {
   return (creds.serverUrl ?? RINGCENTRAL_PRODUCTION_SERVER).replace(/\/+$/, '');

@@ -3,25 +3,23 @@
  * call log (backfill), subscription upkeep. See README.md in this folder.
  */
 import type { Connector } from '../contract.js';
-import { backfillCallLog } from './client.js';
-import { ringcentralCredentialsSchema, type RingCentralCredentials } from './credentials.js';
+import { backfill } from './client.js';
+import { credentialsSchema, type RingCentralCredentials } from './credentials.js';
 import { maintain } from './maintain.js';
 import { merge } from './merge.js';
 import { dedupeKey, handshake, parse, verify } from './webhook.js';
 
+export type { RingCentralCredentials } from './credentials.js';
+
 export const ringcentralConnector: Connector<RingCentralCredentials> = {
   id: 'ringcentral',
-  credentials: ringcentralCredentialsSchema,
+  credentials: credentialsSchema,
   bodyFormat: 'json',
   handshake,
   verify,
   dedupeKey,
   parse,
   merge,
-  backfill: backfillCallLog,
+  backfill,
   maintain,
 };
-
-// Called by the hub's scheduled job, outside the Connector interface.
-export { getSubscription, renewSubscription, type SubscriptionState } from './client.js';
-export { ringcentralCredentialsSchema, type RingCentralCredentials } from './credentials.js';

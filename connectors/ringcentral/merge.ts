@@ -11,77 +11,10 @@
  * `merge` is a pure fold over `uniqueSorted(events)`: any permutation, with any duplicates, gives
  * the same draft.
  */
-import { z } from 'zod';
 import type { AgentRef, CallEvent, CallStatus, Direction, UnifiedCallDraft } from '../contract.js';
 import { iso, secondsBetween, uniqueSorted } from '../shared/events.js';
 import { toE164 } from '../shared/phone.js';
-
-// ---------------------------------------------------------------------------------------------
-// Event data (what webhook.ts and client.ts store, read back here)
-// ---------------------------------------------------------------------------------------------
-
-export const endpointSchema = z.object({
-  phoneNumber: z.string().nullable(),
-  name: z.string().nullable(),
-  extensionId: z.string().nullable(),
-});
-export type Endpoint = z.infer<typeof endpointSchema>;
-
-export const partyEventDataSchema = z.object({
-  kind: z.literal('party'),
-  telephonySessionId: z.string(),
-  sequence: z.number(),
-  eventTime: z.string(),
-  partyId: z.string(),
-  accountId: z.string().nullable(),
-  /** Set on parties that belong to an extension of the account (agents, queues, IVRs). */
-  extensionId: z.string().nullable(),
-  direction: z.enum(['Inbound', 'Outbound']).nullable(),
-  status: z.string(),
-  reason: z.string().nullable(),
-  queueCall: z.boolean(),
-  missedCall: z.boolean(),
-  from: endpointSchema,
-  to: endpointSchema,
-  recordingIds: z.array(z.string()),
-});
-export type PartyEventData = z.infer<typeof partyEventDataSchema>;
-
-export const logLegSchema = z.object({
-  startTime: z.string(),
-  durationMs: z.number(),
-  direction: z.enum(['Inbound', 'Outbound']),
-  result: z.string(),
-  reason: z.string().nullable(),
-  legType: z.string().nullable(),
-  master: z.boolean(),
-  delegationType: z.string().nullable(),
-  extensionId: z.string().nullable(),
-  from: endpointSchema,
-  to: endpointSchema,
-  recordingUrl: z.string().nullable(),
-});
-export type LogLeg = z.infer<typeof logLegSchema>;
-
-export const logEventDataSchema = z.object({
-  kind: z.literal('log'),
-  id: z.string(),
-  telephonySessionId: z.string().nullable(),
-  lastModifiedTime: z.string().nullable(),
-  direction: z.enum(['Inbound', 'Outbound']),
-  result: z.string(),
-  reason: z.string().nullable(),
-  startTime: z.string(),
-  durationMs: z.number(),
-  extensionId: z.string().nullable(),
-  from: endpointSchema,
-  to: endpointSchema,
-  recordingUrl: z.string().nullable(),
-  legs: z.array(logLegSchema),
-});
-export type LogEventData = z.infer<typeof logEventDataSchema>;
-
-const eventDataSchema = z.discriminatedUnion('kind', [partyEventDataSchema, logEventDataSchema]);
+import { eventDataSchema, type Endpoint, type LogEventData, type LogLeg, type PartyEventData } from './events.js';
 
 // ---------------------------------------------------------------------------------------------
 // Provider vocabulary
@@ -274,125 +207,179 @@ interface WebhookFacts {
   recordingUrl: string | null;
 }
 
-function webhookFacts(events: readonly PartyEventData[]): WebhookFacts | null {
+/** What every reading of the parties starts from. */
+interface Session {
+  providerCallId: string;
+  parties: PartyTimeline[];
+  /** The party outside the account (no extensionId): the customer. */
+  customer: PartyTimeline | null;
+  /** Parties of the account's extensions: agents, queues, IVRs. */
+  internal: PartyTimeline[];
+  startedAt: number;
+  lastEventAt: number;
+  /** The call is over once the customer has left, or every party we know of has. */
+  endedAt: number | null;
+  recordingUrl: string | null;
+  agentRef: (p: PartyTimeline) => AgentRef;
+  queueOf: (p: PartyTimeline | undefined) => WebhookFacts['queue'];
+}
+
+function sessionOf(events: readonly PartyEventData[]): Session | null {
   const parties = partyTimelines(events);
   const first = events[0];
   if (!first || parties.length === 0) return null;
   const endpoints = events.flatMap((e) => [e.to, e.from]);
-  const agentRef = (p: PartyTimeline): AgentRef => ({
-    id: p.extensionId ?? p.id,
-    name: nameOfExtension(p.extensionId ?? '', endpoints),
-  });
-
   const times = events.map((e) => Date.parse(e.eventTime));
-  const startedAt = Math.min(...times);
   const lastEventAt = Math.max(...times);
-
-  // The customer is the party outside the account (no extensionId). Its direction is seen from its
-  // own side: a customer party "Outbound" placed the call, so the call is inbound for the company.
   const customer = parties.find((p) => p.extensionId === null) ?? null;
-  const internal = parties.filter((p) => p.extensionId !== null);
-  const direction: Direction = customer
-    ? customer.direction === 'Inbound'
-      ? 'outbound'
-      : 'inbound'
-    : internal[0]?.direction === 'Outbound'
-      ? 'outbound'
-      : 'inbound';
-
-  // The call is over once the customer has left, or every party we know of has.
   const ended = (customer !== null && customer.endedAt !== null) || parties.every((p) => p.endedAt !== null);
-  const endedAt = ended ? lastEventAt : null;
   const recordingParty = parties.find((p) => p.recordingIds.length > 0);
-  const recordingUrl = recordingParty
-    ? recordingContentUrl(recordingParty.accountId, recordingParty.recordingIds[0] ?? '')
-    : null;
+  return {
+    providerCallId: first.telephonySessionId,
+    parties,
+    customer,
+    internal: parties.filter((p) => p.extensionId !== null),
+    startedAt: Math.min(...times),
+    lastEventAt,
+    endedAt: ended ? lastEventAt : null,
+    recordingUrl: recordingParty
+      ? recordingContentUrl(recordingParty.accountId, recordingParty.recordingIds[0] ?? '')
+      : null,
+    agentRef: (p) => ({ id: p.extensionId ?? p.id, name: nameOfExtension(p.extensionId ?? '', endpoints) }),
+    queueOf: (p) => (p?.extensionId ? { id: p.extensionId, name: nameOfExtension(p.extensionId, endpoints) } : null),
+  };
+}
 
-  if (direction === 'inbound') {
-    // Platform answer ≠ agent answer: the caller party turns Answered as soon as the queue greeting
-    // plays. Agents are the queue members (queueCall) when the call went through a queue, else
-    // the extensions the call rang directly (an IVR that redirected the caller is not an agent).
-    const viaQueue = internal.some((p) => p.queueCall);
-    const candidates = viaQueue
-      ? internal.filter((p) => p.queueCall)
-      : internal.filter((p) => p.direction !== 'Outbound' && p.endReason !== 'CallerInputRedirect');
-    const queueParty = viaQueue ? internal.find((p) => !p.queueCall && p.direction !== 'Outbound') : undefined;
-    const answered = candidates
-      .filter((p) => p.answeredAt !== null)
-      .sort((a, b) => (a.answeredAt ?? 0) - (b.answeredAt ?? 0) || a.firstSequence - b.firstSequence);
-    const firstAnswer = answered[0] ?? null;
-    const connectedEnds = answered.map((p) => p.endedAt ?? endedAt);
-    const connectedEnd = connectedEnds.includes(null) ? null : Math.max(...(connectedEnds as number[]));
+/**
+ * A customer party "Outbound" placed the call (its direction is seen from its own side), so the
+ * call is inbound for the company. Without a customer party, the first extension's direction.
+ */
+function directionOf(s: Session): Direction {
+  if (s.customer) return s.customer.direction === 'Inbound' ? 'outbound' : 'inbound';
+  return s.internal[0]?.direction === 'Outbound' ? 'outbound' : 'inbound';
+}
 
-    let unansweredStatus: CallStatus | null = null;
-    if (!firstAnswer && ended) {
-      const companyEnds = internal.map((p) => p.endedAt ?? Infinity);
-      if (parties.some((p) => p.wentToVoicemail)) unansweredStatus = 'voicemail';
-      // Who left first: the caller (abandoned) or the company side, everyone having rung out (missed).
-      else if (customer?.endedAt != null && customer.endedAt <= Math.min(...companyEnds)) unansweredStatus = 'abandoned';
-      else unansweredStatus = 'missed';
-    }
+/**
+ * `status.reason` of an agent's `Disconnected` when the agent passed the caller on
+ * (CallStatusInfo.reason): a blind ("cold") transfer, a warm one, one made through Call Control
+ * (`RccTransfer`) or by DTMF.
+ */
+const TRANSFER_REASONS = new Set(['BlindTransfer', 'Transfer', 'AttendedTransfer', 'RccTransfer', 'DtmfTransfer']);
 
-    const from = customer?.from ?? internal[0]?.from;
-    const to = customer?.to ?? internal[0]?.to;
-    return {
-      providerCallId: first.telephonySessionId,
-      direction,
-      startedAt,
-      lastEventAt,
-      answeredAt: firstAnswer?.answeredAt ?? null,
-      endedAt,
-      connectedEnd,
-      holds: answered.flatMap((p) => p.holds),
-      unansweredStatus,
-      agent: firstAnswer ? agentRef(firstAnswer) : null,
-      agents: distinctAgents(answered.map(agentRef)),
-      offeredAgents: distinctAgents(candidates.map(agentRef)),
-      queue: queueParty?.extensionId
-        ? { id: queueParty.extensionId, name: nameOfExtension(queueParty.extensionId, endpoints) }
-        : null,
-      externalNumber: e164(from?.phoneNumber),
-      trackingNumber: e164(to?.phoneNumber),
-      recordingUrl,
-    };
+/**
+ * Platform answer ≠ agent answer: the caller party turns Answered as soon as the queue greeting
+ * plays. Agents are the queue members (queueCall) when the call went through a queue, else the
+ * extensions the call rang directly (an IVR that redirected the caller is not an agent). The queue
+ * is the extension party that is neither a member nor the caller.
+ */
+function inboundCandidates(s: Session): { candidates: PartyTimeline[]; queueParty: PartyTimeline | undefined } {
+  const viaQueue = s.internal.some((p) => p.queueCall);
+  const direct = viaQueue
+    ? s.internal.filter((p) => p.queueCall)
+    : s.internal.filter((p) => p.direction !== 'Outbound' && p.endReason !== 'CallerInputRedirect');
+  const candidates = withTransferTargets(s.internal, direct);
+  const queueParty = viaQueue ? s.internal.find((p) => !candidates.includes(p) && p.direction !== 'Outbound') : undefined;
+  return { candidates, queueParty };
+}
+
+/**
+ * An extension that answers once an agent's leg ended with a transfer is the agent the caller was
+ * passed to, whether or not it is a member of the queue (a blind transfer out of a queue to a
+ * colleague's own extension carries no `queueCall`). Repeated, so a transfer of a transfer counts.
+ */
+function withTransferTargets(internal: readonly PartyTimeline[], agents: readonly PartyTimeline[]): PartyTimeline[] {
+  const found = [...agents];
+  for (let grew = true; grew; ) {
+    const transfers = found.filter((p) => p.endedAt !== null && TRANSFER_REASONS.has(p.endReason ?? '')).map((p) => p.endedAt as number);
+    const since = transfers.length > 0 ? Math.min(...transfers) : Infinity;
+    const targets = internal.filter((p) => !found.includes(p) && p.answeredAt !== null && p.answeredAt >= since);
+    found.push(...targets);
+    grew = targets.length > 0;
   }
+  return internal.filter((p) => found.includes(p));
+}
 
-  // Outbound: the agent is the extension party that placed the call; "answered" is the callee's
-  // answer (the customer party), or the agent party's own Answered when the callee party is unseen.
-  const caller = internal.find((p) => p.direction === 'Outbound') ?? internal[0] ?? null;
+/** Nobody answered: voicemail, or who left first — the caller (abandoned) or the company side (missed). */
+function inboundUnansweredStatus(s: Session): CallStatus {
+  if (s.parties.some((p) => p.wentToVoicemail)) return 'voicemail';
+  const companyEnds = s.internal.map((p) => p.endedAt ?? Infinity);
+  if (s.customer?.endedAt != null && s.customer.endedAt <= Math.min(...companyEnds)) return 'abandoned';
+  return 'missed';
+}
+
+function inboundFacts(s: Session): WebhookFacts {
+  const { candidates, queueParty } = inboundCandidates(s);
+  const answered = candidates
+    .filter((p) => p.answeredAt !== null)
+    .sort((a, b) => (a.answeredAt ?? 0) - (b.answeredAt ?? 0) || a.firstSequence - b.firstSequence);
+  const firstAnswer = answered[0] ?? null;
+  const connectedEnds = answered.map((p) => p.endedAt ?? s.endedAt);
+  const from = s.customer?.from ?? s.internal[0]?.from;
+  const to = s.customer?.to ?? s.internal[0]?.to;
+  return {
+    providerCallId: s.providerCallId,
+    direction: 'inbound',
+    startedAt: s.startedAt,
+    lastEventAt: s.lastEventAt,
+    answeredAt: firstAnswer?.answeredAt ?? null,
+    endedAt: s.endedAt,
+    connectedEnd: connectedEnds.includes(null) ? null : Math.max(...(connectedEnds as number[])),
+    holds: answered.flatMap((p) => p.holds),
+    unansweredStatus: !firstAnswer && s.endedAt !== null ? inboundUnansweredStatus(s) : null,
+    agent: firstAnswer ? s.agentRef(firstAnswer) : null,
+    agents: distinctAgents(answered.map(s.agentRef)),
+    offeredAgents: distinctAgents(candidates.map(s.agentRef)),
+    queue: s.queueOf(queueParty),
+    externalNumber: e164(from?.phoneNumber),
+    trackingNumber: e164(to?.phoneNumber),
+    recordingUrl: s.recordingUrl,
+  };
+}
+
+/** The callee never answered: a busy or declining line, a call that could not go through, else missed. */
+function outboundUnansweredStatus(reasons: readonly (string | null | undefined)[]): CallStatus {
+  if (reasons.some((r) => r != null && BUSY_REASONS.has(r))) return 'busy';
+  if (reasons.some((r) => r != null && FAILURE_REASONS.has(r))) return 'failed';
+  return 'missed';
+}
+
+/**
+ * Outbound: the agent is the extension party that placed the call; "answered" is the callee's
+ * answer (the customer party), or the agent party's own Answered when the callee party is unseen.
+ */
+function outboundFacts(s: Session): WebhookFacts {
+  const { customer } = s;
+  const caller = s.internal.find((p) => p.direction === 'Outbound') ?? s.internal[0] ?? null;
   const answeredAt = customer ? customer.answeredAt : (caller?.answeredAt ?? null);
-  const others = internal
+  const others = s.internal
     .filter((p) => p !== caller && p.answeredAt !== null)
     .sort((a, b) => (a.answeredAt ?? 0) - (b.answeredAt ?? 0));
   const handlers = caller ? [caller, ...others] : others;
-  const connectedEnd = customer?.endedAt ?? caller?.endedAt ?? endedAt;
-
-  let unansweredStatus: CallStatus | null = null;
-  if (answeredAt === null && ended) {
-    const reasons = [customer?.endReason, caller?.endReason];
-    if (reasons.some((r) => r != null && BUSY_REASONS.has(r))) unansweredStatus = 'busy';
-    else if (reasons.some((r) => r != null && FAILURE_REASONS.has(r))) unansweredStatus = 'failed';
-    else unansweredStatus = 'missed';
-  }
-
   return {
-    providerCallId: first.telephonySessionId,
-    direction,
-    startedAt,
-    lastEventAt,
+    providerCallId: s.providerCallId,
+    direction: 'outbound',
+    startedAt: s.startedAt,
+    lastEventAt: s.lastEventAt,
     answeredAt,
-    endedAt,
-    connectedEnd,
+    endedAt: s.endedAt,
+    connectedEnd: customer?.endedAt ?? caller?.endedAt ?? s.endedAt,
     holds: handlers.flatMap((p) => p.holds),
-    unansweredStatus,
-    agent: caller ? agentRef(caller) : null,
-    agents: distinctAgents(handlers.map(agentRef)),
+    unansweredStatus:
+      answeredAt === null && s.endedAt !== null ? outboundUnansweredStatus([customer?.endReason, caller?.endReason]) : null,
+    agent: caller ? s.agentRef(caller) : null,
+    agents: distinctAgents(handlers.map(s.agentRef)),
     offeredAgents: undefined,
     queue: null,
     externalNumber: e164(customer?.to.phoneNumber ?? caller?.to.phoneNumber),
     trackingNumber: e164(caller?.from.phoneNumber ?? customer?.from.phoneNumber),
-    recordingUrl,
+    recordingUrl: s.recordingUrl,
   };
+}
+
+function webhookFacts(events: readonly PartyEventData[]): WebhookFacts | null {
+  const session = sessionOf(events);
+  if (!session) return null;
+  return directionOf(session) === 'inbound' ? inboundFacts(session) : outboundFacts(session);
 }
 
 /** Turn fold facts into a draft; `fallback` (the call log) closes a call whose end we never saw. */
@@ -456,6 +443,48 @@ const legEnd = (leg: LogLeg): number => Date.parse(leg.startTime) + leg.duration
  * The call log alone: agent legs start when they start ringing, so the answer time is
  * approximated by the agent leg's start (inbound) or the call's start (outbound); hold is unknown.
  */
+/** Who handled a call-log record, and when the first agent leg began (inbound). */
+interface LogHandling {
+  answeredAt: number | null;
+  connectedEnd: number | null;
+  agents: AgentRef[];
+  offeredAgents?: AgentRef[];
+  queue: UnifiedCallDraft['queue'];
+}
+
+/**
+ * Inbound: legs delegated to other extensions (or through a queue) are the agents' legs; the record's
+ * target is the queue when a leg says `QueueForwarding`. Outbound: the extension that placed it.
+ */
+function logHandling(log: LogEventData, legs: readonly LogLeg[], status: CallStatus, ref: (id: string) => AgentRef): LogHandling {
+  if (log.direction !== 'Inbound') {
+    const caller = log.from.extensionId ?? log.extensionId;
+    return { answeredAt: null, connectedEnd: null, agents: caller ? [ref(caller)] : [], queue: null };
+  }
+  const target = log.to.extensionId ?? log.extensionId;
+  const delegated = legs.filter((l) => l.extensionId && (l.delegationType === 'QueueForwarding' || l.extensionId !== target));
+  const queue =
+    target && delegated.some((l) => l.delegationType === 'QueueForwarding') ? ref(target) : null;
+  const agentLegs = delegated.filter((l) => ANSWERED_LOG_RESULTS.has(l.result));
+  const offeredAgents = distinctAgents(delegated.map((l) => ref(l.extensionId ?? '')));
+  if (status === 'answered' && agentLegs.length > 0) {
+    return {
+      answeredAt: Date.parse(agentLegs[0]?.startTime ?? log.startTime),
+      connectedEnd: Math.max(...agentLegs.map(legEnd)),
+      agents: distinctAgents(agentLegs.map((l) => ref(l.extensionId ?? ''))),
+      offeredAgents,
+      queue,
+    };
+  }
+  // Rang one extension directly and it accepted (no leg tells when it answered).
+  const agents = status === 'answered' && target ? [ref(target)] : [];
+  return { answeredAt: null, connectedEnd: null, agents, offeredAgents, queue };
+}
+
+/**
+ * The call log alone: agent legs start when they start ringing, so the answer time is
+ * approximated by the agent leg's start (inbound) or the call's start (outbound); hold is unknown.
+ */
 function draftFromLog(log: LogEventData, callKey: string): UnifiedCallDraft {
   const status = logStatus(log);
   const startedAt = Date.parse(log.startTime);
@@ -468,36 +497,8 @@ function draftFromLog(log: LogEventData, callKey: string): UnifiedCallDraft {
     .sort((a, b) => Date.parse(a.leg.startTime) - Date.parse(b.leg.startTime) || a.index - b.index)
     .map(({ leg }) => leg);
   const recordingUrl = log.recordingUrl ?? legs.find((l) => l.recordingUrl)?.recordingUrl ?? null;
-
-  let answeredAt: number | null = null;
-  let connectedEnd = horizon;
-  let agent: AgentRef | null = null;
-  let agents: AgentRef[] = [];
-  let offeredAgents: AgentRef[] | undefined;
-  let queue: UnifiedCallDraft['queue'] = null;
-
-  if (log.direction === 'Inbound') {
-    const target = log.to.extensionId ?? log.extensionId;
-    const delegated = legs.filter((l) => l.extensionId && (l.delegationType === 'QueueForwarding' || l.extensionId !== target));
-    if (target && delegated.some((l) => l.delegationType === 'QueueForwarding')) {
-      queue = { id: target, name: nameOfExtension(target, endpoints) };
-    }
-    const agentLegs = delegated.filter((l) => ANSWERED_LOG_RESULTS.has(l.result));
-    offeredAgents = distinctAgents(delegated.map((l) => ref(l.extensionId ?? '')));
-    if (status === 'answered' && agentLegs.length > 0) {
-      answeredAt = Date.parse(agentLegs[0]?.startTime ?? log.startTime);
-      connectedEnd = Math.max(...agentLegs.map(legEnd));
-      agents = distinctAgents(agentLegs.map((l) => ref(l.extensionId ?? '')));
-    } else if (status === 'answered' && target) {
-      // Rang one extension directly and it accepted (answer time set below: none is reported).
-      agents = [ref(target)];
-    }
-    agent = agents[0] ?? null;
-  } else {
-    const caller = log.from.extensionId ?? log.extensionId;
-    if (caller) agents = [ref(caller)];
-    agent = agents[0] ?? null;
-  }
+  const { connectedEnd, agents, offeredAgents, queue, ...handling } = logHandling(log, legs, status, ref);
+  let answeredAt = handling.answeredAt;
   // Accepted but no leg tells when: the call log counts ringing into the duration anyway.
   if (status === 'answered' && answeredAt === null) answeredAt = startedAt;
 
@@ -512,10 +513,10 @@ function draftFromLog(log: LogEventData, callKey: string): UnifiedCallDraft {
     answeredAt: answeredAt !== null ? iso(answeredAt) : null,
     endedAt: endedAt !== null ? iso(endedAt) : null,
     waitSeconds: secondsBetween(iso(startedAt), iso(answeredAt ?? horizon)),
-    talkSeconds: answeredAt !== null ? secondsBetween(iso(answeredAt), iso(connectedEnd)) : 0,
+    talkSeconds: answeredAt !== null ? secondsBetween(iso(answeredAt), iso(connectedEnd ?? horizon)) : 0,
     holdSeconds: null,
     afterCallWorkSeconds: null,
-    agent,
+    agent: agents[0] ?? null,
     agents,
     ...(offeredAgents ? { offeredAgents } : {}),
     queue,

@@ -2,17 +2,11 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import nock from 'nock';
 import { afterEach, beforeAll, afterAll, describe, expect, it, vi } from 'vitest';
-import {
-  DeliveryShapeError,
-  type BackfillPage,
-  type CallEvent,
-  type ConnectorContext,
-  type StoredDelivery,
-  type UnifiedCallDraft,
-  type WebhookRequest,
-} from '../contract.js';
+import { DeliveryShapeError } from '../contract.js';
+import type { BackfillPage, CallEvent, ConnectorContext, StoredDelivery, UnifiedCallDraft, WebhookRequest } from '../contract.js';
 import { ProviderHttpError } from '../shared/http.js';
-import { getSubscription, renewSubscription, ringcentralConnector as rc, type RingCentralCredentials } from './index.js';
+import { ringcentralConnector as rc, type RingCentralCredentials } from './index.js';
+import { getSubscription, renewSubscription } from './maintain.js';
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures and helpers
@@ -811,6 +805,67 @@ describe('ringcentral extra scenarios', () => {
       agents: [ALICE, BOB],
       offeredAgents: [ALICE, BOB],
       queue: QUEUE,
+    });
+  });
+
+  // A blind transfer out of a queue (telephony session notifications, CallStatusInfo): Alice takes
+  // the caller from the queue (`queueCall: true`), then transfers blind to Bob's own extension —
+  // her party ends `Disconnected` with reason `BlindTransfer`, and Bob's party, which did not come
+  // from the queue, carries no `queueCall`. Bob is an agent of the call all the same.
+  describe('blind transfer from a queue agent to a direct extension', () => {
+    const p = inboundParties('bt');
+    const bobDirect: PartySpec = {
+      id: 'bt-5',
+      extensionId: BOB.id,
+      direction: 'Inbound',
+      from: { phoneNumber: CUSTOMER_IN },
+      to: { phoneNumber: COMPANY, name: BOB.name, extensionId: BOB.id },
+    };
+    const n = session('s-bt', '2025-03-10T14:00:00.000Z');
+    const notifications = [
+      n(0, p.caller, 'Setup'),
+      n(0.05, p.queue, 'Setup'),
+      n(1, p.caller, 'Answered'),
+      n(5, p.alice, 'Proceeding'),
+      n(12, p.alice, 'Answered'),
+      n(12.05, p.queue, 'Disconnected'),
+      n(60, p.alice, 'Disconnected', { reason: 'BlindTransfer' }),
+      n(60.1, bobDirect, 'Proceeding'),
+      n(68, bobDirect, 'Answered'),
+      n(90, bobDirect, 'Hold'),
+      n(100, bobDirect, 'Answered'),
+      n(250, p.caller, 'Disconnected'),
+      n(250.05, bobDirect, 'Disconnected'),
+    ];
+    const events = eventsOf(notifications);
+
+    it('keeps both agents, and talk runs to the customer\'s end', () => {
+      expect(rc.merge(events)).toMatchObject({
+        status: 'answered',
+        startedAt: '2025-03-10T14:00:00.000Z',
+        answeredAt: '2025-03-10T14:00:12.000Z',
+        endedAt: '2025-03-10T14:04:10.050Z',
+        waitSeconds: 12,
+        holdSeconds: 10, // Bob 90 → 100
+        talkSeconds: 238 - 10, // Alice's answer at 12 → the end at 250.05, less hold
+        agent: ALICE,
+        agents: [ALICE, BOB],
+        offeredAgents: [ALICE, BOB],
+        queue: QUEUE,
+      });
+    });
+
+    it('gives the same call for any order and any duplicates', () => {
+      const reference = rc.merge(events);
+      fc.assert(fc.property(permutationWithDuplicates(events), (shuffled) => void expect(rc.merge(shuffled)).toEqual(reference)), {
+        numRuns: 300,
+      });
+    });
+
+    it('an extension that answered before the transfer is not made an agent by it', () => {
+      // Bob's extension rang and answered an unrelated leg before Alice transferred: not a target.
+      const early = eventsOf([...notifications.slice(0, 6), n(30, { ...bobDirect, id: 'bt-6' }, 'Answered'), n(31, { ...bobDirect, id: 'bt-6' }, 'Disconnected')]);
+      expect(rc.merge(early)?.agents).toEqual([ALICE]);
     });
   });
 

@@ -3,20 +3,12 @@
  * https://developers.ringcentral.com/guide/notifications/webhooks/creating-webhooks
  */
 import { z } from 'zod';
-import {
-  DeliveryShapeError,
-  type CallEvent,
-  type HandshakeResponse,
-  type ParsedDelivery,
-  type PresenceEvent,
-  type StoredDelivery,
-  type VerifyResult,
-  type WebhookRequest,
-} from '../contract.js';
+import { DeliveryShapeError } from '../contract.js';
+import type { CallEvent, HandshakeResponse, ParsedDelivery, PresenceEvent, StoredDelivery, VerifyResult, WebhookRequest } from '../contract.js';
 import { constantTimeEqual } from '../shared/compare.js';
 import { iso, sha256Hex } from '../shared/events.js';
 import type { RingCentralCredentials } from './credentials.js';
-import type { Endpoint, PartyEventData } from './merge.js';
+import { instant, numberish, type Endpoint, type PartyEventData } from './events.js';
 
 // ---------------------------------------------------------------------------------------------
 // Handshake and verification
@@ -72,9 +64,6 @@ export function dedupeKey(req: WebhookRequest): string {
 // Payload schemas (only what we use; RingCentral adds fields freely)
 // ---------------------------------------------------------------------------------------------
 
-const numberish = z.union([z.string(), z.number()]).transform(String);
-/** An instant as RingCentral writes it (ISO 8601, `Z` or an offset such as `+0000`). */
-const instant = z.string().refine((s) => Number.isFinite(Date.parse(s)), { message: 'not a date-time' });
 
 const endpointPayload = z
   .object({

@@ -1,10 +1,13 @@
 /**
  * Backfill through Twilio's Calls list API with the official SDK. Twilio pages by
  * `next_page_uri`; the cursor stores that URL so a crashed backfill resumes on the page it stopped.
- * The SDK retries nothing on 429, so we wait as Twilio asks (Retry-After) and try the page again.
+ * The SDK retries nothing on 429: the shared rate-limit helper waits as Twilio asks (Retry-After).
  */
 import twilio from 'twilio';
+import { z } from 'zod';
 import type { BackfillPage, BackfillWindow, CallEvent, ConnectorContext } from '../contract.js';
+import { cursorCodec } from '../shared/cursor.js';
+import { withRateLimit, type HttpFailure } from '../shared/http.js';
 import type { TwilioCredentials } from './credentials.js';
 import { emptyObservation, type LegObservation } from './events.js';
 import { rfc2822ToIso } from './webhook.js';
@@ -58,23 +61,19 @@ interface SdkPage {
   nextPageUrl?: string;
 }
 
-async function withRateLimit<T>(ctx: ConnectorContext, fn: () => Promise<T>): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await fn();
-    } catch (err) {
-      const status = (err as { status?: number }).status;
-      if (status === 429 && attempt < 5) {
-        const retryAfter = Number((err as { headers?: Record<string, string> }).headers?.['retry-after']);
-        const wait = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : 1000 * 2 ** attempt;
-        ctx.logger.warn({ wait, attempt }, 'twilio rate limit: waiting');
-        await ctx.sleep(wait);
-        continue;
-      }
-      throw err;
-    }
-  }
+/** Twilio's RestException carries the answer's status and headers (a plain object). */
+function failureOf(error: unknown): HttpFailure | null {
+  const status = (error as { status?: unknown }).status;
+  if (typeof status !== 'number') return null;
+  const retryAfter = (error as { headers?: Record<string, string> }).headers?.['retry-after'];
+  return { status, headers: new Headers(retryAfter ? { 'retry-after': retryAfter } : {}) };
 }
+
+/** Twilio asks for an exponential backoff when it names no wait. */
+const rateLimit = (what: string) => ({ provider: 'twilio', what, failureOf, fallbackMs: (attempt: number) => 1000 * 2 ** attempt });
+
+/** The next page's URL as Twilio gave it (`next_page_uri`): the SDK reads it back as is. */
+export const backfillCursor = cursorCodec('Twilio', z.object({ v: z.literal(1), next: z.url() }));
 
 export async function* backfill(
   creds: TwilioCredentials,
@@ -89,10 +88,12 @@ export async function* backfill(
     creds.apiKeySid && creds.apiKeySecret
       ? twilio(creds.apiKeySid, creds.apiKeySecret, { accountSid: creds.accountSid, httpClient })
       : twilio(creds.accountSid, creds.authToken, { httpClient });
-  let page = (await withRateLimit(ctx, () =>
-    cursor
-      ? client.api.v2010.accounts(creds.accountSid).calls.getPage(cursor)
-      : client.api.v2010.accounts(creds.accountSid).calls.page({
+  const calls = client.api.v2010.accounts(creds.accountSid).calls;
+  const resumeAt = cursor ? backfillCursor.decode(cursor).next : null;
+  let page = (await withRateLimit(ctx, rateLimit('GET Calls'), () =>
+    resumeAt
+      ? calls.getPage(resumeAt)
+      : calls.page({
           startTimeAfter: window.from,
           startTimeBefore: window.to,
           pageSize: PAGE_SIZE,
@@ -100,10 +101,8 @@ export async function* backfill(
   )) as unknown as SdkPage;
   for (;;) {
     const next = page.nextPageUrl || null;
-    yield { events: page.instances.map(restRecordToEvent), cursor: next };
+    yield { events: page.instances.map(restRecordToEvent), cursor: next ? backfillCursor.encode({ v: 1, next }) : null };
     if (!next) return;
-    page = (await withRateLimit(ctx, () =>
-      client.api.v2010.accounts(creds.accountSid).calls.getPage(next),
-    )) as unknown as SdkPage;
+    page = (await withRateLimit(ctx, rateLimit('GET Calls'), () => calls.getPage(next))) as unknown as SdkPage;
   }
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-export const twilioCredentials = z.object({
+export const credentialsSchema = z.object({
   accountSid: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must be a Twilio Account SID (AC + 32 hex characters)'),
   /** Verifies X-Twilio-Signature and authenticates REST calls (unless an API key is given). */
   authToken: z.string().min(16).max(128),
@@ -9,4 +9,4 @@ export const twilioCredentials = z.object({
   apiKeySecret: z.string().min(16).max(128).optional(),
 });
 
-export type TwilioCredentials = z.infer<typeof twilioCredentials>;
+export type TwilioCredentials = z.infer<typeof credentialsSchema>;

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 
 export const legObservation = z.object({
-  kind: z.enum(['status-callback', 'voice-url', 'wait-url', 'enqueue-action', 'dial-action', 'rest']),
+  kind: z.enum(['status-callback', 'voice-url', 'wait-url', 'enqueue-action', 'dial-action', 'relay-action', 'rest']),
   callSid: z.string(),
   parentCallSid: z.string().nullable(),
   status: z.string().nullable(),
@@ -33,6 +33,14 @@ export const legObservation = z.object({
   dialCallDuration: z.number().nullable(),
   price: z.string().nullable(),
   priceUnit: z.string().nullable(),
+  /**
+   * The <Connect> action callback of a ConversationRelay session (Twilio's AI voice agent relay):
+   * `SessionId`, `SessionStatus`, and whether the app ended it with `HandoffData` (to a human).
+   * Optional: observations stored before these were read lack them.
+   */
+  relaySessionId: z.string().nullish(),
+  relaySessionStatus: z.string().nullish(),
+  relayHandoff: z.boolean().nullish(),
 });
 
 export type LegObservation = z.infer<typeof legObservation>;
@@ -60,4 +68,7 @@ export const emptyObservation: Omit<LegObservation, 'kind' | 'callSid'> = {
   dialCallDuration: null,
   price: null,
   priceUnit: null,
+  relaySessionId: null,
+  relaySessionStatus: null,
+  relayHandoff: null,
 };

@@ -1,12 +1,12 @@
 import type { Connector } from '../contract.js';
 import { backfill } from './client.js';
-import { twilioCredentials, type TwilioCredentials } from './credentials.js';
+import { credentialsSchema, type TwilioCredentials } from './credentials.js';
 import { merge } from './merge.js';
 import { acknowledge, dedupeKey, parse, verify } from './webhook.js';
 
 export const twilioConnector: Connector<TwilioCredentials> = {
   id: 'twilio',
-  credentials: twilioCredentials,
+  credentials: credentialsSchema,
   bodyFormat: 'form',
   verify,
   dedupeKey,

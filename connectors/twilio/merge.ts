@@ -10,7 +10,7 @@
  * - `Timestamp` is RFC 2822; `CallDuration` counts from the leg's answer.
  */
 import { Decimal } from 'decimal.js';
-import type { AgentRef, CallEvent, CallStatus, UnifiedCallDraft } from '../contract.js';
+import type { AgentRef, AutomationRef, CallEvent, CallStatus, UnifiedCallDraft } from '../contract.js';
 import { uniqueSorted } from '../shared/events.js';
 import { toE164 } from '../shared/phone.js';
 import { legObservation, type LegObservation } from './events.js';
@@ -114,14 +114,29 @@ function sumPrices(legs: LegFacts[]): { amount: string; currency: string } | nul
   return { amount: total.toFixed(), currency: (priced[0]!.priceUnit ?? 'USD').toUpperCase() };
 }
 
-export function merge(events: CallEvent[]): UnifiedCallDraft | null {
-  if (events.length === 0) return null;
-  const callKey = events[0]!.callKey;
-  const all = uniqueSorted(events, orderOf).map((e) => legObservation.parse(e.data));
-  const parentObs = all.filter((o) => o.callSid === callKey);
-  // A child leg alone cannot say which way the call went: wait for the parent.
-  if (parentObs.length === 0) return null;
+/** The parent leg: the customer's call (inbound) or the call Twilio placed (outbound-api / Voice SDK). */
+interface ParentFacts {
+  obs: LegObservation[];
+  legFacts: LegFacts;
+  direction: string;
+  from: string | null;
+  to: string | null;
+  outbound: boolean;
+  /** When the parent's end was reported, or null. */
+  end: number | null;
+  duration: number | null;
+  ended: boolean;
+  queueResult: string | null;
+  /** Seconds the caller waited in an <Enqueue> (its action callback's QueueTime). */
+  queueTime: number | null;
+  /** A recording made on the parent itself (<Record> after an unanswered <Dial>: a voicemail). */
+  recordingUrl: string | null;
+  /** A ConversationRelay session (an AI voice agent) took the inbound caller. */
+  bot: AutomationRef | null;
+}
 
+/** Child legs (<Dial> targets), each read on its own; a <Dial> action fills in for missing callbacks. */
+function childLegsOf(all: readonly LegObservation[], callKey: string, parentObs: readonly LegObservation[]): LegFacts[] {
   const childLegs = new Map<string, Leg>();
   for (const o of all) {
     if (o.callSid === callKey) continue;
@@ -134,132 +149,201 @@ export function merge(events: CallEvent[]): UnifiedCallDraft | null {
   for (const d of dialActions) {
     if (d.dialCallSid && !childLegs.has(d.dialCallSid)) childLegs.set(d.dialCallSid, { sid: d.dialCallSid, obs: [] });
   }
-  const children = [...childLegs.values()]
+  return [...childLegs.values()]
     .map((leg) => legFacts(leg, dialActions.find((d) => d.dialCallSid === leg.sid)))
     .sort((a, b) => (a.startedAt ?? a.answeredAt ?? Infinity) - (b.startedAt ?? b.answeredAt ?? Infinity) || (a.sid < b.sid ? -1 : 1));
+}
 
-  const parent = legFacts({ sid: callKey, obs: parentObs }, undefined);
-  const parentCallbacks = parentObs.filter((o) => o.kind === 'status-callback');
-  const parentRest = parentObs.find((o) => o.kind === 'rest');
-  const parentTerminal = [...parentCallbacks].reverse().find((o) => o.status && TERMINAL.has(o.status));
-  const parentDirection = first(parentObs.map((o) => o.direction)) ?? 'inbound';
-  const parentFrom = first(parentObs.map((o) => o.from));
-  const parentTo = first(parentObs.map((o) => o.to));
-  const outbound = parentDirection.startsWith('outbound') || isAgentAddress(parentFrom);
+function parentFactsOf(callKey: string, parentObs: LegObservation[]): ParentFacts {
+  const callbacks = parentObs.filter((o) => o.kind === 'status-callback');
+  const rest = parentObs.find((o) => o.kind === 'rest');
+  const terminal = [...callbacks].reverse().find((o) => o.status && TERMINAL.has(o.status));
+  const restEnded = !!(rest?.status && TERMINAL.has(rest.status));
+  const direction = first(parentObs.map((o) => o.direction)) ?? 'inbound';
+  const from = first(parentObs.map((o) => o.from));
+  const end = first([ms(terminal?.at), restEnded ? ms(rest?.endTime) : null]);
+  return {
+    obs: parentObs,
+    legFacts: legFacts({ sid: callKey, obs: parentObs }, undefined),
+    direction,
+    from,
+    to: first(parentObs.map((o) => o.to)),
+    outbound: direction.startsWith('outbound') || isAgentAddress(from),
+    end,
+    duration: first([terminal?.duration, rest?.duration]),
+    ended: end !== null || restEnded,
+    queueResult: first(parentObs.map((o) => o.queueResult)),
+    queueTime: first(parentObs.filter((o) => o.kind === 'enqueue-action').map((o) => o.queueTime)),
+    recordingUrl: first(parentObs.filter((o) => o.kind !== 'dial-action').map((o) => o.recordingUrl)),
+    bot: relayBotOf(parentObs),
+  };
+}
 
-  const parentEnd = first([ms(parentTerminal?.at), parentRest?.status && TERMINAL.has(parentRest.status) ? ms(parentRest.endTime) : null]);
-  const parentDuration = first([parentTerminal?.duration, parentRest?.duration]);
-  const ended = parentEnd !== null || !!(parentRest?.status && TERMINAL.has(parentRest.status));
+/**
+ * The <Connect action> callbacks of ConversationRelay sessions on the parent: Twilio's own report
+ * that an AI voice agent took the call, and whether the app ended it with `HandoffData` (passing
+ * the caller to a human). A session that `failed` took nothing.
+ */
+function relayBotOf(parentObs: readonly LegObservation[]): AutomationRef | null {
+  const sessions = parentObs
+    .filter((o) => o.kind === 'relay-action' && o.relaySessionStatus !== 'failed')
+    .sort((a, b) => ((a.relaySessionId ?? '') < (b.relaySessionId ?? '') ? -1 : 1));
+  if (sessions.length === 0) return null;
+  const escalated = sessions.some((o) => o.relayHandoff === true);
+  const last = sessions[sessions.length - 1]!;
+  return {
+    id: last.relaySessionId ?? null,
+    name: null,
+    escalated,
+    evidence: `twilio ConversationRelay ${last.relaySessionStatus ?? 'ended'}${escalated ? ' with HandoffData' : ''}`,
+  };
+}
 
-  // The start: the earliest precise time we know. An inbound (or client-originated) parent is answered
-  // by Twilio at once, so end − CallDuration is its start; an outbound-api parent counts from the answer.
-  const startCandidates = [
-    parentEnd !== null && parentDuration !== null && !parentDirection.startsWith('outbound-api')
-      ? parentEnd - parentDuration * 1000
+/**
+ * The start: the earliest precise time we know. An inbound (or client-originated) parent is answered
+ * by Twilio at once, so end − CallDuration is its start; an outbound-api parent counts from the answer.
+ * Without any time at all, when the hub received the first observation.
+ */
+function startOf(parent: ParentFacts, children: readonly LegFacts[]): number | null {
+  const rest = parent.obs.find((o) => o.kind === 'rest');
+  const candidates = [
+    parent.end !== null && parent.duration !== null && !parent.direction.startsWith('outbound-api')
+      ? parent.end - parent.duration * 1000
       : null,
-    ms(parentRest?.startTime),
-    ...parentCallbacks.map((o) => ms(o.at)),
+    ms(rest?.startTime),
+    ...parent.obs.filter((o) => o.kind === 'status-callback').map((o) => ms(o.at)),
     ...children.map((c) => c.startedAt),
   ].filter((t): t is number => t !== null);
-  const received = parentObs.map((o) => ms(o.receivedAt)).filter((t): t is number => t !== null);
-  let startedAtMs = startCandidates.length ? Math.min(...startCandidates) : received.length ? Math.min(...received) : null;
-  if (startedAtMs === null) return null;
+  if (candidates.length > 0) return Math.min(...candidates);
+  const received = parent.obs.map((o) => ms(o.receivedAt)).filter((t): t is number => t !== null);
+  return received.length > 0 ? Math.min(...received) : null;
+}
 
-  // The leg that answers for the company (inbound: agents) or the customer (outbound).
-  const outboundApiOnly = outbound && children.length === 0;
-  const answeringLegs = outboundApiOnly ? (parent.answered ? [parent] : []) : children.filter((c) => c.answered);
-  const firstAnswer = answeringLegs
-    .filter((c) => c.answeredAt !== null)
-    .sort((a, b) => a.answeredAt! - b.answeredAt!)[0];
-  const queueResult = first(parentObs.map((o) => o.queueResult));
-  const queueTime = first(parentObs.filter((o) => o.kind === 'enqueue-action').map((o) => o.queueTime));
+interface Answer {
+  /** The legs that answered for the company (inbound: agents) or the customer (outbound). */
+  legs: LegFacts[];
+  answered: boolean;
+  answeredAt: number | null;
+  /** Taken from an <Enqueue> by an agent's <Dial><Queue>, which is another call tree. */
+  bridgedFromQueue: boolean;
+  /** An API-created outbound call without child legs: the parent itself reaches the customer. */
+  outboundApiOnly: boolean;
+}
+
+function answerOf(parent: ParentFacts, children: readonly LegFacts[], startedAt: number): Answer {
+  const outboundApiOnly = parent.outbound && children.length === 0;
+  const legs = outboundApiOnly ? (parent.legFacts.answered ? [parent.legFacts] : []) : children.filter((c) => c.answered);
+  const firstAnswer = legs.filter((c) => c.answeredAt !== null).sort((a, b) => a.answeredAt! - b.answeredAt!)[0];
   // An agent taking the caller with <Dial><Queue> is another call tree: the customer's own call only
   // says QueueResult=bridged, after QueueTime seconds in the queue (the time before the <Enqueue>,
   // usually a greeting, is not reported and so not counted as wait).
-  const bridgedFromQueue = !outbound && answeringLegs.length === 0 && queueResult === 'bridged';
-  const answered = answeringLegs.length > 0 || bridgedFromQueue;
-  const answeredAtMs = firstAnswer?.answeredAt ?? (bridgedFromQueue ? startedAtMs + (queueTime ?? 0) * 1000 : null);
-  // An outbound-api call that reported only its end: it started no later than it was answered.
-  if (answeredAtMs !== null && answeredAtMs < startedAtMs) startedAtMs = answeredAtMs;
-
-  const endedAtMs = ended ? (parentEnd ?? Math.max(startedAtMs, ...children.map((c) => c.endedAt ?? 0))) : null;
-
-  let status: CallStatus;
-  const parentRecording = first(parentObs.filter((o) => o.kind !== 'dial-action').map((o) => o.recordingUrl));
-  if (!ended) status = 'in_progress';
-  else if (answered) status = 'answered';
-  else if (outbound) {
-    const leg = children[0] ?? parent;
-    const s = leg.finalStatus;
-    status = s === 'busy' ? 'busy' : s === 'failed' ? 'failed' : 'missed';
-  } else if (parentRecording) status = 'voicemail';
-  else if (children.some((c) => c.finalStatus === 'canceled') || queueResult === 'hangup') status = 'abandoned';
-  else if (children.some((c) => c.finalStatus === 'no-answer' || c.finalStatus === 'busy' || c.finalStatus === 'failed')) status = 'missed';
-  else if (queueResult && queueResult !== 'bridged') status = 'missed';
-  else {
-    const s = parent.finalStatus;
-    status = s === 'busy' ? 'busy' : s === 'failed' ? 'failed' : s === 'no-answer' ? 'missed' : 'abandoned';
-  }
-
-  const waitEnd = answered ? answeredAtMs : endedAtMs;
-  const waitSeconds = waitEnd !== null ? Math.max(0, Math.round((waitEnd - startedAtMs) / 1000)) : 0;
-  // Contract: answer → end, less hold (Twilio reports no hold). Across a transfer that is the first
-  // answer to the last answering leg's end, so a transfer's ringing gap counts as talk as elsewhere.
-  const lastEnd = Math.max(...answeringLegs.map((l) => l.endedAt ?? -Infinity));
-  const talkSeconds = !answered
-    ? 0
-    : bridgedFromQueue
-      ? endedAtMs !== null && answeredAtMs !== null ? Math.max(0, Math.round((endedAtMs - answeredAtMs) / 1000)) : 0
-    : answeredAtMs !== null && Number.isFinite(lastEnd) && answeringLegs.every((l) => l.endedAt !== null)
-      ? Math.max(0, Math.round((lastEnd - answeredAtMs) / 1000))
-      : answeringLegs.reduce((sum, l) => sum + (l.talk ?? 0), 0);
-
-  const toAgent = (address: string | null): AgentRef | null => {
-    const id = identity(address);
-    return id ? { id, name: null } : null;
+  const bridgedFromQueue = !parent.outbound && legs.length === 0 && parent.queueResult === 'bridged';
+  return {
+    legs,
+    answered: legs.length > 0 || bridgedFromQueue,
+    answeredAt: firstAnswer?.answeredAt ?? (bridgedFromQueue ? startedAt + (parent.queueTime ?? 0) * 1000 : null),
+    bridgedFromQueue,
+    outboundApiOnly,
   };
-  const agents: AgentRef[] = [];
-  const offered: AgentRef[] = [];
-  let agent: AgentRef | null = null;
-  if (outbound) {
-    agent = isAgentAddress(parentFrom) ? toAgent(parentFrom) : null;
-    if (agent) agents.push(agent);
-  } else {
-    for (const c of children) {
-      const a = toAgent(c.to);
-      if (a && !offered.some((x) => x.id === a.id)) offered.push(a);
-    }
-    for (const c of [...answeringLegs].sort((a, b) => (a.answeredAt ?? 0) - (b.answeredAt ?? 0))) {
-      const a = toAgent(c.to);
-      if (a && !agents.some((x) => x.id === a.id)) agents.push(a);
-    }
-    agent = agents[0] ?? null;
-  }
+}
 
-  const customerLeg = outbound ? (children[0] ?? null) : null;
+/** CONTRACT.md section 4; README.md holds the mapping table. */
+function statusOf(parent: ParentFacts, children: readonly LegFacts[], answer: Answer): CallStatus {
+  if (!parent.ended) return 'in_progress';
+  if (answer.answered) return 'answered';
+  const terminalAs = (s: string | null): CallStatus => (s === 'busy' ? 'busy' : s === 'failed' ? 'failed' : 'missed');
+  if (parent.outbound) return terminalAs((children[0] ?? parent.legFacts).finalStatus);
+  if (parent.recordingUrl) return 'voicemail';
+  // An AI voice agent took the caller and did not hand over; no agent answered (checked above).
+  if (parent.bot && !parent.bot.escalated) return 'self_served';
+  if (children.some((c) => c.finalStatus === 'canceled') || parent.queueResult === 'hangup') return 'abandoned';
+  if (children.some((c) => c.finalStatus === 'no-answer' || c.finalStatus === 'busy' || c.finalStatus === 'failed')) return 'missed';
+  if (parent.queueResult && parent.queueResult !== 'bridged') return 'missed';
+  const s = parent.legFacts.finalStatus;
+  return s === 'no-answer' ? 'missed' : s === 'busy' || s === 'failed' ? terminalAs(s) : 'abandoned';
+}
+
+/**
+ * Contract: answer → end, less hold (Twilio reports no hold). Across a transfer that is the first
+ * answer to the last answering leg's end, so a transfer's ringing gap counts as talk as elsewhere.
+ */
+function talkSecondsOf(answer: Answer, endedAt: number | null): number {
+  const { answeredAt, legs } = answer;
+  if (!answer.answered) return 0;
+  const seconds = (from: number, to: number) => Math.max(0, Math.round((to - from) / 1000));
+  if (answer.bridgedFromQueue) return endedAt !== null && answeredAt !== null ? seconds(answeredAt, endedAt) : 0;
+  const lastEnd = Math.max(...legs.map((l) => l.endedAt ?? -Infinity));
+  if (answeredAt !== null && Number.isFinite(lastEnd) && legs.every((l) => l.endedAt !== null)) return seconds(answeredAt, lastEnd);
+  return legs.reduce((sum, l) => sum + (l.talk ?? 0), 0);
+}
+
+const toAgent = (address: string | null): AgentRef | null => {
+  const id = identity(address);
+  return id ? { id, name: null } : null;
+};
+
+/** Outbound: the client identity that placed the call. Inbound: the <Dial> targets that answered. */
+function agentsOf(parent: ParentFacts, children: readonly LegFacts[], answer: Answer) {
+  if (parent.outbound) {
+    const agent = isAgentAddress(parent.from) ? toAgent(parent.from) : null;
+    return { agent, agents: agent ? [agent] : [], offered: [] as AgentRef[] };
+  }
+  const offered: AgentRef[] = [];
+  for (const c of children) {
+    const a = toAgent(c.to);
+    if (a && !offered.some((x) => x.id === a.id)) offered.push(a);
+  }
+  const agents: AgentRef[] = [];
+  for (const c of [...answer.legs].sort((a, b) => (a.answeredAt ?? 0) - (b.answeredAt ?? 0))) {
+    const a = toAgent(c.to);
+    if (a && !agents.some((x) => x.id === a.id)) agents.push(a);
+  }
+  return { agent: agents[0] ?? null, agents, offered };
+}
+
+export function merge(events: CallEvent[]): UnifiedCallDraft | null {
+  if (events.length === 0) return null;
+  const callKey = events[0]!.callKey;
+  const all = uniqueSorted(events, orderOf).map((e) => legObservation.parse(e.data));
+  const parentObs = all.filter((o) => o.callSid === callKey);
+  // A child leg alone cannot say which way the call went: wait for the parent.
+  if (parentObs.length === 0) return null;
+
+  const parent = parentFactsOf(callKey, parentObs);
+  const children = childLegsOf(all, callKey, parentObs);
+  let startedAt = startOf(parent, children);
+  if (startedAt === null) return null;
+  const answer = answerOf(parent, children, startedAt);
+  // An outbound-api call that reported only its end: it started no later than it was answered.
+  if (answer.answeredAt !== null && answer.answeredAt < startedAt) startedAt = answer.answeredAt;
+  const endedAt = parent.ended ? (parent.end ?? Math.max(startedAt, ...children.map((c) => c.endedAt ?? 0))) : null;
+  const waitEnd = answer.answered ? answer.answeredAt : endedAt;
+  const { agent, agents, offered } = agentsOf(parent, children, answer);
+  const customerLeg = parent.outbound ? (children[0] ?? null) : null;
   const queueSid = first(parentObs.map((o) => o.queueSid));
-  const queueName = first(parentObs.map((o) => o.queueName));
 
   return {
     providerCallId: callKey,
-    direction: outbound ? 'outbound' : 'inbound',
-    status,
-    externalNumber: outbound ? toE164(customerLeg?.to ?? parentTo) : toE164(parentFrom),
-    trackingNumber: outbound ? toE164(customerLeg?.from ?? (outboundApiOnly ? parentFrom : null)) : toE164(parentTo),
-    startedAt: isoOf(startedAtMs),
-    answeredAt: answeredAtMs !== null ? isoOf(answeredAtMs) : null,
-    endedAt: endedAtMs !== null ? isoOf(endedAtMs) : null,
-    waitSeconds,
-    talkSeconds,
+    direction: parent.outbound ? 'outbound' : 'inbound',
+    status: statusOf(parent, children, answer),
+    externalNumber: parent.outbound ? toE164(customerLeg?.to ?? parent.to) : toE164(parent.from),
+    trackingNumber: parent.outbound
+      ? toE164(customerLeg?.from ?? (answer.outboundApiOnly ? parent.from : null))
+      : toE164(parent.to),
+    startedAt: isoOf(startedAt),
+    answeredAt: answer.answeredAt !== null ? isoOf(answer.answeredAt) : null,
+    endedAt: endedAt !== null ? isoOf(endedAt) : null,
+    waitSeconds: waitEnd !== null ? Math.max(0, Math.round((waitEnd - startedAt) / 1000)) : 0,
+    talkSeconds: talkSecondsOf(answer, endedAt),
     holdSeconds: null,
     afterCallWorkSeconds: null,
     agent,
     agents,
     offeredAgents: offered,
-    queue: queueSid ? { id: queueSid, name: queueName } : null,
+    queue: queueSid ? { id: queueSid, name: first(parentObs.map((o) => o.queueName)) } : null,
     tags: [],
-    recordingUrl: first([...answeringLegs.map((l) => l.recordingUrl), ...children.map((c) => c.recordingUrl), parentRecording]),
-    telephonyCost: sumPrices([parent, ...children]),
+    recordingUrl: first([...answer.legs.map((l) => l.recordingUrl), ...children.map((c) => c.recordingUrl), parent.recordingUrl]),
+    telephonyCost: sumPrices([parent.legFacts, ...children]),
+    ...(parent.bot && !parent.outbound ? { automation: parent.bot } : {}),
   };
 }
-

@@ -77,11 +77,24 @@ describe('twilio webhook verification', () => {
     expect(connector.verify(good, { ...creds, authToken: 'ffffffffffffffffffffffffffffffff' }, ctx).ok).toBe(false);
     expect(connector.verify({ ...good, headers: { ...good.headers, 'x-twilio-signature': undefined } }, creds, ctx).ok).toBe(false);
   });
-  it('dedupes on I-Twilio-Idempotency-Token', () => {
+  it('dedupes on what Twilio signs: a re-delivery is one key, each event of the call its own', () => {
     const f = fixture('outbound');
     const keys = f.deliveries.map((x) => connector.dedupeKey(request(x)));
     expect(keys[4]).toBe(keys[6]);
     expect(new Set(keys).size).toBe(6);
+  });
+
+  it('ignores the unsigned idempotency token and the order of the form fields, not the URL', () => {
+    const d = fixture('outbound').deliveries[4]!;
+    const key = connector.dedupeKey(request(d));
+    const otherToken = request({ ...d, headers: { ...d.headers, 'I-Twilio-Idempotency-Token': 'replayed-0001' } });
+    const noToken = request({ ...d, headers: {} });
+    const reordered = { ...request(d), rawBody: Buffer.from(new URLSearchParams(Object.entries(d.params).reverse()).toString()) };
+    expect(connector.dedupeKey(otherToken)).toBe(key);
+    expect(connector.dedupeKey(noToken)).toBe(key);
+    expect(connector.dedupeKey(reordered)).toBe(key);
+    expect(connector.dedupeKey(request(d, 'https://hub.example.com/webhooks/twilio/status?tenant=other'))).not.toBe(key);
+    expect(connector.dedupeKey(request({ ...d, params: { ...d.params, SequenceNumber: '9' } }))).not.toBe(key);
   });
 });
 
@@ -199,5 +212,110 @@ describe('twilio statuses beyond the fixtures', () => {
     expect(() =>
       connector.parse({ rawBody: 'hello=world', headers: {}, query: {}, receivedAt: new Date() }),
     ).toThrow(/not a Twilio call webhook/);
+  });
+});
+
+// ConversationRelay (<Connect><ConversationRelay>): Twilio posts the <Connect> action URL when the
+// AI session ends, with SessionId, SessionStatus, SessionDuration, and HandoffData when the app
+// ended the session to pass the caller to a human.
+describe('twilio ConversationRelay: self-served calls on Twilio\'s own report', () => {
+  const PARENT = 'CA7c1e2d3f4a5b6c7d8e9f0a1b2c3d4e5f';
+  const CHILD = 'CA0f1e2d3c4b5a69788796a5b4c3d2e1f0';
+  const caller = { AccountSid: creds.accountSid, CallSid: PARENT, Direction: 'inbound', From: '+14155550123', To: '+16505550100' };
+  const voiceUrl = { ...caller, CallStatus: 'ringing' };
+  const relayAction = (extra: Record<string, string> = {}) => ({
+    ...caller,
+    CallStatus: 'in-progress',
+    SessionId: 'VX8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a',
+    SessionStatus: 'completed',
+    SessionDuration: '115',
+    ...extra,
+  });
+  const parentCompleted = {
+    ...caller,
+    CallStatus: 'completed',
+    CallbackSource: 'call-progress-events',
+    SequenceNumber: '0',
+    Timestamp: 'Mon, 10 Mar 2025 15:02:00 +0000',
+    CallDuration: '120',
+  };
+  const child = (status: string, seq: number, time: string, extra: Record<string, string> = {}) => ({
+    AccountSid: creds.accountSid,
+    CallSid: CHILD,
+    ParentCallSid: PARENT,
+    Direction: 'outbound-dial',
+    From: '+14155550123',
+    To: 'client:agent_alice',
+    CallStatus: status,
+    CallbackSource: 'call-progress-events',
+    SequenceNumber: String(seq),
+    Timestamp: `Mon, 10 Mar 2025 ${time} +0000`,
+    ...extra,
+  });
+  const eventsOfParams = (all: Record<string, string>[]): CallEvent[] =>
+    all.flatMap((p, i) =>
+      connector.parse({ rawBody: new URLSearchParams(p).toString(), headers: {}, query: {}, receivedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i)) }).calls,
+    );
+
+  it('a caller the AI agent served to the end, without a handoff, is self_served', () => {
+    const events = eventsOfParams([voiceUrl, relayAction(), parentCompleted]);
+    const draft = connector.merge(events)!;
+    expect(draft).toMatchObject({
+      direction: 'inbound',
+      status: 'self_served',
+      startedAt: '2025-03-10T15:00:00.000Z',
+      answeredAt: null,
+      endedAt: '2025-03-10T15:02:00.000Z',
+      waitSeconds: 120,
+      talkSeconds: 0,
+      agent: null,
+      agents: [],
+      automation: { id: 'VX8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a', name: null, escalated: false, evidence: 'twilio ConversationRelay completed' },
+    });
+    fc.assert(
+      fc.property(fc.shuffledSubarray(events, { minLength: events.length, maxLength: events.length }), fc.array(fc.nat(events.length - 1), { maxLength: 4 }), (shuffled, dups) => {
+        expect(connector.merge([...shuffled, ...dups.map((i) => events[i]!)])).toEqual(draft);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('a handoff the agent answers is answered by that agent, the AI session kept as escalated', () => {
+    const draft = connector.merge(
+      eventsOfParams([
+        voiceUrl,
+        relayAction({ HandoffData: '{"reason":"asked for a human"}' }),
+        child('initiated', 0, '15:01:00'),
+        child('ringing', 1, '15:01:01'),
+        child('in-progress', 2, '15:01:06'),
+        child('completed', 3, '15:02:00', { CallDuration: '54' }),
+        parentCompleted,
+      ]),
+    )!;
+    expect(draft).toMatchObject({
+      status: 'answered',
+      answeredAt: '2025-03-10T15:01:06.000Z',
+      waitSeconds: 66,
+      talkSeconds: 54,
+      agent: { id: 'agent_alice', name: null },
+      automation: { escalated: true, evidence: 'twilio ConversationRelay completed with HandoffData' },
+    });
+  });
+
+  it('a handoff nobody answers is missed; a failed session or no session is never self-served', () => {
+    const handedOver = eventsOfParams([
+      voiceUrl,
+      relayAction({ HandoffData: '{"reason":"asked for a human"}' }),
+      child('initiated', 0, '15:01:00'),
+      child('no-answer', 1, '15:01:30'),
+      parentCompleted,
+    ]);
+    expect(connector.merge(handedOver)).toMatchObject({ status: 'missed', answeredAt: null, agents: [] });
+    const failed = connector.merge(eventsOfParams([voiceUrl, relayAction({ SessionStatus: 'failed' }), parentCompleted]))!;
+    expect(failed.status).not.toBe('self_served');
+    expect(failed.automation).toBeUndefined();
+    const plain = connector.merge(eventsOfParams([voiceUrl, parentCompleted]))!;
+    expect(plain.status).toBe('abandoned');
+    expect(plain.automation).toBeUndefined();
   });
 });

@@ -1,14 +1,7 @@
 import twilio from 'twilio';
 import { z } from 'zod';
-import {
-  DeliveryShapeError,
-  type CallEvent,
-  type HandshakeResponse,
-  type ParsedDelivery,
-  type StoredDelivery,
-  type VerifyResult,
-  type WebhookRequest,
-} from '../contract.js';
+import { DeliveryShapeError } from '../contract.js';
+import type { CallEvent, HandshakeResponse, ParsedDelivery, StoredDelivery, VerifyResult, WebhookRequest } from '../contract.js';
 import { contentKey, sha256Hex } from '../shared/events.js';
 import type { TwilioCredentials } from './credentials.js';
 import { emptyObservation, type LegObservation } from './events.js';
@@ -36,11 +29,21 @@ export function verify(req: WebhookRequest, creds: TwilioCredentials): VerifyRes
   return valid ? { ok: true } : { ok: false, reason: 'X-Twilio-Signature does not match' };
 }
 
-/** Twilio repeats a delivery with the same I-Twilio-Idempotency-Token; else the content identifies it. */
+/**
+ * Identity of a delivery: what Twilio signs, the URL it requested and the form fields as a sorted
+ * set (or, for a JSON body, the body its `bodySHA256` vouches for). `I-Twilio-Idempotency-Token` is
+ * not signed: anyone holding one signed delivery could replay it under new tokens, so the token
+ * only stays in the stored headers as a hint for whoever reads them. Twilio's own retries repeat
+ * the URL and the fields, so they still land on the same key; two events of a call always differ
+ * in what is signed (status, SequenceNumber, Timestamp).
+ */
 export function dedupeKey(req: WebhookRequest): string {
-  const token = req.headers['i-twilio-idempotency-token'];
-  if (token) return `idem:${token}`;
-  return `body:${sha256Hex(Buffer.concat([Buffer.from(`${req.publicUrl}\n`), req.rawBody]))}`;
+  const body = req.rawBody.toString('utf8');
+  const signed =
+    'bodySHA256' in req.query
+      ? body
+      : JSON.stringify([...new URLSearchParams(body)].sort(([a, x], [b, y]) => (a < b ? -1 : a > b ? 1 : x < y ? -1 : x > y ? 1 : 0)));
+  return `signed:${sha256Hex(`${req.publicUrl}\n${signed}`)}`;
 }
 
 /**
@@ -83,6 +86,8 @@ export function rfc2822ToIso(value: string | null | undefined): string | null {
 
 function kindOf(p: Record<string, string>): LegObservation['kind'] {
   if (p.CallbackSource === 'call-progress-events' || p.SequenceNumber !== undefined) return 'status-callback';
+  // <Connect action> of a ConversationRelay session: Twilio posts it when the session ends.
+  if (p.SessionId !== undefined && (p.SessionStatus !== undefined || p.HandoffData !== undefined)) return 'relay-action';
   if (p.DialCallStatus !== undefined) return 'dial-action';
   if (p.QueueResult !== undefined) return 'enqueue-action';
   if (p.QueuePosition !== undefined) return 'wait-url';
@@ -124,6 +129,9 @@ export function parse(delivery: StoredDelivery): ParsedDelivery {
     dialCallStatus: str(p.DialCallStatus),
     dialBridged: p.DialBridged === undefined ? null : p.DialBridged === 'true',
     dialCallDuration: num(p.DialCallDuration),
+    ...(kind === 'relay-action'
+      ? { relaySessionId: str(p.SessionId), relaySessionStatus: str(p.SessionStatus), relayHandoff: !!str(p.HandoffData) }
+      : {}),
   };
   // The key is computed over Twilio's parameters only, so a re-delivery maps to the same event.
   const { receivedAt: _ignored, ...identity } = observation;

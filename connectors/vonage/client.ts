@@ -10,14 +10,14 @@
 import { Vonage } from '@vonage/server-sdk';
 import { z } from 'zod';
 import type { BackfillPage, BackfillWindow, CallEvent, ConnectorContext } from '../contract.js';
-import { retryAfterMs } from '../shared/http.js';
+import { cursorCodec } from '../shared/cursor.js';
+import { withRateLimit, type HttpFailure } from '../shared/http.js';
 import { toE164 } from '../shared/phone.js';
 import { apiHostOf, currencyOf, VONAGE_MAX_PAGE_SIZE, type VonageCredentials } from './credentials.js';
-import type { Endpoint, LegFact } from './merge.js';
+import type { Endpoint, LegFact } from './events.js';
 
 /** Each window is paged with record_index; a day keeps the index (and a resume) short. */
 export const BACKFILL_SLICE_MS = 24 * 60 * 60 * 1000;
-const MAX_RATE_LIMIT_RETRIES = 5;
 
 /* ------------------------------------------------------------------------------------------------
  * Cursor: the slice being read and the record_index of the next page.
@@ -31,17 +31,7 @@ const cursorSchema = z.object({
 });
 type Cursor = z.infer<typeof cursorSchema>;
 
-export function encodeCursor(cursor: Cursor): string {
-  return Buffer.from(JSON.stringify(cursor), 'utf8').toString('base64url');
-}
-
-export function decodeCursor(cursor: string): Cursor {
-  try {
-    return cursorSchema.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
-  } catch {
-    throw new Error('invalid Vonage backfill cursor');
-  }
-}
+export const backfillCursor = cursorCodec('Vonage', cursorSchema);
 
 /* ------------------------------------------------------------------------------------------------
  * The REST page
@@ -113,6 +103,7 @@ export function restCallToEvent(call: RestCall, currency: string | null): CallEv
     disconnectedBy: null,
     agentHint: null,
     currency,
+    conversationId: call.conversation_uuid,
   };
   return {
     callKey: call.conversation_uuid,
@@ -127,13 +118,8 @@ export function restCallToEvent(call: RestCall, currency: string | null): CallEv
  * Requests, with rate limits
  * ---------------------------------------------------------------------------------------------- */
 
-interface HttpFailure {
-  status: number;
-  headers: Headers;
-}
-
 /** The SDK throws a VetchError carrying the (node-fetch) response: read its status and headers. */
-function httpFailureOf(error: unknown): HttpFailure | null {
+function failureOf(error: unknown): HttpFailure | null {
   if (typeof error !== 'object' || error === null || !('response' in error)) return null;
   const response: unknown = error.response;
   if (typeof response !== 'object' || response === null || !('status' in response)) return null;
@@ -149,27 +135,12 @@ function httpFailureOf(error: unknown): HttpFailure | null {
 
 type CallsPageParams = Parameters<Vonage['voice']['getCallsPage']>[0];
 
-async function getCallsPage(
-  vonage: Vonage,
-  params: CallsPageParams,
-  ctx: ConnectorContext,
-): Promise<z.infer<typeof callsPageSchema>> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const page: unknown = await vonage.voice.getCallsPage(params);
-      return callsPageSchema.parse(page);
-    } catch (error) {
-      const failure = httpFailureOf(error);
-      // 429: Voice REST API allows 15 requests/s (voice-api/guides/troubleshooting#capacity).
-      if (failure?.status === 429 && attempt < MAX_RATE_LIMIT_RETRIES) {
-        const wait = retryAfterMs(failure.headers, ctx.now());
-        ctx.logger.warn({ provider: 'vonage', wait, attempt }, 'provider rate limit: waiting');
-        await ctx.sleep(wait);
-        continue;
-      }
-      throw error;
-    }
-  }
+/** The Voice REST API allows 15 requests/s (voice-api/guides/troubleshooting#capacity). */
+async function getCallsPage(vonage: Vonage, params: CallsPageParams, ctx: ConnectorContext) {
+  const page: unknown = await withRateLimit(ctx, { provider: 'vonage', what: 'GET /v1/calls', failureOf }, () =>
+    vonage.voice.getCallsPage(params),
+  );
+  return callsPageSchema.parse(page);
 }
 
 /** record_index of the `_links.next` href (relative, e.g. "/v1/calls?…&record_index=3"). */
@@ -202,7 +173,7 @@ export async function* backfill(
   const currency = currencyOf(creds);
 
   let position: Cursor | null = cursor
-    ? decodeCursor(cursor)
+    ? backfillCursor.decode(cursor)
     : { v: 1, sliceStart: new Date(from).toISOString(), recordIndex: 0 };
 
   while (position && Date.parse(position.sliceStart) < to) {
@@ -230,7 +201,7 @@ export async function* backfill(
           : null;
     yield {
       events: calls.map((c) => restCallToEvent(c, currency)),
-      cursor: position ? encodeCursor(position) : null,
+      cursor: position ? backfillCursor.encode(position) : null,
       progress: to > from ? Math.min(1, (Math.min(sliceEnd, to) - from) / (to - from)) : 1,
     };
   }

@@ -30,7 +30,7 @@ function isSafeApiHost(value: string): boolean {
  * - `apiHost`: REST API base (a regional host such as https://api-us.vonage.com, or a test server).
  * - `backfillPageSize`: records per REST page (1..100, default 100).
  */
-export const vonageCredentialsSchema = z.object({
+export const credentialsSchema = z.object({
   apiKey: z.string().min(1),
   apiSecret: z.string().min(1),
   applicationId: z.string().min(1),
@@ -45,7 +45,7 @@ export const vonageCredentialsSchema = z.object({
   backfillPageSize: z.number().int().min(1).max(VONAGE_MAX_PAGE_SIZE).optional(),
 });
 
-export type VonageCredentials = z.infer<typeof vonageCredentialsSchema>;
+export type VonageCredentials = z.infer<typeof credentialsSchema>;
 
 export function currencyOf(creds: Pick<VonageCredentials, 'currency'> | undefined): string {
   return creds?.currency ?? VONAGE_DEFAULT_CURRENCY;

@@ -4,13 +4,13 @@
  */
 import type { Connector } from '../contract.js';
 import { backfill } from './client.js';
-import { vonageCredentialsSchema, type VonageCredentials } from './credentials.js';
+import { credentialsSchema, type VonageCredentials } from './credentials.js';
 import { merge } from './merge.js';
 import { dedupeKey, parse, verify } from './webhook.js';
 
 export const vonageConnector: Connector<VonageCredentials> = {
   id: 'vonage',
-  credentials: vonageCredentialsSchema,
+  credentials: credentialsSchema,
   bodyFormat: 'json',
   verify,
   dedupeKey,
@@ -20,4 +20,4 @@ export const vonageConnector: Connector<VonageCredentials> = {
   backfill,
 };
 
-export { vonageCredentialsSchema, type VonageCredentials } from './credentials.js';
+export type { VonageCredentials } from './credentials.js';

@@ -8,59 +8,10 @@
  * those summaries. Webhook facts are precise (event timestamps); REST facts fill the gaps.
  */
 import { Decimal } from 'decimal.js';
-import { z } from 'zod';
 import type { AgentRef, CallEvent, CallStatus, Direction, UnifiedCallDraft } from '../contract.js';
 import { secondsBetween, uniqueSorted } from '../shared/events.js';
 import { VONAGE_DEFAULT_CURRENCY } from './credentials.js';
-
-/* ------------------------------------------------------------------------------------------------
- * Facts: the `data` of the CallEvents that webhook.ts and client.ts produce.
- * ---------------------------------------------------------------------------------------------- */
-
-export const endpointTypes = ['phone', 'app', 'sip', 'vbc', 'websocket', 'withheld'] as const;
-/** One end of a leg. `id`: E.164 for a phone, the user name for an app user, the URI for SIP. */
-export const endpointSchema = z.object({
-  type: z.enum(endpointTypes),
-  id: z.string().nullable(),
-});
-export type Endpoint = z.infer<typeof endpointSchema>;
-
-const isoInstant = z.string().refine((s) => Number.isFinite(Date.parse(s)), 'an ISO 8601 instant');
-
-export const legFactSchema = z.object({
-  kind: z.literal('leg'),
-  legId: z.string().min(1),
-  /** Vonage status, lower case: started, ringing, answered, completed, busy, machine… */
-  status: z.string().min(1),
-  /** Event timestamp (webhooks); null for a REST record, which has no event time. */
-  at: isoInstant.nullable(),
-  direction: z.enum(['inbound', 'outbound']).nullable(),
-  from: endpointSchema.nullable(),
-  to: endpointSchema.nullable(),
-  /** Leg's billing start (= when it was answered) and end, on completed events and REST records. */
-  startTime: isoInstant.nullable(),
-  endTime: isoInstant.nullable(),
-  /** Cost of this leg as Vonage's decimal string ("0.01700000"), never a float. */
-  price: z.string().nullable(),
-  /** `disconnected_by` of a completed leg: `user` (the party hung up) or `platform`. */
-  disconnectedBy: z.string().nullable(),
-  /** The agent the hub put in the event_url query (`&agent=`) when it created the call. */
-  agentHint: z.string().nullable(),
-  /** Billing currency of the account (from the credentials), null when unknown. */
-  currency: z.string().nullable(),
-});
-export type LegFact = z.infer<typeof legFactSchema>;
-
-export const recordingFactSchema = z.object({
-  kind: z.literal('recording'),
-  recordingId: z.string().min(1),
-  url: z.string().min(1),
-  at: isoInstant.nullable(),
-});
-export type RecordingFact = z.infer<typeof recordingFactSchema>;
-
-const factSchema = z.discriminatedUnion('kind', [legFactSchema, recordingFactSchema]);
-type Fact = z.infer<typeof factSchema>;
+import { factSchema, type Endpoint, type Fact, type LegFact } from './events.js';
 
 /* ------------------------------------------------------------------------------------------------
  * Vonage statuses (https://developer.vonage.com/en/voice/voice-api/webhook-reference#event-webhook)
@@ -112,6 +63,8 @@ interface LegSummary {
   machineDetection: 'human' | 'machine' | null;
   /** The most advanced REST record of the leg. */
   rest: LegFact | null;
+  /** The conversation of the leg's earliest webhook event (a transfer moves it to another one). */
+  conversationId: string | null;
 }
 
 interface CallState {
@@ -137,6 +90,7 @@ function newLeg(fact: LegFact): LegSummary {
     disconnectedBy: null,
     machineDetection: null,
     rest: null,
+    conversationId: null,
   };
 }
 
@@ -159,6 +113,7 @@ function foldLegFact(leg: LegSummary, fact: LegFact, source: CallEvent['source']
     return;
   }
   leg.firstEventAt ??= fact.at;
+  leg.conversationId ??= fact.conversationId ?? null;
   if (fact.status === 'answered') leg.answeredEventAt ??= fact.at;
   if (fact.status === 'human' || fact.status === 'machine') leg.machineDetection ??= fact.status;
   if (isTerminal(fact.status)) {
@@ -176,6 +131,8 @@ function foldFact(state: CallState, fact: Fact, source: CallEvent['source']): Ca
     state.recordingUrl ??= fact.url;
     return state;
   }
+  // A transfer only says where a leg went; its legs' own events tell the rest.
+  if (fact.kind === 'transfer') return state;
   state.agentHint ??= fact.agentHint;
   state.currency ??= fact.currency;
   const leg = state.legs.get(fact.legId) ?? newLeg(fact);
@@ -373,23 +330,78 @@ function sumPrices(legs: LegSummary[]): string | null {
   return prices.reduce((sum, p) => sum.plus(new Decimal(p).abs()), new Decimal(0)).toFixed();
 }
 
-export function merge(events: CallEvent[]): UnifiedCallDraft | null {
-  const callKey = events[0]?.callKey;
-  if (callKey === undefined) return null;
-  const state = uniqueSorted(events, orderOf).reduce<CallState>(
+function foldEvents(events: CallEvent[]): CallState {
+  return uniqueSorted(events, orderOf).reduce<CallState>(
     (acc, event) => {
       const fact = factOf(event);
       return fact ? foldFact(acc, fact, event.source) : acc;
     },
     { legs: new Map(), recordingUrl: null, agentHint: null, currency: null },
   );
+}
 
-  const legs = [...state.legs.values()].sort((a, b) => {
+function legsInStartOrder(state: CallState): LegSummary[] {
+  return [...state.legs.values()].sort((a, b) => {
     const sa = legStart(a);
     const sb = legStart(b);
     const byStart = (sa ? Date.parse(sa) : Infinity) - (sb ? Date.parse(sb) : Infinity);
     return byStart || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
   });
+}
+
+/** What the legs say about the answer, its end and the agents. */
+interface Reading {
+  status: CallStatus;
+  answeredAt: string | null;
+  talkEnd: string | null;
+  agent: AgentRef | null;
+  agents: AgentRef[];
+  offeredAgents?: AgentRef[];
+}
+
+/** Leg A `answered` is the platform answering to run the NCCO: only an agent leg's answer counts. */
+function readInbound(roles: Roles, ended: boolean, hasRecording: boolean): Reading {
+  const answeredLegs = roles.agentLegs
+    .filter((l) => legAnsweredAt(l) !== null)
+    .sort((a, b) => Date.parse(legAnsweredAt(a) ?? '') - Date.parse(legAnsweredAt(b) ?? ''));
+  const answeredAt = answeredLegs[0] ? legAnsweredAt(answeredLegs[0]) : null;
+  const agents = uniqueAgents(answeredLegs.map((l) => agentOf(l.to)));
+  return {
+    status: !ended ? 'in_progress' : answeredAt ? 'answered' : inboundUnansweredStatus(roles, hasRecording),
+    answeredAt,
+    talkEnd: latestOf(answeredLegs.map(legAudioEnd)),
+    agent: agents[0] ?? null,
+    agents,
+    offeredAgents: uniqueAgents(roles.agentLegs.map((l) => agentOf(l.to))),
+  };
+}
+
+/** An answering machine that picked up is not an answer by the customer (contract: voicemail). */
+function readOutbound(roles: Roles, ended: boolean): Reading {
+  const customerLeg = roles.customerLeg;
+  const machine = customerLeg?.machineDetection === 'machine';
+  const answeredAt = customerLeg && !machine ? legAnsweredAt(customerLeg) : null;
+  const status: CallStatus = !ended
+    ? 'in_progress'
+    : machine
+      ? 'voicemail'
+      : answeredAt
+        ? 'answered'
+        : outboundUnansweredStatus(roles);
+  return {
+    status,
+    answeredAt,
+    talkEnd: customerLeg ? legAudioEnd(customerLeg) : null,
+    agent: roles.placedBy,
+    agents: roles.placedBy ? [roles.placedBy] : [],
+  };
+}
+
+export function merge(events: CallEvent[]): UnifiedCallDraft | null {
+  const callKey = events[0]?.callKey;
+  if (callKey === undefined) return null;
+  const state = foldEvents(events);
+  const legs = legsInStartOrder(state);
   const roles = rolesOf(legs, state.agentHint);
   const startedAt = earliestOf(legs.map(legStart));
   if (!roles || !startedAt) return null;
@@ -397,68 +409,32 @@ export function merge(events: CallEvent[]): UnifiedCallDraft | null {
   // The call is over when its anchor leg ended (Vonage then ends the others) or every leg did.
   const ended = legEnded(roles.anchor) || legs.every(legEnded);
   const endedAt = ended ? latestOf(legs.map(legEndReportedAt)) : null;
-
-  let status: CallStatus;
-  let answeredAt: string | null;
-  let talkEnd: string | null;
-  let agent: AgentRef | null;
-  let agents: AgentRef[];
-  let offeredAgents: AgentRef[] | undefined;
-
-  if (roles.direction === 'inbound') {
-    // Leg A `answered` is the platform answering to run the NCCO: only an agent leg's answer counts.
-    const answeredLegs = roles.agentLegs
-      .filter((l) => legAnsweredAt(l) !== null)
-      .sort((a, b) => Date.parse(legAnsweredAt(a) ?? '') - Date.parse(legAnsweredAt(b) ?? ''));
-    answeredAt = answeredLegs[0] ? legAnsweredAt(answeredLegs[0]) : null;
-    talkEnd = latestOf(answeredLegs.map(legAudioEnd));
-    agents = uniqueAgents(answeredLegs.map((l) => agentOf(l.to)));
-    agent = agents[0] ?? null;
-    offeredAgents = uniqueAgents(roles.agentLegs.map((l) => agentOf(l.to)));
-    status = !ended
-      ? 'in_progress'
-      : answeredAt
-        ? 'answered'
-        : inboundUnansweredStatus(roles, state.recordingUrl !== null);
-  } else {
-    const customerLeg = roles.customerLeg;
-    const machine = customerLeg?.machineDetection === 'machine';
-    // An answering machine picked up: not an answer by the customer (contract: voicemail).
-    answeredAt = customerLeg && !machine ? legAnsweredAt(customerLeg) : null;
-    talkEnd = customerLeg ? legAudioEnd(customerLeg) : null;
-    agent = roles.placedBy;
-    agents = agent ? [agent] : [];
-    status = !ended
-      ? 'in_progress'
-      : machine
-        ? 'voicemail'
-        : answeredAt
-          ? 'answered'
-          : outboundUnansweredStatus(roles);
-  }
-
+  const r = roles.direction === 'inbound' ? readInbound(roles, ended, state.recordingUrl !== null) : readOutbound(roles, ended);
   const price = sumPrices(legs);
+  // A call whose customer leg was transferred into another conversation keeps the name of the one
+  // it began in, whichever key the hub filed the events under.
+  const anchorConversation = roles.anchor.conversationId ?? roles.anchor.rest?.conversationId ?? null;
   const draft: UnifiedCallDraft = {
-    providerCallId: callKey,
+    providerCallId: anchorConversation ?? callKey,
     direction: roles.direction,
-    status,
+    status: r.status,
     externalNumber: roles.customerNumber,
     trackingNumber: roles.companyNumber,
     startedAt: new Date(startedAt).toISOString(),
-    answeredAt: answeredAt ? new Date(answeredAt).toISOString() : null,
+    answeredAt: r.answeredAt ? new Date(r.answeredAt).toISOString() : null,
     endedAt: endedAt ? new Date(endedAt).toISOString() : null,
-    waitSeconds: answeredAt ? secondsBetween(startedAt, answeredAt) : secondsBetween(startedAt, endedAt),
-    talkSeconds: answeredAt ? secondsBetween(answeredAt, talkEnd) : 0,
+    waitSeconds: r.answeredAt ? secondsBetween(startedAt, r.answeredAt) : secondsBetween(startedAt, endedAt),
+    talkSeconds: r.answeredAt ? secondsBetween(r.answeredAt, r.talkEnd) : 0,
     // Vonage status events do not report hold (CONTRACT.md section 4).
     holdSeconds: null,
     afterCallWorkSeconds: null,
-    agent,
-    agents,
+    agent: r.agent,
+    agents: r.agents,
     queue: null,
     tags: [],
     recordingUrl: state.recordingUrl,
     telephonyCost: price === null ? null : { amount: price, currency: state.currency ?? VONAGE_DEFAULT_CURRENCY },
   };
-  if (offeredAgents) draft.offeredAgents = offeredAgents;
+  if (r.offeredAgents) draft.offeredAgents = r.offeredAgents;
   return draft;
 }

@@ -14,7 +14,7 @@ import {
   type UnifiedCallDraft,
   type WebhookRequest,
 } from '../contract.js';
-import { decodeCursor } from './client.js';
+import { backfillCursor } from './client.js';
 import type { VonageCredentials } from './credentials.js';
 import { vonageConnector as connector } from './index.js';
 import { parse } from './webhook.js';
@@ -305,10 +305,9 @@ describe('vonage parse', () => {
     expect(() => connector.parse(stored({ uuid: 'u1', conversation_uuid: 'CON-1', status: 'ringing' }))).toThrow(DeliveryShapeError);
   });
 
-  it('returns no events for valid events we do not use (input, transfer, error, POSTed answer)', () => {
+  it('returns no events for valid events we do not use (input, error, POSTed answer)', () => {
     const noEvents = { calls: [], presence: [] };
     expect(connector.parse(stored({ uuid: 'u1', conversation_uuid: 'CON-1', dtmf: { digits: '1' }, timestamp: '2025-03-10T14:00:05.000Z' }))).toEqual(noEvents);
-    expect(connector.parse(stored({ uuid: 'u1', conversation_uuid_from: 'CON-1', conversation_uuid_to: 'CON-2', type: 'transfer', timestamp: '2025-03-10T14:00:05.000Z' }))).toEqual(noEvents);
     expect(connector.parse(stored({ conversation_uuid: 'CON-1', reason: 'Invalid NCCO', type: 'error', timestamp: '2025-03-10T14:00:05.000Z' }))).toEqual(noEvents);
     expect(connector.parse(stored({ to: '16505550100', from: '14155550123', uuid: 'u1', conversation_uuid: 'CON-1' }))).toEqual(noEvents);
   });
@@ -449,7 +448,7 @@ describe('vonage backfill', () => {
     expect(JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString())).toMatchObject({ application_id: creds.applicationId });
 
     expect(pages.map((p) => p.events.length)).toEqual([3, 3]);
-    expect(decodeCursor(pages[0]!.cursor!).recordIndex).toBe(3);
+    expect(backfillCursor.decode(pages[0]!.cursor!).recordIndex).toBe(3);
     expect(pages.at(-1)!.cursor).toBeNull();
     expect(pages.flatMap((p) => p.events).every((e) => e.source === 'rest')).toBe(true);
   });
@@ -610,6 +609,95 @@ function mergeBodies(bodies: Record<string, unknown>[], query: Record<string, st
   expect(connector.merge([...events].reverse())).toEqual(draft);
   return draft;
 }
+
+/**
+ * A transfer that moves the customer's leg into another conversation (Voice API `transfer` event:
+ * `uuid`, `conversation_uuid_from`, `conversation_uuid_to`, `timestamp`): Alice answers in the
+ * first conversation, then her app transfers the caller (`PUT /v1/calls/{uuid}` action `transfer`
+ * with an NCCO `connect` to Bob), which moves leg A into a second conversation where Bob's leg is
+ * created. Both conversations' events are one customer call.
+ */
+describe('vonage transfer into another conversation', () => {
+  const FIRST = 'CON-transfer-1';
+  const SECOND = 'CON-transfer-2';
+  const caller = { from: CUSTOMER, to: COMPANY, direction: 'inbound' as const };
+  const toAgent = (user: string) => ({ from: COMPANY, to: user, direction: 'outbound' as const });
+  const transfer = { uuid: 'A', conversation_uuid_from: FIRST, conversation_uuid_to: SECOND, type: 'transfer', timestamp: at(100) };
+  const bodies = [
+    leg(FIRST, 'A', 'started', 0, caller),
+    leg(FIRST, 'A', 'ringing', 0, caller),
+    leg(FIRST, 'A', 'answered', 1, caller),
+    leg(FIRST, 'B1', 'started', 3, toAgent('agent_alice')),
+    leg(FIRST, 'B1', 'ringing', 3, toAgent('agent_alice')),
+    leg(FIRST, 'B1', 'answered', 10, toAgent('agent_alice')),
+    transfer,
+    leg(FIRST, 'B1', 'completed', 100, toAgent('agent_alice'), completed(10, 100, '0.00600000', 'platform')),
+    leg(SECOND, 'C', 'started', 101, toAgent('agent_bob')),
+    leg(SECOND, 'C', 'ringing', 101, toAgent('agent_bob')),
+    leg(SECOND, 'C', 'answered', 108, toAgent('agent_bob')),
+    leg(SECOND, 'C', 'completed', 300, toAgent('agent_bob'), completed(108, 300, '0.01280000', 'user')),
+    leg(SECOND, 'A', 'completed', 300, caller, completed(1, 300, '0.02000000', 'user')),
+  ];
+  const parsed = bodies.map((b) => connector.parse({ rawBody: JSON.stringify(b), headers: {}, query: {}, receivedAt: new Date() }));
+  const events = parsed.flatMap((p) => p.calls);
+  /** What the hub does with the links: the second conversation's events filed under the first. */
+  const filed = events.map((e) => (e.callKey === SECOND ? { ...e, callKey: FIRST } : e));
+
+  it('parses the transfer into a fact of the conversation the leg left, and a link to the other', () => {
+    const t = connector.parse({ rawBody: JSON.stringify(transfer), headers: {}, query: {}, receivedAt: new Date() });
+    expect(t.calls).toEqual([
+      { callKey: FIRST, key: `transfer:A:${SECOND}`, source: 'webhook', data: { kind: 'transfer', legId: 'A', from: FIRST, to: SECOND, at: at(100) } },
+    ]);
+    expect(t.callLinks).toEqual([{ callKey: FIRST, alias: SECOND }]);
+    expect(parsed.flatMap((p) => p.callLinks ?? [])).toEqual([{ callKey: FIRST, alias: SECOND }]);
+  });
+
+  it('stays one call: both agents, talk to the customer\'s end, named after the first conversation', () => {
+    expect(connector.merge(filed)).toEqual({
+      providerCallId: FIRST,
+      direction: 'inbound',
+      status: 'answered',
+      externalNumber: `+${CUSTOMER}`,
+      trackingNumber: `+${COMPANY}`,
+      startedAt: at(0),
+      answeredAt: at(10),
+      endedAt: at(300),
+      waitSeconds: 10,
+      talkSeconds: 290,
+      holdSeconds: null,
+      afterCallWorkSeconds: null,
+      agent: { id: 'agent_alice', name: null },
+      agents: [
+        { id: 'agent_alice', name: null },
+        { id: 'agent_bob', name: null },
+      ],
+      offeredAgents: [
+        { id: 'agent_alice', name: null },
+        { id: 'agent_bob', name: null },
+      ],
+      queue: null,
+      tags: [],
+      recordingUrl: null,
+      telephonyCost: { amount: '0.0388', currency: 'EUR' },
+    });
+  });
+
+  it('gives the same call for any order and any duplicates, whichever key the events come under', () => {
+    const reference = connector.merge(filed);
+    const both = [...filed, ...events];
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: both.length - 1 }), { minLength: filed.length, maxLength: filed.length * 2 }).chain((picks) => {
+          // Every event at least once (under either key), some twice.
+          const all = [...filed.map((e, i) => (picks[i]! % 2 === 0 ? e : events[i]!)), ...picks.map((i) => both[i]!)];
+          return fc.shuffledSubarray(all, { minLength: all.length, maxLength: all.length });
+        }),
+        (shuffled) => void expect(connector.merge(shuffled)).toEqual(reference),
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
 
 describe('vonage extra scenarios', () => {
   const caller = { from: CUSTOMER, to: COMPANY, direction: 'inbound' as const };

@@ -11,20 +11,13 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import {
-  DeliveryShapeError,
-  type CallEvent,
-  type ConnectorContext,
-  type ParsedDelivery,
-  type StoredDelivery,
-  type VerifyResult,
-  type WebhookRequest,
-} from '../contract.js';
+import { DeliveryShapeError } from '../contract.js';
+import type { CallEvent, ConnectorContext, ParsedDelivery, StoredDelivery, VerifyResult, WebhookRequest } from '../contract.js';
 import { constantTimeEqual } from '../shared/compare.js';
 import { sha256Hex } from '../shared/events.js';
 import { toE164 } from '../shared/phone.js';
 import { VONAGE_DEFAULT_MAX_AGE_SECONDS, type VonageCredentials } from './credentials.js';
-import type { Endpoint, LegFact, RecordingFact } from './merge.js';
+import type { Endpoint, LegFact, RecordingFact, TransferFact } from './events.js';
 
 /** A signature made a little "in the future" is accepted: Vonage's clock and ours drift. */
 const ALLOWED_CLOCK_SKEW_SECONDS = 60;
@@ -137,6 +130,18 @@ const recordEventSchema = z.object({
   timestamp: isoInstant.nullish(),
 });
 
+/**
+ * The `transfer` event: a leg moved into another conversation (an NCCO `connect` after
+ * `PUT /v1/calls/{uuid}` with action `transfer`, a named `conversation`, a Client SDK transfer).
+ * https://developer.vonage.com/en/voice/voice-api/webhook-reference#transfer
+ */
+const transferEventSchema = z.object({
+  conversation_uuid_from: z.string().min(1),
+  conversation_uuid_to: z.string().min(1),
+  uuid: z.string().min(1),
+  timestamp: isoInstant,
+});
+
 /** Anything Vonage posts to the event_url is about a conversation or a leg. */
 const vonageBodySchema = z.looseObject({
   conversation_uuid: z.string().min(1).optional(),
@@ -177,39 +182,19 @@ function parseJson(rawBody: string): unknown {
   }
 }
 
-/**
- * Raw delivery → call events. `creds` is optional because the hub's `parse(delivery)` has no
- * credentials; when given, the account's currency is stamped on the facts (see README).
- */
-export function parse(delivery: StoredDelivery, creds?: Pick<VonageCredentials, 'currency'>): ParsedDelivery {
-  const body = vonageBodySchema.safeParse(parseJson(delivery.rawBody));
-  if (!body.success || (!body.data.conversation_uuid && !body.data.uuid)) {
-    throw new DeliveryShapeError('not a Vonage Voice event: no conversation_uuid or uuid');
-  }
-  const raw = body.data;
+function recordingEvent(raw: unknown): CallEvent {
+  const record = recordEventSchema.safeParse(raw);
+  if (!record.success) throw new DeliveryShapeError(`Vonage record event: ${record.error.message}`);
+  const fact: RecordingFact = {
+    kind: 'recording',
+    recordingId: record.data.recording_uuid,
+    url: record.data.recording_url,
+    at: isoOrNull(record.data.end_time ?? record.data.timestamp),
+  };
+  return { callKey: record.data.conversation_uuid, key: `recording:${record.data.recording_uuid}`, source: 'webhook', data: fact };
+}
 
-  if (typeof raw['recording_url'] === 'string') {
-    const record = recordEventSchema.safeParse(raw);
-    if (!record.success) throw new DeliveryShapeError(`Vonage record event: ${record.error.message}`);
-    const fact: RecordingFact = {
-      kind: 'recording',
-      recordingId: record.data.recording_uuid,
-      url: record.data.recording_url,
-      at: isoOrNull(record.data.end_time ?? record.data.timestamp),
-    };
-    const event: CallEvent = {
-      callKey: record.data.conversation_uuid,
-      key: `recording:${record.data.recording_uuid}`,
-      source: 'webhook',
-      data: fact,
-    };
-    return { calls: [event], presence: [] };
-  }
-
-  // Input (DTMF/speech), transfer, error, notify and POSTed answer requests carry no status:
-  // valid Vonage events that say nothing about the call's outcome.
-  if (typeof raw['status'] !== 'string') return { calls: [], presence: [] };
-
+function statusEvent(raw: unknown, delivery: StoredDelivery, currency: string | null): CallEvent {
   const status = statusEventSchema.safeParse(raw);
   if (!status.success) throw new DeliveryShapeError(`Vonage status event: ${status.error.message}`);
   const e = status.data;
@@ -230,14 +215,47 @@ export function parse(delivery: StoredDelivery, creds?: Pick<VonageCredentials, 
     disconnectedBy: e.disconnected_by ?? null,
     // The hub puts the agent in the event_url it gives Vonage when it creates a call.
     agentHint: delivery.query['agent'] || null,
-    currency: creds?.currency ?? null,
+    currency,
+    conversationId: e.conversation_uuid,
   };
-  const event: CallEvent = {
-    callKey: e.conversation_uuid,
-    // One status per leg per instant: a re-delivery (same body) gets the same key.
-    key: `webhook:${legId}:${fact.status}:${at}`,
-    source: 'webhook',
-    data: fact,
+  // One status per leg per instant: a re-delivery (same body) gets the same key.
+  return { callKey: e.conversation_uuid, key: `webhook:${legId}:${fact.status}:${at}`, source: 'webhook', data: fact };
+}
+
+/**
+ * A transfer keeps the customer call one call although its legs now live in two conversations:
+ * the fact is kept with the conversation the leg left, and `callLinks` asks the hub to file the
+ * other conversation's events under it too.
+ */
+function transferDelivery(raw: unknown): ParsedDelivery {
+  const transfer = transferEventSchema.safeParse(raw);
+  if (!transfer.success) throw new DeliveryShapeError(`Vonage transfer event: ${transfer.error.message}`);
+  const t = transfer.data;
+  const fact: TransferFact = {
+    kind: 'transfer',
+    legId: t.uuid,
+    from: t.conversation_uuid_from,
+    to: t.conversation_uuid_to,
+    at: new Date(t.timestamp).toISOString(),
   };
-  return { calls: [event], presence: [] };
+  const event: CallEvent = { callKey: fact.from, key: `transfer:${fact.legId}:${fact.to}`, source: 'webhook', data: fact };
+  return { calls: [event], presence: [], callLinks: [{ callKey: fact.from, alias: fact.to }] };
+}
+
+/**
+ * Raw delivery → call events. `creds` is optional because the hub's `parse(delivery)` has no
+ * credentials; when given, the account's currency is stamped on the facts (see README).
+ */
+export function parse(delivery: StoredDelivery, creds?: Pick<VonageCredentials, 'currency'>): ParsedDelivery {
+  const body = vonageBodySchema.safeParse(parseJson(delivery.rawBody));
+  if (!body.success || (!body.data.conversation_uuid && !body.data.uuid)) {
+    throw new DeliveryShapeError('not a Vonage Voice event: no conversation_uuid or uuid');
+  }
+  const raw = body.data;
+  if (typeof raw['recording_url'] === 'string') return { calls: [recordingEvent(raw)], presence: [] };
+  if (typeof raw['conversation_uuid_from'] === 'string') return transferDelivery(raw);
+  // Input (DTMF/speech), error, notify and POSTed answer requests carry no status:
+  // valid Vonage events that say nothing about the call's outcome.
+  if (typeof raw['status'] !== 'string') return { calls: [], presence: [] };
+  return { calls: [statusEvent(raw, delivery, creds?.currency ?? null)], presence: [] };
 }

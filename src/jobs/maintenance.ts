@@ -1,8 +1,8 @@
 /**
- * Periodic work that runs in every worker process. Each task is idempotent (deterministic job ids),
- * so several workers running it at once only repeat a no-op.
- * - sweep: inbox rows committed but never processed (Redis was down between commit and enqueue, or
- *   the process died) are enqueued again.
+ * Periodic work that runs in every worker process (./every.ts loops). Each task is idempotent
+ * (deterministic job ids), so several workers running it at once only repeat a no-op.
+ * - sweep: inbox rows committed but never processed (Redis was down between commit and enqueue,
+ *   the process died, or every attempt failed during an outage) are enqueued again.
  * - reconcile: re-read the last hours of calls through each provider's REST API and merge them, so a
  *   webhook the provider dropped is repaired.
  */
@@ -12,9 +12,16 @@ import { connectorFor, type ProviderId } from '../../connectors/index.js';
 import type { Database } from '../db/client.js';
 import { backfills, connections, webhookEvents } from '../db/schema/index.js';
 import type { Logger } from '../lib/logger.js';
+import type { CoalescingEnqueuer } from './coalesce.js';
+import { every } from './every.js';
 import type { JobQueue } from './queue.js';
 
-export async function sweepPendingEvents(db: Database, queue: JobQueue, olderThanSeconds: number, limit = 1000): Promise<number> {
+/**
+ * Enqueue the inbox events still pending after `olderThanSeconds`: never enqueued (Redis was down
+ * after the commit), or whose job failed every attempt (the database was away longer than the
+ * retry budget): those get a new round of attempts. Returns how many were found and restarted.
+ */
+export async function sweepPendingEvents(db: Database, queue: JobQueue, olderThanSeconds: number, limit = 1000): Promise<{ found: number; restarted: number }> {
   const rows = await db
     .select({ id: webhookEvents.id })
     .from(webhookEvents)
@@ -26,8 +33,8 @@ export async function sweepPendingEvents(db: Database, queue: JobQueue, olderTha
     )
     .orderBy(asc(webhookEvents.receivedAt))
     .limit(limit);
-  await queue.enqueueMany('process-event', rows.map((r) => ({ payload: { eventId: r.id }, jobId: r.id })));
-  return rows.length;
+  const restarted = await queue.enqueueMany('process-event', rows.map((r) => ({ payload: { eventId: r.id }, jobId: r.id })), { restartFailed: true });
+  return { found: rows.length, restarted };
 }
 
 export async function scheduleReconciliation(db: Database, queue: JobQueue, lookbackHours: number, everyMinutes: number, now = new Date()): Promise<number> {
@@ -71,59 +78,38 @@ export function startMaintenance(deps: {
   checkConnections: () => Promise<number>;
   dueDeliveries: () => Promise<string[]>;
   raiseAlerts: () => Promise<number>;
+  /** Tenants whose KPI or ROI marks waited too long, and the coalescing enqueuers of their jobs. */
+  kpiRefresh: { stale: (olderThanMs: number) => Promise<string[]>; enqueuer: CoalescingEnqueuer };
+  roiRefresh: { stale: (olderThanMs: number) => Promise<string[]>; enqueuer: CoalescingEnqueuer };
 }): () => void {
   const { db, queue, logger } = deps;
-  const timers: NodeJS.Timeout[] = [];
-  let sweeping = false;
-  const sweep = async (olderThan: number) => {
-    if (sweeping) return;
-    sweeping = true;
-    try {
-      const n = await sweepPendingEvents(db, queue, olderThan);
-      if (n > 0) logger.info({ events: n }, 'sweeper re-enqueued pending events');
-    } catch (err) {
-      logger.debug({ err: (err as Error).message }, 'sweep skipped');
-    } finally {
-      sweeping = false;
-    }
-  };
-  // At start, everything pending is an orphan of a previous process: take it at once.
-  void sweep(0);
-  timers.push(setInterval(() => void sweep(deps.sweepAfterSeconds), Math.max(1000, (deps.sweepAfterSeconds * 1000) / 2)));
+  const stops: (() => void)[] = [];
+  // Inbox events stored but not processed. At start everything pending is an orphan of a previous
+  // process: taken at once.
+  let olderThan = 0;
+  stops.push(
+    every(Math.max(1000, (deps.sweepAfterSeconds * 1000) / 2), 'event sweep', async () => {
+      const { found, restarted } = await sweepPendingEvents(db, queue, olderThan);
+      olderThan = deps.sweepAfterSeconds;
+      if (restarted > 0) logger.info({ events: restarted }, 'sweeper brought back events whose attempts had all failed');
+      else if (found > 0) logger.debug({ events: found }, 'sweeper re-enqueued pending events');
+    }, logger, { now: true }),
+  );
   if (deps.reconcileEveryMinutes > 0) {
-    timers.push(
-      setInterval(() => {
-        scheduleReconciliation(db, queue, deps.reconcileLookbackHours, deps.reconcileEveryMinutes).catch((err: Error) =>
-          logger.warn({ err: err.message }, 'reconciliation scheduling failed'),
-        );
-      }, deps.reconcileEveryMinutes * 60_000),
-    );
+    stops.push(every(deps.reconcileEveryMinutes * 60_000, 'reconciliation scheduling', () => scheduleReconciliation(db, queue, deps.reconcileLookbackHours, deps.reconcileEveryMinutes), logger, { failureLevel: 'warn' }));
   }
   // Outbound webhooks whose (re)try time has come; the job id is the delivery's, so repeats are no-ops.
-  let delivering = false;
-  timers.push(
-    setInterval(() => {
-      if (delivering) return;
-      delivering = true;
-      deps
-        .dueDeliveries()
-        .then((ids) => queue.enqueueMany('deliver', ids.map((id) => ({ payload: { deliveryId: id }, jobId: id }))))
-        .catch((err: Error) => logger.debug({ err: err.message }, 'delivery sweep skipped'))
-        .finally(() => {
-          delivering = false;
-        });
-    }, 1000),
+  stops.push(
+    every(1000, 'delivery sweep', async () => {
+      const ids = await deps.dueDeliveries();
+      await queue.enqueueMany('deliver', ids.map((id) => ({ payload: { deliveryId: id }, jobId: id })));
+    }, logger),
   );
+  // KPI and ROI safety nets: marks whose wake-up was lost (Redis down) or came too early.
+  stops.push(every(1000, 'kpi sweep', async () => deps.kpiRefresh.enqueuer.sweep(await deps.kpiRefresh.stale(1500)), logger));
+  stops.push(every(1000, 'roi sweep', async () => deps.roiRefresh.enqueuer.sweep(await deps.roiRefresh.stale(1500)), logger));
   // Anomalies of the last complete days, raised once each (alert.raised webhooks).
-  timers.push(
-    setInterval(() => {
-      deps.raiseAlerts().catch((err: Error) => logger.warn({ err: err.message }, 'alert check failed'));
-    }, 15 * 60_000),
-  );
-  if (deps.connectionCheckMinutes > 0) {
-    const check = () =>
-      deps.checkConnections().catch((err: Error) => logger.warn({ err: err.message }, 'connection checks failed'));
-    timers.push(setInterval(check, deps.connectionCheckMinutes * 60_000));
-  }
-  return () => timers.forEach(clearInterval);
+  stops.push(every(15 * 60_000, 'alert check', () => deps.raiseAlerts(), logger, { failureLevel: 'warn' }));
+  if (deps.connectionCheckMinutes > 0) stops.push(every(deps.connectionCheckMinutes * 60_000, 'connection checks', () => deps.checkConnections(), logger, { failureLevel: 'warn' }));
+  return () => stops.forEach((stop) => stop());
 }

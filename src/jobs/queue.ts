@@ -3,10 +3,10 @@
  * Both honour deterministic job ids: enqueueing an id that is already waiting or running is a no-op,
  * which is what lets the sweeper re-enqueue pending inbox events safely.
  */
-import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { Queue, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from '../lib/logger.js';
-import { jobPayloads, queueSettings, type JobName, type JobPayload, type Processors } from './definitions.js';
+import { jobNames, jobPayloads, queueSettings, type JobName, type JobPayload, type Processors } from './definitions.js';
 
 export interface EnqueueOptions {
   jobId?: string;
@@ -16,7 +16,12 @@ export interface EnqueueOptions {
 export interface JobQueue {
   readonly kind: 'bullmq' | 'inline';
   enqueue<N extends JobName>(name: N, payload: JobPayload<N>, opts?: EnqueueOptions): Promise<void>;
-  enqueueMany<N extends JobName>(name: N, jobs: { payload: JobPayload<N>; jobId: string }[]): Promise<void>;
+  /**
+   * `restartFailed`: a job of the same id that failed for good is removed first, so the id starts
+   * a new round of attempts (the sweeper's way back for events stranded by a long outage).
+   * Returns how many failed jobs were restarted.
+   */
+  enqueueMany<N extends JobName>(name: N, jobs: { payload: JobPayload<N>; jobId: string }[], opts?: { restartFailed?: boolean }): Promise<number>;
   /** Jobs waiting, delayed or running, over every queue. */
   pending(): Promise<number>;
   ping(): Promise<void>;
@@ -25,7 +30,15 @@ export interface JobQueue {
   close(): Promise<void>;
 }
 
-const jobNames = Object.keys(jobPayloads) as JobName[];
+/** Settings of this process's workers (src/deps.ts from the configuration; tests shorten them). */
+export interface WorkerOptions {
+  /** WORKER_CONCURRENCY: the concurrency of the jobs whose settings say so. */
+  concurrency: number;
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
+  /** Tests: every job's first retry delay instead of its own. */
+  backoffMs?: number;
+}
 
 function validate<N extends JobName>(name: N, payload: unknown): JobPayload<N> {
   return jobPayloads[name].parse(payload) as JobPayload<N>;
@@ -42,7 +55,7 @@ export class BullJobQueue implements JobQueue {
     private readonly redisUrl: string,
     private readonly logger: Logger,
     private readonly prefix = 'callroi',
-    private readonly workerOptions: { lockDurationMs?: number; stalledIntervalMs?: number; concurrency?: number } = {},
+    private readonly workerOptions: WorkerOptions = { concurrency: 8 },
   ) {
     this.producer = new Redis(redisUrl, {
       enableOfflineQueue: false,
@@ -70,7 +83,7 @@ export class BullJobQueue implements JobQueue {
       jobId: opts.jobId,
       delay: opts.delayMs,
       attempts: s.attempts,
-      backoff: { type: 'exponential', delay: s.backoffMs },
+      backoff: { type: 'exponential', delay: this.workerOptions.backoffMs ?? s.backoffMs },
       // Completed jobs are removed so that the same deterministic id can be enqueued again later.
       removeOnComplete: true,
       removeOnFail: { age: 7 * 24 * 3600 },
@@ -81,11 +94,21 @@ export class BullJobQueue implements JobQueue {
     await this.queue(name).add(name, validate(name, payload), this.jobOptions(name, opts));
   }
 
-  async enqueueMany<N extends JobName>(name: N, jobs: { payload: JobPayload<N>; jobId: string }[]): Promise<void> {
-    if (jobs.length === 0) return;
-    await this.queue(name).addBulk(
-      jobs.map((j) => ({ name, data: validate(name, j.payload), opts: this.jobOptions(name, { jobId: j.jobId }) })),
-    );
+  async enqueueMany<N extends JobName>(name: N, jobs: { payload: JobPayload<N>; jobId: string }[], opts: { restartFailed?: boolean } = {}): Promise<number> {
+    if (jobs.length === 0) return 0;
+    const queue = this.queue(name);
+    let restarted = 0;
+    if (opts.restartFailed) {
+      // BullMQ ignores an add whose id exists, failed ones included (kept 7 days for inspection).
+      const states = await Promise.all(jobs.map((j) => queue.getJobState(j.jobId)));
+      for (const [i, state] of states.entries()) {
+        if (state !== 'failed') continue;
+        await queue.remove(jobs[i]!.jobId);
+        restarted++;
+      }
+    }
+    await queue.addBulk(jobs.map((j) => ({ name, data: validate(name, j.payload), opts: this.jobOptions(name, { jobId: j.jobId }) })));
+    return restarted;
   }
 
   async pending(): Promise<number> {
@@ -118,7 +141,7 @@ export class BullJobQueue implements JobQueue {
           // Workers block on Redis: they need their own connection that retries forever.
           connection: { url: this.redisUrl, maxRetriesPerRequest: null } as ConnectionOptions,
           prefix: this.prefix,
-          concurrency: name === 'process-event' ? (this.workerOptions.concurrency ?? s.concurrency) : s.concurrency,
+          concurrency: s.concurrency === 'WORKER_CONCURRENCY' ? this.workerOptions.concurrency : s.concurrency,
           // A worker killed mid-job: its lock expires and another worker takes the job again.
           lockDuration: this.workerOptions.lockDurationMs ?? 30_000,
           stalledInterval: this.workerOptions.stalledIntervalMs ?? 30_000,
@@ -175,8 +198,10 @@ export class InlineJobQueue implements JobQueue {
     } else this.push(name, data, id, 1);
   }
 
-  async enqueueMany<N extends JobName>(name: N, jobs: { payload: JobPayload<N>; jobId: string }[]): Promise<void> {
+  /** A job failed for good is forgotten here, so its id can always be enqueued again. */
+  async enqueueMany<N extends JobName>(name: N, jobs: { payload: JobPayload<N>; jobId: string }[]): Promise<number> {
     for (const j of jobs) await this.enqueue(name, j.payload, { jobId: j.jobId });
+    return 0;
   }
 
   private push(name: JobName, payload: unknown, id: string, attempt: number): void {
@@ -210,7 +235,7 @@ export class InlineJobQueue implements JobQueue {
       this.known.delete(job.id);
     } catch (err) {
       const s = queueSettings[job.name];
-      if (job.attempt < s.attempts && !this.closed) {
+      if (job.attempt < s.attempts && !this.closed && !(err instanceof UnrecoverableError)) {
         const delay = s.backoffMs * 2 ** (job.attempt - 1);
         this.logger.warn({ queue: job.name, jobId: job.id, err: (err as Error).message, delay }, 'job failed, retrying');
         const t = setTimeout(() => {

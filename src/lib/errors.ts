@@ -33,12 +33,6 @@ export class UnauthorizedError extends AppError {
   }
 }
 
-export class ForbiddenError extends AppError {
-  constructor(message = 'Not allowed.') {
-    super(403, 'forbidden', message);
-  }
-}
-
 export class NotFoundError extends AppError {
   constructor(what: string) {
     super(404, 'not_found', `${what} not found.`);
@@ -54,12 +48,6 @@ export class ConflictError extends AppError {
 export class PayloadTooLargeError extends AppError {
   constructor(limit: number) {
     super(413, 'payload_too_large', `The body is larger than the limit of ${limit} bytes.`);
-  }
-}
-
-export class ServiceUnavailableError extends AppError {
-  constructor(message = 'A dependency is unavailable; try again shortly.') {
-    super(503, 'service_unavailable', message);
   }
 }
 

@@ -200,10 +200,13 @@ describe.each(scenarios)('conformance: $title', (s) => {
     const recording = s.expected.recording && (s.expected.status !== 'voicemail' || b.capabilities.voicemailRecording);
     if (recording) expect(c.recordingUrl, context(s, provider)).toMatch(/^https:\/\//);
     else expect(c.recordingUrl, context(s, provider)).toBeNull();
-    // Vonage is the only one whose webhooks carry a price (in the connection's currency).
-    if (b.capabilities.price && s.expected.connectedSeconds > 0) {
+    // Vonage is the only one whose webhooks carry a price (in the connection's currency). It bills
+    // every leg that was connected, and every scenario has one even when the customer never talks
+    // to an agent: the caller's leg from the platform's answer (inbound), the agent's app leg
+    // (click-to-call). The other providers report none.
+    if (b.capabilities.price) {
       expect(c.telephonyCost, context(s, provider)).toMatchObject({ currency: 'USD', amount: expect.stringMatching(/^\d+\.\d+$/) });
-    } else if (!b.capabilities.price) {
+    } else {
       expect(c.telephonyCost, context(s, provider)).toBeNull();
     }
   });

@@ -1,5 +1,9 @@
 import { bigint, date, index, integer, pgTable, primaryKey, text, uuid } from 'drizzle-orm/pg-core';
 import { instant } from './_helpers.js';
+import { calls } from './calls.js';
+import { campaigns } from './campaigns.js';
+import { crmDeals } from './crm.js';
+import { tenants } from './tenants.js';
 
 /**
  * Stored credits of the default model (last_touch, default window) per (deal, call), in cents:
@@ -8,22 +12,30 @@ import { instant } from './_helpers.js';
 export const attributionCredits = pgTable(
   'attribution_credits',
   {
-    tenantId: uuid('tenant_id').notNull(),
-    dealId: uuid('deal_id').notNull(),
-    callId: uuid('call_id').notNull(),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
+    // A deal deleted takes its credits along (the CRM service forgets them first, so that the
+    // calls' attributedRevenue follows); so does a call deleted.
+    dealId: uuid('deal_id')
+      .notNull()
+      .references(() => crmDeals.id, { onDelete: 'cascade' }),
+    callId: uuid('call_id')
+      .notNull()
+      .references(() => calls.id, { onDelete: 'cascade' }),
     cents: bigint('cents', { mode: 'bigint' }).notNull(),
     /** The deal's first touch (same on each of its credits): GET /v1/roi's days from first call to close. */
     firstTouchAt: instant('first_touch_at'),
     /**
      * Copies of the deal's closedAt and type and of the call's grouping fields (named as in
-     * `calls`, so the dimension SQL of ../../modules/costs/dimensions.ts applies to this table),
+     * `calls`, so the dimension SQL of ../../modules/roi/dimensions.ts applies to this table),
      * so GET /v1/roi sums one index range of this table. Rewritten with the deal's credits, and
      * by the call listener when the call's fields change (a campaign re-assigned, an agent).
      */
     dealClosedAt: instant('deal_closed_at'),
     dealType: text('deal_type'),
     startedAt: instant('started_at'),
-    campaignId: uuid('campaign_id'),
+    campaignId: uuid('campaign_id').references(() => campaigns.id),
     agentId: text('agent_id'),
     queueName: text('queue_name'),
     provider: text('provider'),
@@ -36,11 +48,13 @@ export const attributionCredits = pgTable(
   ],
 );
 
-/** Deals whose stored credits must be recomputed (drained by the `attribution` job). */
+/** Deals whose stored credits must be recomputed (drained by the `roi-refresh` job). */
 export const attributionDirtyDeals = pgTable(
   'attribution_dirty_deals',
   {
-    tenantId: uuid('tenant_id').notNull(),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
     dealId: uuid('deal_id').notNull(),
     markedAt: instant('marked_at').notNull().defaultNow(),
   },

@@ -1,5 +1,7 @@
 import { index, integer, jsonb, numeric, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { instant, timestamps } from './_helpers.js';
+import { campaigns } from './campaigns.js';
+import { tenants } from './tenants.js';
 
 export interface AgentRefJson {
   id: string;
@@ -11,7 +13,9 @@ export const calls = pgTable(
   'calls',
   {
     id: uuid('id').primaryKey(),
-    tenantId: uuid('tenant_id').notNull(),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
     connectionId: uuid('connection_id').notNull(),
     provider: text('provider').notNull(),
     /** The connector's grouping key of the call's events (unique per connection). */
@@ -41,7 +45,8 @@ export const calls = pgTable(
     recordingUrl: text('recording_url'),
     costAmount: numeric('cost_amount', { precision: 18, scale: 6 }),
     costCurrency: text('cost_currency'),
-    campaignId: uuid('campaign_id'),
+    /** A deleted campaign is soft-deleted, so the calls that kept it still point at a row. */
+    campaignId: uuid('campaign_id').references(() => campaigns.id),
     attributedRevenue: numeric('attributed_revenue', { precision: 18, scale: 2 }).notNull().default('0'),
     ...timestamps,
   },

@@ -1,14 +1,22 @@
 import { index, pgTable, text, uuid } from 'drizzle-orm/pg-core';
 import { instant, timestamps } from './_helpers.js';
+import { tenants } from './tenants.js';
 
-/** A marketing campaign (contract section 5); `channel` is its marketing source (google_ads, …). */
+/**
+ * A marketing campaign (contract section 5); `channel` is its marketing source (google_ads, …).
+ * Deleting one sets `deletedAt` (the API then answers 404 for it): the costs and the history that
+ * name it keep a row to point at.
+ */
 export const campaigns = pgTable(
   'campaigns',
   {
     id: uuid('id').primaryKey(),
-    tenantId: uuid('tenant_id').notNull(),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
     name: text('name').notNull(),
     channel: text('channel').notNull(),
+    deletedAt: instant('deleted_at'),
     ...timestamps,
   },
   (t) => [index('campaigns_tenant_idx').on(t.tenantId, t.createdAt)],
@@ -23,8 +31,12 @@ export const campaignNumbers = pgTable(
   'campaign_numbers',
   {
     id: uuid('id').primaryKey(),
-    tenantId: uuid('tenant_id').notNull(),
-    campaignId: uuid('campaign_id').notNull(),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
+    campaignId: uuid('campaign_id')
+      .notNull()
+      .references(() => campaigns.id),
     number: text('number').notNull(),
     validFrom: instant('valid_from'),
     validTo: instant('valid_to'),

@@ -1,5 +1,7 @@
 import { bigint, bigserial, date, index, integer, numeric, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { instant, timestamps } from './_helpers.js';
+import { campaigns } from './campaigns.js';
+import { tenants } from './tenants.js';
 
 /**
  * Costs (contract section 5): an amount over a period of tenant-local days, both ends included,
@@ -9,7 +11,9 @@ export const costs = pgTable(
   'costs',
   {
     id: uuid('id').primaryKey(),
-    tenantId: uuid('tenant_id').notNull(),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
     /** Optional tenant key: re-posting the same externalId replaces the cost (idempotent uploads). */
     externalId: text('external_id'),
     category: text('category').notNull(),
@@ -18,7 +22,7 @@ export const costs = pgTable(
     currency: text('currency').notNull(),
     periodStart: date('period_start', { mode: 'string' }).notNull(),
     periodEnd: date('period_end', { mode: 'string' }).notNull(),
-    campaignId: uuid('campaign_id'),
+    campaignId: uuid('campaign_id').references(() => campaigns.id),
     agentId: text('agent_id'),
     ...timestamps,
   },
@@ -32,7 +36,7 @@ export type CostRow = typeof costs.$inferSelect;
 
 /**
  * Materialised cost allocation (contract section 7), one set of rows per tenant-local day,
- * rebuilt by the `attribution` job for the days marked in roi_dirty_days. Each pool of a day
+ * rebuilt by the `roi-refresh` job for the days marked in roi_dirty_days. Each pool of a day
  * (costs of one scope and kind, prorated to that day) is spread over the day's handled calls of
  * its scope, and the cents are summed per call dimension: `dim` names the dimension ('all',
  * agent, queue, campaign, provider, direction) and `value` the call's key in it. A pool without

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { instant } from './_helpers.js';
 import { connections } from './connections.js';
+import { tenants } from './tenants.js';
 
 /**
  * The durable webhook inbox: one row per provider delivery, committed before the provider gets its
@@ -12,7 +13,9 @@ export const webhookEvents = pgTable(
   'webhook_events',
   {
     id: uuid('id').primaryKey(),
-    tenantId: uuid('tenant_id').notNull(),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
     connectionId: uuid('connection_id')
       .notNull()
       .references(() => connections.id),
@@ -42,10 +45,14 @@ export const webhookEvents = pgTable(
 export const callEvents = pgTable(
   'call_events',
   {
-    connectionId: uuid('connection_id').notNull(),
+    connectionId: uuid('connection_id')
+      .notNull()
+      .references(() => connections.id),
     callKey: text('call_key').notNull(),
     eventKey: text('event_key').notNull(),
-    tenantId: uuid('tenant_id').notNull(),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
     source: text('source').notNull(),
     data: jsonb('data').$type<Record<string, unknown>>().notNull(),
     createdAt: instant('created_at').notNull().defaultNow(),

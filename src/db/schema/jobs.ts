@@ -1,5 +1,7 @@
 import { index, integer, jsonb, pgTable, real, text, uuid } from 'drizzle-orm/pg-core';
 import { instant, timestamps } from './_helpers.js';
+import { connections } from './connections.js';
+import { tenants } from './tenants.js';
 
 /**
  * Backfill and reconciliation runs. The cursor is persisted after every stored page, so a crashed
@@ -9,8 +11,12 @@ export const backfills = pgTable(
   'backfills',
   {
     id: uuid('id').primaryKey(),
-    tenantId: uuid('tenant_id').notNull(),
-    connectionId: uuid('connection_id').notNull(),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
+    connectionId: uuid('connection_id')
+      .notNull()
+      .references(() => connections.id),
     kind: text('kind').notNull().default('backfill'), // backfill | reconcile
     windowFrom: instant('window_from').notNull(),
     windowTo: instant('window_to').notNull(),

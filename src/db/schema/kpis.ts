@@ -12,7 +12,7 @@ import { instant } from './_helpers.js';
  * is what keeps them equal to a recomputation from the calls.
  */
 /** The additive KPI sums (src/domain/kpis/definitions.ts KpiSums), the same in every rollup table. */
-const kpiSumColumns = () => ({
+export const kpiSumColumns = () => ({
     calls: integer('calls').notNull(),
     offered: integer('offered').notNull(),
     answered: integer('answered').notNull(),
@@ -33,6 +33,10 @@ const kpiSumColumns = () => ({
     npsPromoters: integer('nps_promoters').notNull(),
     npsDetractors: integer('nps_detractors').notNull(),
 });
+
+/** The sum fields in column order, and their SQL column names: the one list every rollup query derives its columns from. */
+export type KpiSumField = keyof ReturnType<typeof kpiSumColumns>;
+export const kpiSumFields = Object.keys(kpiSumColumns()) as KpiSumField[];
 
 export const kpiHourly = pgTable(
   'kpi_hourly',
@@ -123,7 +127,12 @@ export const surveyResponses = pgTable(
   (t) => [uniqueIndex('survey_responses_call_idx').on(t.tenantId, t.callId, t.respondedAt)],
 );
 
-/** Agents as providers name them, maintained from call changes and presence events. */
+/**
+ * Agents as providers name them, maintained from call changes and presence events, with what the
+ * tenant says of them: a display name, an email, and `linkedTo`, the id of the agent this one is the
+ * same person as (on another provider). A linked agent's calls, schedules and costs count under
+ * `linkedTo` in the KPI rollups and the ROI (`canonicalAgentIdSql` in src/modules/agents).
+ */
 export const agents = pgTable(
   'agents',
   {
@@ -131,10 +140,13 @@ export const agents = pgTable(
     id: text('id').notNull(),
     name: text('name'),
     provider: text('provider').notNull(),
+    displayName: text('display_name'),
+    email: text('email'),
+    linkedTo: text('linked_to'),
     createdAt: instant('created_at').notNull().defaultNow(),
     updatedAt: instant('updated_at').notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.tenantId, t.id] })],
+  (t) => [primaryKey({ columns: [t.tenantId, t.id] }), index('agents_linked_to_idx').on(t.tenantId, t.linkedTo)],
 );
 
 /** Queues as providers name them; `key` is the provider's queue id, else its name. */
@@ -187,3 +199,7 @@ export const agentPresenceEvents = pgTable(
 );
 
 export type KpiHourlyRow = typeof kpiHourly.$inferSelect;
+
+/** The SQL column name of each sum field (the same in kpi_hourly and kpi_daily). */
+export const kpiSumColumnNames: Record<KpiSumField, string> = Object.fromEntries(kpiSumFields.map((f) => [f, kpiHourly[f].name])) as Record<KpiSumField, string>;
+export type AgentRow = typeof agents.$inferSelect;

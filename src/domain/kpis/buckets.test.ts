@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dayKey, dayOfHourKey, hourKey, monthOfHourKey, weekOfDay, weekOfHourKey } from './buckets.js';
+import { dayKey, dayOfHourKey, hourKey, monthOfHourKey, quarterOfDay, quarterOfHourKey, weekOfDay, weekOfHourKey } from './buckets.js';
 
 describe('hourKey', () => {
   it('uses the tenant clock', () => {
@@ -67,5 +67,16 @@ describe('day, week and month of an hour key', () => {
 
   it.each(['2025-03-10', '2025-13-01T00', '2025-03-10T24', '2025-02-30T10', 'x'])('refuses %j', (key) => {
     expect(() => weekOfHourKey(key)).toThrow(RangeError);
+  });
+});
+
+describe('quarterOfHourKey', () => {
+  it('is the tenant-local calendar quarter', () => {
+    // 2025-03-31T18:29Z is 23:59 in Asia/Kolkata (UTC+05:30); one minute later it is April there.
+    expect(quarterOfHourKey(hourKey('2025-03-31T18:29:00.000Z', 'Asia/Kolkata'))).toBe('2025-Q1');
+    expect(quarterOfHourKey(hourKey('2025-03-31T18:30:00.000Z', 'Asia/Kolkata'))).toBe('2025-Q2');
+    expect(quarterOfHourKey('2025-12-31T23')).toBe('2025-Q4');
+    expect(quarterOfDay('2025-07')).toBe('2025-Q3');
+    expect(() => quarterOfHourKey('2025-13-01T00')).toThrow(RangeError);
   });
 });

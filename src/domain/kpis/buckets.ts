@@ -2,7 +2,7 @@
  * Time bucket keys in the tenant's timezone (contract section 6: days, weeks and months are in
  * the tenant's timezone; a call belongs to the bucket of its `startedAt`).
  *
- * KPIs are stored per hour key, 'YYYY-MM-DDTHH' in tenant time; day, ISO week and month keys are
+ * KPIs are stored per hour key, 'YYYY-MM-DDTHH' in tenant time; day, ISO week, month and quarter keys are
  * derived from the hour key alone, so a roll-up never needs the timezone again.
  *
  * Local clock hours, not UTC hours: on a DST change day the day has 23 or 25 hours. When clocks
@@ -36,6 +36,18 @@ export function weekOfHourKey(key: string): string {
 
 export function monthOfHourKey(key: string): string {
   return parseHourKey(key).day.slice(0, 7);
+}
+
+/** Calendar quarter of the hour key's day, 'YYYY-Qn' (tenant-local: the key is local time). */
+export function quarterOfHourKey(key: string): string {
+  return quarterOfDay(parseHourKey(key).day);
+}
+
+/** Calendar quarter of a 'YYYY-MM-DD' day or a 'YYYY-MM' month: 2025-03-31 → 2025-Q1. */
+export function quarterOfDay(day: string): string {
+  const month = Number(day.slice(5, 7));
+  if (!/^\d{4}-\d{2}/.test(day) || month < 1 || month > 12) throw new RangeError(`day must be YYYY-MM-DD, got ${day}`);
+  return `${day.slice(0, 4)}-Q${Math.ceil(month / 3)}`;
 }
 
 /** ISO week of a 'YYYY-MM-DD' day (a calendar date: no timezone involved). */

@@ -39,6 +39,7 @@ const hour12 = [
   facts('inbound', 'voicemail', 40),
   facts('outbound', 'missed', 30), // counts nowhere
   facts('inbound', 'busy', 0), // counts nowhere
+  facts('inbound', 'self_served', 90, 0), // a bot ended it: never offered, not handled
 ];
 const day = (s: KpiSettings = settings) => [hour10, hour11, hour12].map((calls) => bucket(calls, s)).reduce(addSums);
 
@@ -186,7 +187,7 @@ describe('cost and occupancy', () => {
 });
 
 describe('additivity', () => {
-  const statuses: KpiCallStatus[] = ['answered', 'abandoned', 'missed', 'voicemail', 'busy', 'failed', 'in_progress'];
+  const statuses: KpiCallStatus[] = ['answered', 'abandoned', 'missed', 'voicemail', 'busy', 'failed', 'in_progress', 'self_served'];
   const callFacts = fc
     .record({
       direction: fc.constantFrom<KpiCallFacts['direction']>('inbound', 'outbound'),

@@ -20,8 +20,11 @@ import { Decimal } from 'decimal.js';
 import { divideRounded, formatCents } from '../money.js';
 
 export type KpiDirection = 'inbound' | 'outbound';
-/** The unified call statuses (section 4); busy, failed and in_progress count in no KPI. */
-export type KpiCallStatus = 'answered' | 'abandoned' | 'missed' | 'voicemail' | 'busy' | 'failed' | 'in_progress';
+/**
+ * The unified call statuses (section 4); busy, failed, in_progress and self_served count in no KPI
+ * but the call count (a self-served call was handled by automation and never offered to an agent).
+ */
+export type KpiCallStatus = 'answered' | 'abandoned' | 'missed' | 'voicemail' | 'busy' | 'failed' | 'in_progress' | 'self_served';
 
 /** What a call tells the KPIs. */
 export interface KpiCallFacts {
@@ -241,7 +244,9 @@ export function contribution(call: KpiCallFacts, settings: KpiSettings): KpiSums
     case 'busy':
     case 'failed':
     case 'in_progress':
-      // Not in the contract's offered = answered + abandoned + missed + voicemail.
+    case 'self_served':
+      // Not in the contract's offered = answered + abandoned + missed + voicemail: a bot or IVR
+      // that ended the call without an agent neither abandoned it nor let it ring out.
       break;
   }
   return sums;

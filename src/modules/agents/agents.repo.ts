@@ -3,7 +3,7 @@
  * changes (every agent who handled or was offered the call, and its queue) and presence events.
  */
 import { randomUUID } from 'node:crypto';
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { PresenceEvent, ProviderId } from '../../../connectors/index.js';
 import type { Database, Executor, Tx } from '../../db/client.js';
 import { agentPresenceEvents, agents, agentSchedules, queues, type CallRow } from '../../db/schema/index.js';
@@ -96,7 +96,7 @@ export async function listAgents(db: Database, tenantId: string) {
   return db.select().from(agents).where(eq(agents.tenantId, tenantId)).orderBy(asc(agents.id));
 }
 
-export async function getAgent(db: Database, tenantId: string, id: string) {
+export async function getAgent(db: Executor, tenantId: string, id: string) {
   const [row] = await db
     .select()
     .from(agents)
@@ -124,4 +124,64 @@ export async function listSchedules(db: Database, tenantId: string, agentId: str
     .from(agentSchedules)
     .where(and(eq(agentSchedules.tenantId, tenantId), eq(agentSchedules.agentId, agentId)))
     .orderBy(asc(agentSchedules.startsAt));
+}
+
+/** What the tenant says of an agent: a display name and an email (null clears them). */
+export async function updateAgent(db: Database, tenantId: string, id: string, patch: { displayName?: string | null; email?: string | null }) {
+  const set: Partial<typeof agents.$inferInsert> = { updatedAt: new Date() };
+  if (patch.displayName !== undefined) set.displayName = patch.displayName;
+  if (patch.email !== undefined) set.email = patch.email;
+  const [row] = await db
+    .update(agents)
+    .set(set)
+    .where(and(eq(agents.tenantId, tenantId), eq(agents.id, id)))
+    .returning();
+  return row ?? null;
+}
+
+/** The agents linked to this one (the same person on other providers). */
+export async function linkedAgents(db: Executor, tenantId: string, id: string): Promise<string[]> {
+  const rows = await db
+    .select({ id: agents.id })
+    .from(agents)
+    .where(and(eq(agents.tenantId, tenantId), eq(agents.linkedTo, id)))
+    .orderBy(asc(agents.id));
+  return rows.map((r) => r.id);
+}
+
+/**
+ * The id an agent counts under in groupings and filters: the agent it is linked to, else its own,
+ * as SQL over an agent id column (null stays null). The one definition of the link for the KPI
+ * rollups, the cost allocation and the ROI.
+ */
+export function canonicalAgentIdSql(tenantId: SQL, agentId: SQL): SQL {
+  return sql`coalesce((select l.linked_to from agents l where l.tenant_id = ${tenantId} and l.id = ${agentId}), ${agentId})`;
+}
+
+/** The same for one id, read now (a filter naming either agent of a pair). */
+export async function canonicalAgentId(db: Executor, tenantId: string, agentId: string): Promise<string> {
+  const [row] = await db
+    .select({ linkedTo: agents.linkedTo })
+    .from(agents)
+    .where(and(eq(agents.tenantId, tenantId), eq(agents.id, agentId)))
+    .limit(1);
+  return row?.linkedTo ?? agentId;
+}
+
+/** Every link of the tenant: linked agent id → the id it counts under. */
+export async function agentLinks(db: Executor, tenantId: string): Promise<Map<string, string>> {
+  const rows = await db
+    .select({ id: agents.id, linkedTo: agents.linkedTo })
+    .from(agents)
+    .where(and(eq(agents.tenantId, tenantId), sql`${agents.linkedTo} is not null`));
+  return new Map(rows.map((r) => [r.id, r.linkedTo!]));
+}
+
+/** Set or clear links (in the caller's transaction, with the KPI hours of their calls marked dirty). */
+export async function setLinks(tx: Tx, tenantId: string, ids: string[], linkedTo: string | null): Promise<void> {
+  if (ids.length === 0) return;
+  await tx
+    .update(agents)
+    .set({ linkedTo, updatedAt: new Date() })
+    .where(and(eq(agents.tenantId, tenantId), inArray(agents.id, ids)));
 }

@@ -5,5 +5,3 @@ import type { Tx } from '../../db/client.js';
 export interface PresenceSink {
   record(tx: Tx, tenantId: string, connectionId: string, provider: ProviderId, events: PresenceEvent[]): Promise<void>;
 }
-
-export const ignorePresence: PresenceSink = { record: async () => undefined };

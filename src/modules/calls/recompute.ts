@@ -9,8 +9,9 @@ import { and, eq, sql } from 'drizzle-orm';
 import { connectorFor, type CallEvent, type ProviderId, type UnifiedCallDraft } from '../../../connectors/index.js';
 import type { Executor, Tx } from '../../db/client.js';
 import { callEvents, calls, type CallRow } from '../../db/schema/index.js';
-import { effectiveSettings } from '../tenants/tenants.schemas.js';
 import type { TenantRow } from '../../db/schema/index.js';
+import { effectiveSettings } from '../tenants/index.js';
+import { afterCallWorkOf } from './after-call-work.js';
 
 export interface CallChange {
   tenantId: string;
@@ -84,7 +85,7 @@ export async function recomputeCall(
   if (!draft) return null;
 
   const settings = effectiveSettings(tenant.settings);
-  const acw = draft.afterCallWorkSeconds ?? settings.defaultAfterCallWorkSeconds;
+  const acw = afterCallWorkOf(draft.status, draft.afterCallWorkSeconds, settings.defaultAfterCallWorkSeconds);
   let extra: Partial<Pick<CallRow, 'campaignId'>> = {};
   for (const l of listeners) if (l.enrich) extra = { ...extra, ...(await l.enrich(tx, tenant, draft)) };
 

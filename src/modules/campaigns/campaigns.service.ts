@@ -4,7 +4,7 @@
  * list and call campaigns that disagree.
  */
 import { randomUUID } from 'node:crypto';
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, eq, isNull } from 'drizzle-orm';
 import { toE164 } from '../../../connectors/shared/phone.js';
 import type { Database, Tx } from '../../db/client.js';
 import { campaignNumbers, campaigns, type CampaignNumberRow, type CampaignRow, type TenantRow } from '../../db/schema/index.js';
@@ -58,7 +58,7 @@ export class CampaignsService {
     const rows = await this.db
       .select()
       .from(campaigns)
-      .where(and(eq(campaigns.tenantId, tenant.id), filter.channel ? eq(campaigns.channel, filter.channel) : undefined))
+      .where(and(eq(campaigns.tenantId, tenant.id), isNull(campaigns.deletedAt), filter.channel ? eq(campaigns.channel, filter.channel) : undefined))
       .orderBy(asc(campaigns.createdAt), asc(campaigns.id));
     const numbers = await assignmentsOf(this.db, tenant.id, rows.map((r) => r.id));
     return rows.map((r) => campaignView(r, numbers.filter((n) => n.campaignId === r.id)));
@@ -93,19 +93,22 @@ export class CampaignsService {
     });
   }
 
-  /** The campaign and its assignments go; its calls fall back to no campaign. */
+  /**
+   * The campaign and its assignments go (the campaign is soft-deleted: 404 from now on, but the
+   * costs that name it keep it); its calls fall back to whatever else covers their number.
+   */
   async remove(tenant: TenantRow, id: string): Promise<void> {
     await this.db.transaction(async (tx) => {
       await this.find(tx, tenant.id, id, true);
       const numbers = [...new Set((await assignmentsOf(tx, tenant.id, [id])).map((r) => r.number))];
       await tx.delete(campaignNumbers).where(and(eq(campaignNumbers.tenantId, tenant.id), eq(campaignNumbers.campaignId, id)));
-      await tx.delete(campaigns).where(eq(campaigns.id, id));
+      await tx.update(campaigns).set({ deletedAt: new Date(), updatedAt: new Date() }).where(eq(campaigns.id, id));
       await reassignCalls(tx, tenant.id, numbers, this.listeners);
     });
   }
 
   private async find(db: Database | Tx, tenantId: string, id: string, lock = false): Promise<CampaignRow> {
-    const query = db.select().from(campaigns).where(and(eq(campaigns.tenantId, tenantId), eq(campaigns.id, id))).limit(1);
+    const query = db.select().from(campaigns).where(and(eq(campaigns.tenantId, tenantId), eq(campaigns.id, id), isNull(campaigns.deletedAt))).limit(1);
     const [row] = lock ? await query.for('update') : await query;
     if (!row) throw new NotFoundError('Campaign');
     return row;

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { tenantOf } from '../../http/auth.js';
 import { parseWith } from '../../http/validate.js';
 import { NotFoundError } from '../../lib/errors.js';
-import { bulkBody } from '../crm/bulk.js';
+import { bulkBody } from '../../http/bulk.js';
 import { listCostsQuery } from './costs.schemas.js';
 import type { CostsService } from './costs.service.js';
 import { isUuid } from '../../lib/ids.js';

@@ -1,19 +1,18 @@
 /**
  * Costs (contract section 5): validated per row, stored as exact decimals. A cost posted,
- * replaced or deleted marks the days of its periods (old and new) dirty in the same transaction;
- * the `attribution` job rebuilds their materialised allocation (./daily.ts), and readers compute
- * still-dirty days on the fly, so the change shows in the next GET /v1/roi and /v1/kpis.
+ * replaced or deleted tells the ROI module the periods it had and has (`costPeriodsChanged`, in
+ * the same transaction); its `roi-refresh` job rebuilds those days' allocation, and readers
+ * compute still-marked days on the fly, so the change shows in the next GET /v1/roi and /v1/kpis.
  */
 import { randomUUID } from 'node:crypto';
-import { and, asc, eq, gte, inArray, lte, sql } from 'drizzle-orm';
+import { and, asc, eq, gte, inArray, isNull, lte, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import type { JobQueue } from '../../jobs/queue.js';
-import { requestAttribution } from '../attribution/stored.js';
-import { markCostDaysDirty } from './daily.js';
 import { campaigns, costs, type CostRow, type TenantRow } from '../../db/schema/index.js';
 import { formatCents, parseAmount } from '../../domain/money.js';
 import { NotFoundError } from '../../lib/errors.js';
-import { prepareRows, RowError, tenantAmount, type BulkResult } from '../crm/bulk.js';
+import { prepareRows, RowError, tenantAmount, type BulkResult } from '../../http/bulk.js';
+import { costPeriodsChanged, requestRoiRefresh } from '../roi/index.js';
 import { costRow } from './costs.schemas.js';
 
 export function costView(c: CostRow) {
@@ -46,7 +45,7 @@ export class CostsService {
     const known = new Set(
       named.length === 0
         ? []
-        : (await this.db.select({ id: campaigns.id }).from(campaigns).where(and(eq(campaigns.tenantId, tenant.id), inArray(campaigns.id, named)))).map((c) => c.id),
+        : (await this.db.select({ id: campaigns.id }).from(campaigns).where(and(eq(campaigns.tenantId, tenant.id), inArray(campaigns.id, named), isNull(campaigns.deletedAt)))).map((c) => c.id),
     );
     const { valid, rejected } = prepareRows(rows, (row) => {
       const c = costRow.parse(row);
@@ -80,7 +79,7 @@ export class CostsService {
               .select({ periodStart: costs.periodStart, periodEnd: costs.periodEnd })
               .from(costs)
               .where(and(eq(costs.tenantId, tenant.id), inArray(costs.externalId, keyed.map((k) => k.externalId!))));
-      await markCostDaysDirty(tx, tenant.id, [...replacedPeriods, ...valid.map((v) => v.value)]);
+      await costPeriodsChanged(tx, tenant.id, [...replacedPeriods, ...valid.map((v) => v.value)]);
       for (let i = 0; i < plain.length; i += 1000) await tx.insert(costs).values(plain.slice(i, i + 1000));
       for (let i = 0; i < keyed.length; i += 1000) {
         // Rows with an externalId replace the stored cost of that id: re-posting an upload is a no-op.
@@ -102,7 +101,7 @@ export class CostsService {
           });
       }
     });
-    await requestAttribution(this.queue, tenant.id);
+    await requestRoiRefresh(this.queue, tenant.id);
     return { upserted: valid.length, rejected };
   }
 
@@ -123,8 +122,8 @@ export class CostsService {
         .where(and(eq(costs.tenantId, tenant.id), eq(costs.id, id)))
         .returning({ periodStart: costs.periodStart, periodEnd: costs.periodEnd });
       if (!row) throw new NotFoundError('Cost');
-      await markCostDaysDirty(tx, tenant.id, [row]);
+      await costPeriodsChanged(tx, tenant.id, [row]);
     });
-    await requestAttribution(this.queue, tenant.id);
+    await requestRoiRefresh(this.queue, tenant.id);
   }
 }

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { queryRows, type Executor } from '../../db/client.js';
 import { crmContacts, crmDeals } from '../../db/schema/index.js';
 import { formatCents } from '../../domain/money.js';
-import { idList } from '../attribution/touches.js';
+import { idList } from '../../db/sql.js';
 
 const CHUNK = 1000;
 

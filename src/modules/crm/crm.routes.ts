@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { tenantOf } from '../../http/auth.js';
 import { parseWith } from '../../http/validate.js';
-import { bulkBody } from './bulk.js';
+import { bulkBody } from '../../http/bulk.js';
 import { externalIdParam } from './crm.schemas.js';
 import type { CrmService } from './crm.service.js';
 

@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import { externalIdField, phonesField } from './bulk.js';
+import { dealStages, dealTypes } from '../../domain/deals.js';
+import { externalIdField, phonesField } from '../../http/bulk.js';
 
-export const dealStages = ['won', 'lost', 'open'] as const;
-export const dealTypes = ['new', 'upsell', 'cross_sell', 'renewal'] as const;
 
 export const contactRow = z.object({
   externalId: externalIdField,

@@ -1,7 +1,7 @@
 /**
  * CRM contacts and deals (contract section 5). A deal's touches depend on its phones and its
- * contact's phones, so every upsert that changes either marks the deals concerned dirty in the
- * same transaction; the `attribution` job then recomputes their stored credits only.
+ * contact's phones, so every upsert that changes either tells the ROI module which deals changed
+ * (`dealsChanged`, in the same transaction); its `roi-refresh` job recomputes their credits only.
  */
 import { and, eq, sql } from 'drizzle-orm';
 import { queryRows, type Database } from '../../db/client.js';
@@ -9,10 +9,9 @@ import { crmContacts, crmDeals, type CrmContactRow, type CrmDealRow, type Tenant
 import { formatCents, parseAmount } from '../../domain/money.js';
 import type { JobQueue } from '../../jobs/queue.js';
 import { NotFoundError } from '../../lib/errors.js';
-import { markDealsDirty, requestAttribution } from '../attribution/stored.js';
-import { idList } from '../attribution/touches.js';
-import { markInstants } from '../costs/daily.js';
-import { lastPerKey, normalisePhones, prepareRows, RowError, tenantAmount, type BulkResult } from './bulk.js';
+import { idList } from '../../db/sql.js';
+import { lastPerKey, normalisePhones, prepareRows, RowError, tenantAmount, type BulkResult } from '../../http/bulk.js';
+import { dealsChanged, requestRoiRefresh } from '../roi/index.js';
 import { dealsOfContacts, upsertContacts, upsertDeals, type ContactInput, type DealInput } from './crm.repo.js';
 import { contactRow, dealRow } from './crm.schemas.js';
 
@@ -50,10 +49,10 @@ export class CrmService {
     const dirty = await this.db.transaction(async (tx) => {
       const changed = await upsertContacts(tx, tenant.id, lastPerKey(valid, (c) => c.externalId));
       const deals = await dealsOfContacts(tx, tenant.id, changed);
-      await markDealsDirty(tx, tenant.id, deals);
+      await dealsChanged(tx, tenant.id, { dealIds: deals });
       return deals.length;
     });
-    if (dirty > 0) await requestAttribution(this.queue, tenant.id);
+    if (dirty > 0) await requestRoiRefresh(this.queue, tenant.id);
     return { upserted: valid.length, rejected };
   }
 
@@ -86,16 +85,15 @@ export class CrmService {
               and external_id in (${idList(rowsToWrite.map((r) => r.externalId))})`,
       );
       const changed = await upsertDeals(tx, tenant.id, rowsToWrite);
-      await markDealsDirty(tx, tenant.id, changed);
       const changedSet = new Set(changed);
-      const closeDays = [
+      const closeInstants = [
         ...before.filter((b) => changedSet.has(b.id)).map((b) => new Date(Number(b.closed_ms))),
         ...rowsToWrite.filter((r) => r.stage === 'won' && r.closedAt).map((r) => r.closedAt!),
       ];
-      if (changed.length > 0) await markInstants(tx, tenant.id, closeDays);
+      if (changed.length > 0) await dealsChanged(tx, tenant.id, { dealIds: changed, closeInstants });
       return changed.length;
     });
-    if (dirty > 0) await requestAttribution(this.queue, tenant.id);
+    if (dirty > 0) await requestRoiRefresh(this.queue, tenant.id);
     return { upserted: valid.length, rejected };
   }
 
@@ -119,24 +117,25 @@ export class CrmService {
         .returning({ id: crmContacts.id });
       if (!row) throw new NotFoundError('Contact');
       const deals = await dealsOfContacts(tx, tenant.id, [externalId]);
-      await markDealsDirty(tx, tenant.id, deals);
+      await dealsChanged(tx, tenant.id, { dealIds: deals });
       return deals.length;
     });
-    if (dirty > 0) await requestAttribution(this.queue, tenant.id);
+    if (dirty > 0) await requestRoiRefresh(this.queue, tenant.id);
   }
 
   async deleteDeal(tenant: TenantRow, externalId: string): Promise<void> {
     await this.db.transaction(async (tx) => {
       const [row] = await tx
-        .delete(crmDeals)
+        .select({ id: crmDeals.id, stage: crmDeals.stage, closedAt: crmDeals.closedAt })
+        .from(crmDeals)
         .where(and(eq(crmDeals.tenantId, tenant.id), eq(crmDeals.externalId, externalId)))
-        .returning({ id: crmDeals.id, stage: crmDeals.stage, closedAt: crmDeals.closedAt });
+        .for('update');
       if (!row) throw new NotFoundError('Deal');
-      if (row.stage === 'won' && row.closedAt) await markInstants(tx, tenant.id, [row.closedAt]);
-      // The recompute of a deal that no longer exists removes its credits.
-      await markDealsDirty(tx, tenant.id, [row.id]);
+      // Its credits go first, and the calls' attributedRevenue with them.
+      await dealsChanged(tx, tenant.id, { dealIds: [row.id], closeInstants: row.stage === 'won' && row.closedAt ? [row.closedAt] : [], deleted: true });
+      await tx.delete(crmDeals).where(eq(crmDeals.id, row.id));
     });
-    await requestAttribution(this.queue, tenant.id);
+    await requestRoiRefresh(this.queue, tenant.id);
   }
 
   /** Deals of the tenant, newest first (a plain page for checks and the dashboard). */

@@ -5,9 +5,9 @@
 import { sql } from 'drizzle-orm';
 import type { Executor, Tx } from '../../db/client.js';
 import type { CallRow } from '../../db/schema/index.js';
-import type { CallChange, CallChangeListener } from '../calls/recompute.js';
+import type { CallChange, CallChangeListener } from '../calls/index.js';
 import { upsertAgentsAndQueues } from '../agents/agents.repo.js';
-import { pgArray } from './sql-array.js';
+import { pgArray } from '../../db/sql.js';
 
 /** The tenant-local hour key of a timestamptz column or parameter, in SQL. */
 export const HOUR_KEY_FORMAT = 'YYYY-MM-DD"T"HH24';
@@ -16,8 +16,8 @@ export const HOUR_KEY_FORMAT = 'YYYY-MM-DD"T"HH24';
 export type DirtyNotifier = (tenantId: string) => void;
 
 /**
- * Mark the hours of these calls' `startedAt` dirty (tenant time). The ROI engineer calls this after
- * re-assigning campaigns; the call listener below calls it for every change.
+ * Mark the hours of these calls' `startedAt` dirty (tenant time). Survey uploads call this for the
+ * calls they rate; the call listener below calls it for every change of a call.
  */
 export async function markCallsDirty(
   tx: Executor,
@@ -34,6 +34,16 @@ export async function markCallsDirty(
     from tenants t cross join unnest(${pgArray(instants)}::timestamptz[]) as x(ts)
     where t.id = ${tenantId}`);
   notify?.(tenantId);
+}
+
+/** Mark the hours of these agents' calls dirty: a link between agents changes the agent they count under. */
+export async function markAgentCallsDirty(tx: Executor, tenantId: string, agentIds: string[]): Promise<void> {
+  if (agentIds.length === 0) return;
+  await tx.execute(sql`
+    insert into kpi_dirty_hours (tenant_id, hour_key)
+    select distinct ${tenantId}::uuid, to_char(c.started_at at time zone t.timezone, ${HOUR_KEY_FORMAT})
+    from calls c join tenants t on t.id = c.tenant_id
+    where c.tenant_id = ${tenantId} and c.agent_id = any(${pgArray(agentIds)}::text[])`);
 }
 
 /** Mark every hour of the tenant that holds a call (settings or timezone changed). */

@@ -1,8 +1,8 @@
-/** OpenAPI descriptions of the KPI, agent, queue and survey routes (issue 4). */
+/** OpenAPI descriptions of the KPI, agent and queue routes. */
 import { z } from 'zod';
 import type { Operation } from '../../http/openapi.js';
-import { agentView, queueView, scheduleRow } from '../agents/agents.schemas.js';
-import { bulkAnswer, surveyRow } from '../surveys/surveys.schemas.js';
+import { agentView, linkAgentBody, patchAgentBody, queueView, scheduleRow } from '../agents/agents.schemas.js';
+import { bulkAnswer } from '../surveys/surveys.schemas.js';
 import { kpisQuery, kpisResponse } from './kpis.schemas.js';
 
 export const kpiOperations: Operation[] = [
@@ -11,14 +11,44 @@ export const kpiOperations: Operation[] = [
     path: '/v1/kpis',
     tag: 'kpis',
     auth: 'tenant',
-    summary: 'Contact-centre KPIs by day, week, month, agent, queue, campaign, channel, provider or direction',
-    description: 'Definitions: CONTRACT.md section 6. The `definitions` block says which settings produced the figures.',
+    summary: 'Contact-centre KPIs by hour, day, week, month, quarter, agent, queue, campaign, channel, provider or direction',
+    description:
+      'Definitions: CONTRACT.md section 6. The `definitions` block says which settings produced the figures. `compare=previous_period|previous_year` adds to each row and the total the figures of the comparison window and the differences.',
     query: kpisQuery,
     response: kpisResponse,
   },
   { method: 'get', path: '/v1/agents', tag: 'agents', auth: 'tenant', summary: 'Agents seen on calls, with names from the providers', response: z.object({ data: z.array(agentView) }) },
   { method: 'get', path: '/v1/agents/:id', tag: 'agents', auth: 'tenant', summary: 'One agent', response: agentView },
   { method: 'get', path: '/v1/agents/:id/schedules', tag: 'agents', auth: 'tenant', summary: "An agent's staffed periods (occupancy)" },
+  {
+    method: 'patch',
+    path: '/v1/agents/:id',
+    tag: 'agents',
+    auth: 'tenant',
+    summary: "Set an agent's display name and email (null clears them)",
+    body: patchAgentBody,
+    response: agentView,
+  },
+  {
+    method: 'post',
+    path: '/v1/agents/:id/link',
+    tag: 'agents',
+    auth: 'tenant',
+    status: 200,
+    summary: 'Link another agent as the same person (on another provider): KPIs and ROI count its calls under this id',
+    description:
+      'Filters and agent-scoped costs naming either id apply to the pair. One level only: a linked agent cannot take links (409), an agent with links cannot be linked (409).',
+    body: linkAgentBody,
+    response: agentView,
+  },
+  {
+    method: 'delete',
+    path: '/v1/agents/:id/link',
+    tag: 'agents',
+    auth: 'tenant',
+    summary: "Undo this agent's link (or the links of the agents linked to it): each counts under its own id again",
+    response: agentView,
+  },
   {
     method: 'post',
     path: '/v1/agents/:id/schedules',
@@ -30,14 +60,4 @@ export const kpiOperations: Operation[] = [
     response: bulkAnswer,
   },
   { method: 'get', path: '/v1/queues', tag: 'agents', auth: 'tenant', summary: 'Queues seen on calls', response: z.object({ data: z.array(queueView) }) },
-  {
-    method: 'post',
-    path: '/v1/surveys',
-    tag: 'surveys',
-    auth: 'tenant',
-    status: 200,
-    summary: 'CSAT (1-5) and NPS (0-10) responses, each naming its call by callId or provider + providerCallId',
-    body: z.object({ responses: z.array(surveyRow) }),
-    response: bulkAnswer,
-  },
 ];

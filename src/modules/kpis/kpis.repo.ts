@@ -4,10 +4,12 @@
  */
 import { sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Executor } from '../../db/client.js';
+import { kpiSumColumnNames, kpiSumFields } from '../../db/schema/index.js';
 import { emptySums, type KpiSums } from '../../domain/kpis/definitions.js';
 import type { KpiGroupBy } from './kpis.schemas.js';
-import { pgArray } from './sql-array.js';
-import { monthKind, type DailyKind } from './refresh.js';
+import { pgArray } from '../../db/sql.js';
+import { canonicalAgentIdSql } from '../agents/index.js';
+import { hourKind, monthKind, type DailyKind } from './refresh.js';
 
 export interface RollupFilters {
   provider?: string;
@@ -33,9 +35,16 @@ export interface RollupQuery {
   businessHours: BusinessHours | null;
 }
 
+/** 'YYYY-Qn' of a text starting with 'YYYY-MM' (an hour key, a day or a month: all tenant-local). */
+const quarterSql = (text: SQL) => sql`left(${text}, 4) || '-Q' || ((substr(${text}, 6, 2)::int + 2) / 3)::text`;
+
 /** The row key of a groupBy, from a kpi_hourly row `r` (and its campaign `cp` for the channel). */
 function keyOf(groupBy: KpiGroupBy): SQL {
   switch (groupBy) {
+    case 'hour':
+      return sql`r.hour_key`;
+    case 'quarter':
+      return quarterSql(sql`r.hour_key`);
     case 'day':
       return sql`left(r.hour_key, 10)`;
     case 'week':
@@ -86,26 +95,8 @@ interface SumsRow {
   [column: string]: string | number | null;
 }
 
-const SUM_COLUMNS: [keyof KpiSums, string][] = [
-  ['offered', 'offered'],
-  ['answered', 'answered'],
-  ['abandoned', 'abandoned'],
-  ['shortAbandoned', 'short_abandoned'],
-  ['shortAbandonedWithinSl', 'short_abandoned_within_sl'],
-  ['missed', 'missed'],
-  ['voicemail', 'voicemail'],
-  ['answeredWithinSl', 'answered_within_sl'],
-  ['waitSumAnswered', 'wait_sum_answered'],
-  ['handledCount', 'handled_count'],
-  ['handleSumHandled', 'handle_sum_handled'],
-  ['fcrEligible', 'fcr_eligible'],
-  ['fcrResolved', 'fcr_resolved'],
-  ['csatCount', 'csat_count'],
-  ['csatPositive', 'csat_positive'],
-  ['npsCount', 'nps_count'],
-  ['npsPromoters', 'nps_promoters'],
-  ['npsDetractors', 'nps_detractors'],
-];
+/** The summed columns besides `calls` (read on its own): every additive field of kpiSumColumns(). */
+const SUM_COLUMNS = kpiSumFields.filter((f) => f !== 'calls').map((f) => [f, kpiSumColumnNames[f]] as [keyof KpiSums, string]);
 
 export interface GroupedSums {
   rows: { key: string | null; sums: KpiSums; calls: number }[];
@@ -115,7 +106,7 @@ export interface GroupedSums {
 /** One GROUP BY over kpi_hourly: answers every query (exported for the tests and the bench). */
 export async function hourlyRollupSums(db: Executor, q: RollupQuery): Promise<GroupedSums> {
   const sums = sql.join(
-    SUM_COLUMNS.map(([, column]) => sql`coalesce(sum(x.${sql.raw(column)}), 0)::bigint as ${sql.raw(column)}`),
+    SUM_COLUMNS.map(([, column]) => sql`coalesce(sum(x.${sql.raw(column)}) ${surveyFilter(q, column, 'x')}, 0)::bigint as ${sql.raw(column)}`),
     sql`, `,
   );
   const channelJoin =
@@ -130,7 +121,28 @@ export async function hourlyRollupSums(db: Executor, q: RollupQuery): Promise<Gr
         group by grouping sets ((x.k), ())
         order by grouping(x.k), x.k nulls last`,
   );
-  return toGroupedSums(rows);
+  return surveysOfDirection(q, toGroupedSums(rows));
+}
+
+const SURVEY_COLUMNS = new Set(['csat_count', 'csat_positive', 'nps_count', 'nps_promoters', 'nps_detractors']);
+const SURVEY_FIELDS = ['csatCount', 'csatPositive', 'npsCount', 'npsPromoters', 'npsDetractors'] as const;
+
+/**
+ * CSAT and NPS are over the responses to inbound calls, or to outbound calls under direction=outbound
+ * (contract section 6). kpi_hourly rows hold their own direction's responses: a survey column of
+ * kpi_hourly is summed over the rows of that direction only.
+ */
+function surveyFilter(q: RollupQuery, column: string, alias: string): SQL {
+  if (!SURVEY_COLUMNS.has(column)) return sql``;
+  return sql`filter (where ${sql.raw(alias)}.direction = ${q.filters.direction ?? 'inbound'})`;
+}
+
+/** groupBy=direction: the other direction's row has no responses counted (kpi_daily keeps them). */
+function surveysOfDirection(q: RollupQuery, grouped: GroupedSums): GroupedSums {
+  if (q.groupBy !== 'direction') return grouped;
+  const counted = q.filters.direction ?? 'inbound';
+  for (const row of grouped.rows) if (row.key !== counted) for (const f of SURVEY_FIELDS) row.sums[f] = 0;
+  return grouped;
 }
 
 function toGroupedSums(rows: SumsRow[]): GroupedSums {
@@ -167,7 +179,7 @@ export function dailyPlan(q: RollupQuery): { rowKind: DailyKind; totalKind: Dail
   const filter = active[0];
   const filterKind = filter === undefined ? null : FILTER_KIND[filter];
   const value = filter === undefined ? null : q.filters[filter]!;
-  if (q.groupBy === 'day' || q.groupBy === 'week' || q.groupBy === 'month') {
+  if (q.groupBy === 'hour' || q.groupBy === 'day' || q.groupBy === 'week' || q.groupBy === 'month' || q.groupBy === 'quarter') {
     const kind = filterKind ?? 'all';
     return { rowKind: kind, totalKind: kind, value };
   }
@@ -212,6 +224,7 @@ function dailyKeyOf(groupBy: KpiGroupBy): SQL {
   if (groupBy === 'day') return sql`d.day`;
   if (groupBy === 'week') return sql`to_char(d.day::date, 'IYYY-"W"IW')`;
   if (groupBy === 'month') return sql`left(d.day, 7)`;
+  if (groupBy === 'quarter') return quarterSql(sql`d.day`); // a day row or a month row
   return sql`nullif(d.value, '')`;
 }
 
@@ -225,12 +238,14 @@ export async function rollupSums(db: Executor, q: RollupQuery): Promise<GroupedS
   // Whole days: from the first local day starting at or after `from` to the day of `to` (excluded).
   const firstDay = q.fromKey.endsWith('T00') ? q.fromKey.slice(0, 10) : nextDay(q.fromKey.slice(0, 10));
   const endDay = q.toKey.slice(0, 10);
+  if (plan && q.groupBy === 'hour') return hourRowSums(db, q, plan);
   if (!plan || firstDay >= endDay) return hourlyRollupSums(db, q);
 
   const edges: HourRanges = [];
   if (q.fromKey < `${firstDay}T00`) edges.push([q.fromKey, `${firstDay}T00`]);
   if (q.toKey > `${endDay}T00`) edges.push([`${endDay}T00`, q.toKey]);
-  const sumCols = (alias: string) => sql.raw(SUM_COLUMNS.map(([, c]) => `sum(${alias}.${c}) as ${c}`).join(', '));
+  const sumCols = (alias: string) =>
+    sql.join(SUM_COLUMNS.map(([, c]) => sql`sum(${sql.raw(`${alias}.${c}`)}) ${surveyFilter(q, c, alias)} as ${sql.raw(c)}`), sql`, `);
   // Month rows only where the row key does not need days (not for groupBy=day or week).
   const spans: ReturnType<typeof daySpans> =
     q.groupBy === 'day' || q.groupBy === 'week' ? { months: [], plus: [[firstDay, endDay]], minus: [] } : daySpans(firstDay, endDay);
@@ -271,7 +286,31 @@ export async function rollupSums(db: Executor, q: RollupQuery): Promise<GroupedS
         having x.is_total = 1 or sum(x.calls) <> 0
         order by x.is_total, x.k nulls last`,
   );
-  return toGroupedSums(rows);
+  return surveysOfDirection(q, toGroupedSums(rows));
+}
+
+/**
+ * groupBy=hour from kpi_daily's hour rows (kind 'h.<kind>', one per local hour and value): the rows
+ * and the total of one index range, whatever the length of the range. An hour row's handled_hours is
+ * 0 or 1, so their sum is the distinct handled hours of the total too.
+ */
+async function hourRowSums(db: Executor, q: RollupQuery, plan: { rowKind: DailyKind; value: string | null }): Promise<GroupedSums> {
+  const value = plan.value === null || plan.rowKind === 'all' ? sql`` : sql`and d.value = ${plan.value}`;
+  const sums = sql.join(
+    SUM_COLUMNS.map(([, column]) => sql`coalesce(sum(d.${sql.raw(column)}), 0)::bigint as ${sql.raw(column)}`),
+    sql`, `,
+  );
+  const rows = await queryRows<SumsRow>(
+    db,
+    sql`select grouping(d.day) as is_total, d.day as key, ${sums}, coalesce(sum(d.calls), 0)::bigint as calls,
+          coalesce(sum(d.handled_hours), 0)::bigint as handled_hours
+        from kpi_daily d
+        where d.tenant_id = ${q.tenantId} and d.kind = ${hourKind(plan.rowKind)} ${value}
+          and d.day >= ${q.fromKey} and d.day < ${q.toKey}
+        group by grouping sets ((d.day), ())
+        order by grouping(d.day), d.day`,
+  );
+  return surveysOfDirection(q, toGroupedSums(rows));
 }
 
 export interface StaffedRow {
@@ -281,7 +320,7 @@ export interface StaffedRow {
 }
 
 /**
- * Staffed time per row (agent, or the hours of a day/week/month) from tenant schedules and provider
+ * Staffed time per row (agent, or the hours of an hour/day/week/month/quarter) from tenant schedules and provider
  * availability, merged (range_agg: overlapping sources are not counted twice), and the handle time
  * of the agents' handled calls in the hours they were staffed. An agent's availability runs from an
  * `available` event to that agent's next event; the last one is open until now (never beyond).
@@ -293,11 +332,15 @@ export async function staffedSums(
   const key =
     q.groupBy === 'agent'
       ? sql`p.agent_id`
-      : q.groupBy === 'week'
-        ? sql`to_char(left(p.hour_key, 10)::date, 'IYYY-"W"IW')`
-        : q.groupBy === 'month'
-          ? sql`left(p.hour_key, 7)`
-          : sql`left(p.hour_key, 10)`;
+      : q.groupBy === 'hour'
+        ? sql`p.hour_key`
+        : q.groupBy === 'week'
+          ? sql`to_char(left(p.hour_key, 10)::date, 'IYYY-"W"IW')`
+          : q.groupBy === 'month'
+            ? sql`left(p.hour_key, 7)`
+            : q.groupBy === 'quarter'
+              ? quarterSql(sql`p.hour_key`)
+              : sql`left(p.hour_key, 10)`;
   // Most tenants have no staffed time at all: skip the interval arithmetic for them.
   const [known] = await queryRows<{ any: boolean }>(
     db,
@@ -308,7 +351,10 @@ export async function staffedSums(
   const tz = q.timezone;
   const lo = q.fromInstant.toISOString();
   const hi = q.toInstant.toISOString();
-  const agentFilter = q.filters.agentId === undefined ? sql`true` : sql`agent_id = ${q.filters.agentId}`;
+  // A linked agent's availability and schedules are the person's: they count under the agent it is
+  // linked to (overlaps merged by range_agg), and a filter names that agent (kpis.service maps it).
+  const canonical = canonicalAgentIdSql(sql`${q.tenantId}::uuid`, sql`agent_id`);
+  const agentFilter = q.filters.agentId === undefined ? sql`true` : sql`${canonical} = ${q.filters.agentId}`;
   const hoursFilter = q.businessHours ? businessHoursCondition(sql`h.hour_key`, q.businessHours) : sql`true`;
   const rows = await queryRows<{ is_total: number; key: string | null; staffed: string; handle: string }>(
     db,
@@ -323,7 +369,7 @@ export async function staffedSums(
           select agent_id, tstzrange(starts_at, ends_at) from agent_schedules
           where tenant_id = ${q.tenantId} and starts_at < ${hi}::timestamptz and ends_at > ${lo}::timestamptz and ${agentFilter}
         ), staffed as (
-          select agent_id, range_agg(r) as mr from intervals group by agent_id
+          select ${canonical} as agent_id, range_agg(r) as mr from intervals group by 1
         ), hours as (
           -- Local clock hours, each the instants from its local start to the next one: they tile
           -- the range exactly, DST days included.

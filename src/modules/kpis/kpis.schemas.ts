@@ -1,8 +1,13 @@
 /** GET /v1/kpis: query and response (contract section 6), reused by the OpenAPI document. */
 import { z } from 'zod';
+import { compareModes } from '../../domain/compare.js';
 
-export const kpiGroupBys = ['day', 'week', 'month', 'agent', 'queue', 'campaign', 'channel', 'provider', 'direction'] as const;
+export const kpiGroupBys = ['hour', 'day', 'week', 'month', 'quarter', 'agent', 'queue', 'campaign', 'channel', 'provider', 'direction'] as const;
 export type KpiGroupBy = (typeof kpiGroupBys)[number];
+/** Groupings by a period of tenant time (the rows' keys are periods, in order). */
+export const kpiTimeGroupBys = ['hour', 'day', 'week', 'month', 'quarter'] as const satisfies readonly KpiGroupBy[];
+export type KpiTimeGroupBy = (typeof kpiTimeGroupBys)[number];
+export const isTimeGroupBy = (groupBy: KpiGroupBy): groupBy is KpiTimeGroupBy => (kpiTimeGroupBys as readonly string[]).includes(groupBy);
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -27,6 +32,8 @@ export const kpisQuery = z
     queue: z.string().min(1).max(200).optional(),
     /** Only the hours inside the tenant's `businessHours`; defaults to `kpisBusinessHoursOnly`. */
     businessHoursOnly: booleanString.optional(),
+    /** Adds to each row and the total the same figures over an earlier window (src/domain/compare.ts). */
+    compare: z.enum(compareModes).optional(),
   })
   .strict();
 
@@ -53,7 +60,21 @@ export const kpiFigures = z.object({
   callsPerHour: z.number().nullable(),
 });
 
-export const kpiRowSchema = kpiFigures.extend({ key: z.string().nullable() });
+const figureDelta = z.union([z.number(), z.string(), z.null()]);
+
+/** The figures of the comparison window for a row, and current − previous. */
+export const kpiCompareSchema = z
+  .object({
+    key: z.string().nullable().describe('the aligned row of the comparison window: the same dimension value, or the period at the same position'),
+    from: z.string().describe('start of the compared window or period (instant)'),
+    to: z.string().describe('end of the compared window or period (instant, excluded)'),
+    values: kpiFigures,
+    delta: z.record(z.string(), figureDelta).describe('current − compared, per figure; money as a 2-decimal string; null when either is null'),
+  })
+  .nullable()
+  .describe('null for a time row whose position the shorter comparison window does not have');
+
+export const kpiRowSchema = kpiFigures.extend({ key: z.string().nullable(), compare: kpiCompareSchema.optional() });
 
 /** Which settings produced the figures, so that two reports can be compared. */
 export const kpiDefinitionsSchema = z.object({
@@ -80,6 +101,7 @@ export const kpiDefinitionsSchema = z.object({
   costPerCall: z.string(),
   /** False while a settings change is still being applied to the stored rollups. */
   rollupsCurrent: z.boolean(),
+  compare: z.object({ mode: z.enum(compareModes), from: z.string(), to: z.string() }).optional(),
 });
 
 export const kpisResponse = z.object({

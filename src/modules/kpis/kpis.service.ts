@@ -5,19 +5,22 @@ import { sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import { queryRows, type Database } from '../../db/client.js';
 import type { TenantRow } from '../../db/schema/index.js';
+import { alignPeriods, compareWindow, delta, type CompareMode } from '../../domain/compare.js';
 import {
   addSums,
   costContribution,
+  emptySums,
   finalize,
   staffingContribution,
   type KpiSettings,
   type KpiSums,
 } from '../../domain/kpis/definitions.js';
 import { ValidationError } from '../../lib/errors.js';
-import { effectiveSettings } from '../tenants/tenants.schemas.js';
-import { costAllocation } from './costs.js';
+import { canonicalAgentId } from '../agents/index.js';
+import { effectiveSettings } from '../tenants/index.js';
+import { rowCosts, type RowCosts } from './cost-shares.js';
 import { rollupSums, staffedSums, type RollupFilters, type RollupQuery } from './kpis.repo.js';
-import type { KpisQuery, KpisResponse } from './kpis.schemas.js';
+import { isTimeGroupBy, type KpisQuery, type KpisResponse } from './kpis.schemas.js';
 import { rollupFingerprint } from './refresh.js';
 
 const HOUR_KEY = "yyyy-MM-dd'T'HH";
@@ -84,7 +87,8 @@ export async function computeKpis(db: Database, tenant: TenantRow, query: KpisQu
   const filters: RollupFilters = {
     provider: query.provider,
     direction: query.direction,
-    agentId: query.agentId,
+    // Either agent of a linked pair names the pair: the rollups keep it under the first one's id.
+    agentId: query.agentId === undefined ? undefined : await canonicalAgentId(db, tenant.id, query.agentId),
     campaignId: query.campaignId,
     queue: query.queue,
   };
@@ -100,7 +104,7 @@ export async function computeKpis(db: Database, tenant: TenantRow, query: KpisQu
   };
   // Staffed time is per agent: rows of time or agents only, and no filter but agentId.
   const occupancyApplies =
-    ['day', 'week', 'month', 'agent'].includes(query.groupBy) &&
+    ['hour', 'day', 'week', 'month', 'quarter', 'agent'].includes(query.groupBy) &&
     Object.keys(activeFilters).every((f) => f === 'agentId');
   // The independent reads run side by side (the pool has several connections).
   const [grouped, context, staffed] = await Promise.all([
@@ -109,21 +113,21 @@ export async function computeKpis(db: Database, tenant: TenantRow, query: KpisQu
     occupancyApplies ? staffedSums(db, { ...q, timezone: tenant.timezone, fromInstant: range.from, toInstant: range.to }) : null,
   ]);
 
-  // Costs are allocated per day and per dimension by the ROI module; a filtered or business-hours
-  // view has no allocation of its own, so it gets no cost per call rather than a wrong one.
+  // Costs per row (./cost-shares.ts); a filtered or business-hours view has no allocation of its
+  // own, so it gets no cost per call rather than a wrong one.
   let costNote: string;
-  let costs: { byKey: Map<string | null, bigint>; totalCents: bigint } | null = null;
-  const allocate = await costAllocation();
-  if (!allocate) costNote = 'unavailable: cost allocation is not installed';
-  else if (Object.keys(activeFilters).length > 0) costNote = 'null: costs are not allocated under filters';
+  let costs: RowCosts | null = null;
+  if (Object.keys(activeFilters).length > 0) costNote = 'null: costs are not allocated under filters';
   else if (businessHoursOnly) costNote = 'null: costs are allocated per day, not per business hour';
-  // The allocation reads the range's handled calls: not worth it when it can only find nothing.
+  // The costs of the range: not worth reading when there can be none.
   else if (!context.mayHaveCosts && !settings.countProviderPrices) costNote = 'null: no costs in the range';
   else {
-    costs = await allocate(db, tenant, { from: range.from, to: range.to }, query.groupBy);
+    costs = await rowCosts(db, tenant, { from: range.from, to: range.to }, query.groupBy);
     if (costs.totalCents === 0n && costs.byKey.size === 0) {
       costs = null;
       costNote = 'null: no costs in the range';
+    } else if (isTimeGroupBy(query.groupBy) && query.groupBy !== 'hour') {
+      costNote = "the period's whole cost (every cost's daily shares of its days, contract section 7) / handled calls; total: every cost of the range";
     } else costNote = 'allocated cost of the row (contract section 7) / handled calls; total: every cost of the range';
   }
 
@@ -143,7 +147,7 @@ export async function computeKpis(db: Database, tenant: TenantRow, query: KpisQu
   }));
   const total = { key: null, ...withExtras(grouped.total.sums, costs ? costs.totalCents : null, staffed?.total) };
 
-  return {
+  const response: KpisResponse = {
     rows,
     total,
     definitions: {
@@ -166,9 +170,52 @@ export async function computeKpis(db: Database, tenant: TenantRow, query: KpisQu
       businessHoursOnly,
       occupancy: occupancyApplies
         ? 'handle time in staffed hours / staffed time (schedules and provider availability, merged); null without staffed time'
-        : 'null: staffed time is known per agent, so only for groupBy day, week, month or agent, filtered by agentId at most',
+        : 'null: staffed time is known per agent, so only for groupBy hour, day, week, month, quarter or agent, filtered by agentId at most',
       costPerCall: costNote,
       rollupsCurrent: context.fingerprint === rollupFingerprint(tenant),
     },
   };
+  return query.compare ? withComparison(db, tenant, query, query.compare, range, response, now) : response;
+}
+
+type KpiFiguresOnly = Omit<KpisResponse['total'], 'key' | 'compare'>;
+
+const figuresOf = (row: KpisResponse['total']): KpiFiguresOnly => {
+  const { key: _key, compare: _compare, ...figures } = row;
+  return figures;
+};
+
+/**
+ * compare=previous_period|previous_year: the same request over the comparison window, each row
+ * meeting its aligned row there (src/domain/compare.ts); a row without one meets empty figures.
+ */
+async function withComparison(
+  db: Database,
+  tenant: TenantRow,
+  query: KpisQuery,
+  mode: CompareMode,
+  range: KpiRange,
+  current: KpisResponse,
+  now: Date,
+): Promise<KpisResponse> {
+  const window = compareWindow(mode, range, tenant.timezone);
+  const previous = await computeKpis(db, tenant, { ...query, compare: undefined, from: window.from.toISOString(), to: window.to.toISOString() }, now);
+  const empty: KpiFiguresOnly = { ...finalize(emptySums(), kpiSettingsOf(effectiveSettings(tenant.settings))), costPerCall: null };
+  // Keyed by dimension value (null: the calls without the dimension) or by period key.
+  const byKey = new Map(previous.rows.map((r) => [r.key, figuresOf(r)]));
+  const compared = (row: KpisResponse['total'], key: string | null, from: Date, to: Date, values = byKey.get(key) ?? empty) => ({
+    key,
+    from: from.toISOString(),
+    to: to.toISOString(),
+    values,
+    delta: delta(figuresOf(row), values),
+  });
+  const aligned = isTimeGroupBy(query.groupBy) ? alignPeriods(query.groupBy, range, window, tenant.timezone) : null;
+  const rows = current.rows.map((row) => {
+    if (!aligned) return { ...row, compare: compared(row, row.key, window.from, window.to) };
+    const period = row.key === null ? undefined : aligned.get(row.key);
+    return { ...row, compare: period ? compared(row, period.key, period.from, period.to) : null };
+  });
+  const total = { ...current.total, compare: compared(current.total, null, window.from, window.to, figuresOf(previous.total)) };
+  return { rows, total, definitions: { ...current.definitions, compare: { mode, from: window.from.toISOString(), to: window.to.toISOString() } } };
 }

@@ -1,9 +1,10 @@
 /**
- * The coalesced per-tenant refresh: take the dirty hours, rebuild their rollup rows from the calls
- * table (one INSERT … SELECT per batch of hours), repeat until nothing is dirty.
+ * The coalesced per-tenant refresh (job `kpi-refresh`, src/jobs/kpi-refresh.ts): take the dirty
+ * hours, rebuild their rollup rows from the calls table (one INSERT … SELECT per batch of hours),
+ * repeat until nothing is dirty.
  *
  * Coalescing: call transactions only append dirty marks; one job per tenant and second is enqueued
- * (deterministic id), and a batch turns any number of marks of one hour into one recomputation.
+ * (src/jobs/coalesce.ts), and a batch turns any number of marks of one hour into one recomputation.
  * Concurrency: a per-tenant advisory lock serialises refreshes of one tenant; READ COMMITTED makes
  * the calls read after the dirty marks are taken, so a call committed before its mark was taken is
  * seen, and one committed later left a mark for the next run.
@@ -11,12 +12,15 @@
 import { eq, sql } from 'drizzle-orm';
 import type { Database, Tx } from '../../db/client.js';
 import { queryRows } from '../../db/client.js';
-import { tenants, type TenantRow } from '../../db/schema/index.js';
+import { kpiSumColumnNames, kpiSumFields, tenants, type TenantRow } from '../../db/schema/index.js';
+import { PERIOD_DIMS, type PeriodDim } from '../../domain/dimensions.js';
+import { pgArray } from '../../db/sql.js';
 import type { JobQueue } from '../../jobs/queue.js';
 import type { Logger } from '../../lib/logger.js';
-import { effectiveSettings } from '../tenants/tenants.schemas.js';
+import { canonicalAgentIdSql } from '../agents/index.js';
+import { applyDefaultAfterCallWork, type CallChangeListener } from '../calls/index.js';
+import { effectiveSettings } from '../tenants/index.js';
 import { HOUR_KEY_FORMAT, markAllDirty } from './invalidate.js';
-import { pgArray } from './sql-array.js';
 
 /** What the stored rollups depend on; a change of any of these rebuilds the tenant's rollups. */
 interface RollupBasis {
@@ -51,21 +55,18 @@ async function lockTenant(tx: Tx, tenantId: string): Promise<TenantRow | null> {
 
 /**
  * When the basis changed since the last build: re-derive what depends on it in the calls table
- * (the tenant's default after-call work, for calls whose provider reports none), drop the rollups
- * and mark every hour with a call dirty.
+ * (the tenant's default after-call work, for calls whose provider reports none, rewritten through
+ * the call listeners so ROI days and webhooks follow), drop the rollups and mark every hour with
+ * a call dirty.
  */
-async function ensureBasis(tx: Tx, tenant: TenantRow): Promise<RollupBasis> {
+async function ensureBasis(tx: Tx, tenant: TenantRow, listeners: readonly CallChangeListener[]): Promise<RollupBasis> {
   const basis = basisOf(tenant);
   const fingerprint = rollupFingerprint(tenant);
   const [state] = await queryRows<{ fingerprint: string }>(tx, sql`select fingerprint from kpi_state where tenant_id = ${tenant.id}`);
   if (state?.fingerprint === fingerprint) return basis;
   const previous = state ? (JSON.parse(state.fingerprint) as Partial<RollupBasis>) : null;
   if (previous && previous.defaultAfterCallWorkSeconds !== basis.defaultAfterCallWorkSeconds) {
-    const acw = basis.defaultAfterCallWorkSeconds;
-    await tx.execute(sql`
-      update calls set after_call_work_seconds = ${acw},
-        handle_seconds = talk_seconds + coalesce(hold_seconds, 0) + ${acw}, updated_at = now()
-      where tenant_id = ${tenant.id} and acw_reported = 0 and after_call_work_seconds <> ${acw}`);
+    await applyDefaultAfterCallWork(tx, tenant.id, basis.defaultAfterCallWorkSeconds, listeners);
   }
   await tx.execute(sql`delete from kpi_hourly where tenant_id = ${tenant.id}`);
   await tx.execute(sql`delete from kpi_daily where tenant_id = ${tenant.id}`);
@@ -89,7 +90,7 @@ export async function rebuildHours(tx: Tx, tenantId: string, basis: RollupBasis,
       offered, answered, abandoned, short_abandoned, short_abandoned_within_sl, missed, voicemail,
       answered_within_sl, wait_sum_answered, handled_count, handle_sum_handled, fcr_eligible, fcr_resolved,
       csat_count, csat_positive, nps_count, nps_promoters, nps_detractors)
-    select ${tenantId}::uuid, k.hour_key, coalesce(c.agent_id, ''), coalesce(c.queue_name, ''),
+    select ${tenantId}::uuid, k.hour_key, coalesce(ag.agent_id, ''), coalesce(c.queue_name, ''),
       coalesce(c.campaign_id::text, ''), c.provider, c.direction,
       count(*),
       count(*) filter (where f.inbound and (c.status in ('answered', 'missed', 'voicemail') or (c.status = 'abandoned' and not f.short))),
@@ -125,18 +126,42 @@ export async function rebuildHours(tx: Tx, tenantId: string, basis: RollupBasis,
             and n.started_at <= c.started_at + make_interval(days => ${basis.fcrWindowDays})
         )) as repeated
     ) f
+    -- The agent the call counts under: the one its agent is linked to (same person), else its own.
+    cross join lateral (select ${canonicalAgentIdSql(sql`c.tenant_id`, sql`c.agent_id`)} as agent_id) ag
     left join lateral (
       select count(r.csat) as csat_count, count(*) filter (where r.csat >= 4) as csat_positive,
         count(r.nps) as nps_count, count(*) filter (where r.nps >= 9) as nps_promoters,
         count(*) filter (where r.nps <= 6) as nps_detractors
       from survey_responses r where r.tenant_id = c.tenant_id and r.call_id = c.id
     ) s on true
-    group by k.hour_key, c.agent_id, c.queue_name, c.campaign_id, c.provider, c.direction`);
+    group by k.hour_key, ag.agent_id, c.queue_name, c.campaign_id, c.provider, c.direction`);
 }
 
+/**
+ * CSAT and NPS count the responses to inbound calls (contract section 6), and to outbound calls only
+ * when the view is filtered to them: a kpi_daily row of kind 'direction' keeps its own direction's
+ * responses (direction=outbound reads those), every other kind only those of inbound calls.
+ */
+const SURVEY_FIELDS = new Set<string>(['csatCount', 'csatPositive', 'npsCount', 'npsPromoters', 'npsDetractors']);
+/** kpi_daily's sums from the hour rows `alias`, the survey columns under the rule above. */
+const dailySums = (alias: string) =>
+  sql.raw(
+    kpiSumFields
+      .map((f) =>
+        SURVEY_FIELDS.has(f)
+          ? `coalesce(sum(${alias}.${kpiSumColumnNames[f]}) filter (where d.kind = 'direction' or ${alias}.direction = 'inbound'), 0)`
+          : `sum(${alias}.${kpiSumColumnNames[f]})`,
+      )
+      .join(', '),
+  );
+
 /** The dimensions kpi_daily keeps one row per value of ('all' is the whole day). */
-export const DAILY_KINDS = ['all', 'agent', 'queue', 'campaign', 'provider', 'direction'] as const;
-export type DailyKind = (typeof DAILY_KINDS)[number];
+export const DAILY_KINDS = PERIOD_DIMS;
+export type DailyKind = PeriodDim;
+
+/** kpi_daily's sum columns (every field of kpiSumColumns()), and each summed from `alias`. */
+const SUM_COLUMN_LIST = sql.raw(kpiSumFields.map((f) => kpiSumColumnNames[f]).join(', '));
+const summed = (alias: string) => sql.raw(kpiSumFields.map((f) => `sum(${alias}.${kpiSumColumnNames[f]})`).join(', '));
 
 /**
  * Rebuild the kpi_daily rows of these local days from kpi_hourly (already current for them): one
@@ -148,22 +173,40 @@ export async function rebuildDays(tx: Tx, tenantId: string, days: string[]): Pro
   const list = pgArray(days);
   await tx.execute(sql`delete from kpi_daily where tenant_id = ${tenantId} and day = any(${list}::text[])`);
   await tx.execute(sql`
-    insert into kpi_daily (tenant_id, kind, day, value, calls, offered, answered, abandoned, short_abandoned,
-      short_abandoned_within_sl, missed, voicemail, answered_within_sl, wait_sum_answered, handled_count,
-      handle_sum_handled, fcr_eligible, fcr_resolved, csat_count, csat_positive, nps_count, nps_promoters,
-      nps_detractors, handled_hours)
-    select ${tenantId}::uuid, d.kind, k.day, d.value, sum(h.calls), sum(h.offered), sum(h.answered), sum(h.abandoned),
-      sum(h.short_abandoned), sum(h.short_abandoned_within_sl), sum(h.missed), sum(h.voicemail),
-      sum(h.answered_within_sl), sum(h.wait_sum_answered), sum(h.handled_count), sum(h.handle_sum_handled),
-      sum(h.fcr_eligible), sum(h.fcr_resolved), sum(h.csat_count), sum(h.csat_positive), sum(h.nps_count),
-      sum(h.nps_promoters), sum(h.nps_detractors),
+    insert into kpi_daily (tenant_id, kind, day, value, ${SUM_COLUMN_LIST}, handled_hours)
+    select ${tenantId}::uuid, d.kind, k.day, d.value, ${dailySums('h')},
       count(distinct h.hour_key) filter (where h.handled_count > 0)
     from unnest(${list}::text[]) as k(day)
     join kpi_hourly h on h.tenant_id = ${tenantId} and h.hour_key >= k.day and h.hour_key < k.day || 'U'
     cross join lateral (values ('all', ''), ('agent', h.agent_id), ('queue', h.queue), ('campaign', h.campaign_id),
       ('provider', h.provider), ('direction', h.direction)) as d(kind, value)
     group by k.day, d.kind, d.value`);
+  await rebuildHourRows(tx, tenantId, days);
   await rebuildMonths(tx, tenantId, [...new Set(days.map((d) => d.slice(0, 7)))]);
+}
+
+/** kpi_daily's hour rows: kind 'h.<kind>', day the hour key 'YYYY-MM-DDTHH', for groupBy=hour. */
+export const hourKind = (kind: DailyKind) => `h.${kind}`;
+
+/**
+ * Rebuild the hour rows of these days from kpi_hourly: one row per local hour and dimension value
+ * (the hourly rows summed over every other dimension), so that groupBy=hour reads one row per hour
+ * instead of every combination of agent, queue, campaign, provider and direction of that hour.
+ */
+async function rebuildHourRows(tx: Tx, tenantId: string, days: string[]): Promise<void> {
+  const list = pgArray(days);
+  const hourKinds = pgArray(DAILY_KINDS.map(hourKind));
+  await tx.execute(sql`
+    delete from kpi_daily d using unnest(${list}::text[]) as k(day)
+    where d.tenant_id = ${tenantId} and d.kind = any(${hourKinds}::text[]) and d.day >= k.day and d.day < k.day || 'U'`);
+  await tx.execute(sql`
+    insert into kpi_daily (tenant_id, kind, day, value, ${SUM_COLUMN_LIST}, handled_hours)
+    select ${tenantId}::uuid, 'h.' || d.kind, h.hour_key, d.value, ${dailySums('h')}, (sum(h.handled_count) > 0)::int
+    from unnest(${list}::text[]) as k(day)
+    join kpi_hourly h on h.tenant_id = ${tenantId} and h.hour_key >= k.day and h.hour_key < k.day || 'U'
+    cross join lateral (values ('all', ''), ('agent', h.agent_id), ('queue', h.queue), ('campaign', h.campaign_id),
+      ('provider', h.provider), ('direction', h.direction)) as d(kind, value)
+    group by h.hour_key, d.kind, d.value`);
 }
 
 /** kpi_daily's month rows: kind 'm.<kind>', day 'YYYY-MM', the sums of that month's day rows. */
@@ -178,15 +221,8 @@ async function rebuildMonths(tx: Tx, tenantId: string, months: string[]): Promis
   const monthKinds = pgArray(DAILY_KINDS.map(monthKind));
   await tx.execute(sql`delete from kpi_daily where tenant_id = ${tenantId} and kind = any(${monthKinds}::text[]) and day = any(${list}::text[])`);
   await tx.execute(sql`
-    insert into kpi_daily (tenant_id, kind, day, value, calls, offered, answered, abandoned, short_abandoned,
-      short_abandoned_within_sl, missed, voicemail, answered_within_sl, wait_sum_answered, handled_count,
-      handle_sum_handled, fcr_eligible, fcr_resolved, csat_count, csat_positive, nps_count, nps_promoters,
-      nps_detractors, handled_hours)
-    select ${tenantId}::uuid, 'm.' || d.kind, m.month, d.value, sum(d.calls), sum(d.offered), sum(d.answered),
-      sum(d.abandoned), sum(d.short_abandoned), sum(d.short_abandoned_within_sl), sum(d.missed), sum(d.voicemail),
-      sum(d.answered_within_sl), sum(d.wait_sum_answered), sum(d.handled_count), sum(d.handle_sum_handled),
-      sum(d.fcr_eligible), sum(d.fcr_resolved), sum(d.csat_count), sum(d.csat_positive), sum(d.nps_count),
-      sum(d.nps_promoters), sum(d.nps_detractors), sum(d.handled_hours)
+    insert into kpi_daily (tenant_id, kind, day, value, ${SUM_COLUMN_LIST}, handled_hours)
+    select ${tenantId}::uuid, 'm.' || d.kind, m.month, d.value, ${summed('d')}, sum(d.handled_hours)
     from unnest(${list}::text[]) as m(month)
     join kpi_daily d on d.tenant_id = ${tenantId} and d.kind = any(${pgArray(DAILY_KINDS)}::text[])
       and d.day > m.month and d.day < m.month || '-99'
@@ -200,8 +236,11 @@ export interface RefreshOutcome {
   tenantGone: boolean;
 }
 
-/** Process every dirty hour of the tenant, `batchSize` dirty marks per transaction. */
-export async function refreshTenant(db: Database, tenantId: string, batchSize = 5000): Promise<RefreshOutcome> {
+/**
+ * Process every dirty hour of the tenant, `batchSize` dirty marks per transaction. `listeners`:
+ * the hub's call listeners, which hear the calls rewritten when the default after-call work changed.
+ */
+export async function refreshTenant(db: Database, tenantId: string, batchSize = 5000, listeners: readonly CallChangeListener[] = []): Promise<RefreshOutcome> {
   const outcome: RefreshOutcome = { hoursRecomputed: 0, batches: 0, tenantGone: false };
   for (;;) {
     const done = await db.transaction(async (tx) => {
@@ -211,7 +250,7 @@ export async function refreshTenant(db: Database, tenantId: string, batchSize = 
         outcome.tenantGone = true;
         return true;
       }
-      const basis = await ensureBasis(tx, tenant);
+      const basis = await ensureBasis(tx, tenant, listeners);
       const taken = await queryRows<{ hour_key: string }>(
         tx,
         sql`delete from kpi_dirty_hours where id in (
@@ -239,61 +278,11 @@ export async function pendingDirtyHours(db: Database, tenantId: string): Promise
   return Number(row?.n ?? 0);
 }
 
-/** Job id of the refresh of a tenant in a time slot: one job per tenant and slot (no ':' for BullMQ). */
-export function refreshJobId(tenantId: string, slotMs = 1000, now = Date.now()): string {
-  return `refresh-${tenantId}-${Math.floor(now / slotMs)}`;
-}
-
-export function refreshProcessor(deps: { db: Database; queue: JobQueue; logger: Logger }) {
-  return async ({ tenantId }: { tenantId: string }): Promise<void> => {
-    const outcome = await refreshTenant(deps.db, tenantId);
-    if (outcome.hoursRecomputed > 0) deps.logger.debug({ tenantId, ...outcome }, 'kpi rollups refreshed');
-    // Marks committed while this job ran found it active (its id taken): run once more shortly.
-    if (!outcome.tenantGone && (await pendingDirtyHours(deps.db, tenantId)) > 0) {
-      await deps.queue.enqueue('refresh', { tenantId }, { jobId: `${refreshJobId(tenantId)}-again`, delayMs: 500 });
-    }
-  };
-}
-
-/** Wake the refresh of a tenant, at most once per tenant and second from this process. */
-export function dirtyNotifier(queue: JobQueue, logger: Logger): (tenantId: string) => void {
-  const lastSlot = new Map<string, string>();
-  return (tenantId) => {
-    const jobId = refreshJobId(tenantId);
-    if (lastSlot.get(tenantId) === jobId) return;
-    if (lastSlot.size > 10_000) lastSlot.clear();
-    lastSlot.set(tenantId, jobId);
-    // Delayed: the mark is written inside a transaction that has not committed yet.
-    queue.enqueue('refresh', { tenantId }, { jobId, delayMs: 1000 }).catch((err: Error) => {
-      lastSlot.delete(tenantId);
-      logger.debug({ tenantId, err: err.message }, 'refresh not enqueued; the sweep will');
-    });
-  };
-}
-
-/**
- * Safety net in every worker: tenants with dirty marks older than `olderThanMs` get a refresh
- * (a notification lost with Redis down, or a mark committed while its job was running).
- */
-export function startKpiSweep(deps: { db: Database; queue: JobQueue; logger: Logger }, everyMs = 1000, olderThanMs = 1500): () => void {
-  let running = false;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = true;
-    queryRows<{ tenant_id: string }>(
-      deps.db,
-      sql`select distinct tenant_id from kpi_dirty_hours where marked_at < now() - make_interval(secs => ${olderThanMs / 1000})`,
-    )
-      .then((rows) =>
-        deps.queue.enqueueMany(
-          'refresh',
-          rows.map((r) => ({ payload: { tenantId: r.tenant_id }, jobId: `${refreshJobId(r.tenant_id, 2000)}-sweep` })),
-        ),
-      )
-      .catch((err: Error) => deps.logger.debug({ err: err.message }, 'kpi sweep skipped'))
-      .finally(() => {
-        running = false;
-      });
-  }, everyMs);
-  return () => clearInterval(timer);
+/** Tenants with dirty marks older than `olderThanMs` (a wake-up lost with Redis down, or a mark committed while its job was running). */
+export async function tenantsWithStaleDirtyHours(db: Database, olderThanMs: number): Promise<string[]> {
+  const rows = await queryRows<{ tenant_id: string }>(
+    db,
+    sql`select distinct tenant_id from kpi_dirty_hours where marked_at < now() - make_interval(secs => ${olderThanMs / 1000})`,
+  );
+  return rows.map((r) => r.tenant_id);
 }

@@ -1,6 +1,6 @@
 /**
  * `calls` of GET /v1/roi: calls started in [from, to), per row key. Whole tenant-local days come
- * from roi_day_calls (../costs/daily.ts; dirty days computed now), the partial days at either end
+ * from roi_day_calls (./days.store.ts; dirty days computed now), the partial days at either end
  * of the range from the calls themselves (an index range of at most a day each).
  */
 import { eq, sql } from 'drizzle-orm';
@@ -8,9 +8,10 @@ import { DateTime } from 'luxon';
 import { queryRows, type Executor } from '../../db/client.js';
 import { campaigns, type TenantRow } from '../../db/schema/index.js';
 import { dayStartUtc, daysInRange } from '../../domain/costs/prorate.js';
-import { dayDimOf, pgDateArray, timeKey } from '../costs/allocation.js';
-import { basisCurrent, computeDays, dirtyDaysBetween } from '../costs/daily.js';
-import { callKeySql, type GroupBy, type RowKey } from '../costs/dimensions.js';
+import { pgArray } from '../../db/sql.js';
+import { dayDimOf, timeKey } from './allocation.js';
+import { basisCurrent, computeDays, dirtyDaysBetween } from './days.store.js';
+import { callKeySql, type GroupBy, type RowKey } from './dimensions.js';
 
 async function liveCounts(db: Executor, tenant: TenantRow, from: Date, to: Date, groupBy: GroupBy, into: Map<RowKey, number>): Promise<void> {
   if (from >= to) return;
@@ -61,7 +62,7 @@ export async function callCounts(db: Executor, tenant: TenantRow, range: { from:
     sql`select value, ${time ? sql`to_char(day, 'YYYY-MM-DD')` : sql`null::text`} as day, sum(calls)::text as n
         from roi_day_calls
         where tenant_id = ${tenant.id} and dim = ${dim} and day >= ${first}::date and day <= ${last}::date
-          and day <> all(${pgDateArray(dirty)}::date[])
+          and day <> all(${pgArray(dirty)}::date[])
         group by 1, 2`,
   );
   for (const r of stored) add(keyOf(r.value, r.day), Number(r.n));

@@ -1,6 +1,6 @@
 /**
  * Revenue of the default model and window from the stored credits (attribution_credits: one row
- * per credited (deal, call), kept by the attribution job and the call listener, carrying copies of
+ * per credited (deal, call), kept by the `roi-refresh` job and the call listener, carrying copies of
  * the deal's closedAt and type and of the call's grouping fields), summed in SQL per row key and
  * deal type over one index range (tenant, deal closedAt): no join to deals or calls. Deals
  * waiting in attribution_dirty_deals are left out here: the caller attributes them now.
@@ -10,11 +10,11 @@ import { DateTime } from 'luxon';
 import { queryRows, type Executor } from '../../db/client.js';
 import { campaigns, type TenantRow } from '../../db/schema/index.js';
 import { dayStartUtc, daysInRange } from '../../domain/costs/prorate.js';
-import { timeKey } from '../costs/allocation.js';
-import { basisCurrent, dirtyDaysBetween, type RevenueDim } from '../costs/daily.js';
-import { callKeySql, type GroupBy, type RowKey } from '../costs/dimensions.js';
-import { touchCtes } from '../attribution/touches.js';
-import type { DealTypeKey } from './roi.service.js';
+import { pgArray } from '../../db/sql.js';
+import { timeKey } from './allocation.js';
+import { basisCurrent, dirtyDaysBetween, type RevenueDim } from './days.store.js';
+import { callKeySql, type GroupBy, type RowKey } from './dimensions.js';
+import type { DealTypeKey } from '../../domain/deals.js';
 
 export interface StoredRevenueRow {
   /** 'row': one key and type; 'total': one type over all keys (each deal once). */
@@ -40,8 +40,8 @@ type CreditRow = { level: 'row' | 'total'; key: string | null; type: DealTypeKey
 /**
  * Stored credits of the deals closed in `intervals`, summed per row key and deal type ('row') and
  * per deal type over all keys, each deal once ('total'). `waiting`: the deals that are not waiting
- * for the attribution job (false) or only those (true). `skipDays`: local close days left out.
- * `keySql` is the grouping's SQL over alias `c` (../costs/dimensions.ts callKeySql): here `c` is
+ * for the `roi-refresh` job (false) or only those (true). `skipDays`: local close days left out.
+ * `keySql` is the grouping's SQL over alias `c` (./dimensions.ts callKeySql): here `c` is
  * attribution_credits, whose copied call fields bear the calls' column names.
  */
 async function creditRows(
@@ -66,7 +66,7 @@ async function creditRows(
           left join campaigns cp on cp.id = c.campaign_id
           where c.tenant_id = ${tenantId} and (${closed})
             ${waiting ? sql`and x.tenant_id = ${tenantId}` : sql`and not exists (select 1 from attribution_dirty_deals x where x.tenant_id = ${tenantId} and x.deal_id = c.deal_id)`}
-            ${skipDays && skipDays.days.length > 0 ? sql`and (c.deal_closed_at at time zone ${skipDays.timezone})::date <> all(${`{${skipDays.days.join(',')}}`}::date[])` : sql``}
+            ${skipDays && skipDays.days.length > 0 ? sql`and (c.deal_closed_at at time zone ${skipDays.timezone})::date <> all(${pgArray(skipDays.days)}::date[])` : sql``}
           group by 1, 2, 3, c.deal_closed_at
         )
         select 'row' as level, key, type, sum(cents)::text as cents, count(*)::text as deals, coalesce(sum(to_close), 0)::text as to_close
@@ -104,7 +104,7 @@ async function waitingWonCents(db: Executor, tenant: TenantRow, from: Date, to: 
     sql`select coalesce(sum(d.amount * 100), 0)::bigint::text as cents
         from attribution_dirty_deals x join crm_deals d on d.id = x.deal_id and d.tenant_id = x.tenant_id
         where x.tenant_id = ${tenant.id} and d.stage = 'won' and d.closed_at >= ${from.toISOString()}::timestamptz and d.closed_at < ${to.toISOString()}::timestamptz
-          and (d.closed_at at time zone ${tenant.timezone})::date <> all(${`{${skipDays.join(',')}}`}::date[])`,
+          and (d.closed_at at time zone ${tenant.timezone})::date <> all(${pgArray(skipDays)}::date[])`,
   );
   return BigInt(row?.cents ?? '0');
 }
@@ -161,7 +161,7 @@ export async function dayRevenue(db: Executor, tenant: TenantRow, from: Date, to
       sql`select dim, value, deal_type as type, sum(cents)::text as cents, sum(deals)::text as deals, sum(to_close_ms)::text as to_close
           from roi_day_revenue
           where tenant_id = ${tenant.id} and dim = any(${`{all,won,${dim}}`}::text[]) and day >= ${first}::date and day <= ${last}::date
-            and day <> all(${`{${dirty.join(',')}}`}::date[])
+            and day <> all(${pgArray(dirty)}::date[])
           group by 1, 2, 3`,
     ),
     channelOf,
@@ -205,71 +205,4 @@ function revenueDimOf(groupBy: GroupBy): RevenueDim {
   if (groupBy === 'channel') return 'campaign';
   if (groupBy === 'day' || groupBy === 'week' || groupBy === 'month') return 'day';
   return groupBy;
-}
-
-/** Models with integer weights by position, attributed in SQL (time_decay's irrational weights stay in TypeScript). */
-export const sqlModels = ['first_touch', 'last_touch', 'linear', 'position_based'] as const;
-export type SqlModel = (typeof sqlModels)[number];
-
-/** Weight of touch `rn` (1-based, by startedAt then id) of `n`, as src/domain/attribution/models.ts modelWeights. */
-function weightSql(model: SqlModel): SQL {
-  switch (model) {
-    case 'first_touch':
-      return sql`case when rn = 1 then 1 else 0 end`;
-    case 'last_touch':
-      return sql`case when rn = n then 1 else 0 end`;
-    case 'linear':
-      return sql`1`;
-    case 'position_based':
-      return sql`case when n <= 2 then 1 when rn = 1 or rn = n then 2 * (n - 2) else 1 end`;
-  }
-}
-
-/**
- * Revenue of any window under a model with positional integer weights, computed in SQL from
- * deals × touches (contract section 7, exactly as src/domain/attribution/models.ts `attribute`):
- * each touch gets ⌊amount × w / W⌋ cents, the leftover cents go one by one to the largest
- * remainders (amount × w mod W), ties to the earliest touch; zero credits are dropped.
- */
-export async function sqlRevenue(db: Executor, tenantId: string, from: Date, to: Date, model: SqlModel, windowDays: number, keySql: SQL): Promise<StoredRevenue> {
-  const rows = await queryRows<{ level: 'row' | 'total'; key: string | null; type: DealTypeKey; cents: string; deals: string; to_close: string }>(
-    db,
-    sql`with d as materialized (
-          select id, (amount * 100)::bigint as amount_cents, closed_at, coalesce(type, 'unspecified') as type, phones, contact_external_id from crm_deals
-          where tenant_id = ${tenantId} and stage = 'won' and closed_at >= ${from.toISOString()}::timestamptz and closed_at < ${to.toISOString()}::timestamptz
-        ), ${touchCtes(tenantId, windowDays, keySql)}, ranked as (
-          select t.*, row_number() over w as rn, count(*) over (partition by t.deal_id) as n,
-                 min(t.started_at) over (partition by t.deal_id) as first_at
-          from t window w as (partition by t.deal_id order by t.started_at, t.call_id)
-        ), weighted as (
-          select r.*, (${weightSql(model)})::numeric as w from ranked r
-        ), shares as (
-          select wt.*, d.amount_cents, d.type, d.closed_at,
-                 div(d.amount_cents * wt.w, sum(wt.w) over (partition by wt.deal_id)) as base,
-                 mod(d.amount_cents * wt.w, sum(wt.w) over (partition by wt.deal_id)) as rem
-          from weighted wt join d on d.id = wt.deal_id
-        ), credits as (
-          select s.*, s.base + case when row_number() over (partition by s.deal_id order by s.rem desc, s.rn)
-                                         <= s.amount_cents - sum(s.base) over (partition by s.deal_id) then 1 else 0 end as cents
-          from shares s
-        ), cr as (
-          select key, deal_id, type, sum(cents) as cents, (extract(epoch from closed_at - min(first_at)) * 1000)::bigint as to_close
-          from credits where cents <> 0
-          group by key, deal_id, type, closed_at
-        )
-        select 'row' as level, key, type, sum(cents)::text as cents, count(*)::text as deals, coalesce(sum(to_close), 0)::text as to_close
-        from cr group by key, type
-        union all
-        select 'total', null, type, sum(cents)::text, count(*)::text, coalesce(sum(to_close), 0)::text
-        from (select deal_id, type, sum(cents) as cents, min(to_close) as to_close from cr group by deal_id, type) per_deal
-        group by type`,
-  );
-  const [won] = await queryRows<{ n: string; cents: string }>(
-    db,
-    sql`select count(*)::text as n, coalesce(sum(amount * 100), 0)::bigint::text as cents from crm_deals
-        where tenant_id = ${tenantId} and stage = 'won' and closed_at >= ${from.toISOString()}::timestamptz and closed_at < ${to.toISOString()}::timestamptz`,
-  );
-  const parsed = rows.map((r) => ({ level: r.level, key: r.key, type: r.type, cents: BigInt(r.cents), deals: Number(r.deals), toCloseSumMs: Number(r.to_close) }));
-  const credited = parsed.filter((r) => r.level === 'total').reduce((sum, r) => sum + r.cents, 0n);
-  return { rows: parsed, wonDeals: Number(won?.n ?? 0), unattributedCents: BigInt(won?.cents ?? '0') - credited };
 }

@@ -1,24 +1,9 @@
-/**
- * OpenAPI descriptions of the campaigns, CRM, costs and ROI routes (issue 5). Bulk bodies are
- * documented with their row schemas, although the routes validate rows one by one (a bad row is
- * rejected in `rejected[]`, not with a 400).
- */
+/** OpenAPI description of GET /v1/roi. */
 import { z } from 'zod';
 import type { Operation } from '../../http/openapi.js';
-import { createCampaignBody, listCampaignsQuery, patchCampaignBody } from '../campaigns/campaigns.schemas.js';
-import { costRow, listCostsQuery } from '../costs/costs.schemas.js';
-import { contactRow, dealRow } from '../crm/crm.schemas.js';
 import { roiQuery } from './roi.schemas.js';
 
-const bulkResult = z.object({ upserted: z.number().int(), rejected: z.array(z.object({ index: z.number().int(), error: z.string() })) });
 const money = z.string().regex(/^-?\d+\.\d{2}$/);
-const campaign = z.object({
-  id: z.uuid(),
-  name: z.string(),
-  channel: z.string(),
-  trackingNumbers: z.array(z.string()),
-  assignments: z.array(z.object({ number: z.string(), from: z.string().nullable(), to: z.string().nullable() })),
-});
 const roiFigures = z.object({
   key: z.string().nullable(),
   revenue: money,
@@ -46,21 +31,6 @@ const roiResponse = z.object({
 });
 
 export const roiOperations: Operation[] = [
-  { method: 'post', path: '/v1/campaigns', tag: 'campaigns', auth: 'tenant', summary: 'Create a campaign with tracking numbers (optional validity periods)', body: createCampaignBody, response: campaign },
-  { method: 'get', path: '/v1/campaigns', tag: 'campaigns', auth: 'tenant', summary: 'List campaigns', query: listCampaignsQuery, response: z.object({ data: z.array(campaign) }) },
-  { method: 'get', path: '/v1/campaigns/:id', tag: 'campaigns', auth: 'tenant', summary: 'One campaign with its assignment history', response: campaign },
-  { method: 'patch', path: '/v1/campaigns/:id', tag: 'campaigns', auth: 'tenant', summary: 'Rename, change channel or replace tracking numbers (left-out numbers are closed now)', body: patchCampaignBody, response: campaign },
-  { method: 'delete', path: '/v1/campaigns/:id', tag: 'campaigns', auth: 'tenant', summary: 'Delete a campaign (its calls are re-assigned)', status: 204 },
-  { method: 'post', path: '/v1/crm/contacts', tag: 'crm', auth: 'tenant', summary: 'Bulk upsert contacts on externalId', body: z.object({ contacts: z.array(contactRow) }), response: bulkResult, status: 200 },
-  { method: 'post', path: '/v1/crm/deals', tag: 'crm', auth: 'tenant', summary: 'Bulk upsert deals on externalId', body: z.object({ deals: z.array(dealRow) }), response: bulkResult, status: 200 },
-  { method: 'get', path: '/v1/crm/deals', tag: 'crm', auth: 'tenant', summary: 'Recently changed deals' },
-  { method: 'get', path: '/v1/crm/contacts/:externalId', tag: 'crm', auth: 'tenant', summary: 'One contact' },
-  { method: 'get', path: '/v1/crm/deals/:externalId', tag: 'crm', auth: 'tenant', summary: 'One deal' },
-  { method: 'delete', path: '/v1/crm/contacts/:externalId', tag: 'crm', auth: 'tenant', summary: 'Delete a contact', status: 204 },
-  { method: 'delete', path: '/v1/crm/deals/:externalId', tag: 'crm', auth: 'tenant', summary: 'Delete a deal (its credits go)', status: 204 },
-  { method: 'post', path: '/v1/costs', tag: 'costs', auth: 'tenant', summary: 'Bulk post costs (externalId, when given, replaces)', body: z.object({ costs: z.array(costRow) }), response: bulkResult, status: 200 },
-  { method: 'get', path: '/v1/costs', tag: 'costs', auth: 'tenant', summary: 'Costs overlapping a period', query: listCostsQuery },
-  { method: 'delete', path: '/v1/costs/:id', tag: 'costs', auth: 'tenant', summary: 'Delete a cost', status: 204 },
   {
     method: 'get',
     path: '/v1/roi',

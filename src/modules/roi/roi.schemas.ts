@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { attributionModels, DEFAULT_ATTRIBUTION_MODEL, DEFAULT_WINDOW_DAYS } from '../../domain/attribution/models.js';
-import { groupByDimensions } from '../costs/dimensions.js';
+import { groupByDimensions } from './dimensions.js';
 
 /** An instant with an offset, or a date (`YYYY-MM-DD`) meaning 00:00 that day in the tenant's timezone. */
 const instantOrDate = z.union([z.iso.datetime({ offset: true }), z.iso.date()]);

@@ -3,25 +3,25 @@
  * - revenue: the won deals whose closedAt lies in [from, to), each credited to its touches under
  *   the model (cents, largest remainder), each credit going to the row of its call, even when the
  *   call started before `from`. Default model and window: the stored credits summed in SQL
- *   (./revenue.ts storedRevenue), plus the deals still waiting for the attribution job attributed
+ *   (./revenue.ts dayRevenue), plus the deals still waiting for the `roi-refresh` job attributed
  *   now; other models and windows: deals × touches read in SQL and attributed in TypeScript
- *   (src/domain/attribution/models.ts; an all-SQL variant for positional models exists,
- *   ./revenue.ts sqlRevenue, measured slower).
- * - cost: ../costs/allocation.ts (materialised days), the same allocation as the KPI costPerCall;
+ *   (src/domain/attribution/models.ts).
+ * - cost: ./allocation.ts (materialised days), the same allocation as the KPI costPerCall;
  * - calls: calls started in [from, to), by key (./counts.ts); deals: deals with a credit in the row.
  */
 import { and, eq, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import { attributionDirtyDeals, campaigns, type TenantRow } from '../../db/schema/index.js';
+import { idList } from '../../db/sql.js';
 import { attribute, DEFAULT_ATTRIBUTION_MODEL, DEFAULT_WINDOW_DAYS, type AttributionModel } from '../../domain/attribution/models.js';
+import { dealTypeKeys, type DealTypeKey } from '../../domain/deals.js';
 import { formatCents } from '../../domain/money.js';
-import { idList, wonDealsWithTouches, type WonDeal } from '../attribution/touches.js';
-import { allocateCosts, type CostCents } from '../costs/allocation.js';
-import { callKeySql, type GroupBy, type RowKey } from '../costs/dimensions.js';
-import { dealTypes } from '../crm/crm.schemas.js';
+import { allocateCosts, type CostCents } from './allocation.js';
 import { callCounts } from './counts.js';
+import { callKeySql, type GroupBy, type RowKey } from './dimensions.js';
 import { meanDaysOf, perUnit, roiPercent } from './figures.js';
-import { dayRevenue, sqlModels, sqlRevenue, type SqlModel, type StoredRevenue } from './revenue.js';
+import { dayRevenue, type StoredRevenue } from './revenue.js';
+import { wonDealsWithTouches, type WonDeal } from './touches.js';
 
 export interface RoiRequest {
   from: Date;
@@ -29,17 +29,39 @@ export interface RoiRequest {
   groupBy: GroupBy;
   model: AttributionModel;
   windowDays: number;
-  /**
-   * Where revenue comes from: 'auto' (stored credits for the default model and window, else the
-   * TypeScript attribution of src/domain/attribution/models.ts); 'typescript' forces the latter;
-   * 'sql' attributes positional models in SQL (./revenue.ts sqlRevenue). Tests and the benchmark
-   * compare them.
-   */
-  source?: 'auto' | 'typescript' | 'sql';
 }
 
-export type DealTypeKey = (typeof dealTypes)[number] | 'unspecified';
-const dealTypeKeys: DealTypeKey[] = [...dealTypes, 'unspecified'];
+/**
+ * Where a request's revenue comes from: credits already summed per row (`summed`), and won deals
+ * to attribute now under the request's model (`attributeNow`).
+ */
+export interface RevenueRead {
+  summed: StoredRevenue | null;
+  attributeNow: WonDeal[];
+}
+export type RevenueSource = (db: Database, tenant: TenantRow, req: RoiRequest, keySql: SQL) => Promise<RevenueRead>;
+
+/** Every won deal of the range with its touches, attributed now in TypeScript (any model and window). */
+export const liveRevenue: RevenueSource = async (db, tenant, req, keySql) => ({
+  summed: null,
+  attributeNow: await wonDealsWithTouches(db, tenant.id, closedIn(req), req.windowDays, keySql),
+});
+
+/**
+ * The default model and window: the stored credits (kept by the `roi-refresh` job and the call
+ * listener), summed per close day (./revenue.ts dayRevenue); the deals still waiting for the job
+ * are attributed now, so an answer never lags behind an upload. Other models and windows: live.
+ */
+export const defaultRevenue: RevenueSource = async (db, tenant, req, keySql) => {
+  if (req.model !== DEFAULT_ATTRIBUTION_MODEL || req.windowDays !== DEFAULT_WINDOW_DAYS) return liveRevenue(db, tenant, req, keySql);
+  const [summed, attributeNow] = await Promise.all([
+    dayRevenue(db, tenant, req.from, req.to, req.groupBy),
+    waitingDeals(db, tenant.id, closedIn(req), req.windowDays, keySql),
+  ]);
+  return { summed, attributeNow };
+};
+
+const closedIn = (req: RoiRequest) => sql`closed_at >= ${req.from.toISOString()}::timestamptz and closed_at < ${req.to.toISOString()}::timestamptz`;
 
 class Accumulator {
   revenue = 0n;
@@ -106,14 +128,14 @@ function creditDeals(deals: readonly WonDeal[], model: AttributionModel, row: (k
   return unattributed;
 }
 
-/** Won deals of the range waiting for the attribution job, with their touches (usually none: one cheap probe). */
+/** Won deals of the range waiting for the `roi-refresh` job, with their touches (usually none: one cheap probe). */
 async function waitingDeals(db: Database, tenantId: string, range: SQL, windowDays: number, keySql: SQL): Promise<WonDeal[]> {
   const dirty = await db.select({ id: attributionDirtyDeals.dealId }).from(attributionDirtyDeals).where(eq(attributionDirtyDeals.tenantId, tenantId));
   if (dirty.length === 0) return [];
   return wonDealsWithTouches(db, tenantId, sql`${range} and id in (${idList(dirty.map((d) => d.id))}::uuid)`, windowDays, keySql);
 }
 
-export async function computeRoi(db: Database, tenant: TenantRow, req: RoiRequest) {
+export async function computeRoi(db: Database, tenant: TenantRow, req: RoiRequest, revenueSource: RevenueSource = defaultRevenue) {
   const keySql = callKeySql(req.groupBy, tenant.timezone);
   const rows = new Map<RowKey, Accumulator>();
   const row = (key: RowKey) => {
@@ -123,21 +145,6 @@ export async function computeRoi(db: Database, tenant: TenantRow, req: RoiReques
   };
   const total = new Accumulator();
 
-  const range = sql`closed_at >= ${req.from.toISOString()}::timestamptz and closed_at < ${req.to.toISOString()}::timestamptz`;
-  let unattributed = 0n;
-  let wonDeals = 0;
-  const addSummed = (summed: StoredRevenue) => {
-    for (const r of summed.rows) {
-      const acc = r.level === 'row' ? row(r.key) : total;
-      acc.credit(r.type, r.cents);
-      acc.storedDeals += r.deals;
-      acc.toCloseSumMs += r.toCloseSumMs;
-      acc.toCloseCount += r.deals;
-    }
-    unattributed += summed.unattributedCents;
-    wonDeals = summed.wonDeals;
-  };
-  const source = req.source ?? 'auto';
   // Independent reads, concurrently (each on its own pooled connection; in a transaction they queue).
   const costsRead = allocateCosts(db, tenant, { from: req.from, to: req.to }, req.groupBy);
   const countsRead = callCounts(db, tenant, { from: req.from, to: req.to }, req.groupBy);
@@ -147,25 +154,22 @@ export async function computeRoi(db: Database, tenant: TenantRow, req: RoiReques
       : Promise.resolve(null);
   // Nothing may reject unobserved while the revenue is read.
   for (const p of [costsRead, countsRead, namesRead]) p.catch(() => undefined);
-  if (source === 'auto' && req.model === DEFAULT_ATTRIBUTION_MODEL && req.windowDays === DEFAULT_WINDOW_DAYS) {
-    // The stored credits (kept by the attribution job and the call listener), summed per close day
-    // (./revenue.ts dayRevenue); the deals still waiting for the job are attributed now, so an
-    // answer never lags behind an upload.
-    const [stored, waiting] = await Promise.all([
-      dayRevenue(db, tenant, req.from, req.to, req.groupBy),
-      waitingDeals(db, tenant.id, range, req.windowDays, keySql),
-    ]);
-    addSummed(stored);
-    unattributed += creditDeals(waiting, req.model, row, total);
-  } else if (source === 'sql' && (sqlModels as readonly string[]).includes(req.model)) {
-    // Deals × touches attributed in SQL (positional models, any window). Measured slower than the
-    // TypeScript attribution on this machine (bench/roi.ts), so not the default path.
-    addSummed(await sqlRevenue(db, tenant.id, req.from, req.to, req.model as SqlModel, req.windowDays, keySql));
-  } else {
-    const deals = await wonDealsWithTouches(db, tenant.id, range, req.windowDays, keySql);
-    unattributed += creditDeals(deals, req.model, row, total);
-    wonDeals = deals.length;
-  }
+
+  const revenue = await revenueSource(db, tenant, req, keySql);
+  let unattributed = 0n;
+  let wonDeals = 0;
+  if (revenue.summed) {
+    for (const r of revenue.summed.rows) {
+      const acc = r.level === 'row' ? row(r.key) : total;
+      acc.credit(r.type, r.cents);
+      acc.storedDeals += r.deals;
+      acc.toCloseSumMs += r.toCloseSumMs;
+      acc.toCloseCount += r.deals;
+    }
+    unattributed += revenue.summed.unattributedCents;
+    wonDeals = revenue.summed.wonDeals;
+  } else wonDeals = revenue.attributeNow.length;
+  unattributed += creditDeals(revenue.attributeNow, req.model, row, total);
 
   const allocation = await costsRead;
   for (const [key, cents] of allocation.byKey) row(key).cost = cents;

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import { calls, surveyResponses } from '../../db/schema/index.js';
-import { markCallsDirty } from '../kpis/invalidate.js';
+import { markCallsDirty } from '../kpis/index.js';
 import { surveyRow, type SurveyRow } from './surveys.schemas.js';
 
 export interface BulkAnswer {

@@ -18,7 +18,7 @@
  * Pooling per (day, scope, kind) rather than per cost keeps the work proportional to days × calls
  * and still sums exactly to the range's costs.
  *
- * `allocateCosts` reads the result of steps 1–3 materialised per day (./daily.ts) and only sums
+ * `allocateCosts` reads the result of steps 1–3 materialised per day (./days.store.ts) and only sums
  * stored rows; `allocateCostsLive` computes them from costs and calls (the reference, used while
  * the tenant's days are not cut in its current timezone).
  */
@@ -28,8 +28,9 @@ import { queryRows, type Executor } from '../../db/client.js';
 import { campaigns, costs, type TenantRow } from '../../db/schema/index.js';
 import { parseAmount } from '../../domain/money.js';
 import { dayStartUtc, daysInRange, prorateByDay, spreadOverCalls } from '../../domain/costs/prorate.js';
-import { effectiveSettings } from '../tenants/tenants.schemas.js';
-import { basisCurrent, computeDays, dirtyDaysBetween, type DayDim } from './daily.js';
+import { pgArray } from '../../db/sql.js';
+import { effectiveSettings } from '../tenants/index.js';
+import { basisCurrent, computeDays, dirtyDaysBetween, type DayDim } from './days.store.js';
 import { callKeySql, groupByDimensions, type GroupBy, type RowKey } from './dimensions.js';
 
 export type CostKind = 'direct' | 'indirect';
@@ -47,7 +48,22 @@ export interface CostAllocation {
 
 const zero = (): CostCents => ({ total: 0n, direct: 0n, indirect: 0n });
 
-/** The allocation the KPI engineer uses for costPerCall: cents per row key, and the range's total. */
+/** An allocation to fill, and the one way cents are added to it (a row and the total together). */
+function emptyAllocation() {
+  const result: CostAllocation = { byKey: new Map(), total: zero() };
+  const add = (key: RowKey, kind: CostKind, cents: bigint) => {
+    if (cents === 0n) return;
+    const row = result.byKey.get(key) ?? zero();
+    row.total += cents;
+    row[kind] += cents;
+    result.byKey.set(key, row);
+    result.total.total += cents;
+    result.total[kind] += cents;
+  };
+  return { result, add };
+}
+
+/** The allocation GET /v1/kpis uses for costPerCall: cents per row key, and the range's total. */
 export async function allocatedCostCents(
   db: Executor,
   tenant: TenantRow,
@@ -79,7 +95,7 @@ interface HandledCall {
 }
 
 /**
- * The allocation of the range: from the materialised days (./daily.ts: stored rows for clean
+ * The allocation of the range: from the materialised days (./days.store.ts: stored rows for clean
  * days, the dirty days of the range computed now) when they are cut in the tenant's timezone,
  * else computed here from costs and calls. Both give the same cents.
  */
@@ -93,16 +109,7 @@ export async function allocateCosts(db: Executor, tenant: TenantRow, range: { fr
     shareKeyFn(db, tenant, groupBy),
   ]);
   if (!current) return allocateCostsLive(db, tenant, range, groupBy);
-  const result: CostAllocation = { byKey: new Map(), total: zero() };
-  const add = (key: RowKey, kind: CostKind, cents: bigint) => {
-    if (cents === 0n) return;
-    const row = result.byKey.get(key) ?? zero();
-    row.total += cents;
-    row[kind] += cents;
-    result.byKey.set(key, row);
-    result.total.total += cents;
-    result.total[kind] += cents;
-  };
+  const { result, add } = emptyAllocation();
   if (first && last) {
     const dim = dayDimOf(groupBy);
     const stored = await queryRows<{ kind: CostKind; scope_campaign_id: string | null; scope_agent_id: string | null; value: string | null; day: string | null; cents: string }>(
@@ -111,7 +118,7 @@ export async function allocateCosts(db: Executor, tenant: TenantRow, range: { fr
                  ${isTimeDim(groupBy) ? sql`to_char(day, 'YYYY-MM-DD')` : sql`null::text`} as day, sum(cents)::text as cents
           from cost_day_shares
           where tenant_id = ${tenant.id} and dim = ${dim} and day >= ${first}::date and day <= ${last}::date
-            and day <> all(${pgDateArray(dirty)}::date[])
+            and day <> all(${pgArray(dirty)}::date[])
           group by 1, 2, 3, 4, 5`,
     );
     for (const r of stored) add(keyOf(r.scope_campaign_id, r.scope_agent_id, r.value, r.day), r.kind, BigInt(r.cents));
@@ -171,11 +178,6 @@ async function shareKeyFn(db: Executor, tenant: TenantRow, groupBy: GroupBy) {
   };
 }
 
-/** `{a,b}` literal of dates for `= any(…::date[])` (one parameter whatever the count). */
-export function pgDateArray(days: readonly string[]): string {
-  return `{${days.join(',')}}`;
-}
-
 /** countProviderPrices: each call's price, a direct cost of the call, for the calls of the range's days. */
 async function addProviderPrices(
   db: Executor,
@@ -200,16 +202,7 @@ async function addProviderPrices(
 
 /** The allocation computed from costs and calls on each call (the reference the stored days reproduce). */
 export async function allocateCostsLive(db: Executor, tenant: TenantRow, range: { from: Date; to: Date }, groupBy: GroupBy): Promise<CostAllocation> {
-  const result: CostAllocation = { byKey: new Map(), total: zero() };
-  const add = (key: RowKey, kind: CostKind, cents: bigint) => {
-    if (cents === 0n) return;
-    const row = result.byKey.get(key) ?? zero();
-    row.total += cents;
-    row[kind] += cents;
-    result.byKey.set(key, row);
-    result.total.total += cents;
-    result.total[kind] += cents;
-  };
+  const { result, add } = emptyAllocation();
 
   const days = daysInRange(range.from, range.to, tenant.timezone);
   if (days.length === 0) return result;

@@ -3,18 +3,21 @@
  * `attributedRevenue`. Recomputed per deal, for the deals that changed only: a deal won, changed
  * or deleted, or a call that is (or was) one of its touches.
  */
-import { randomUUID } from 'node:crypto';
 import { sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Executor, type Tx } from '../../db/client.js';
 import { attributionCredits } from '../../db/schema/index.js';
 import { attribute, DEFAULT_ATTRIBUTION_MODEL, DEFAULT_WINDOW_DAYS } from '../../domain/attribution/models.js';
-import type { JobQueue } from '../../jobs/queue.js';
-import { markInstants } from '../costs/daily.js';
-import { idList, wonDealsWithTouches } from './touches.js';
+import { idList } from '../../db/sql.js';
+import { markInstants } from './days.store.js';
+import { wonDealsWithTouches } from './touches.js';
 
 const BATCH = 1000;
 
-export async function recomputeStoredCredits(tx: Tx, tenantId: string, dealIds: readonly string[]): Promise<{ deals: number; calls: number }> {
+/**
+ * Recompute the stored credits of these deals from the deals and calls as they are now.
+ * `forget`: the deals are about to be deleted; their credits go as if they were no longer won.
+ */
+export async function recomputeStoredCredits(tx: Tx, tenantId: string, dealIds: readonly string[], opts: { forget?: boolean } = {}): Promise<{ deals: number; calls: number }> {
   const ids = [...new Set(dealIds)].sort();
   if (ids.length === 0) return { deals: 0, calls: 0 };
   // One lock per deal, taken in a fixed order: a call arriving and a bulk upload touching the
@@ -27,7 +30,7 @@ export async function recomputeStoredCredits(tx: Tx, tenantId: string, dealIds: 
     sql`delete from attribution_credits where tenant_id = ${tenantId} and deal_id in (${idList(ids)}::uuid) returning call_id, (extract(epoch from deal_closed_at) * 1000)::bigint::text as deal_closed_at`,
   );
   const affected = new Set(removed.map((r) => r.call_id));
-  const deals = await wonDealsWithTouches(tx, tenantId, sql`id in (${idList(ids)}::uuid)`, DEFAULT_WINDOW_DAYS);
+  const deals = opts.forget ? [] : await wonDealsWithTouches(tx, tenantId, sql`id in (${idList(ids)}::uuid)`, DEFAULT_WINDOW_DAYS);
   const credits: (typeof attributionCredits.$inferInsert)[] = [];
   for (const deal of deals) {
     const byCall = attribute(
@@ -44,7 +47,7 @@ export async function recomputeStoredCredits(tx: Tx, tenantId: string, dealIds: 
   }
   for (let i = 0; i < credits.length; i += BATCH) await tx.insert(attributionCredits).values(credits.slice(i, i + BATCH));
   if (credits.length > 0) await copyCallFields(tx, tenantId, sql`deal_id in (${idList(ids)}::uuid)`);
-  // The close days whose credits changed: their roi_day_revenue rows are rebuilt (../costs/daily.ts).
+  // The close days whose credits changed: their roi_day_revenue rows are rebuilt (./days.store.ts).
   const closeInstants = new Map<number, Date>();
   for (const r of removed) if (r.deal_closed_at) closeInstants.set(Number(r.deal_closed_at), new Date(Number(r.deal_closed_at)));
   for (const c of credits) if (c.dealClosedAt) closeInstants.set(c.dealClosedAt.getTime(), c.dealClosedAt);
@@ -60,25 +63,6 @@ export async function recomputeStoredCredits(tx: Tx, tenantId: string, dealIds: 
       where calls.id = x.id and calls.attributed_revenue is distinct from x.revenue`);
   }
   return { deals: ids.length, calls: callIds.length };
-}
-
-/** Note deals whose credits must be recomputed by the `attribution` job (same transaction as the change). */
-export async function markDealsDirty(tx: Executor, tenantId: string, dealIds: readonly string[]): Promise<void> {
-  for (let i = 0; i < dealIds.length; i += 5000) {
-    await tx.execute(sql`
-      insert into attribution_dirty_deals (tenant_id, deal_id)
-      select ${tenantId}, x::uuid from (${idList(dealIds.slice(i, i + 5000))}) as d(x)
-      on conflict do nothing`);
-  }
-}
-
-/**
- * After the transaction that marked deals dirty has committed. Every request gets its own job id:
- * a job already running may have drained the table before this commit, so coalescing on one id
- * could lose the change; concurrent jobs share the work through SKIP LOCKED.
- */
-export async function requestAttribution(queue: JobQueue, tenantId: string): Promise<void> {
-  await queue.enqueue('attribution', { tenantId }, { jobId: `attribution-${tenantId}-${randomUUID()}` });
 }
 
 /**

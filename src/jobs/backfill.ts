@@ -1,24 +1,38 @@
 /**
- * backfill: walk a provider's REST API page by page. Each page is stored, its calls recomputed and
- * the cursor persisted in one transaction, so a crash resumes at the page after the last stored one.
+ * Job `backfill`: walk a provider's REST API page by page (a backfill asked for, or a periodic
+ * reconciliation). Each page is stored, its calls recomputed and the cursor persisted in one
+ * transaction, so a crash resumes at the page after the last stored one.
  */
 import { eq, sql } from 'drizzle-orm';
-import { connectorFor, type ProviderId } from '../../../connectors/index.js';
-import type { Database } from '../../db/client.js';
-import { backfills, connections, tenants } from '../../db/schema/index.js';
-import type { Logger } from '../../lib/logger.js';
-import { recomputeCall, storeCallEvents, type CallChangeListener } from '../../modules/calls/recompute.js';
-import type { ConnectionsService } from '../../modules/connections/connections.service.js';
-import type { ConnectorContextFactory } from '../context.js';
-import { queueSettings, type Processor } from '../definitions.js';
+import { UnrecoverableError } from 'bullmq';
+import { z } from 'zod';
+import { connectorFor, type ProviderId } from '../../connectors/index.js';
+import type { Database } from '../db/client.js';
+import { backfills, connections, tenants } from '../db/schema/index.js';
+import type { Logger } from '../lib/logger.js';
+import { recomputeCall, storeCallEvents, type CallChangeListener } from '../modules/calls/index.js';
+import type { ConnectionsService } from '../modules/connections/connections.service.js';
+import type { ConnectorContextFactory } from './context.js';
+import type { JobProcessor, JobSettings } from './job.js';
+import { isPermanentProviderError } from './provider-errors.js';
 
-export function backfillProcessor(deps: {
+export const payload = z.object({ backfillId: z.uuid() });
+
+export const settings: JobSettings = {
+  // Providers cap REST calls (RingCentral ~10 call-log requests/min): one backfill at a time per worker.
+  concurrency: 1,
+  // 5 s doubling over 5 tries (~75 s): a provider's short outage; its 4xx stop at once (below).
+  attempts: 5,
+  backoffMs: 5_000,
+};
+
+export function processor(deps: {
   db: Database;
   logger: Logger;
   connections: ConnectionsService;
   context: ConnectorContextFactory;
   listeners: CallChangeListener[];
-}): Processor<'backfill'> {
+}): JobProcessor<typeof payload> {
   const { db } = deps;
   return async ({ backfillId }, job) => {
     const [b] = await db.select().from(backfills).where(eq(backfills.id, backfillId)).limit(1);
@@ -62,12 +76,16 @@ export function backfillProcessor(deps: {
       }
       await db.update(backfills).set({ status: 'completed', progress: 1, updatedAt: new Date() }).where(eq(backfills.id, b.id));
     } catch (err) {
-      const final = job.attempt >= queueSettings.backfill.attempts;
+      const permanent = isPermanentProviderError(err);
+      const final = permanent || job.attempt >= settings.attempts;
+      const message = (err as Error).message.slice(0, 2000);
       await db
         .update(backfills)
-        .set({ status: final ? 'failed' : 'queued', error: (err as Error).message.slice(0, 2000), updatedAt: new Date() })
+        .set({ status: final ? 'failed' : 'queued', error: message, updatedAt: new Date() })
         .where(eq(backfills.id, b.id));
-      deps.logger.warn({ backfillId, err: (err as Error).message, final }, 'backfill page failed');
+      deps.logger.warn({ backfillId, err: (err as Error).message, final, permanent }, 'backfill page failed');
+      // Failed for good, and said so on the backfill: the queue is told not to try again.
+      if (permanent) throw new UnrecoverableError(message);
       if (!final) throw err;
     }
   };

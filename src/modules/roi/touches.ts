@@ -7,7 +7,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Executor } from '../../db/client.js';
 import { parseAmount } from '../../domain/money.js';
-import type { RowKey } from '../costs/dimensions.js';
+import type { RowKey } from './dimensions.js';
 
 export interface DealTouch {
   callId: string;
@@ -90,9 +90,4 @@ export async function wonDealsWithTouches(
     if (r.call_id !== null && r.started_ms !== null) deal.touches.push({ callId: r.call_id, startedAt: new Date(Number(r.started_ms)), key: r.key });
   }
   return [...deals.values()];
-}
-
-/** A list of ids as one SQL parameter (a JSON array), usable as `x in (select … from ids(…))`. */
-export function idList(ids: readonly string[]): SQL {
-  return sql`select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb)`;
 }

@@ -1,11 +1,12 @@
 /**
- * Materialised per-day cost allocation and call counts (tables cost_day_shares, roi_day_calls),
+ * The ROI days: materialised per-day cost allocation, call counts and revenue (tables
+ * cost_day_shares, roi_day_calls, roi_day_revenue),
  * so that GET /v1/roi and the KPI costPerCall sum a few hundred stored rows instead of spreading
  * every cost over every call of the range on each request.
  *
  * - A change marks tenant-local days dirty (roi_dirty_days, a log): a call that appears or whose
  *   allocation fields change (its days before and after), a cost posted, replaced or deleted (the
- *   days of its periods). The `attribution` job drains the marks (coalesced: a day marked by a
+ *   days of its periods). The `roi-refresh` job (./refresh.ts) drains the marks (coalesced: a day marked by a
  *   thousand calls is rebuilt once) and rebuilds those days, under a per-tenant lock.
  * - Readers take stored rows for clean days and compute the still-dirty days of their range on
  *   the fly with the same code (`computeDays`), so figures never lag behind the marks.
@@ -23,11 +24,12 @@ import { queryRows, type Database, type Executor, type Tx } from '../../db/clien
 import { costs, tenants, type TenantRow } from '../../db/schema/index.js';
 import { dayStartUtc, prorateByDay, spreadOverCalls } from '../../domain/costs/prorate.js';
 import { parseAmount } from '../../domain/money.js';
-import type { CallChange, CallChangeListener } from '../calls/recompute.js';
+import { PERIOD_DIMS, type PeriodDim } from '../../domain/dimensions.js';
+import { pgArray } from '../../db/sql.js';
 
 /** The call dimensions a day's rows are summed by ('all': the day itself). */
-export const DAY_DIMS = ['all', 'agent', 'queue', 'campaign', 'provider', 'direction'] as const;
-export type DayDim = (typeof DAY_DIMS)[number];
+export const DAY_DIMS = PERIOD_DIMS;
+export type DayDim = PeriodDim;
 
 export interface ShareRow {
   day: string;
@@ -158,8 +160,8 @@ const BATCH = 2000;
 async function storeDays(tx: Tx, tenant: TenantRow, days: string[]): Promise<void> {
   const { shares, counts } = await computeDays(tx, tenant, days);
   // Both lists as arrays: the (tenant, dim, day) index serves `dim = any and day = any`.
-  const dayList = `{${days.join(',')}}`;
-  const dimList = `{${DAY_DIMS.join(',')}}`;
+  const dayList = pgArray(days);
+  const dimList = pgArray(DAY_DIMS);
   await tx.execute(sql`delete from cost_day_shares where tenant_id = ${tenant.id} and dim = any(${dimList}::text[]) and day = any(${dayList}::date[])`);
   await tx.execute(sql`delete from roi_day_calls where tenant_id = ${tenant.id} and dim = any(${dimList}::text[]) and day = any(${dayList}::date[])`);
   await rebuildRevenueDays(tx, tenant, days);
@@ -181,16 +183,16 @@ async function storeDays(tx: Tx, tenant: TenantRow, days: string[]): Promise<voi
 }
 
 /** The revenue dims of roi_day_revenue ('day': the call's local day). */
-export const REVENUE_DIMS = ['all', 'agent', 'queue', 'campaign', 'provider', 'direction', 'day', 'won'] as const;
+export const REVENUE_DIMS = [...DAY_DIMS, 'day', 'won'] as const;
 export type RevenueDim = (typeof REVENUE_DIMS)[number];
 
 /**
  * roi_day_revenue of these local close days, from the stored credits as committed now (all of
- * them, waiting deals included: readers subtract those, see ../roi/revenue.ts).
+ * them, waiting deals included: readers subtract those, see ./revenue.ts).
  */
 async function rebuildRevenueDays(tx: Tx, tenant: TenantRow, days: string[]): Promise<void> {
-  const dayList = `{${days.join(',')}}`;
-  await tx.execute(sql`delete from roi_day_revenue where tenant_id = ${tenant.id} and dim = any(${`{${REVENUE_DIMS.join(',')}}`}::text[]) and day = any(${dayList}::date[])`);
+  const dayList = pgArray(days);
+  await tx.execute(sql`delete from roi_day_revenue where tenant_id = ${tenant.id} and dim = any(${pgArray(REVENUE_DIMS)}::text[]) and day = any(${dayList}::date[])`);
   const windowStart = dayStartUtc(days[0]!, tenant.timezone);
   const windowEnd = dayStartUtc(nextDay(days[days.length - 1]!), tenant.timezone);
   await tx.execute(sql`
@@ -212,7 +214,7 @@ async function rebuildRevenueDays(tx: Tx, tenant: TenantRow, days: string[]): Pr
     select ${tenant.id}::uuid, day, dim, value, deal_type, sum(cents), count(*), coalesce(sum(to_close), 0)
     from per_deal group by day, dim, value, deal_type`);
   // dim 'won': the won deals closed that day as the CRM has them now (count, amount in cents);
-  // deal upserts and deletions mark the close days they change (../crm/crm.service.ts).
+  // deal upserts and deletions mark the close days they change (dealsChanged in ./changes.ts).
   await tx.execute(sql`
     insert into roi_day_revenue (tenant_id, day, dim, value, deal_type, cents, deals, to_close_ms)
     select ${tenant.id}::uuid, (closed_at at time zone ${tenant.timezone})::date, 'won', null, 'all', sum(amount * 100)::bigint, count(*), 0
@@ -302,41 +304,6 @@ export async function markCostDaysDirty(tx: Executor, tenantId: string, periods:
     from jsonb_array_elements(${JSON.stringify(periods.map((p) => [p.periodStart, p.periodEnd]))}::jsonb) p
     cross join lateral generate_series((p->>0)::timestamp, (p->>1)::timestamp, interval '1 day') g`);
 }
-
-/** The call fields a day's rows read. */
-const DAY_FIELDS = ['startedAt', 'status', 'handleSeconds', 'agentId', 'queueName', 'campaignId', 'provider', 'direction'] as const;
-
-function dayFieldsChanged(change: CallChange): boolean {
-  if (!change.before) return true;
-  return DAY_FIELDS.some((f) => {
-    const a = change.before![f];
-    const b = change.after[f];
-    return a instanceof Date && b instanceof Date ? a.getTime() !== b.getTime() : a !== b;
-  });
-}
-
-/** Wakes the `attribution` job of a tenant after a call marked days (delayed: not yet committed). */
-type Notifier = (tenantId: string) => void;
-
-/** Marks the days of calls whose allocation fields changed, in the call's own transaction. */
-export const roiDayListener = (notify: Notifier = () => undefined): CallChangeListener => ({
-  onCallsChanged: async (tx, changes) => {
-    const byTenant = new Map<string, Date[]>();
-    for (const ch of changes) {
-      if (!dayFieldsChanged(ch)) continue;
-      const list = byTenant.get(ch.tenantId) ?? [];
-      list.push(ch.after.startedAt);
-      if (ch.before && ch.before.startedAt.getTime() !== ch.after.startedAt.getTime()) list.push(ch.before.startedAt);
-      byTenant.set(ch.tenantId, list);
-    }
-    for (const [tenantId, instants] of byTenant) {
-      // One mark per distinct hour-of-instant is enough: the day is what matters.
-      const distinct = [...new Map(instants.map((d) => [Math.floor(d.getTime() / 3_600_000), d])).values()];
-      await markInstants(tx, tenantId, distinct);
-      notify(tenantId);
-    }
-  },
-});
 
 /** Dirty day marks and dirty deals of the tenant (GET /v1/status counts them as pending jobs). */
 export async function pendingRoiWork(db: Executor, tenantId: string): Promise<number> {

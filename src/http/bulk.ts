@@ -3,9 +3,9 @@
  * its index and a reason a person can act on, and the good rows land. `{ upserted, rejected }`.
  */
 import { z, ZodError } from 'zod';
-import { MoneyError, parseAmount } from '../../domain/money.js';
-import { toE164 } from '../../../connectors/shared/phone.js';
-import type { TenantRow } from '../../db/schema/index.js';
+import { MoneyError, parseAmount } from '../domain/money.js';
+import { toE164 } from '../../connectors/shared/phone.js';
+import type { TenantRow } from '../db/schema/index.js';
 
 export interface Rejection {
   index: number;
@@ -74,6 +74,9 @@ export function tenantAmount(tenant: TenantRow, amount: string | number, currenc
     throw err;
   }
 }
+
+/** The answer of every bulk route, as documented in OpenAPI. */
+export const bulkResult = z.object({ upserted: z.number().int(), rejected: z.array(z.object({ index: z.number().int(), error: z.string() })) });
 
 export const phonesField = z.array(z.string().max(40)).max(20);
 export const externalIdField = z.string().trim().min(1).max(200);

@@ -158,3 +158,55 @@ export function callEventFromFacts(facts: CallFacts): CallEvent {
     data: facts as unknown as Record<string, unknown>,
   };
 }
+
+/**
+ * The Voice Agent object of `ai_voice_agent.*` webhooks (AIVA, Aircall's AI voice agent answering
+ * calls): https://developer.aircall.io/docs/log-voice-agent-calls. `call_id` (the same value as
+ * `id`) is the call it took; `call_end_reason` (on `ai_voice_agent.ended`) is `answered`,
+ * `escalated`, `disconnected` or `caller_hung_up`; `ai_voice_agent.escalated` says it handed the
+ * caller to a human.
+ */
+export const aircallVoiceAgentSchema = z.object({
+  id: idSchema.nullish(),
+  call_id: idSchema.nullish(),
+  ai_voice_agent_id: z.string().max(200).nullish(),
+  ai_voice_agent_name: z.string().max(300).nullish(),
+  ai_voice_agent_session_id: z.string().max(200).nullish(),
+  call_end_reason: z.string().max(80).nullish(),
+  escalation_reason: z.string().max(500).nullish(),
+});
+
+/** The AIVA events that say who took a call; `ai_voice_agent.summary` (intake answers) does not. */
+export const USED_VOICE_AGENT_EVENTS = new Set(['ai_voice_agent.started', 'ai_voice_agent.ended', 'ai_voice_agent.escalated']);
+
+/** What we keep of one AIVA event (a CallEvent's `data`, next to the call snapshots). */
+export const voiceAgentFactsSchema = z.object({
+  kind: z.literal('ai_voice_agent'),
+  event: z.string(),
+  /** Unix seconds the webhook payload was built at. */
+  at: z.number(),
+  callId: z.string(),
+  agentId: z.string().nullable(),
+  agentName: z.string().nullable(),
+  sessionId: z.string().nullable(),
+  endReason: z.string().nullable(),
+  escalationReason: z.string().nullable(),
+});
+export type VoiceAgentFacts = z.infer<typeof voiceAgentFactsSchema>;
+
+export function voiceAgentEvent(agent: z.infer<typeof aircallVoiceAgentSchema>, event: string, at: number): CallEvent | null {
+  const callId = agent.call_id ?? agent.id;
+  if (!callId) return null;
+  const facts: VoiceAgentFacts = {
+    kind: 'ai_voice_agent',
+    event,
+    at,
+    callId,
+    agentId: agent.ai_voice_agent_id ?? null,
+    agentName: agent.ai_voice_agent_name ?? null,
+    sessionId: agent.ai_voice_agent_session_id ?? null,
+    endReason: agent.call_end_reason ?? null,
+    escalationReason: agent.escalation_reason ?? null,
+  };
+  return { callKey: callId, key: contentKey(`aiva:${event}:${at}`, facts), source: 'webhook', data: facts };
+}

@@ -1,0 +1,99 @@
+/**
+ * The ROI module's call listener, in the call's own transaction:
+ * - a call that arrives or changes may be a touch of won deals (or stop being one): their stored
+ *   credits are recomputed now, so `attributedRevenue` never lags behind the call. Only the deals
+ *   concerned are looked at: same number, closed within the default window after the call, or
+ *   already crediting the call;
+ * - a call whose allocation fields change marks its local days (before and after) for the
+ *   `roi-refresh` job, and wakes it.
+ */
+import { sql } from 'drizzle-orm';
+import { queryRows } from '../../db/client.js';
+import { DEFAULT_WINDOW_DAYS } from '../../domain/attribution/models.js';
+import { idList } from '../../db/sql.js';
+import type { Tx } from '../../db/client.js';
+import type { CallChange, CallChangeListener } from '../calls/index.js';
+import { copyCallFields, recomputeStoredCredits } from './credits.js';
+import { markInstants } from './days.store.js';
+
+const TOUCH_FIELDS = ['externalNumber', 'startedAt', 'direction', 'status'] as const;
+/** The call fields copied onto its credits (stored.ts copyCallFields). */
+const COPIED_FIELDS = ['startedAt', 'campaignId', 'agentId', 'queueName', 'provider', 'direction'] as const;
+
+function touchChanged(change: CallChange): boolean {
+  return changed(change, TOUCH_FIELDS);
+}
+
+function changed(change: CallChange, fields: readonly (keyof CallChange['after'])[]): boolean {
+  if (!change.before) return true;
+  return fields.some((f) => {
+    const a = change.before![f];
+    const b = change.after[f];
+    return a instanceof Date && b instanceof Date ? a.getTime() !== b.getTime() : a !== b;
+  });
+}
+
+async function recomputeTouchedCredits(tx: Tx, changes: CallChange[]): Promise<void> {
+  // A call already credited whose grouping fields changed (a campaign re-assigned): its credits follow.
+  const copied = new Map<string, string[]>();
+  for (const ch of changes) if (ch.before && changed(ch, COPIED_FIELDS)) copied.set(ch.tenantId, [...(copied.get(ch.tenantId) ?? []), ch.after.id]);
+  for (const [tenantId, ids] of copied) await copyCallFields(tx, tenantId, sql`a.call_id in (${idList(ids)}::uuid)`);
+  const byTenant = new Map<string, CallChange[]>();
+  for (const ch of changes.filter(touchChanged)) byTenant.set(ch.tenantId, [...(byTenant.get(ch.tenantId) ?? []), ch]);
+  for (const [tenantId, list] of byTenant) {
+    const numbers = [...new Set(list.flatMap((ch) => [ch.before?.externalNumber, ch.after.externalNumber]).filter((n): n is string => !!n))];
+    const starts = list.flatMap((ch) => [ch.before?.startedAt, ch.after.startedAt]).filter((d): d is Date => !!d).map((d) => d.getTime());
+    const earliest = new Date(Math.min(...starts));
+    const latest = new Date(Math.max(...starts) + DEFAULT_WINDOW_DAYS * 86_400_000);
+    const callIds = list.map((ch) => ch.after.id);
+    // Three index-driven branches (GIN on deal phones, GIN on contact phones then deals by
+    // contact, credits by call) rather than one OR, which scanned every won deal of the window.
+    // E.164 numbers hold no character that needs quoting in an array literal.
+    const numberArray = `{${numbers.join(',')}}`;
+    const closed = sql`d.stage = 'won' and d.closed_at >= ${earliest.toISOString()}::timestamptz and d.closed_at <= ${latest.toISOString()}::timestamptz`;
+    const deals = await queryRows<{ id: string }>(
+      tx,
+      sql`select d.id from crm_deals d where d.tenant_id = ${tenantId} and d.phones ?| ${numberArray}::text[] and ${closed}
+        union
+        select d.id from crm_contacts ct
+          join crm_deals d on d.tenant_id = ${tenantId} and d.contact_external_id = ct.external_id
+          where ct.tenant_id = ${tenantId} and ct.phones ?| ${numberArray}::text[] and ${closed}
+        union
+        select deal_id from attribution_credits where tenant_id = ${tenantId} and call_id in (${idList(callIds)}::uuid)`,
+    );
+    if (deals.length > 0) await recomputeStoredCredits(tx, tenantId, deals.map((d) => d.id));
+  }
+}
+
+/** The call fields a day's rows read. */
+const DAY_FIELDS = ['startedAt', 'status', 'handleSeconds', 'agentId', 'queueName', 'campaignId', 'provider', 'direction'] as const;
+
+/** Marks the days of calls whose allocation fields changed; returns the tenants marked. */
+async function markCallDays(tx: Tx, changes: CallChange[]): Promise<string[]> {
+  const byTenant = new Map<string, Date[]>();
+  for (const ch of changes) {
+    if (!changed(ch, DAY_FIELDS)) continue;
+    const list = byTenant.get(ch.tenantId) ?? [];
+    list.push(ch.after.startedAt);
+    if (ch.before && ch.before.startedAt.getTime() !== ch.after.startedAt.getTime()) list.push(ch.before.startedAt);
+    byTenant.set(ch.tenantId, list);
+  }
+  for (const [tenantId, instants] of byTenant) {
+    // One mark per distinct hour-of-instant is enough: the day is what matters.
+    const distinct = [...new Map(instants.map((d) => [Math.floor(d.getTime() / 3_600_000), d])).values()];
+    await markInstants(tx, tenantId, distinct);
+  }
+  return [...byTenant.keys()];
+}
+
+/** Wakes the `roi-refresh` job of a tenant after a call marked days (delayed: not yet committed). */
+export type RoiNotifier = (tenantId: string) => void;
+
+export function roiCallListener(notify: RoiNotifier = () => undefined): CallChangeListener {
+  return {
+    onCallsChanged: async (tx, changes) => {
+      await recomputeTouchedCredits(tx, changes);
+      for (const tenantId of await markCallDays(tx, changes)) notify(tenantId);
+    },
+  };
+}
