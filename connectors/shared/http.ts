@@ -10,7 +10,23 @@ export class ProviderHttpError extends Error {
     readonly body: string,
     readonly headers: Headers = new Headers(),
   ) {
-    super(`provider answered ${status} for ${url}`);
+    super(`provider answered ${status} for ${url}${providerMessage(body)}`);
+  }
+}
+
+/**
+ * The provider's own words from a JSON error body (`message`, `error_description`, `error`), so
+ * that a failed job says why; never more than a short line of it.
+ */
+function providerMessage(body: string): string {
+  try {
+    const json = JSON.parse(body) as Record<string, unknown>;
+    const said = [json.message, json.error_description, json.errorCode, json.error, json.title].find((v) => typeof v === 'string' && v.length > 0);
+    return typeof said === 'string' ? `: ${said.slice(0, 200)}` : '';
+  } catch {
+    // Not JSON: an SDK's own error message is one short line; a page of HTML is not worth quoting.
+    const line = body.trim().split('\n')[0] ?? '';
+    return line && !line.startsWith('<') ? `: ${line.slice(0, 200)}` : '';
   }
 }
 
