@@ -218,6 +218,9 @@ export interface Connector<Creds = unknown> {
   redact?(rawBody: string): string;
   /** What to answer once the delivery is stored (Twilio action callbacks want TwiML). */
   acknowledge?(req: WebhookRequest): HandshakeResponse;
+  /** The provider can join two of its call keys into one call after the fact (`callLinks`): the hub
+   *  then resolves every call key of this provider's connections through the stored links. */
+  joinsCalls?: true;
   /** Raw delivery → call events. Throws DeliveryShapeError when the body is not this provider's.
    *  The connection's credentials come along for what they configure (e.g. Vonage's price currency). */
   parse(delivery: StoredDelivery, creds?: Creds): ParsedDelivery;

@@ -17,6 +17,8 @@ export const vonageConnector: Connector<VonageCredentials> = {
   // `parse(delivery, creds?)`: the hub may pass the credentials so the account currency is kept.
   parse,
   merge,
+  // A `transfer` moves a leg into another conversation: the two conversations are one call.
+  joinsCalls: true,
   backfill,
 };
 

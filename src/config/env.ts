@@ -29,10 +29,10 @@ export const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Largest webhook or API body accepted. */
   BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i).default('1mb'),
-  /** Worker concurrency for webhook event processing. */
   /** Alerts within the hour: how often the current hour and day so far are judged (0 = off). */
   ALERT_CHECK_MINUTES: z.coerce.number().int().min(0).max(60).default(5),
-  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+  /** Webhook events a worker takes at once; those that arrive together share one transaction. */
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(32),
   /** Seconds a running job holds its lock: a worker that dies loses its jobs to others after this. */
   JOB_LOCK_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
   /** Seconds a pending event may wait before the sweeper re-enqueues it. */

@@ -1,24 +1,46 @@
 /**
- * Job `process-event`: one stored delivery → call events → the calls it touches, in one
- * transaction. A worker killed mid-job rolls the transaction back; the event stays `pending` and is
- * taken again (BullMQ stalled-job recovery, or the sweeper, src/jobs/maintenance.ts, which also
- * brings back an event whose every attempt failed while the database was away).
+ * Job `process-event`: stored deliveries → call events → the calls they touch.
+ *
+ * The jobs a worker runs at the same time are gathered into batches (src/lib/micro-batch.ts): one
+ * transaction stores the events of the whole batch, recomputes each touched call ONCE (a call's
+ * callbacks usually arrive together), runs the call listeners once over every change, and marks the
+ * events processed with one UPDATE. Per-event round trips to PostgreSQL were the worker's cost
+ * (BENCHMARKS.md, process section). Call locks are taken in one global order, so two batches never
+ * wait on each other in a cycle. If a batch's transaction fails, each of its events is processed
+ * again alone, exactly as an event always was, so one bad event never holds the others and BullMQ's
+ * per-job retries and failure marking stay per event.
+ *
+ * A worker killed mid-job rolls the transaction back; the events stay `pending` and are taken again
+ * (BullMQ stalled-job recovery, or the sweeper, src/jobs/maintenance.ts, which also brings back an
+ * event whose every attempt failed while the database was away).
  */
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import { z, ZodError } from 'zod';
-import { connectorFor, DeliveryShapeError, type ProviderId } from '../../connectors/index.js';
-import type { Database } from '../db/client.js';
-import { connections, tenants, webhookEvents } from '../db/schema/index.js';
+import { connectorFor, DeliveryShapeError, type CallEvent, type ParsedDelivery, type ProviderId } from '../../connectors/index.js';
+import type { Database, Tx } from '../db/client.js';
+import { connections, tenants, webhookEvents, type TenantRow, type WebhookEventRow } from '../db/schema/index.js';
 import type { Logger } from '../lib/logger.js';
-import { recomputeCall, storeCallEvents, type CallChangeListener, type PresenceSink } from '../modules/calls/index.js';
+import { MicroBatcher } from '../lib/micro-batch.js';
+import {
+  aliasesOf,
+  foldAlias,
+  recomputeCall,
+  retireAliasRow,
+  rootsOf,
+  storeCallEvents,
+  storeLinks,
+  type CallChange,
+  type CallChangeListener,
+  type PresenceSink,
+} from '../modules/calls/index.js';
 import type { ConnectionsService } from '../modules/connections/connections.service.js';
 import type { JobProcessor, JobSettings } from './job.js';
 
 export const payload = z.object({ eventId: z.uuid() });
 
 export const settings: JobSettings = {
-  // Events are small DB transactions; how many run at once is the operator's WORKER_CONCURRENCY
-  // (the pool, 20, is shared with the API in the embedded mode).
+  // How many events a worker takes at once is the operator's WORKER_CONCURRENCY; those that arrive
+  // together share a transaction (below), so a high number costs no more connections.
   concurrency: 'WORKER_CONCURRENCY',
   // 500 ms doubling over 8 tries: about a minute of database trouble is ridden out in one round;
   // longer outages are the sweeper's (a new round once the database is back).
@@ -26,74 +48,209 @@ export const settings: JobSettings = {
   backoffMs: 500,
 };
 
-export function processor(deps: {
+/** Largest batch: bounded so that one transaction's locks and statements stay small. */
+const BATCH_MAX_EVENTS = 64;
+/** How long the first job of a batch waits for others (they arrive together from one enqueue). */
+const BATCH_WAIT_MS = 3;
+
+interface ProcessDeps {
   db: Database;
   logger: Logger;
   listeners: CallChangeListener[];
   presence: PresenceSink;
   connections: ConnectionsService;
-}): JobProcessor<typeof payload> {
-  const { db, logger } = deps;
+}
+
+interface Parsed {
+  event: WebhookEventRow;
+  parsed: ParsedDelivery;
+}
+
+function isShapeError(err: unknown): boolean {
+  return err instanceof DeliveryShapeError || err instanceof ZodError || err instanceof SyntaxError;
+}
+
+export function processor(deps: ProcessDeps): JobProcessor<typeof payload> {
+  const batcher = new MicroBatcher<string, boolean>((ids) => processBatch(deps, ids), BATCH_MAX_EVENTS, BATCH_WAIT_MS);
   return async ({ eventId }, job) => {
-    const [event] = await db.select().from(webhookEvents).where(eq(webhookEvents.id, eventId)).limit(1);
-    if (!event || event.status !== 'pending') return;
-    const provider = event.provider as ProviderId;
-    const connector = connectorFor(provider);
-
-    let parsed;
-    try {
-      const connection = await deps.connections.forWebhook(provider, event.connectionId);
-      parsed = connector.parse(
-        { rawBody: event.body, headers: event.headers, query: event.query, receivedAt: event.receivedAt },
-        connection?.credentials,
-      );
-    } catch (err) {
-      if (err instanceof DeliveryShapeError || err instanceof ZodError || err instanceof SyntaxError) {
-        // Valid delivery, unreadable shape: keep it, visible and reprocessable after a fix.
-        await db
-          .update(webhookEvents)
-          .set({ status: 'failed', error: (err as Error).message.slice(0, 2000), attempts: sql`${webhookEvents.attempts} + 1`, processedAt: new Date() })
-          .where(eq(webhookEvents.id, eventId));
-        logger.warn({ eventId, provider, err: (err as Error).message }, 'delivery shape not understood');
-        return;
-      }
-      throw err;
-    }
-
-    try {
-      await db.transaction(async (tx) => {
-        const [tenant] = await tx.select().from(tenants).where(eq(tenants.id, event.tenantId)).limit(1);
-        if (!tenant) throw new DeliveryShapeError('tenant no longer exists');
-        await storeCallEvents(tx, event.tenantId, event.connectionId, parsed.calls);
-        const keys = [...new Set(parsed.calls.map((e) => e.callKey))].sort();
-        for (const callKey of keys) {
-          await recomputeCall(tx, tenant, { id: event.connectionId, provider }, callKey, deps.listeners);
-        }
-        if (parsed.connectionState) {
-          // Written only when it changes: this row is shared by every event of the connection.
-          await tx
-            .update(connections)
-            .set({ state: sql`${connections.state} || ${JSON.stringify(parsed.connectionState)}::jsonb` })
-            .where(and(eq(connections.id, event.connectionId), sql`not (${connections.state} @> ${JSON.stringify(parsed.connectionState)}::jsonb)`));
-        }
-        if (parsed.presence.length > 0) await deps.presence.record(tx, event.tenantId, event.connectionId, provider, parsed.presence);
-        await tx
-          .update(webhookEvents)
-          .set({ status: 'processed', error: null, attempts: sql`${webhookEvents.attempts} + 1`, processedAt: new Date() })
-          .where(eq(webhookEvents.id, eventId));
-      });
-    } catch (err) {
-      // Out of retries: mark it failed (visible, reprocessable) rather than leave it pending forever.
-      // If the database is what failed, this throws too: the event stays pending for the sweeper.
-      if (job.attempt >= settings.attempts || err instanceof DeliveryShapeError) {
-        await db
-          .update(webhookEvents)
-          .set({ status: 'failed', error: (err as Error).message.slice(0, 2000), attempts: sql`${webhookEvents.attempts} + 1` })
-          .where(eq(webhookEvents.id, eventId));
-        logger.error({ eventId, err: (err as Error).message }, 'event failed for good');
-        return;
-      }
-      throw err;
-    }
+    if (await batcher.submit(eventId)) return;
+    await processOne(deps, eventId, job);
   };
+}
+
+/** Reads a stored delivery with its connector; an unreadable shape is marked failed (returns null). */
+async function parseEvent(deps: ProcessDeps, event: WebhookEventRow): Promise<ParsedDelivery | null> {
+  try {
+    const connection = await deps.connections.forWebhook(event.provider, event.connectionId);
+    return connectorFor(event.provider as ProviderId).parse(
+      { rawBody: event.body, headers: event.headers, query: event.query, receivedAt: event.receivedAt },
+      connection?.credentials,
+    );
+  } catch (err) {
+    if (!isShapeError(err)) throw err;
+    // Valid delivery, unreadable shape: keep it, visible and reprocessable after a fix.
+    await deps.db
+      .update(webhookEvents)
+      .set({ status: 'failed', error: (err as Error).message.slice(0, 2000), attempts: sql`${webhookEvents.attempts} + 1`, processedAt: new Date() })
+      .where(eq(webhookEvents.id, event.id));
+    deps.logger.warn({ eventId: event.id, provider: event.provider, err: (err as Error).message }, 'delivery shape not understood');
+    return null;
+  }
+}
+
+/**
+ * Stores the events of some deliveries and recomputes the calls they touch, in `tx`; returns the
+ * changes for the listeners (called by the caller, once). Calls joined by a provider's link are
+ * folded into one (src/modules/calls/links.ts).
+ */
+async function applyDeliveries(tx: Tx, deps: ProcessDeps, tenantById: Map<string, TenantRow>, work: Parsed[]): Promise<CallChange[]> {
+  const byConnection = new Map<string, { tenantId: string; provider: ProviderId; events: CallEvent[]; links: { callKey: string; alias: string }[] }>();
+  for (const { event, parsed } of work) {
+    const entry = byConnection.get(event.connectionId) ?? { tenantId: event.tenantId, provider: event.provider as ProviderId, events: [], links: [] };
+    entry.events.push(...parsed.calls);
+    entry.links.push(...(parsed.callLinks ?? []));
+    byConnection.set(event.connectionId, entry);
+  }
+  // Listeners' enrich runs per call inside recomputeCall; their change hooks run once, by the caller.
+  const enrichOnly = deps.listeners.filter((l) => l.enrich).map((l) => ({ enrich: l.enrich!.bind(l) }));
+  const changes: CallChange[] = [];
+  // One global order for every row and lock a transaction takes: connections, then call keys.
+  for (const connectionId of [...byConnection.keys()].sort()) {
+    const entry = byConnection.get(connectionId)!;
+    const tenant = tenantById.get(entry.tenantId)!;
+    const connection = { id: connectionId, provider: entry.provider };
+    await storeLinks(tx, connectionId, entry.links);
+    let events = entry.events;
+    let keys = [...new Set(events.map((e) => e.callKey))];
+    const retired: { alias: Awaited<ReturnType<typeof foldAlias>>; root: string }[] = [];
+    if (connectorFor(entry.provider).joinsCalls) {
+      const roots = await rootsOf(tx, connectionId, [...keys, ...entry.links.flatMap((l) => [l.callKey, l.alias])]);
+      events = events.map((e) => ({ ...e, callKey: roots.get(e.callKey) ?? e.callKey }));
+      keys = [...new Set([...events.map((e) => e.callKey), ...entry.links.map((l) => roots.get(l.callKey)!)])];
+      // Whatever an alias holds (events stored before its link, a call row built from them alone)
+      // joins its root.
+      for (const alias of (await aliasesOf(tx, connectionId, keys)).sort()) {
+        const root = (await rootsOf(tx, connectionId, [alias])).get(alias)!;
+        retired.push({ alias: await foldAlias(tx, connectionId, alias, root), root });
+      }
+    }
+    events.sort((a, b) => (a.callKey === b.callKey ? (a.key < b.key ? -1 : a.key > b.key ? 1 : 0) : a.callKey < b.callKey ? -1 : 1));
+    await storeCallEvents(tx, entry.tenantId, connectionId, events);
+    const recompute = new Set<string>();
+    for (const callKey of keys.sort()) {
+      if (connectorFor(entry.provider).joinsCalls) {
+        // Under the call's lock, the link is read again: a transaction that committed a link while
+        // this one waited (its event was filed here before the link was visible) is caught now.
+        await lockCall(tx, connectionId, callKey);
+        const root = (await rootsOf(tx, connectionId, [callKey])).get(callKey)!;
+        if (root !== callKey) {
+          retired.push({ alias: await foldAlias(tx, connectionId, callKey, root), root });
+          recompute.add(root);
+          continue;
+        }
+      }
+      recompute.add(callKey);
+    }
+    for (const callKey of [...recompute].sort()) {
+      const change = await recomputeCall(tx, tenant, connection, callKey, enrichOnly);
+      if (change) changes.push(change);
+    }
+    const gone = retired.filter((r) => r.alias !== null);
+    for (const r of gone) await retireAliasRow(tx, r.alias!, r.root);
+    if (gone.length > 0) {
+      const removed = gone.map((r) => ({ tenantId: entry.tenantId, row: r.alias! }));
+      for (const l of deps.listeners) await l.onCallsRemoved?.(tx, removed);
+    }
+  }
+  return changes;
+}
+
+async function lockCall(tx: Tx, connectionId: string, callKey: string): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`${connectionId}:${callKey}`}, 0))`);
+}
+
+/** What a delivery says besides its calls: the connection's state and agents' presence. */
+async function applySideEffects(tx: Tx, deps: ProcessDeps, { event, parsed }: Parsed): Promise<void> {
+  if (parsed.connectionState) {
+    // Written only when it changes: this row is shared by every event of the connection.
+    await tx
+      .update(connections)
+      .set({ state: sql`${connections.state} || ${JSON.stringify(parsed.connectionState)}::jsonb` })
+      .where(and(eq(connections.id, event.connectionId), sql`not (${connections.state} @> ${JSON.stringify(parsed.connectionState)}::jsonb)`));
+  }
+  if (parsed.presence.length > 0) await deps.presence.record(tx, event.tenantId, event.connectionId, event.provider as ProviderId, parsed.presence);
+}
+
+/** Everything of `work` in one transaction; throws when anything fails (nothing is kept then). */
+async function applyInTransaction(deps: ProcessDeps, work: Parsed[]): Promise<string[]> {
+  return deps.db.transaction(async (tx) => {
+    const tenantIds = [...new Set(work.map((w) => w.event.tenantId))];
+    const tenantById = new Map((await tx.select().from(tenants).where(inArray(tenants.id, tenantIds))).map((t) => [t.id, t]));
+    const live = work.filter((w) => tenantById.has(w.event.tenantId));
+    if (live.length < work.length && work.length === 1) throw new DeliveryShapeError('tenant no longer exists');
+    const changes = await applyDeliveries(tx, deps, tenantById, live);
+    if (changes.length > 0) for (const l of deps.listeners) await l.onCallsChanged?.(tx, changes);
+    for (const w of live) await applySideEffects(tx, deps, w);
+    const ids = live.map((w) => w.event.id);
+    if (ids.length > 0) {
+      await tx
+        .update(webhookEvents)
+        .set({ status: 'processed', error: null, attempts: sql`${webhookEvents.attempts} + 1`, processedAt: new Date() })
+        .where(inArray(webhookEvents.id, ids));
+    }
+    return ids;
+  });
+}
+
+/**
+ * One batch: per event id, true when the batch dealt with it (processed, failed for an unreadable
+ * shape, or no longer pending) and false when it must be processed alone.
+ */
+async function processBatch(deps: ProcessDeps, ids: string[]): Promise<boolean[]> {
+  const unique = [...new Set(ids)];
+  const events = await deps.db.select().from(webhookEvents).where(and(inArray(webhookEvents.id, unique), eq(webhookEvents.status, 'pending')));
+  const handled = new Set(unique.filter((id) => !events.some((e) => e.id === id)));
+  const work: Parsed[] = [];
+  for (const event of events) {
+    let parsed: ParsedDelivery | null;
+    try {
+      parsed = await parseEvent(deps, event);
+    } catch {
+      continue; // processed alone, where the error takes its usual course
+    }
+    if (parsed) work.push({ event, parsed });
+    else handled.add(event.id);
+  }
+  if (work.length > 0) {
+    try {
+      for (const id of await applyInTransaction(deps, work)) handled.add(id);
+    } catch (err) {
+      deps.logger.debug({ events: work.length, err: (err as Error).message }, 'batch failed; its events are processed one by one');
+    }
+  }
+  return ids.map((id) => handled.has(id));
+}
+
+/** One event alone, in its own transaction: the path of an event whose batch failed. */
+async function processOne(deps: ProcessDeps, eventId: string, job: { attempt: number }): Promise<void> {
+  const { db, logger } = deps;
+  const [event] = await db.select().from(webhookEvents).where(eq(webhookEvents.id, eventId)).limit(1);
+  if (!event || event.status !== 'pending') return;
+  const parsed = await parseEvent(deps, event);
+  if (!parsed) return;
+  try {
+    await applyInTransaction(deps, [{ event, parsed }]);
+  } catch (err) {
+    // Out of retries: mark it failed (visible, reprocessable) rather than leave it pending forever.
+    // If the database is what failed, this throws too: the event stays pending for the sweeper.
+    if (job.attempt >= settings.attempts || err instanceof DeliveryShapeError) {
+      await db
+        .update(webhookEvents)
+        .set({ status: 'failed', error: (err as Error).message.slice(0, 2000), attempts: sql`${webhookEvents.attempts} + 1` })
+        .where(eq(webhookEvents.id, eventId));
+      logger.error({ eventId, err: (err as Error).message }, 'event failed for good');
+      return;
+    }
+    throw err;
+  }
 }

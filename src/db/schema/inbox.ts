@@ -61,3 +61,21 @@ export const callEvents = pgTable(
 );
 
 export type WebhookEventRow = typeof webhookEvents.$inferSelect;
+
+/**
+ * Calls a provider joins after the fact (a Vonage transfer moves a leg into another conversation):
+ * the events of `alias_key`, stored or still to come, belong to the call `call_key` (which may itself
+ * be an alias: chains are followed).
+ */
+export const callLinks = pgTable(
+  'call_links',
+  {
+    connectionId: uuid('connection_id')
+      .notNull()
+      .references(() => connections.id),
+    aliasKey: text('alias_key').notNull(),
+    callKey: text('call_key').notNull(),
+    createdAt: instant('created_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.connectionId, t.aliasKey] }), index('call_links_call_idx').on(t.connectionId, t.callKey)],
+);

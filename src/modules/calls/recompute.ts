@@ -24,6 +24,8 @@ export interface CallChangeListener {
   /** Fields the listener owns on the call row (e.g. campaignId), resolved before the write. */
   enrich?(tx: Tx, tenant: TenantRow, draft: UnifiedCallDraft): Promise<Partial<Pick<CallRow, 'campaignId'>>>;
   onCallsChanged?(tx: Tx, changes: CallChange[]): Promise<void>;
+  /** Calls that no longer exist on their own (folded into another call, ./links.ts), already deleted. */
+  onCallsRemoved?(tx: Tx, removed: { tenantId: string; row: CallRow }[]): Promise<void>;
 }
 
 export async function storeCallEvents(

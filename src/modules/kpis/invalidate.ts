@@ -91,5 +91,13 @@ export function kpiCallListener(notify?: DirtyNotifier): CallChangeListener {
         await upsertAgentsAndQueues(tx, tenantId, list.map((c) => c.after));
       }
     },
+    // A call folded into another: its hours (and its number's earlier calls') are rebuilt without it.
+    async onCallsRemoved(tx: Tx, removed) {
+      for (const tenantId of new Set(removed.map((r) => r.tenantId))) {
+        const rows = removed.filter((r) => r.tenantId === tenantId).map((r) => r.row);
+        await markCallsDirty(tx, tenantId, rows, notify);
+        await markEarlierCallsOfNumbersDirty(tx, tenantId, rows);
+      }
+    },
   };
 }

@@ -95,5 +95,12 @@ export function roiCallListener(notify: RoiNotifier = () => undefined): CallChan
       await recomputeTouchedCredits(tx, changes);
       for (const tenantId of await markCallDays(tx, changes)) notify(tenantId);
     },
+    // A call folded into another is gone (its credits with it): the deals of its number are
+    // recomputed, and its days rebuilt without it. Seen as a change from the row to nothing.
+    onCallsRemoved: async (tx, removed) => {
+      const asChanges = removed.map(({ tenantId, row }) => ({ tenantId, before: null, after: row }));
+      await recomputeTouchedCredits(tx, asChanges);
+      for (const tenantId of await markCallDays(tx, asChanges)) notify(tenantId);
+    },
   };
 }
