@@ -17,7 +17,7 @@ import { z } from 'zod';
 import { run as runIngest, type IngestOptions } from './ingest.js';
 import { machineInfo, machineMarkdown } from './machine.js';
 
-const SECTIONS = ['ingest', 'kpis', 'roi', 'alerts'] as const;
+const SECTIONS = ['ingest', 'process', 'kpis', 'roi', 'alerts'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const OUTPUT = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url));
