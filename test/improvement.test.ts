@@ -191,7 +191,7 @@ describe('alerts within the hour', () => {
     // answering): the mean wait of offered calls spikes too, (3·19 + 9·120) / 12 = 94.75 s.
     expect(kinds).toEqual(['abandonment_spike/hour', 'abandonment_spike/today', 'wait_spike/hour', 'wait_spike/today']);
     expect(open.body.data.find((a: { type: string; granularity: string }) => a.type === 'wait_spike' && a.granularity === 'hour')).toMatchObject({ value: 94.75 });
-    expect(open.body.data.find((a: { granularity: string }) => a.granularity === 'hour')).toMatchObject({ period: '2025-03-31T10', value: 0.75, status: 'open' });
+    expect(open.body.data.find((a: { type: string; granularity: string }) => a.type === 'abandonment_spike' && a.granularity === 'hour')).toMatchObject({ period: '2025-03-31T10', value: 0.75, status: 'open' });
 
     // Judged again five minutes later: still open, not raised again.
     const again = await judge(tenant.id, new Date('2025-03-31T10:35:00Z'));
