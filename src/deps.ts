@@ -64,7 +64,12 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     { dataDir: config.DATA_DIR, adminToken: config.ADMIN_TOKEN, encryptionKey: config.ENCRYPTION_KEY },
     logger,
   );
-  const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, migrate: true });
+  const database = await openDatabase({
+    databaseUrl: config.DATABASE_URL,
+    dataDir: config.DATA_DIR,
+    migrate: true,
+    onConnectionError: (err) => logger.warn({ err: err.message, code: (err as { code?: string }).code }, 'database connection lost; reconnecting on next use'),
+  });
   const queue: JobQueue = config.REDIS_URL
     ? new BullJobQueue(config.REDIS_URL, logger, opts.queuePrefix ?? config.QUEUE_PREFIX, {
         concurrency: config.WORKER_CONCURRENCY,
