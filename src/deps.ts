@@ -15,6 +15,7 @@ import { SecretBox } from './lib/crypto.js';
 import { SubscriptionsService } from './modules/subscriptions/subscriptions.service.js';
 import { raiseAlerts } from './modules/alerts/alerts.service.js';
 import { createLogger, type Logger } from './lib/logger.js';
+import { createOutboundGuard, parseAllowedHosts, type OutboundGuard, type Resolver } from './lib/outbound/index.js';
 import type { PresenceSink } from './modules/calls/presence.js';
 import { presenceStore } from './modules/agents/agents.repo.js';
 import { kpiCallListener } from './modules/kpis/invalidate.js';
@@ -43,6 +44,8 @@ export interface Deps {
   listeners: CallChangeListener[];
   presence: PresenceSink;
   subscriptions: SubscriptionsService;
+  /** Every outbound request made on a tenant's behalf goes through it (SSRF). */
+  outbound: OutboundGuard;
   /** Called when a tenant's settings change (recompute what depends on them). */
   onSettingsChanged(tenantId: string): Promise<void>;
   close(): Promise<void>;
@@ -56,6 +59,8 @@ export interface DepsOptions {
   contextOverrides?: Parameters<typeof connectorContextFactory>[1];
   /** Tests: outbound webhook retry delays × this factor. */
   deliveryRetryScale?: number;
+  /** Tests: the outbound guard's DNS, so no test resolves (or connects to) a real private name. */
+  outboundResolver?: Resolver;
 }
 
 export async function createDeps(config: Config, opts: DepsOptions = {}): Promise<Deps> {
@@ -88,7 +93,14 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
       .enqueueMany('process-event', ids.map((id) => ({ payload: { eventId: id }, jobId: id })))
       .catch((err: Error) => logger.warn({ events: ids.length, err: err.message }, 'enqueue failed; the sweeper will retry'));
   });
-  const context = connectorContextFactory(logger, opts.contextOverrides);
+  const outbound = createOutboundGuard(
+    { allowHttp: config.ALLOW_HTTP_TARGETS === 'true', allowedHosts: parseAllowedHosts(config.OUTBOUND_ALLOWED_HOSTS) },
+    { resolver: opts.outboundResolver },
+  );
+  const context = connectorContextFactory(logger, opts.contextOverrides, {
+    fetch: outbound.fetch({ timeoutMs: config.PROVIDER_TIMEOUT_SECONDS * 1000 }),
+    allowedHosts: outbound.policy.allowedHosts,
+  });
   const listeners: CallChangeListener[] = [];
   // KPI rollups: dirty hours and agent/queue names, inside each call transaction.
   listeners.push(kpiCallListener(dirtyNotifier(queue, logger)));
@@ -97,7 +109,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
   // ROI days (materialised cost allocation, call counts): marked dirty in the call's transaction.
   listeners.push(roiDayListener(roiDayNotifier(queue, logger)));
   // Outbound webhooks: call.enriched rows written in the call's own transaction (outbox).
-  const subscriptions = new SubscriptionsService(database.db, box, logger, opts.deliveryRetryScale);
+  const subscriptions = new SubscriptionsService(database.db, box, logger, outbound, opts.deliveryRetryScale);
   listeners.push(subscriptions.listener());
   const deps: Deps = {
     config,
@@ -113,6 +125,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     listeners,
     presence: presenceStore,
     subscriptions,
+    outbound,
     onSettingsChanged: async (tenantId) => {
       await queue.enqueue('refresh', { tenantId }, { jobId: `refresh-${tenantId}-${Date.now()}` });
     },
@@ -120,6 +133,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
       await inbox.drain();
       await queue.close();
       await database.close();
+      await outbound.close();
     },
   };
   return deps;

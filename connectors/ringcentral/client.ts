@@ -7,7 +7,8 @@ import { z } from 'zod';
 import type { BackfillPage, BackfillWindow, CallEvent, ConnectorContext } from '../contract.js';
 import { contentKey, iso } from '../shared/events.js';
 import { ProviderHttpError, retryAfterMs } from '../shared/http.js';
-import { serverUrlOf, type RingCentralCredentials } from './credentials.js';
+import { providerBase } from '../shared/hosts.js';
+import { RINGCENTRAL_API_HOSTS, serverUrlOf, type RingCentralCredentials } from './credentials.js';
 import type { Endpoint, LogEventData, LogLeg } from './merge.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -88,7 +89,7 @@ async function withRateLimit<T>(ctx: ConnectorContext, what: string, request: ()
 /** A logged-in platform of the SDK, talking through ctx.fetch. */
 export async function openPlatform(creds: RingCentralCredentials, ctx: ConnectorContext): Promise<Platform> {
   const sdk = new SDK({
-    server: serverUrlOf(creds),
+    server: providerBase(serverUrlOf(creds), RINGCENTRAL_API_HOSTS, ctx),
     clientId: creds.clientId,
     clientSecret: creds.clientSecret,
     fetch: ctx.fetch,

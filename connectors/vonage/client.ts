@@ -12,7 +12,8 @@ import { z } from 'zod';
 import type { BackfillPage, BackfillWindow, CallEvent, ConnectorContext } from '../contract.js';
 import { retryAfterMs } from '../shared/http.js';
 import { toE164 } from '../shared/phone.js';
-import { apiHostOf, currencyOf, VONAGE_MAX_PAGE_SIZE, type VonageCredentials } from './credentials.js';
+import { providerBase } from '../shared/hosts.js';
+import { apiHostOf, currencyOf, VONAGE_API_HOSTS, VONAGE_MAX_PAGE_SIZE, type VonageCredentials } from './credentials.js';
 import type { Endpoint, LegFact } from './merge.js';
 
 /** Each window is paged with record_index; a day keeps the index (and a resume) short. */
@@ -194,7 +195,7 @@ export async function* backfill(
   }
   const vonage = new Vonage(
     { apiKey: creds.apiKey, apiSecret: creds.apiSecret, applicationId: creds.applicationId, privateKey: creds.privateKey },
-    { apiHost: apiHostOf(creds) },
+    { apiHost: providerBase(apiHostOf(creds), VONAGE_API_HOSTS, ctx) },
   );
   const from = window.from.getTime();
   const to = window.to.getTime();

@@ -40,6 +40,17 @@ export const envSchema = z.object({
   /** How often the worker asks providers about each connection's webhooks (renewals, disabled hooks). */
   CONNECTION_CHECK_MINUTES: z.coerce.number().int().min(0).max(1440).default(60),
   RECONCILE_LOOKBACK_HOURS: z.coerce.number().int().min(1).max(168).default(6),
+  /** Outbound requests (subscriptions, provider APIs) may use plain http: local development only. */
+  ALLOW_HTTP_TARGETS: z.enum(['true', 'false']).default('false'),
+  /** host[:port] list the outbound guard lets through whatever they resolve to (loopback included):
+   *  a self-hosted CRM, a provider proxy, a local receiver. */
+  OUTBOUND_ALLOWED_HOSTS: z
+    .string()
+    .max(4000)
+    .regex(/^\s*[A-Za-z0-9.\-_:[\]]+\s*(,\s*[A-Za-z0-9.\-_:[\]]+\s*)*$/, 'a comma-separated host[:port] list')
+    .optional(),
+  /** Seconds any single provider API request may take before it is abandoned (and retried later). */
+  PROVIDER_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -10,8 +10,9 @@ import { z } from 'zod';
 import type { Database, Tx } from '../../db/client.js';
 import { deliveries, subscriptions, type DeliveryRow, type SubscriptionRow } from '../../db/schema/index.js';
 import type { SecretBox } from '../../lib/crypto.js';
-import { NotFoundError } from '../../lib/errors.js';
+import { NotFoundError, ValidationError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
+import { OutboundRefusedError, type OutboundGuard } from '../../lib/outbound/index.js';
 import type { CallChange, CallChangeListener } from '../calls/recompute.js';
 import { callView } from '../calls/calls.view.js';
 import { isUuid } from '../../lib/ids.js';
@@ -29,6 +30,8 @@ export const createSubscriptionBody = z
 
 /** Seconds to wait after each failed attempt (the spec's suggested schedule); then `failed`. */
 export const RETRY_SCHEDULE_SECONDS = [5, 300, 1800, 7200, 18_000, 36_000];
+/** A receiver gets this long to answer one delivery. */
+const DELIVERY_TIMEOUT_MS = 15_000;
 
 
 export function subscriptionView(s: SubscriptionRow) {
@@ -55,11 +58,22 @@ export class SubscriptionsService {
     private readonly db: Database,
     private readonly box: SecretBox,
     private readonly logger: Logger,
+    private readonly outbound: OutboundGuard,
     /** Seconds per retry step; tests shrink it. */
     private readonly retryScale = 1,
-  ) {}
+  ) {
+    this.post = outbound.fetch({ timeoutMs: DELIVERY_TIMEOUT_MS });
+  }
+
+  /** The guarded fetch deliveries use (checked again at connect time, whatever creation said). */
+  private readonly post: typeof fetch;
 
   async create(tenantId: string, input: z.infer<typeof createSubscriptionBody>) {
+    // The hub will POST there on the tenant's behalf: no loopback, private or metadata targets.
+    const refused = await this.outbound.vet(input.url);
+    if (refused) {
+      throw new ValidationError([{ path: 'body.url', message: refused }], `This URL cannot receive webhooks: ${refused}.`);
+    }
     const secret = `whsec_${randomBytes(32).toString('base64')}`;
     const [row] = await this.db
       .insert(subscriptions)
@@ -164,7 +178,7 @@ export class SubscriptionsService {
   }
 
   /** One attempt. Never throws for the receiver's failures: they are recorded and rescheduled. */
-  async deliver(deliveryId: string, fetchImpl: typeof fetch = fetch): Promise<void> {
+  async deliver(deliveryId: string): Promise<void> {
     const [d] = await this.db.select().from(deliveries).where(eq(deliveries.id, deliveryId)).limit(1);
     if (!d || d.status !== 'pending') return;
     const [sub] = await this.db.select().from(subscriptions).where(eq(subscriptions.id, d.subscriptionId)).limit(1);
@@ -177,8 +191,9 @@ export class SubscriptionsService {
     const signature = new Webhook(this.box.decrypt(sub.secretSealed)).sign(d.id, timestamp, body);
     let statusCode: number | null = null;
     let error: string | null = null;
+    let refused = false;
     try {
-      const res = await fetchImpl(sub.url, {
+      const res = await this.post(sub.url, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
@@ -188,13 +203,14 @@ export class SubscriptionsService {
           'webhook-signature': signature,
         },
         body,
-        signal: AbortSignal.timeout(15_000),
+        // A redirect is the receiver's answer, not an invitation to go elsewhere.
         redirect: 'manual',
       });
       statusCode = res.status;
       await res.arrayBuffer().catch(() => undefined);
       if (!res.ok) error = `receiver answered ${res.status}`;
     } catch (err) {
+      refused = err instanceof OutboundRefusedError;
       error = (err as Error).message.slice(0, 500);
     }
     const attempts = d.attempts + 1;
@@ -205,7 +221,8 @@ export class SubscriptionsService {
         .where(eq(deliveries.id, d.id));
       return;
     }
-    const wait = RETRY_SCHEDULE_SECONDS[attempts - 1];
+    // A refused target stays refused: failed at once, the reason in the delivery log.
+    const wait = refused ? undefined : RETRY_SCHEDULE_SECONDS[attempts - 1];
     this.logger.info({ deliveryId: d.id, attempts, error }, 'webhook delivery failed');
     await this.db
       .update(deliveries)
