@@ -195,7 +195,8 @@ export async function* backfill(
   }
   const vonage = new Vonage(
     { apiKey: creds.apiKey, apiSecret: creds.apiSecret, applicationId: creds.applicationId, privateKey: creds.privateKey },
-    { apiHost: providerBase(apiHostOf(creds), VONAGE_API_HOSTS, ctx) },
+    // The SDK waits forever unless told (its `timeout` defaults to none); Twilio's defaults to 30 s.
+    { apiHost: providerBase(apiHostOf(creds), VONAGE_API_HOSTS, ctx), timeout: 30_000 },
   );
   const from = window.from.getTime();
   const to = window.to.getTime();

@@ -12,6 +12,7 @@ import { connectorFor, type ProviderId } from '../../connectors/index.js';
 import type { Database } from '../db/client.js';
 import { backfills, connections, webhookEvents } from '../db/schema/index.js';
 import type { Logger } from '../lib/logger.js';
+import { backfillPriority } from './fairness.js';
 import type { JobQueue } from './queue.js';
 
 export async function sweepPendingEvents(db: Database, queue: JobQueue, olderThanSeconds: number, limit = 1000): Promise<number> {
@@ -54,7 +55,7 @@ export async function scheduleReconciliation(db: Database, queue: JobQueue, look
       windowTo: now,
       detail: { slot: String(slot) },
     });
-    await queue.enqueue('backfill', { backfillId: id }, { jobId });
+    await queue.enqueue('backfill', { backfillId: id }, { jobId, priority: await backfillPriority(db, c.tenantId) });
     scheduled++;
   }
   return scheduled;
@@ -69,7 +70,7 @@ export function startMaintenance(deps: {
   reconcileLookbackHours: number;
   connectionCheckMinutes: number;
   checkConnections: () => Promise<number>;
-  dueDeliveries: () => Promise<string[]>;
+  dueDeliveries: () => Promise<{ id: string; round: number }[]>;
   raiseAlerts: () => Promise<number>;
 }): () => void {
   const { db, queue, logger } = deps;
@@ -107,7 +108,7 @@ export function startMaintenance(deps: {
       delivering = true;
       deps
         .dueDeliveries()
-        .then((ids) => queue.enqueueMany('deliver', ids.map((id) => ({ payload: { deliveryId: id }, jobId: id }))))
+        .then((due) => queue.enqueueMany('deliver', due.map((d) => ({ payload: { deliveryId: d.id }, jobId: d.id, priority: d.round }))))
         .catch((err: Error) => logger.debug({ err: err.message }, 'delivery sweep skipped'))
         .finally(() => {
           delivering = false;

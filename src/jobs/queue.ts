@@ -11,14 +11,18 @@ import { jobPayloads, queueSettings, type JobName, type JobPayload, type Process
 export interface EnqueueOptions {
   jobId?: string;
   delayMs?: number;
+  /** 1 runs first; equal priorities run in order. Fair schedulers give a tenant's n-th job priority n. */
+  priority?: number;
 }
 
 export interface JobQueue {
   readonly kind: 'bullmq' | 'inline';
   enqueue<N extends JobName>(name: N, payload: JobPayload<N>, opts?: EnqueueOptions): Promise<void>;
-  enqueueMany<N extends JobName>(name: N, jobs: { payload: JobPayload<N>; jobId: string }[]): Promise<void>;
+  enqueueMany<N extends JobName>(name: N, jobs: { payload: JobPayload<N>; jobId: string; priority?: number }[]): Promise<void>;
   /** Jobs waiting, delayed or running, over every queue. */
   pending(): Promise<number>;
+  /** This tenant's jobs waiting, delayed or running (payloads that name the tenant). */
+  pendingFor(tenantId: string): Promise<number>;
   ping(): Promise<void>;
   startWorkers(processors: Processors): Promise<void>;
   /** Stop taking jobs and wait for running ones to finish. */
@@ -26,6 +30,9 @@ export interface JobQueue {
 }
 
 const jobNames = Object.keys(jobPayloads) as JobName[];
+/** Queues whose payload names the tenant; the others' work is counted from the database (pending
+ *  events, due deliveries, unfinished backfills). */
+const tenantQueues = jobNames.filter((n) => 'tenantId' in jobPayloads[n].shape);
 
 function validate<N extends JobName>(name: N, payload: unknown): JobPayload<N> {
   return jobPayloads[name].parse(payload) as JobPayload<N>;
@@ -69,6 +76,7 @@ export class BullJobQueue implements JobQueue {
     return {
       jobId: opts.jobId,
       delay: opts.delayMs,
+      priority: opts.priority === undefined ? undefined : Math.min(Math.max(1, Math.round(opts.priority)), 2_097_151),
       attempts: s.attempts,
       backoff: { type: 'exponential', delay: s.backoffMs },
       // Completed jobs are removed so that the same deterministic id can be enqueued again later.
@@ -81,11 +89,21 @@ export class BullJobQueue implements JobQueue {
     await this.queue(name).add(name, validate(name, payload), this.jobOptions(name, opts));
   }
 
-  async enqueueMany<N extends JobName>(name: N, jobs: { payload: JobPayload<N>; jobId: string }[]): Promise<void> {
+  async enqueueMany<N extends JobName>(name: N, jobs: { payload: JobPayload<N>; jobId: string; priority?: number }[]): Promise<void> {
     if (jobs.length === 0) return;
     await this.queue(name).addBulk(
-      jobs.map((j) => ({ name, data: validate(name, j.payload), opts: this.jobOptions(name, { jobId: j.jobId }) })),
+      jobs.map((j) => ({ name, data: validate(name, j.payload), opts: this.jobOptions(name, { jobId: j.jobId, priority: j.priority }) })),
     );
+  }
+
+  async pendingFor(tenantId: string): Promise<number> {
+    let total = 0;
+    for (const name of tenantQueues) {
+      // Coalesced per tenant and second: these queues stay short, so reading them is cheap.
+      const jobs = await this.queue(name).getJobs(['waiting', 'active', 'delayed', 'prioritized', 'paused'], 0, 999);
+      total += jobs.filter((j) => (j?.data as { tenantId?: string } | undefined)?.tenantId === tenantId).length;
+    }
+    return total;
   }
 
   async pending(): Promise<number> {
@@ -149,7 +167,8 @@ export class BullJobQueue implements JobQueue {
 export class InlineJobQueue implements JobQueue {
   readonly kind = 'inline' as const;
   private processors: Processors | null = null;
-  private readonly known = new Set<string>();
+  /** Job id → payload of every job waiting, delayed or running. */
+  private readonly known = new Map<string, unknown>();
   private readonly waiting: { name: JobName; payload: unknown; id: string; attempt: number }[] = [];
   private running = 0;
   private readonly inflight = new Set<Promise<void>>();
@@ -165,7 +184,7 @@ export class InlineJobQueue implements JobQueue {
     const data = validate(name, payload);
     const id = `${name}:${opts.jobId ?? crypto.randomUUID()}`;
     if (this.known.has(id)) return;
-    this.known.add(id);
+    this.known.set(id, data);
     if (opts.delayMs) {
       const t = setTimeout(() => {
         this.timers.delete(t);
@@ -175,7 +194,7 @@ export class InlineJobQueue implements JobQueue {
     } else this.push(name, data, id, 1);
   }
 
-  async enqueueMany<N extends JobName>(name: N, jobs: { payload: JobPayload<N>; jobId: string }[]): Promise<void> {
+  async enqueueMany<N extends JobName>(name: N, jobs: { payload: JobPayload<N>; jobId: string; priority?: number }[]): Promise<void> {
     for (const j of jobs) await this.enqueue(name, j.payload, { jobId: j.jobId });
   }
 
@@ -227,6 +246,12 @@ export class InlineJobQueue implements JobQueue {
 
   async pending(): Promise<number> {
     return this.waiting.length + this.running + this.timers.size;
+  }
+
+  async pendingFor(tenantId: string): Promise<number> {
+    let n = 0;
+    for (const payload of this.known.values()) if ((payload as { tenantId?: string }).tenantId === tenantId) n++;
+    return n;
   }
 
   async ping(): Promise<void> {}

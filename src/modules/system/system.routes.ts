@@ -1,7 +1,7 @@
 import { Router } from 'express';
-import { and, count, eq } from 'drizzle-orm';
+import { and, count, eq, inArray } from 'drizzle-orm';
 import type { Deps } from '../../deps.js';
-import { webhookEvents } from '../../db/schema/index.js';
+import { backfills, webhookEvents } from '../../db/schema/index.js';
 import { tenantOf } from '../../http/auth.js';
 import { metrics } from '../../lib/metrics.js';
 import type { Operation } from '../../http/openapi.js';
@@ -39,13 +39,20 @@ export function statusRoutes(deps: Deps, extraPending: ((tenantId: string) => Pr
       .select({ n: count() })
       .from(webhookEvents)
       .where(and(eq(webhookEvents.tenantId, tenantId), eq(webhookEvents.status, 'pending')));
+    // Only this tenant's work: another tenant's backlog neither keeps it waiting nor shows here.
     let jobs = 0;
     let queue = 'ok';
     try {
-      jobs = await deps.queue.pending();
+      jobs = await deps.queue.pendingFor(tenantId);
     } catch {
       queue = 'unavailable';
     }
+    const [unfinishedBackfills] = await deps.database.db
+      .select({ n: count() })
+      .from(backfills)
+      .where(and(eq(backfills.tenantId, tenantId), inArray(backfills.status, ['queued', 'running'])));
+    jobs += Number(unfinishedBackfills?.n ?? 0);
+    jobs += await deps.subscriptions.pendingFor(tenantId);
     for (const f of extraPending) jobs += await f(tenantId);
     res.json({ pending: { events: Number(pendingEvents?.n ?? 0), jobs }, queue });
   });
