@@ -49,6 +49,14 @@ export const envSchema = z.object({
     .max(4000)
     .regex(/^\s*[A-Za-z0-9.\-_:[\]]+\s*(,\s*[A-Za-z0-9.\-_:[\]]+\s*)*$/, 'a comma-separated host[:port] list')
     .optional(),
+  /** A client must send its request headers within this, and its whole request within the next. */
+  HTTP_HEADERS_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(300).default(15),
+  HTTP_REQUEST_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  /** Open client sockets at most, per API process; more are closed on accept. */
+  HTTP_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1_000_000).default(4096),
+  /** A stopping process that has not finished closing after this exits anyway (PostgreSQL or Redis
+   *  gone must not hold it past the orchestrator's grace period). */
+  SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(20),
   /** Seconds any single provider API request may take before it is abandoned (and retried later). */
   PROVIDER_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
 });
