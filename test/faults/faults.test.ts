@@ -17,3 +17,10 @@ describe.each(['postgres-restart', 'redis-loss', 'worker-killed', 'api-killed'])
     expect(run).toMatchObject({ lost: 0, duplicated: 0, outboundLost: 0, alive: { api: true, worker: true } });
   }, 300_000);
 });
+
+describe('one process (`all`)', () => {
+  it.each(['postgres-restart', 'redis-loss'])('survives %s and processes everything', async (fault) => {
+    const run = await runFault(fault, 15, SETTLE_MS, { single: true });
+    expect(run).toMatchObject({ lost: 0, duplicated: 0, outboundLost: 0, alive: { api: true, worker: true } });
+  }, 300_000);
+});

@@ -88,7 +88,7 @@ export interface Rig {
   close(): Promise<void>;
 }
 
-export async function createRig(opts: { workerEnv?: Record<string, string> } = {}): Promise<Rig> {
+export async function createRig(opts: { workerEnv?: Record<string, string>; /** One `all` process (API and workers). */ single?: boolean } = {}): Promise<Rig> {
   const name = await createDatabase();
   const apiPgProxy = new TcpProxy('127.0.0.1', 5432);
   const workerPgProxy = new TcpProxy('127.0.0.1', 5432);
@@ -141,7 +141,7 @@ export async function createRig(opts: { workerEnv?: Record<string, string> } = {
     OUTBOUND_ALLOWED_HOSTS: '127.0.0.1',
   };
   const startApi = async () => {
-    const p = startHubProcess('api', env);
+    const p = startHubProcess(opts.single ? 'all' : 'api', env);
     await p.waitForLog(/callroi listening/);
     return p;
   };
@@ -151,7 +151,7 @@ export async function createRig(opts: { workerEnv?: Record<string, string> } = {
     return p;
   };
   let api = await startApi();
-  let worker = await startWorker();
+  let worker = opts.single ? api : await startWorker();
   const observer = new pg.Pool({ connectionString: databaseUrl(name), max: 2, application_name: OBSERVER });
   observer.on('error', () => undefined);
   const base = `http://127.0.0.1:${port}`;
@@ -260,11 +260,12 @@ export async function createRig(opts: { workerEnv?: Record<string, string> } = {
     },
     async killWorker() {
       await worker.kill('SIGKILL');
-      worker = await startWorker();
+      worker = opts.single ? (api = await startApi()) : await startWorker();
     },
     async killApi() {
       await api.kill('SIGKILL');
       api = await startApi();
+      if (opts.single) worker = api;
     },
     async settle(timeoutMs) {
       const deadline = Date.now() + timeoutMs;
@@ -303,7 +304,7 @@ export async function createRig(opts: { workerEnv?: Record<string, string> } = {
     },
     alive: () => ({ api: api.alive(), worker: worker.alive() }),
     async close() {
-      for (const p of [api, worker]) {
+      for (const p of new Set([api, worker])) {
         if (!p.alive()) continue;
         p.child.kill('SIGTERM');
         await Promise.race([p.exited, sleep(20_000)]);

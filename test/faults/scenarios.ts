@@ -68,10 +68,10 @@ export const faults: Record<string, { describe: string; run: Fault }> = {
   },
 };
 
-export async function runFault(fault: string, calls: number, settleTimeoutMs: number): Promise<FaultRun> {
+export async function runFault(fault: string, calls: number, settleTimeoutMs: number, opts: { single?: boolean } = {}): Promise<FaultRun> {
   const f = faults[fault];
   if (!f) throw new Error(`unknown fault ${fault}`);
-  const rig = await createRig();
+  const rig = await createRig(opts);
   try {
     await f.run(rig, calls);
     const faultEnd = Date.now();
