@@ -37,6 +37,10 @@ function underLoad(inject: (rig: Rig) => Promise<void>): Fault {
 }
 
 export const faults: Record<string, { describe: string; run: Fault }> = {
+  none: {
+    describe: 'no fault: the baseline, the time the same load takes to drain',
+    run: (rig, calls) => rig.send(0, calls),
+  },
   'postgres-restart': {
     describe: 'PostgreSQL restarted under load: every backend gets 57P01 (open transactions too), connections refused for 3 s',
     run: underLoad((rig) => rig.restartPostgres(3000)),

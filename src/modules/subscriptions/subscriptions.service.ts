@@ -286,7 +286,8 @@ export class SubscriptionsService {
       await this.db
         .update(deliveries)
         .set({ status: 'delivered', attempts, lastStatusCode: statusCode, lastError: null, deliveredAt: new Date(), updatedAt: new Date() })
-        .where(eq(deliveries.id, d.id));
+        // Still pending: a subscription deleted meanwhile has closed it, and it stays closed.
+        .where(and(eq(deliveries.id, d.id), eq(deliveries.status, 'pending')));
       if (sub.consecutiveFailures > 0) await this.db.update(subscriptions).set({ consecutiveFailures: 0 }).where(eq(subscriptions.id, sub.id));
       return;
     }
@@ -314,6 +315,6 @@ export class SubscriptionsService {
         nextAttemptAt: new Date(Date.now() + (wait ?? 0) * 1000 * this.retryScale),
         updatedAt: new Date(),
       })
-      .where(eq(deliveries.id, d.id));
+      .where(and(eq(deliveries.id, d.id), eq(deliveries.status, 'pending')));
   }
 }
