@@ -42,8 +42,12 @@ export interface Logger {
 
 export interface ConnectorContext {
   logger: Logger;
-  /** Global fetch (nock intercepts it in tests). */
+  /** Global fetch (nock intercepts it in tests). The hub passes one that refuses private, loopback and
+   *  metadata addresses, checks every redirect and times out. */
   fetch: typeof fetch;
+  /** Hosts the operator allowed besides each provider's own (`host` or `host:port`); API base URLs
+   *  from credentials are refused outside both (shared/hosts.ts). */
+  allowedHosts?: readonly string[];
   now: () => Date;
   /** Waits between rate-limited requests; tests pass a fast one. */
   sleep: (ms: number) => Promise<void>;

@@ -4,6 +4,8 @@
 import express, { type Express } from 'express';
 import type { Deps } from './deps.js';
 import { requireTenant } from './http/auth.js';
+import { jsonTooDeep, MAX_JSON_DEPTH } from './http/json-depth.js';
+import { AppError } from './lib/errors.js';
 import { errorHandler, notFoundHandler } from './http/errors.js';
 import { metrics } from './lib/metrics.js';
 import { docsRoutes, type Operation } from './http/openapi.js';
@@ -82,7 +84,16 @@ export function createApp(deps: Deps): Express {
   app.use(docsRoutes(() => operations, deps.config.PUBLIC_BASE_URL));
   app.use(dashboardRoutes());
 
-  app.use('/v1', express.json({ limit: Math.max(deps.config.BODY_LIMIT_BYTES, 10 * 1024 * 1024) }));
+  app.use(
+    '/v1',
+    express.json({
+      limit: Math.max(deps.config.BODY_LIMIT_BYTES, 10 * 1024 * 1024),
+      // Refused before parsing: recursive walks of a 5 000-deep body overflow the stack (500).
+      verify: (_req, _res, buf) => {
+        if (jsonTooDeep(buf)) throw new AppError(400, 'too_deeply_nested', `The body nests deeper than ${MAX_JSON_DEPTH} levels.`);
+      },
+    }),
+  );
   app.use(adminTenantRoutes(deps.tenants, deps.adminToken));
   app.use('/v1', requireTenant((key) => deps.tenants.findByApiKey(key)));
   app.use(tenantRoutes(deps.tenants, (id) => deps.onSettingsChanged(id)));

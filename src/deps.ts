@@ -21,6 +21,7 @@ import { evaluateIntraday } from './modules/alerts/intraday.js';
 import { sendMonthlyReports } from './modules/reports/index.js';
 import { raiseAlerts } from './modules/alerts/alerts.service.js';
 import { createLogger, type Logger } from './lib/logger.js';
+import { createOutboundGuard, parseAllowedHosts, type OutboundGuard, type Resolver } from './lib/outbound/index.js';
 import { presenceStore } from './modules/agents/agents.repo.js';
 import type { CallChangeListener, PresenceSink } from './modules/calls/index.js';
 import { campaignListener } from './modules/campaigns/index.js';
@@ -47,6 +48,8 @@ export interface Deps {
   /** The per-tenant coalesced jobs: woken by changes, swept when a wake-up was lost. */
   kpiRefresh: CoalescingEnqueuer;
   roiRefresh: CoalescingEnqueuer;
+  /** Every outbound request made on a tenant's behalf goes through it (SSRF). */
+  outbound: OutboundGuard;
   /** Called when a tenant's settings change (recompute what depends on them). */
   onSettingsChanged(tenantId: string): Promise<void>;
   close(): Promise<void>;
@@ -60,6 +63,8 @@ export interface DepsOptions {
   contextOverrides?: Parameters<typeof connectorContextFactory>[1];
   /** Tests: outbound webhook retry delays × this factor. */
   deliveryRetryScale?: number;
+  /** Tests: the outbound guard's DNS, so no test resolves (or connects to) a real private name. */
+  outboundResolver?: Resolver;
 }
 
 export async function createDeps(config: Config, opts: DepsOptions = {}): Promise<Deps> {
@@ -68,7 +73,12 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     { dataDir: config.DATA_DIR, adminToken: config.ADMIN_TOKEN, encryptionKey: config.ENCRYPTION_KEY },
     logger,
   );
-  const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, migrate: true });
+  const database = await openDatabase({
+    databaseUrl: config.DATABASE_URL,
+    dataDir: config.DATA_DIR,
+    migrate: true,
+    onConnectionError: (err) => logger.warn({ err: err.message, code: (err as { code?: string }).code }, 'database connection lost; reconnecting on next use'),
+  });
   const queue: JobQueue = config.REDIS_URL
     ? new BullJobQueue(config.REDIS_URL, logger, opts.queuePrefix ?? config.QUEUE_PREFIX, {
         concurrency: config.WORKER_CONCURRENCY,
@@ -87,7 +97,14 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
       .enqueueMany('process-event', ids.map((id) => ({ payload: { eventId: id }, jobId: id })))
       .catch((err: Error) => logger.warn({ events: ids.length, err: err.message }, 'enqueue failed; the sweeper will retry'));
   });
-  const context = connectorContextFactory(logger, opts.contextOverrides);
+  const outbound = createOutboundGuard(
+    { allowHttp: config.ALLOW_HTTP_TARGETS === 'true', allowedHosts: parseAllowedHosts(config.OUTBOUND_ALLOWED_HOSTS) },
+    { resolver: opts.outboundResolver },
+  );
+  const context = connectorContextFactory(logger, opts.contextOverrides, {
+    fetch: outbound.fetch({ timeoutMs: config.PROVIDER_TIMEOUT_SECONDS * 1000 }),
+    allowedHosts: outbound.policy.allowedHosts,
+  });
   const kpiRefresh = coalescingEnqueuer(queue, 'kpi-refresh', logger);
   const roiRefresh = coalescingEnqueuer(queue, 'roi-refresh', logger);
   const listeners: CallChangeListener[] = [];
@@ -98,7 +115,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
   // ROI: the credits of the deals a call touches recomputed now; its days marked for the job.
   listeners.push(roiCallListener(roiRefresh.wake));
   // Outbound webhooks: call.enriched rows written in the call's own transaction (outbox).
-  const subscriptions = new SubscriptionsService(database.db, box, logger, opts.deliveryRetryScale);
+  const subscriptions = new SubscriptionsService(database.db, box, logger, outbound, opts.deliveryRetryScale);
   listeners.push(subscriptions.listener());
   const deps: Deps = {
     config,
@@ -116,6 +133,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     subscriptions,
     kpiRefresh,
     roiRefresh,
+    outbound,
     onSettingsChanged: async (tenantId) => {
       await queue.enqueue('kpi-refresh', { tenantId }, { jobId: `kpi-refresh-${tenantId}-${Date.now()}` });
     },
@@ -123,6 +141,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
       await inbox.drain();
       await queue.close();
       await database.close();
+      await outbound.close();
     },
   };
   return deps;

@@ -7,6 +7,7 @@ import type { Server } from 'node:http';
 import { ConfigError, loadConfig } from './config/env.js';
 import { createApp } from './app.js';
 import { createDeps, startWorkers } from './deps.js';
+import { createHttpServer, serverLimits } from './http/server.js';
 
 const role = (process.argv[2] ?? 'all') as 'all' | 'api' | 'worker';
 
@@ -24,7 +25,7 @@ async function main(): Promise<void> {
   if (role !== 'api') stopMaintenance = await startWorkers(deps);
   if (role !== 'worker') {
     const app = createApp(deps);
-    server = app.listen(config.PORT, config.HOST, () => {
+    server = createHttpServer(app, serverLimits(config)).listen(config.PORT, config.HOST, () => {
       logger.info(
         { port: config.PORT, publicBaseUrl: config.PUBLIC_BASE_URL, database: deps.database.kind, jobs: deps.queue.kind, role },
         `callroi listening on ${config.PUBLIC_BASE_URL}`,
@@ -37,9 +38,22 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down: stop accepting, drain, close');
-    stopMaintenance?.();
-    if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));
-    await deps.close();
+    // Bounded: with PostgreSQL or Redis gone, draining can wait forever on them.
+    setTimeout(() => {
+      logger.warn({ seconds: config.SHUTDOWN_TIMEOUT_SECONDS }, 'shutdown timed out; exiting without a full drain (the sweeper recovers unfinished work)');
+      process.exit(1);
+    }, config.SHUTDOWN_TIMEOUT_SECONDS * 1000).unref();
+    try {
+      stopMaintenance?.();
+      if (server) {
+        const closed = new Promise<void>((resolve) => server!.close(() => resolve()));
+        server.closeIdleConnections();
+        await closed;
+      }
+      await deps.close();
+    } catch (err) {
+      logger.warn({ err: (err as Error).message }, 'shutdown step failed');
+    }
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));

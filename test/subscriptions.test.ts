@@ -21,7 +21,8 @@ const received: Received[] = [];
 let failuresLeft = 1;
 
 beforeAll(async () => {
-  hub = await createTestHub({ deps: { deliveryRetryScale: 0.001 } });
+  // The receiver is local plain http: the operator allows exactly that.
+  hub = await createTestHub({ env: { ALLOW_HTTP_TARGETS: 'true', OUTBOUND_ALLOWED_HOSTS: '127.0.0.1' }, deps: { deliveryRetryScale: 0.001 } });
   receiver = http.createServer((req, res) => {
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString()));

@@ -11,8 +11,9 @@
 import { z } from 'zod';
 import type { BackfillPage, BackfillWindow, CallEvent, ConnectorContext } from '../contract.js';
 import { cursorCodec } from '../shared/cursor.js';
+import { providerBase } from '../shared/hosts.js';
 import { getJson } from '../shared/http.js';
-import { AIRCALL_DEFAULT_BASE_URL, type AircallCredentials } from './credentials.js';
+import { AIRCALL_API_HOSTS, AIRCALL_DEFAULT_BASE_URL, type AircallCredentials } from './credentials.js';
 import { aircallCallSchema, callEventFromFacts, toCallFacts } from './events.js';
 
 export const PER_PAGE = 50;
@@ -71,6 +72,7 @@ export async function* backfill(
   const windowFrom = Math.floor(window.from.getTime() / 1000);
   const windowTo = Math.ceil(window.to.getTime() / 1000);
   if (windowTo <= windowFrom) return;
+  providerBase(creds.baseUrl ?? AIRCALL_DEFAULT_BASE_URL, AIRCALL_API_HOSTS, ctx);
   const headers = { authorization: basicAuth(creds), accept: 'application/json' };
 
   let pos: Cursor = cursor

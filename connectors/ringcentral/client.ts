@@ -8,7 +8,8 @@ import type { BackfillPage, BackfillWindow, CallEvent, ConnectorContext } from '
 import { cursorCodec } from '../shared/cursor.js';
 import { contentKey, iso } from '../shared/events.js';
 import { withRateLimit, type HttpFailure } from '../shared/http.js';
-import { serverUrlOf, type RingCentralCredentials } from './credentials.js';
+import { providerBase } from '../shared/hosts.js';
+import { RINGCENTRAL_API_HOSTS, serverUrlOf, type RingCentralCredentials } from './credentials.js';
 import { instant, numberish, type Endpoint, type LogEventData, type LogLeg } from './events.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -71,7 +72,7 @@ const rateLimit = (what: string) => ({ provider: 'ringcentral', what, failureOf,
 /** A logged-in platform of the SDK, talking through ctx.fetch. */
 export async function openPlatform(creds: RingCentralCredentials, ctx: ConnectorContext): Promise<Platform> {
   const sdk = new SDK({
-    server: serverUrlOf(creds),
+    server: providerBase(serverUrlOf(creds), RINGCENTRAL_API_HOSTS, ctx),
     clientId: creds.clientId,
     clientSecret: creds.clientSecret,
     fetch: ctx.fetch,

@@ -1,9 +1,13 @@
 import { z } from 'zod';
 
 export const RINGCENTRAL_PRODUCTION_SERVER = 'https://platform.ringcentral.com';
+/** RingCentral's API servers (production, sandbox); a partner brand's needs OUTBOUND_ALLOWED_HOSTS. */
+export const RINGCENTRAL_API_HOSTS = ['.ringcentral.com'] as const;
 
 /** Bearer tokens and the JWT must never travel in clear text: https, except a local test server. */
 function isSafeServerUrl(value: string): boolean {
+  // zod runs refinements after a failed `.url()` too: an unparseable value must not throw here.
+  if (!URL.canParse(value)) return false;
   const url = new URL(value);
   if (url.protocol === 'https:') return true;
   return url.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);

@@ -13,7 +13,8 @@ import type { BackfillPage, BackfillWindow, CallEvent, ConnectorContext } from '
 import { cursorCodec } from '../shared/cursor.js';
 import { withRateLimit, type HttpFailure } from '../shared/http.js';
 import { toE164 } from '../shared/phone.js';
-import { apiHostOf, currencyOf, VONAGE_MAX_PAGE_SIZE, type VonageCredentials } from './credentials.js';
+import { providerBase } from '../shared/hosts.js';
+import { apiHostOf, currencyOf, VONAGE_API_HOSTS, VONAGE_MAX_PAGE_SIZE, type VonageCredentials } from './credentials.js';
 import type { Endpoint, LegFact } from './events.js';
 
 /** Each window is paged with record_index; a day keeps the index (and a resume) short. */
@@ -165,7 +166,8 @@ export async function* backfill(
   }
   const vonage = new Vonage(
     { apiKey: creds.apiKey, apiSecret: creds.apiSecret, applicationId: creds.applicationId, privateKey: creds.privateKey },
-    { apiHost: apiHostOf(creds) },
+    // The SDK waits forever unless told (its `timeout` defaults to none); Twilio's defaults to 30 s.
+    { apiHost: providerBase(apiHostOf(creds), VONAGE_API_HOSTS, ctx), timeout: 30_000 },
   );
   const from = window.from.getTime();
   const to = window.to.getTime();

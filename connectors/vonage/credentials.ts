@@ -1,6 +1,8 @@
 import { z } from 'zod';
 
 export const VONAGE_API_HOST = 'https://api.nexmo.com';
+/** Vonage's API hosts, regional ones included (api-us.vonage.com, api-eu.nexmo.com…). */
+export const VONAGE_API_HOSTS = ['.nexmo.com', '.vonage.com'] as const;
 /** Vonage bills in EUR unless the account was set up in another currency. */
 export const VONAGE_DEFAULT_CURRENCY = 'EUR';
 /** Signed webhooks older than this are refused (replays). */
@@ -10,6 +12,8 @@ export const VONAGE_MAX_PAGE_SIZE = 100;
 
 /** Tokens must never travel in clear text: https, except a local test server. */
 function isSafeApiHost(value: string): boolean {
+  // zod runs refinements after a failed `.url()` too: an unparseable value must not throw here.
+  if (!URL.canParse(value)) return false;
   const url = new URL(value);
   if (url.protocol === 'https:') return true;
   return url.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);

@@ -42,6 +42,25 @@ export const envSchema = z.object({
   /** How often the worker asks providers about each connection's webhooks (renewals, disabled hooks). */
   CONNECTION_CHECK_MINUTES: z.coerce.number().int().min(0).max(1440).default(60),
   RECONCILE_LOOKBACK_HOURS: z.coerce.number().int().min(1).max(168).default(6),
+  /** Outbound requests (subscriptions, provider APIs) may use plain http: local development only. */
+  ALLOW_HTTP_TARGETS: z.enum(['true', 'false']).default('false'),
+  /** host[:port] list the outbound guard lets through whatever they resolve to (loopback included):
+   *  a self-hosted CRM, a provider proxy, a local receiver. */
+  OUTBOUND_ALLOWED_HOSTS: z
+    .string()
+    .max(4000)
+    .regex(/^\s*[A-Za-z0-9.\-_:[\]]+\s*(,\s*[A-Za-z0-9.\-_:[\]]+\s*)*$/, 'a comma-separated host[:port] list')
+    .optional(),
+  /** A client must send its request headers within this, and its whole request within the next. */
+  HTTP_HEADERS_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(300).default(15),
+  HTTP_REQUEST_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  /** Open client sockets at most, per API process; more are closed on accept. */
+  HTTP_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1_000_000).default(4096),
+  /** A stopping process that has not finished closing after this exits anyway (PostgreSQL or Redis
+   *  gone must not hold it past the orchestrator's grace period). */
+  SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(20),
+  /** Seconds any single provider API request may take before it is abandoned (and retried later). */
+  PROVIDER_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -34,6 +34,8 @@ export async function openDatabase(opts: {
   poolSize?: number;
   /** Applied on open (start-up and tests): migrations are append-only and idempotent. */
   migrate?: boolean;
+  /** Told about connections the server dropped (restart, failover, `pg_terminate_backend`). */
+  onConnectionError?: (err: Error) => void;
 }): Promise<DatabaseHandle> {
   if (opts.databaseUrl) {
     const { drizzle } = await import('drizzle-orm/node-postgres');
@@ -44,8 +46,17 @@ export async function openDatabase(opts: {
       connectionTimeoutMillis: 3000,
       idleTimeoutMillis: 30_000,
     });
-    // An idle client losing its server must not crash the process; the next query reports it.
-    pool.on('error', () => undefined);
+    // A client losing its server (a restart sends 57P01 to every backend) emits 'error'; an 'error'
+    // event without a listener ends the process. pg-pool listens on idle clients only and removes
+    // that listener while a client is checked out — by a query or by a whole `db.transaction` — so
+    // every client gets its own listener for its whole life. The query or transaction in flight
+    // still rejects (a 503 or a job retry), the broken client is discarded on release, and the
+    // next checkout opens a fresh connection: that is the reconnection.
+    const onError = (err: Error) => opts.onConnectionError?.(err);
+    pool.on('connect', (client) => {
+      client.on('error', onError);
+    });
+    pool.on('error', onError);
     const db = drizzle(pool, { schema }) as unknown as Database;
     if (opts.migrate) {
       const { migrate } = await import('drizzle-orm/node-postgres/migrator');

@@ -22,6 +22,12 @@ function sameSecret(a: string, b: string): boolean {
   return timingSafeEqual(ha, hb);
 }
 
+/** Whether the request carries the admin token (for optional detail, not for access). */
+export function isAdmin(req: Request, adminToken: string): boolean {
+  const token = bearer(req);
+  return token !== null && sameSecret(token, adminToken);
+}
+
 export function requireAdmin(adminToken: string): RequestHandler {
   return (req: Request, _res: Response, next: NextFunction) => {
     const token = bearer(req);

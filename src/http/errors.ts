@@ -16,9 +16,10 @@ export function notFoundHandler(): RequestHandler {
 export function errorHandler(logger: Logger, bodyLimit: number): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
     let appError: AppError;
-    const e = err as { type?: string; status?: number; statusCode?: number; message?: string };
+    const e = err as { type?: string; status?: number; statusCode?: number; message?: string; limit?: number };
     if (err instanceof AppError) appError = err;
-    else if (e?.type === 'entity.too.large') appError = new PayloadTooLargeError(bodyLimit);
+    // The parser that refused the body knows its own limit (/v1 and /webhooks differ).
+    else if (e?.type === 'entity.too.large') appError = new PayloadTooLargeError(typeof e.limit === 'number' ? e.limit : bodyLimit);
     else if (e?.type === 'entity.parse.failed') appError = new AppError(400, 'invalid_json', 'The body is not valid JSON.');
     else if (e?.type && typeof e.status === 'number' && e.status >= 400 && e.status < 500)
       appError = new AppError(e.status, 'bad_request', e.message ?? 'Bad request.');

@@ -6,10 +6,13 @@ export type ConnectorContextFactory = (provider: ProviderId) => ConnectorContext
 export function connectorContextFactory(
   logger: Logger,
   overrides: Partial<Pick<ConnectorContext, 'fetch' | 'now' | 'sleep'>> = {},
+  /** The outbound guard's fetch (SSRF checks, timeout) and the operator's allowed hosts. */
+  outbound: { fetch: typeof fetch; allowedHosts: readonly string[] } = { fetch: (...args) => fetch(...args), allowedHosts: [] },
 ): ConnectorContextFactory {
   return (provider) => ({
     logger: logger.child({ provider }),
-    fetch: overrides.fetch ?? ((...args) => fetch(...args)),
+    fetch: overrides.fetch ?? outbound.fetch,
+    allowedHosts: outbound.allowedHosts,
     now: overrides.now ?? (() => new Date()),
     sleep: overrides.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
   });

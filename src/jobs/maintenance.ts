@@ -14,6 +14,7 @@ import { backfills, connections, webhookEvents } from '../db/schema/index.js';
 import type { Logger } from '../lib/logger.js';
 import type { CoalescingEnqueuer } from './coalesce.js';
 import { every } from './every.js';
+import { backfillPriority } from './fairness.js';
 import type { JobQueue } from './queue.js';
 
 /**
@@ -61,7 +62,7 @@ export async function scheduleReconciliation(db: Database, queue: JobQueue, look
       windowTo: now,
       detail: { slot: String(slot) },
     });
-    await queue.enqueue('backfill', { backfillId: id }, { jobId });
+    await queue.enqueue('backfill', { backfillId: id }, { jobId, priority: await backfillPriority(db, c.tenantId) });
     scheduled++;
   }
   return scheduled;
@@ -76,7 +77,7 @@ export function startMaintenance(deps: {
   reconcileLookbackHours: number;
   connectionCheckMinutes: number;
   checkConnections: () => Promise<number>;
-  dueDeliveries: () => Promise<string[]>;
+  dueDeliveries: () => Promise<{ id: string; round: number }[]>;
   raiseAlerts: () => Promise<number>;
   /** Tenants whose KPI or ROI marks waited too long, and the coalescing enqueuers of their jobs. */
   kpiRefresh: { stale: (olderThanMs: number) => Promise<string[]>; enqueuer: CoalescingEnqueuer };
@@ -106,8 +107,8 @@ export function startMaintenance(deps: {
   // Outbound webhooks whose (re)try time has come; the job id is the delivery's, so repeats are no-ops.
   stops.push(
     every(1000, 'delivery sweep', async () => {
-      const ids = await deps.dueDeliveries();
-      await queue.enqueueMany('deliver', ids.map((id) => ({ payload: { deliveryId: id }, jobId: id })));
+      const due = await deps.dueDeliveries();
+      await queue.enqueueMany('deliver', due.map((d) => ({ payload: { deliveryId: d.id }, jobId: d.id, priority: d.round })));
     }, logger),
   );
   // KPI and ROI safety nets: marks whose wake-up was lost (Redis down) or came too early.

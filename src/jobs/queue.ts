@@ -11,6 +11,8 @@ import { jobNames, jobPayloads, queueSettings, type JobName, type JobPayload, ty
 export interface EnqueueOptions {
   jobId?: string;
   delayMs?: number;
+  /** 1 runs first; equal priorities run in order. Fair schedulers give a tenant's n-th job priority n. */
+  priority?: number;
 }
 
 export interface JobQueue {
@@ -21,9 +23,11 @@ export interface JobQueue {
    * a new round of attempts (the sweeper's way back for events stranded by a long outage).
    * Returns how many failed jobs were restarted.
    */
-  enqueueMany<N extends JobName>(name: N, jobs: { payload: JobPayload<N>; jobId: string }[], opts?: { restartFailed?: boolean }): Promise<number>;
+  enqueueMany<N extends JobName>(name: N, jobs: { payload: JobPayload<N>; jobId: string; priority?: number }[], opts?: { restartFailed?: boolean }): Promise<number>;
   /** Jobs waiting, delayed or running, over every queue. */
   pending(): Promise<number>;
+  /** This tenant's jobs waiting, delayed or running (payloads that name the tenant). */
+  pendingFor(tenantId: string): Promise<number>;
   ping(): Promise<void>;
   startWorkers(processors: Processors): Promise<void>;
   /** Stop taking jobs and wait for running ones to finish. */
@@ -39,6 +43,10 @@ export interface WorkerOptions {
   /** Tests: every job's first retry delay instead of its own. */
   backoffMs?: number;
 }
+
+/** Queues whose payload names the tenant; the others' work is counted from the database (pending
+ *  events, due deliveries, unfinished backfills). */
+const tenantQueues = jobNames.filter((n) => 'tenantId' in jobPayloads[n].shape);
 
 function validate<N extends JobName>(name: N, payload: unknown): JobPayload<N> {
   return jobPayloads[name].parse(payload) as JobPayload<N>;
@@ -82,6 +90,7 @@ export class BullJobQueue implements JobQueue {
     return {
       jobId: opts.jobId,
       delay: opts.delayMs,
+      priority: opts.priority === undefined ? undefined : Math.min(Math.max(1, Math.round(opts.priority)), 2_097_151),
       attempts: s.attempts,
       backoff: { type: 'exponential', delay: this.workerOptions.backoffMs ?? s.backoffMs },
       // Completed jobs are removed so that the same deterministic id can be enqueued again later.
@@ -94,7 +103,7 @@ export class BullJobQueue implements JobQueue {
     await this.queue(name).add(name, validate(name, payload), this.jobOptions(name, opts));
   }
 
-  async enqueueMany<N extends JobName>(name: N, jobs: { payload: JobPayload<N>; jobId: string }[], opts: { restartFailed?: boolean } = {}): Promise<number> {
+  async enqueueMany<N extends JobName>(name: N, jobs: { payload: JobPayload<N>; jobId: string; priority?: number }[], opts: { restartFailed?: boolean } = {}): Promise<number> {
     if (jobs.length === 0) return 0;
     const queue = this.queue(name);
     let restarted = 0;
@@ -107,8 +116,18 @@ export class BullJobQueue implements JobQueue {
         restarted++;
       }
     }
-    await queue.addBulk(jobs.map((j) => ({ name, data: validate(name, j.payload), opts: this.jobOptions(name, { jobId: j.jobId }) })));
+    await queue.addBulk(jobs.map((j) => ({ name, data: validate(name, j.payload), opts: this.jobOptions(name, { jobId: j.jobId, priority: j.priority }) })));
     return restarted;
+  }
+
+  async pendingFor(tenantId: string): Promise<number> {
+    let total = 0;
+    for (const name of tenantQueues) {
+      // Coalesced per tenant and second: these queues stay short, so reading them is cheap.
+      const jobs = await this.queue(name).getJobs(['waiting', 'active', 'delayed', 'prioritized', 'paused'], 0, 999);
+      total += jobs.filter((j) => (j?.data as { tenantId?: string } | undefined)?.tenantId === tenantId).length;
+    }
+    return total;
   }
 
   async pending(): Promise<number> {
@@ -172,7 +191,8 @@ export class BullJobQueue implements JobQueue {
 export class InlineJobQueue implements JobQueue {
   readonly kind = 'inline' as const;
   private processors: Processors | null = null;
-  private readonly known = new Set<string>();
+  /** Job id → payload of every job waiting, delayed or running. */
+  private readonly known = new Map<string, unknown>();
   private readonly waiting: { name: JobName; payload: unknown; id: string; attempt: number }[] = [];
   private running = 0;
   private readonly inflight = new Set<Promise<void>>();
@@ -188,7 +208,7 @@ export class InlineJobQueue implements JobQueue {
     const data = validate(name, payload);
     const id = `${name}:${opts.jobId ?? crypto.randomUUID()}`;
     if (this.known.has(id)) return;
-    this.known.add(id);
+    this.known.set(id, data);
     if (opts.delayMs) {
       const t = setTimeout(() => {
         this.timers.delete(t);
@@ -199,7 +219,7 @@ export class InlineJobQueue implements JobQueue {
   }
 
   /** A job failed for good is forgotten here, so its id can always be enqueued again. */
-  async enqueueMany<N extends JobName>(name: N, jobs: { payload: JobPayload<N>; jobId: string }[]): Promise<number> {
+  async enqueueMany<N extends JobName>(name: N, jobs: { payload: JobPayload<N>; jobId: string; priority?: number }[]): Promise<number> {
     for (const j of jobs) await this.enqueue(name, j.payload, { jobId: j.jobId });
     return 0;
   }
@@ -252,6 +272,12 @@ export class InlineJobQueue implements JobQueue {
 
   async pending(): Promise<number> {
     return this.waiting.length + this.running + this.timers.size;
+  }
+
+  async pendingFor(tenantId: string): Promise<number> {
+    let n = 0;
+    for (const payload of this.known.values()) if ((payload as { tenantId?: string }).tenantId === tenantId) n++;
+    return n;
   }
 
   async ping(): Promise<void> {}

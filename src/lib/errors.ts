@@ -47,7 +47,8 @@ export class ConflictError extends AppError {
 
 export class PayloadTooLargeError extends AppError {
   constructor(limit: number) {
-    super(413, 'payload_too_large', `The body is larger than the limit of ${limit} bytes.`);
+    const readable = limit >= 1024 * 1024 ? `${+(limit / 1024 / 1024).toFixed(2)} MB` : limit >= 1024 ? `${+(limit / 1024).toFixed(2)} KB` : `${limit} bytes`;
+    super(413, 'payload_too_large', `The body is larger than the limit of ${readable} (${limit} bytes).`);
   }
 }
 

@@ -15,6 +15,7 @@ export class TcpProxy {
   ) {}
 
   async start(): Promise<number> {
+    if (this.server) return this.port;
     const server = net.createServer((client) => {
       const upstream = net.connect(this.targetPort, this.targetHost);
       this.sockets.add(client).add(upstream);

@@ -11,6 +11,11 @@ export const subscriptions = pgTable(
     url: text('url').notNull(),
     events: jsonb('events').$type<string[]>().notNull(),
     secretSealed: text('secret_sealed').notNull(),
+    /** Failed attempts in a row (any delivery); a success resets it. */
+    consecutiveFailures: integer('consecutive_failures').notNull().default(0),
+    /** Set when the endpoint looks dead: its deliveries wait (not lost) until it is resumed. */
+    pausedAt: instant('paused_at'),
+    pausedReason: text('paused_reason'),
     deletedAt: instant('deleted_at'),
     ...timestamps,
   },
@@ -40,6 +45,8 @@ export const deliveries = pgTable(
   (t) => [
     index('deliveries_due_idx').on(t.nextAttemptAt).where(sql`status = 'pending'`),
     index('deliveries_subscription_idx').on(t.subscriptionId, t.createdAt),
+    // The fair claim takes the next few due rows of each subscription (subscriptions.service due()).
+    index('deliveries_subscription_due_idx').on(t.subscriptionId, t.nextAttemptAt).where(sql`status = 'pending'`),
   ],
 );
 

@@ -71,7 +71,7 @@ export function connectionRoutes(service: ConnectionsService, queue: JobQueue, c
     const { id } = parseWith(idParams, req.params, 'params');
     const body = parseWith(backfillBody, req.body);
     const b = await service.createBackfill(tenantOf(req).id, id, { from: new Date(body.from), to: new Date(body.to) });
-    await queue.enqueue('backfill', { backfillId: b.id }, { jobId: b.id });
+    await queue.enqueue('backfill', { backfillId: b.id }, { jobId: b.id, priority: await service.backfillPriority(b.tenantId) });
     res.status(202).json({ jobId: b.id, status: b.status });
   });
 

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { connectorFor, providerIds, type ProviderId } from '../../../connectors/index.js';
 import type { Database } from '../../db/client.js';
 import { backfills, connections, webhookEvents, type BackfillRow, type ConnectionRow } from '../../db/schema/index.js';
+import { backfillPriority } from '../../jobs/fairness.js';
 import type { ConnectorContextFactory } from '../../jobs/context.js';
 import type { SecretBox } from '../../lib/crypto.js';
 import { BadRequestError, NotFoundError, ValidationError } from '../../lib/errors.js';
@@ -180,6 +181,11 @@ export class ConnectionsService {
       .values({ id: randomUUID(), tenantId, connectionId, kind, windowFrom: window.from, windowTo: window.to })
       .returning();
     return b!;
+  }
+
+  /** Queue priority of a backfill just created: fair across tenants (jobs/fairness.ts). */
+  backfillPriority(tenantId: string): Promise<number> {
+    return backfillPriority(this.db, tenantId);
   }
 
   async getBackfill(tenantId: string, id: string): Promise<BackfillRow> {

@@ -26,6 +26,10 @@ export function subscriptionRoutes(service: SubscriptionsService): Router {
     await service.remove(tenantOf(req).id, id);
     res.status(204).end();
   });
+  router.post('/v1/subscriptions/:id/resume', async (req, res) => {
+    const { id } = parseWith(idParams, req.params, 'params');
+    res.json(subscriptionView(await service.resume(tenantOf(req).id, id)));
+  });
   router.get('/v1/subscriptions/:id/deliveries', async (req, res) => {
     const { id } = parseWith(idParams, req.params, 'params');
     const { limit } = parseWith(logQuery, req.query, 'query');
@@ -39,5 +43,6 @@ export const subscriptionOperations: Operation[] = [
   { method: 'get', path: '/v1/subscriptions', tag: 'subscriptions', auth: 'tenant', summary: 'Subscriptions' },
   { method: 'get', path: '/v1/subscriptions/:id', tag: 'subscriptions', auth: 'tenant', summary: 'One subscription' },
   { method: 'delete', path: '/v1/subscriptions/:id', tag: 'subscriptions', auth: 'tenant', summary: 'Stop deliveries', status: 204 },
+  { method: 'post', path: '/v1/subscriptions/:id/resume', tag: 'subscriptions', auth: 'tenant', summary: 'Deliver again to an endpoint paused after repeated failures (its waiting deliveries are due at once)' },
   { method: 'get', path: '/v1/subscriptions/:id/deliveries', tag: 'subscriptions', auth: 'tenant', summary: 'Delivery log: every event, its attempts, last status and error', query: logQuery },
 ];

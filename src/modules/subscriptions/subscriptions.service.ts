@@ -7,11 +7,12 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { and, asc, desc, eq, isNull, lte, sql } from 'drizzle-orm';
 import { Webhook } from 'standardwebhooks';
 import { z } from 'zod';
-import type { Database, Tx } from '../../db/client.js';
+import { queryRows, type Database, type Tx } from '../../db/client.js';
 import { deliveries, subscriptions, type DeliveryRow, type SubscriptionRow } from '../../db/schema/index.js';
 import type { SecretBox } from '../../lib/crypto.js';
-import { NotFoundError } from '../../lib/errors.js';
+import { NotFoundError, ValidationError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
+import { OutboundRefusedError, type OutboundGuard } from '../../lib/outbound/index.js';
 import type { CallChange, CallChangeListener } from '../calls/recompute.js';
 import { callView } from '../calls/calls.view.js';
 import { isUuid } from '../../lib/ids.js';
@@ -29,10 +30,32 @@ export const createSubscriptionBody = z
 
 /** Seconds to wait after each failed attempt (the spec's suggested schedule); then `failed`. */
 export const RETRY_SCHEDULE_SECONDS = [5, 300, 1800, 7200, 18_000, 36_000];
+/** A receiver gets this long to answer one delivery. */
+const DELIVERY_TIMEOUT_MS = 15_000;
+/**
+ * Failed attempts in a row (over all of a subscription's deliveries, no success between) after which
+ * the endpoint is paused, as Svix disables a failing endpoint: its deliveries wait, nothing is
+ * dropped, and it stops taking worker time from every other tenant until it is resumed.
+ */
+export const PAUSE_AFTER_FAILURES = 20;
+/**
+ * Fair claim: each sweep takes at most this many due deliveries per subscription and per tenant, and
+ * gives the n-th of each tenant priority n, so tenants' deliveries interleave in the queue (a round
+ * robin) however large one tenant's backlog is.
+ */
+export const DUE_PER_TENANT = 10;
 
 
 export function subscriptionView(s: SubscriptionRow) {
-  return { id: s.id, url: s.url, events: s.events, createdAt: s.createdAt.toISOString() };
+  return {
+    id: s.id,
+    url: s.url,
+    events: s.events,
+    status: s.pausedAt ? ('paused' as const) : ('active' as const),
+    pausedAt: s.pausedAt?.toISOString() ?? null,
+    pausedReason: s.pausedReason ?? null,
+    createdAt: s.createdAt.toISOString(),
+  };
 }
 
 export function deliveryView(d: DeliveryRow) {
@@ -55,11 +78,22 @@ export class SubscriptionsService {
     private readonly db: Database,
     private readonly box: SecretBox,
     private readonly logger: Logger,
+    private readonly outbound: OutboundGuard,
     /** Seconds per retry step; tests shrink it. */
     private readonly retryScale = 1,
-  ) {}
+  ) {
+    this.post = outbound.fetch({ timeoutMs: DELIVERY_TIMEOUT_MS });
+  }
+
+  /** The guarded fetch deliveries use (checked again at connect time, whatever creation said). */
+  private readonly post: typeof fetch;
 
   async create(tenantId: string, input: z.infer<typeof createSubscriptionBody>) {
+    // The hub will POST there on the tenant's behalf: no loopback, private or metadata targets.
+    const refused = await this.outbound.vet(input.url);
+    if (refused) {
+      throw new ValidationError([{ path: 'body.url', message: refused }], `This URL cannot receive webhooks: ${refused}.`);
+    }
     const secret = `whsec_${randomBytes(32).toString('base64')}`;
     const [row] = await this.db
       .insert(subscriptions)
@@ -92,7 +126,31 @@ export class SubscriptionsService {
 
   async remove(tenantId: string, id: string): Promise<void> {
     await this.get(tenantId, id);
-    await this.db.update(subscriptions).set({ deletedAt: new Date() }).where(eq(subscriptions.id, id));
+    await this.db.transaction(async (tx) => {
+      await tx.update(subscriptions).set({ deletedAt: new Date() }).where(eq(subscriptions.id, id));
+      // Nothing will claim them any more: close them now, so they are not counted as pending.
+      await tx
+        .update(deliveries)
+        .set({ status: 'failed', lastError: 'subscription deleted', updatedAt: new Date() })
+        .where(and(eq(deliveries.subscriptionId, id), eq(deliveries.status, 'pending')));
+    });
+  }
+
+  /** A paused endpoint takes deliveries again: its waiting deliveries are due now. */
+  async resume(tenantId: string, id: string): Promise<SubscriptionRow> {
+    await this.get(tenantId, id);
+    return this.db.transaction(async (tx) => {
+      const [row] = await tx
+        .update(subscriptions)
+        .set({ pausedAt: null, pausedReason: null, consecutiveFailures: 0, updatedAt: new Date() })
+        .where(eq(subscriptions.id, id))
+        .returning();
+      await tx
+        .update(deliveries)
+        .set({ nextAttemptAt: new Date(), updatedAt: new Date() })
+        .where(and(eq(deliveries.subscriptionId, id), eq(deliveries.status, 'pending')));
+      return row!;
+    });
   }
 
   async deliveryLog(tenantId: string, id: string, limit: number) {
@@ -145,26 +203,48 @@ export class SubscriptionsService {
     };
   }
 
-  async due(limit = 200): Promise<string[]> {
-    const rows = await this.db
-      .select({ id: deliveries.id })
-      .from(deliveries)
-      .where(and(eq(deliveries.status, 'pending'), lte(deliveries.nextAttemptAt, new Date())))
-      .orderBy(asc(deliveries.nextAttemptAt))
-      .limit(limit);
-    return rows.map((r) => r.id);
+  /**
+   * Due deliveries, a few per active subscription and per tenant, each with its round within its
+   * tenant (1, 2, …): enqueued with that priority, the first due delivery of every tenant runs before
+   * the second of any. Reads O(active subscriptions × DUE_PER_TENANT) rows whatever the backlog.
+   */
+  async due(limit = 500, perTenant = DUE_PER_TENANT): Promise<{ id: string; round: number }[]> {
+    return queryRows<{ id: string; round: number }>(
+      this.db,
+      sql`select id, round from (
+            select d.id, d.next_attempt_at,
+                   row_number() over (partition by s.tenant_id order by d.rn, d.next_attempt_at)::int as round
+            from subscriptions s
+            cross join lateral (
+              select d.id, d.next_attempt_at, row_number() over (order by d.next_attempt_at) as rn
+              from deliveries d
+              where d.subscription_id = s.id and d.status = 'pending' and d.next_attempt_at <= now()
+              order by d.next_attempt_at
+              limit ${perTenant}
+            ) d
+            where s.deleted_at is null and s.paused_at is null
+          ) x
+          where round <= ${perTenant}
+          order by round, next_attempt_at
+          limit ${limit}`,
+    );
   }
 
+  /** Deliveries of the tenant due now (GET /v1/status); a paused endpoint's wait for its resume. */
   async pendingFor(tenantId: string): Promise<number> {
-    const [row] = await this.db
-      .select({ n: sql<number>`count(*)::int` })
-      .from(deliveries)
-      .where(and(eq(deliveries.tenantId, tenantId), eq(deliveries.status, 'pending'), lte(deliveries.nextAttemptAt, new Date())));
+    const [row] = await queryRows<{ n: number }>(
+      this.db,
+      sql`select count(*)::int as n from (
+            select 1 from deliveries d join subscriptions s on s.id = d.subscription_id
+            where d.tenant_id = ${tenantId} and d.status = 'pending' and d.next_attempt_at <= now()
+              and s.paused_at is null and s.deleted_at is null
+            limit 10000) x`,
+    );
     return row?.n ?? 0;
   }
 
   /** One attempt. Never throws for the receiver's failures: they are recorded and rescheduled. */
-  async deliver(deliveryId: string, fetchImpl: typeof fetch = fetch): Promise<void> {
+  async deliver(deliveryId: string): Promise<void> {
     const [d] = await this.db.select().from(deliveries).where(eq(deliveries.id, deliveryId)).limit(1);
     if (!d || d.status !== 'pending') return;
     const [sub] = await this.db.select().from(subscriptions).where(eq(subscriptions.id, d.subscriptionId)).limit(1);
@@ -172,13 +252,16 @@ export class SubscriptionsService {
       await this.db.update(deliveries).set({ status: 'failed', lastError: 'subscription deleted', updatedAt: new Date() }).where(eq(deliveries.id, d.id));
       return;
     }
+    // Queued before the pause: it waits with the others.
+    if (sub.pausedAt) return;
     const body = JSON.stringify(d.payload);
     const timestamp = new Date();
     const signature = new Webhook(this.box.decrypt(sub.secretSealed)).sign(d.id, timestamp, body);
     let statusCode: number | null = null;
     let error: string | null = null;
+    let refused = false;
     try {
-      const res = await fetchImpl(sub.url, {
+      const res = await this.post(sub.url, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
@@ -188,13 +271,14 @@ export class SubscriptionsService {
           'webhook-signature': signature,
         },
         body,
-        signal: AbortSignal.timeout(15_000),
+        // A redirect is the receiver's answer, not an invitation to go elsewhere.
         redirect: 'manual',
       });
       statusCode = res.status;
       await res.arrayBuffer().catch(() => undefined);
       if (!res.ok) error = `receiver answered ${res.status}`;
     } catch (err) {
+      refused = err instanceof OutboundRefusedError;
       error = (err as Error).message.slice(0, 500);
     }
     const attempts = d.attempts + 1;
@@ -202,10 +286,24 @@ export class SubscriptionsService {
       await this.db
         .update(deliveries)
         .set({ status: 'delivered', attempts, lastStatusCode: statusCode, lastError: null, deliveredAt: new Date(), updatedAt: new Date() })
-        .where(eq(deliveries.id, d.id));
+        // Still pending: a subscription deleted meanwhile has closed it, and it stays closed.
+        .where(and(eq(deliveries.id, d.id), eq(deliveries.status, 'pending')));
+      if (sub.consecutiveFailures > 0) await this.db.update(subscriptions).set({ consecutiveFailures: 0 }).where(eq(subscriptions.id, sub.id));
       return;
     }
-    const wait = RETRY_SCHEDULE_SECONDS[attempts - 1];
+    const [counted] = await this.db
+      .update(subscriptions)
+      .set({ consecutiveFailures: sql`${subscriptions.consecutiveFailures} + 1` })
+      .where(eq(subscriptions.id, sub.id))
+      .returning({ failures: subscriptions.consecutiveFailures, pausedAt: subscriptions.pausedAt });
+    if (counted && counted.failures >= PAUSE_AFTER_FAILURES && !counted.pausedAt && !refused) {
+      const reason = `paused after ${counted.failures} failed attempts in a row (last: ${error}); POST /v1/subscriptions/${sub.id}/resume to deliver again`;
+      await this.db.update(subscriptions).set({ pausedAt: new Date(), pausedReason: reason.slice(0, 1000), updatedAt: new Date() }).where(eq(subscriptions.id, sub.id));
+      this.logger.warn({ subscriptionId: sub.id, tenantId: sub.tenantId, failures: counted.failures }, 'webhook endpoint paused');
+      error = `${error}; endpoint ${reason}`.slice(0, 1000);
+    }
+    // A refused target stays refused: failed at once, the reason in the delivery log.
+    const wait = refused ? undefined : RETRY_SCHEDULE_SECONDS[attempts - 1];
     this.logger.info({ deliveryId: d.id, attempts, error }, 'webhook delivery failed');
     await this.db
       .update(deliveries)
@@ -217,6 +315,6 @@ export class SubscriptionsService {
         nextAttemptAt: new Date(Date.now() + (wait ?? 0) * 1000 * this.retryScale),
         updatedAt: new Date(),
       })
-      .where(eq(deliveries.id, d.id));
+      .where(and(eq(deliveries.id, d.id), eq(deliveries.status, 'pending')));
   }
 }

@@ -1,8 +1,8 @@
 import { Router } from 'express';
-import { and, count, eq } from 'drizzle-orm';
+import { and, count, eq, inArray } from 'drizzle-orm';
 import type { Deps } from '../../deps.js';
-import { webhookEvents } from '../../db/schema/index.js';
-import { tenantOf } from '../../http/auth.js';
+import { backfills, webhookEvents } from '../../db/schema/index.js';
+import { isAdmin, tenantOf } from '../../http/auth.js';
 import { metrics } from '../../lib/metrics.js';
 import type { Operation } from '../../http/openapi.js';
 
@@ -11,7 +11,7 @@ export function healthRoutes(deps: Deps): Router {
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  router.get('/readyz', async (_req, res) => {
+  router.get('/readyz', async (req, res) => {
     const check = async (fn: () => Promise<void>) => {
       try {
         await Promise.race([fn(), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000))]);
@@ -22,7 +22,13 @@ export function healthRoutes(deps: Deps): Router {
     };
     const [database, queue] = await Promise.all([check(() => deps.database.ping()), check(() => deps.queue.ping())]);
     const ok = database === 'ok' && queue === 'ok';
-    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'unavailable', database, queue, queueKind: deps.queue.kind });
+    const status = ok ? 'ok' : 'unavailable';
+    // The reasons name internal addresses ("connect ECONNREFUSED 10.0.3.7:5432"): operators only.
+    if (!isAdmin(req, deps.adminToken)) {
+      res.status(ok ? 200 : 503).json({ status });
+      return;
+    }
+    res.status(ok ? 200 : 503).json({ status, database, queue, queueKind: deps.queue.kind });
   });
   router.get('/metrics', async (_req, res) => {
     res.set('content-type', metrics.registry.contentType).send(await metrics.registry.metrics());
@@ -39,13 +45,20 @@ export function statusRoutes(deps: Deps, extraPending: ((tenantId: string) => Pr
       .select({ n: count() })
       .from(webhookEvents)
       .where(and(eq(webhookEvents.tenantId, tenantId), eq(webhookEvents.status, 'pending')));
+    // Only this tenant's work: another tenant's backlog neither keeps it waiting nor shows here.
     let jobs = 0;
     let queue = 'ok';
     try {
-      jobs = await deps.queue.pending();
+      jobs = await deps.queue.pendingFor(tenantId);
     } catch {
       queue = 'unavailable';
     }
+    const [unfinishedBackfills] = await deps.database.db
+      .select({ n: count() })
+      .from(backfills)
+      .where(and(eq(backfills.tenantId, tenantId), inArray(backfills.status, ['queued', 'running'])));
+    jobs += Number(unfinishedBackfills?.n ?? 0);
+    jobs += await deps.subscriptions.pendingFor(tenantId);
     for (const f of extraPending) jobs += await f(tenantId);
     res.json({ pending: { events: Number(pendingEvents?.n ?? 0), jobs }, queue });
   });
@@ -54,7 +67,7 @@ export function statusRoutes(deps: Deps, extraPending: ((tenantId: string) => Pr
 
 export const systemOperations: Operation[] = [
   { method: 'get', path: '/healthz', tag: 'system', auth: 'none', summary: 'The hub serves requests' },
-  { method: 'get', path: '/readyz', tag: 'system', auth: 'none', summary: 'Database and queue reachable' },
+  { method: 'get', path: '/readyz', tag: 'system', auth: 'none', summary: 'Database and queue reachable: { status }; with the admin token, each check and its error too' },
   { method: 'get', path: '/metrics', tag: 'system', auth: 'none', summary: 'Prometheus metrics' },
   { method: 'get', path: '/v1/status', tag: 'system', auth: 'tenant', summary: 'Events and jobs still pending: { pending: { events, jobs } }' },
 ];

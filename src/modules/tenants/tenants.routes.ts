@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { requireAdmin, tenantOf } from '../../http/auth.js';
 import { parseWith } from '../../http/validate.js';
 import type { Operation } from '../../http/openapi.js';
-import { createTenantBody, patchTenantBody } from './tenants.schemas.js';
+import { createTenantBody, patchTenantBody, rotateKeyBody } from './tenants.schemas.js';
 import { tenantView, type TenantsService } from './tenants.service.js';
 
 /** POST /v1/tenants is the platform operator's (admin token); the rest is the tenant's own. */
@@ -26,11 +26,21 @@ export function tenantRoutes(tenants: TenantsService, onSettingsChanged: (tenant
     if (patch.settings || patch.timezone) await onSettingsChanged(updated.id);
     res.json(tenantView(updated));
   });
+  router.post('/v1/tenants/current/keys', async (req, res) => {
+    const { graceSeconds } = parseWith(rotateKeyBody, req.body ?? {});
+    res.status(201).json(await tenants.rotateKey(tenantOf(req).id, graceSeconds));
+  });
+  router.delete('/v1/tenants/current/keys/previous', async (req, res) => {
+    await tenants.revokePreviousKey(tenantOf(req).id);
+    res.status(204).end();
+  });
   return router;
 }
 
 export const tenantOperations: Operation[] = [
   { method: 'post', path: '/v1/tenants', tag: 'tenants', auth: 'admin', summary: 'Create a tenant; its API key is shown once', body: createTenantBody },
   { method: 'get', path: '/v1/tenants/current', tag: 'tenants', auth: 'tenant', summary: "The key's tenant and its settings" },
+  { method: 'post', path: '/v1/tenants/current/keys', tag: 'tenants', auth: 'tenant', summary: 'Rotate the API key: the new key is shown once; the old one works for graceSeconds more (default 86400; 0 revokes it now)', body: rotateKeyBody, status: 201 },
+  { method: 'delete', path: '/v1/tenants/current/keys/previous', tag: 'tenants', auth: 'tenant', summary: 'Revoke the key replaced by the last rotation now', status: 204 },
   { method: 'patch', path: '/v1/tenants/current', tag: 'tenants', auth: 'tenant', summary: 'Change name, timezone, country or settings (figures that depend on them are recomputed)', body: patchTenantBody },
 ];

@@ -87,3 +87,10 @@ export const patchTenantBody = z
     settings: settingsSchema.partial().optional(),
   })
   .strict();
+
+/** Seconds the replaced key keeps working after a rotation (default one day; 0 revokes it at once). */
+export const API_KEY_GRACE_SECONDS = 86_400;
+
+export const rotateKeyBody = z
+  .object({ graceSeconds: z.number().int().min(0).max(7 * 86_400).default(API_KEY_GRACE_SECONDS) })
+  .strict();

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { eq } from 'drizzle-orm';
+import { and, eq, gt, or, sql } from 'drizzle-orm';
 import type { z } from 'zod';
 import type { Database } from '../../db/client.js';
 import { tenants, type TenantRow } from '../../db/schema/index.js';
@@ -43,11 +43,47 @@ export class TenantsService {
     const hash = hashApiKey(apiKey);
     const cached = this.cache.get(hash);
     if (cached && Date.now() - cached.at < 5_000) return cached.tenant;
-    const [row] = await this.db.select().from(tenants).where(eq(tenants.apiKeyHash, hash)).limit(1);
+    const [row] = await this.db
+      .select()
+      .from(tenants)
+      .where(
+        or(
+          eq(tenants.apiKeyHash, hash),
+          and(eq(tenants.previousApiKeyHash, hash), gt(tenants.previousApiKeyExpiresAt, sql`now()`)),
+        ),
+      )
+      .limit(1);
     const tenant = row ?? null;
     if (this.cache.size > 10_000) this.cache.clear();
     this.cache.set(hash, { tenant, at: Date.now() });
     return tenant;
+  }
+
+  /**
+   * A new key; the current one keeps working for `graceSeconds` (clients switch over without an
+   * outage), or stops at once with 0. Rotating again replaces that previous key. Other API processes
+   * cache key lookups for up to 5 seconds, so a revocation reaches them within that.
+   */
+  async rotateKey(tenantId: string, graceSeconds: number): Promise<{ apiKey: string; previousKeyExpiresAt: string | null }> {
+    const apiKey = newApiKey();
+    const expires = graceSeconds > 0 ? new Date(Date.now() + graceSeconds * 1000) : null;
+    await this.db
+      .update(tenants)
+      .set({
+        previousApiKeyHash: expires ? sql`${tenants.apiKeyHash}` : null,
+        previousApiKeyExpiresAt: expires,
+        apiKeyHash: hashApiKey(apiKey),
+        updatedAt: new Date(),
+      })
+      .where(eq(tenants.id, tenantId));
+    this.cache.clear();
+    return { apiKey, previousKeyExpiresAt: expires?.toISOString() ?? null };
+  }
+
+  /** End the grace period of the key replaced by the last rotation now. */
+  async revokePreviousKey(tenantId: string): Promise<void> {
+    await this.db.update(tenants).set({ previousApiKeyHash: null, previousApiKeyExpiresAt: null, updatedAt: new Date() }).where(eq(tenants.id, tenantId));
+    this.cache.clear();
   }
 
   async get(id: string): Promise<TenantRow | null> {

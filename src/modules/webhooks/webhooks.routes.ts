@@ -2,6 +2,7 @@
  * POST /webhooks/{provider}/{connectionId}: handshake → verify → store with a dedupe key → 2xx →
  * enqueue. Everything provider-specific after the acknowledgement happens in a job.
  */
+import { jsonTooDeep, MAX_JSON_DEPTH } from '../../http/json-depth.js';
 import express, { Router, type Request } from 'express';
 import { connectorFor, providerIds, type ProviderId, type WebhookRequest } from '../../../connectors/index.js';
 import { BadRequestError, NotFoundError, UnauthorizedError } from '../../lib/errors.js';
@@ -68,6 +69,9 @@ export function webhookRoutes(deps: {
       return;
     }
     if (connector.bodyFormat === 'json') {
+      if (jsonTooDeep(request.rawBody)) {
+        throw new BadRequestError(`The body nests deeper than ${MAX_JSON_DEPTH} levels.`, undefined, 'too_deeply_nested');
+      }
       try {
         JSON.parse(request.rawBody.toString('utf8'));
       } catch {
