@@ -4,6 +4,7 @@
  */
 import type { Config } from './config/env.js';
 import { loadSecrets } from './config/secrets.js';
+import { describeError, StartupError } from './config/startup.js';
 import { openDatabase, type DatabaseHandle } from './db/client.js';
 import { connectorContextFactory, type ConnectorContextFactory } from './jobs/context.js';
 import type { Processors } from './jobs/definitions.js';
@@ -64,7 +65,11 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     { dataDir: config.DATA_DIR, adminToken: config.ADMIN_TOKEN, encryptionKey: config.ENCRYPTION_KEY },
     logger,
   );
-  const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, migrate: true });
+  const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, migrate: true }).catch(
+    (err: unknown) => {
+      throw new StartupError(config.DATABASE_URL ? 'DATABASE_URL' : 'DATA_DIR', describeError(err));
+    },
+  );
   const queue: JobQueue = config.REDIS_URL
     ? new BullJobQueue(config.REDIS_URL, logger, opts.queuePrefix ?? config.QUEUE_PREFIX, {
         concurrency: config.WORKER_CONCURRENCY,
