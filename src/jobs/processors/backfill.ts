@@ -9,6 +9,7 @@ import { backfills, connections, tenants } from '../../db/schema/index.js';
 import type { Logger } from '../../lib/logger.js';
 import { recomputeCall, storeCallEvents, type CallChangeListener } from '../../modules/calls/recompute.js';
 import type { ConnectionsService } from '../../modules/connections/connections.service.js';
+import { providerFailure } from '../../modules/connections/provider-errors.js';
 import type { ConnectorContextFactory } from '../context.js';
 import { queueSettings, type Processor } from '../definitions.js';
 
@@ -32,7 +33,10 @@ export function backfillProcessor(deps: {
     const provider = conn.provider as ProviderId;
     const connector = connectorFor(provider);
     if (!connector.backfill) return;
-    await db.update(backfills).set({ status: 'running', error: null, updatedAt: new Date() }).where(eq(backfills.id, b.id));
+    await db
+      .update(backfills)
+      .set({ status: 'running', attempts: job.attempt, error: null, updatedAt: new Date() })
+      .where(eq(backfills.id, b.id));
     try {
       const pages = connector.backfill(
         deps.connections.credentialsOf(conn),
@@ -62,10 +66,13 @@ export function backfillProcessor(deps: {
       }
       await db.update(backfills).set({ status: 'completed', progress: 1, updatedAt: new Date() }).where(eq(backfills.id, b.id));
     } catch (err) {
-      const final = job.attempt >= queueSettings.backfill.attempts;
+      // A provider refusing us (401, 403, 404, …) will refuse again: end now, saying why. What may
+      // pass (408, 429, 5xx, timeouts, network, our database) is retried and shown as `retrying`.
+      const failure = providerFailure(err, provider);
+      const final = failure.permanent || job.attempt >= queueSettings.backfill.attempts;
       await db
         .update(backfills)
-        .set({ status: final ? 'failed' : 'queued', error: (err as Error).message.slice(0, 2000), updatedAt: new Date() })
+        .set({ status: final ? 'failed' : 'retrying', attempts: job.attempt, error: failure.reason.slice(0, 2000), updatedAt: new Date() })
         .where(eq(backfills.id, b.id));
       deps.logger.warn({ backfillId, err: (err as Error).message, final }, 'backfill page failed');
       if (!final) throw err;

@@ -5,7 +5,7 @@ import type { Operation } from '../../http/openapi.js';
 import { parseWith } from '../../http/validate.js';
 import type { ConnectorContextFactory } from '../../jobs/context.js';
 import type { JobQueue } from '../../jobs/queue.js';
-import { backfillView, createConnectionBody, type ConnectionsService } from './connections.service.js';
+import { backfillView, createConnectionBody, updateConnectionBody, verifyQuery, type ConnectionsService } from './connections.service.js';
 
 const idParams = z.object({ id: z.string().max(100) });
 const eventParams = z.object({ id: z.string().max(100), eventId: z.string().max(100) });
@@ -26,9 +26,9 @@ export function connectionRoutes(service: ConnectionsService, queue: JobQueue, c
 
   router.post('/v1/connections', async (req, res) => {
     const body = parseWith(createConnectionBody, req.body);
-    const row = await service.create(tenantOf(req).id, body);
-    const { id, provider, name, webhookUrl, createdAt, health } = service.view(row);
-    res.status(201).json({ id, provider, name, webhookUrl, createdAt, health });
+    const { verify } = parseWith(verifyQuery, req.query, 'query');
+    const row = await service.create(tenantOf(req).id, body, verify === 'true' ? context : null);
+    res.status(201).json(service.view(row));
   });
 
   router.get('/v1/connections', async (req, res) => {
@@ -38,6 +38,13 @@ export function connectionRoutes(service: ConnectionsService, queue: JobQueue, c
   router.get('/v1/connections/:id', async (req, res) => {
     const { id } = parseWith(idParams, req.params, 'params');
     res.json(service.view(await service.get(tenantOf(req).id, id)));
+  });
+
+  router.patch('/v1/connections/:id', async (req, res) => {
+    const { id } = parseWith(idParams, req.params, 'params');
+    const body = parseWith(updateConnectionBody, req.body);
+    const { verify } = parseWith(verifyQuery, req.query, 'query');
+    res.json(service.view(await service.update(tenantOf(req).id, id, body, verify === 'true' ? context : null)));
   });
 
   router.delete('/v1/connections/:id', async (req, res) => {
@@ -89,11 +96,12 @@ export function connectionRoutes(service: ConnectionsService, queue: JobQueue, c
 }
 
 export const connectionOperations: Operation[] = [
-  { method: 'post', path: '/v1/connections', tag: 'connections', auth: 'tenant', summary: 'Connect a telephony account; returns the webhook URL to give the provider', body: createConnectionBody },
+  { method: 'post', path: '/v1/connections', tag: 'connections', auth: 'tenant', summary: 'Connect a telephony account; returns the webhook URL to give the provider (?verify=true asks the provider first)', body: createConnectionBody, query: verifyQuery },
   { method: 'get', path: '/v1/connections', tag: 'connections', auth: 'tenant', summary: 'Connections with their health' },
   { method: 'get', path: '/v1/connections/:id', tag: 'connections', auth: 'tenant', summary: 'One connection (credentials are never returned)' },
+  { method: 'patch', path: '/v1/connections/:id', tag: 'connections', auth: 'tenant', summary: 'Rename, rotate or complete credentials (same id and webhook URL)', body: updateConnectionBody, query: verifyQuery },
   { method: 'delete', path: '/v1/connections/:id', tag: 'connections', auth: 'tenant', summary: 'Delete a connection (its calls stay)', status: 204 },
-  { method: 'post', path: '/v1/connections/:id/check', tag: 'connections', auth: 'tenant', summary: "Ask the provider about the connection's webhooks now (renews what expires)", status: 200 },
+  { method: 'post', path: '/v1/connections/:id/check', tag: 'connections', auth: 'tenant', summary: "Ask the provider about the connection's credentials and webhooks now (renews what expires)", status: 200 },
   { method: 'get', path: '/v1/connections/:id/events', tag: 'connections', auth: 'tenant', summary: 'Stored webhook deliveries (e.g. status=failed)', query: eventsQuery },
   { method: 'post', path: '/v1/connections/:id/events/:eventId/reprocess', tag: 'connections', auth: 'tenant', summary: 'Process a stored delivery again', status: 202 },
   { method: 'post', path: '/v1/connections/:id/backfill', tag: 'connections', auth: 'tenant', summary: "Import historical calls through the provider's REST API", body: backfillBody, status: 202 },

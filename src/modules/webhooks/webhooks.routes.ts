@@ -87,6 +87,8 @@ export function webhookRoutes(deps: {
       body: connector.redact ? connector.redact(request.rawBody.toString('utf8')) : request.rawBody.toString('utf8'),
     });
 
+    deps.connections.noteDelivery(connection.id);
+
     const ack = connector.acknowledge?.(request);
     if (ack) res.status(ack.status).set(ack.headers).send(ack.body);
     else res.status(200).json({ received: true, eventId: stored.id, duplicate: !stored.inserted });
