@@ -6,7 +6,7 @@ import type { Deps } from './deps.js';
 import { requireTenant } from './http/auth.js';
 import { errorHandler, notFoundHandler } from './http/errors.js';
 import { metrics } from './lib/metrics.js';
-import { docsRoutes, type Operation } from './http/openapi.js';
+import { docsOperations, docsRoutes, type Operation } from './http/openapi.js';
 import { callOperations, callRoutes } from './modules/calls/calls.routes.js';
 import { connectionOperations, connectionRoutes } from './modules/connections/connections.routes.js';
 import { healthRoutes, statusRoutes, systemOperations } from './modules/system/system.routes.js';
@@ -33,6 +33,7 @@ import { kpiOperations } from './modules/kpis/kpis.openapi.js';
 /** Every documented route (GET /openapi.json). */
 export const operations: Operation[] = [
   ...systemOperations,
+  ...docsOperations,
   ...webhookOperations,
   ...tenantOperations,
   ...connectionOperations,

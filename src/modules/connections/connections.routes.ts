@@ -6,6 +6,15 @@ import { parseWith } from '../../http/validate.js';
 import type { ConnectorContextFactory } from '../../jobs/context.js';
 import type { JobQueue } from '../../jobs/queue.js';
 import { backfillView, createConnectionBody, updateConnectionBody, verifyQuery, type ConnectionsService } from './connections.service.js';
+import {
+  backfillListResponse,
+  backfillResponse,
+  backfillStarted,
+  connectionListResponse,
+  connectionResponse,
+  eventListResponse,
+  reprocessResponse,
+} from './connections.schemas.js';
 
 const idParams = z.object({ id: z.string().max(100) });
 const eventParams = z.object({ id: z.string().max(100), eventId: z.string().max(100) });
@@ -96,15 +105,15 @@ export function connectionRoutes(service: ConnectionsService, queue: JobQueue, c
 }
 
 export const connectionOperations: Operation[] = [
-  { method: 'post', path: '/v1/connections', tag: 'connections', auth: 'tenant', summary: 'Connect a telephony account; returns the webhook URL to give the provider (?verify=true asks the provider first)', body: createConnectionBody, query: verifyQuery },
-  { method: 'get', path: '/v1/connections', tag: 'connections', auth: 'tenant', summary: 'Connections with their health' },
-  { method: 'get', path: '/v1/connections/:id', tag: 'connections', auth: 'tenant', summary: 'One connection (credentials are never returned)' },
-  { method: 'patch', path: '/v1/connections/:id', tag: 'connections', auth: 'tenant', summary: 'Rename, rotate or complete credentials (same id and webhook URL)', body: updateConnectionBody, query: verifyQuery },
-  { method: 'delete', path: '/v1/connections/:id', tag: 'connections', auth: 'tenant', summary: 'Delete a connection (its calls stay)', status: 204 },
-  { method: 'post', path: '/v1/connections/:id/check', tag: 'connections', auth: 'tenant', summary: "Ask the provider about the connection's credentials and webhooks now (renews what expires)", status: 200 },
-  { method: 'get', path: '/v1/connections/:id/events', tag: 'connections', auth: 'tenant', summary: 'Stored webhook deliveries (e.g. status=failed)', query: eventsQuery },
-  { method: 'post', path: '/v1/connections/:id/events/:eventId/reprocess', tag: 'connections', auth: 'tenant', summary: 'Process a stored delivery again', status: 202 },
-  { method: 'post', path: '/v1/connections/:id/backfill', tag: 'connections', auth: 'tenant', summary: "Import historical calls through the provider's REST API", body: backfillBody, status: 202 },
-  { method: 'get', path: '/v1/connections/:id/backfills', tag: 'connections', auth: 'tenant', summary: 'Backfill and reconciliation runs of a connection' },
-  { method: 'get', path: '/v1/backfills/:id', tag: 'connections', auth: 'tenant', summary: 'Progress of a backfill job' },
+  { method: 'post', path: '/v1/connections', operationId: 'createConnection', tag: 'connections', auth: 'tenant', summary: 'Connect a telephony account; returns the webhook URL to give the provider (?verify=true asks the provider first)', body: createConnectionBody, query: verifyQuery, response: connectionResponse },
+  { method: 'get', path: '/v1/connections', operationId: 'listConnections', tag: 'connections', auth: 'tenant', summary: 'Connections with their health', response: connectionListResponse },
+  { method: 'get', path: '/v1/connections/:id', operationId: 'getConnection', tag: 'connections', auth: 'tenant', summary: 'One connection (credentials are never returned)', response: connectionResponse },
+  { method: 'patch', path: '/v1/connections/:id', operationId: 'updateConnection', tag: 'connections', auth: 'tenant', summary: 'Rename, rotate or complete credentials (same id and webhook URL)', body: updateConnectionBody, query: verifyQuery, response: connectionResponse },
+  { method: 'delete', path: '/v1/connections/:id', operationId: 'deleteConnection', tag: 'connections', auth: 'tenant', summary: 'Delete a connection (its calls stay)', status: 204 },
+  { method: 'post', path: '/v1/connections/:id/check', operationId: 'checkConnection', tag: 'connections', auth: 'tenant', summary: "Ask the provider about the connection's credentials and webhooks now (renews what expires)", status: 200, response: connectionResponse },
+  { method: 'get', path: '/v1/connections/:id/events', operationId: 'listConnectionEvents', tag: 'connections', auth: 'tenant', summary: 'Stored webhook deliveries (e.g. status=failed)', query: eventsQuery, response: eventListResponse },
+  { method: 'post', path: '/v1/connections/:id/events/:eventId/reprocess', operationId: 'reprocessConnectionEvent', tag: 'connections', auth: 'tenant', summary: 'Process a stored delivery again', status: 202, response: reprocessResponse },
+  { method: 'post', path: '/v1/connections/:id/backfill', operationId: 'startBackfill', tag: 'connections', auth: 'tenant', summary: "Import historical calls through the provider's REST API", body: backfillBody, status: 202, response: backfillStarted },
+  { method: 'get', path: '/v1/connections/:id/backfills', operationId: 'listConnectionBackfills', tag: 'connections', auth: 'tenant', summary: 'Backfill and reconciliation runs of a connection', response: backfillListResponse },
+  { method: 'get', path: '/v1/backfills/:id', operationId: 'getBackfill', tag: 'connections', auth: 'tenant', summary: 'Progress of a backfill job', response: backfillResponse },
 ];

@@ -2,8 +2,9 @@ import { Router } from 'express';
 import { requireAdmin, tenantOf } from '../../http/auth.js';
 import { parseWith } from '../../http/validate.js';
 import type { Operation } from '../../http/openapi.js';
-import { createTenantBody, patchTenantBody } from './tenants.schemas.js';
+import { createTenantBody, patchTenantBody, settingsSchema } from './tenants.schemas.js';
 import { tenantView, type TenantsService } from './tenants.service.js';
+import { z } from 'zod';
 
 /** POST /v1/tenants is the platform operator's (admin token); the rest is the tenant's own. */
 export function adminTenantRoutes(tenants: TenantsService, adminToken: string): Router {
@@ -29,8 +30,18 @@ export function tenantRoutes(tenants: TenantsService, onSettingsChanged: (tenant
   return router;
 }
 
+const tenantResponse = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  currency: z.string(),
+  timezone: z.string(),
+  country: z.string(),
+  settings: settingsSchema,
+  createdAt: z.string(),
+});
+
 export const tenantOperations: Operation[] = [
-  { method: 'post', path: '/v1/tenants', tag: 'tenants', auth: 'admin', summary: 'Create a tenant; its API key is shown once', body: createTenantBody },
-  { method: 'get', path: '/v1/tenants/current', tag: 'tenants', auth: 'tenant', summary: "The key's tenant and its settings" },
-  { method: 'patch', path: '/v1/tenants/current', tag: 'tenants', auth: 'tenant', summary: 'Change name, timezone, country or settings (figures that depend on them are recomputed)', body: patchTenantBody },
+  { method: 'post', path: '/v1/tenants', operationId: 'createTenant', tag: 'tenants', auth: 'admin', summary: 'Create a tenant; its API key is shown once', body: createTenantBody, response: tenantResponse.extend({ apiKey: z.string().describe('shown once') }) },
+  { method: 'get', path: '/v1/tenants/current', operationId: 'getCurrentTenant', tag: 'tenants', auth: 'tenant', summary: "The key's tenant and its settings", response: tenantResponse },
+  { method: 'patch', path: '/v1/tenants/current', operationId: 'updateCurrentTenant', tag: 'tenants', auth: 'tenant', summary: 'Change name, timezone, country or settings (figures that depend on them are recomputed)', body: patchTenantBody, response: tenantResponse },
 ];
