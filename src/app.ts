@@ -6,6 +6,7 @@ import type { Deps } from './deps.js';
 import { requireTenant } from './http/auth.js';
 import { errorHandler, notFoundHandler } from './http/errors.js';
 import { metrics } from './lib/metrics.js';
+import { providerIds } from '../connectors/index.js';
 import { docsOperations, docsRoutes, type Operation } from './http/openapi.js';
 import { callOperations, callRoutes } from './modules/calls/calls.routes.js';
 import { connectionOperations, connectionRoutes } from './modules/connections/connections.routes.js';
@@ -29,6 +30,12 @@ import { CrmService } from './modules/crm/crm.service.js';
 import { roiRoutes } from './modules/roi/roi.routes.js';
 import { roiOperations } from './modules/roi/roi.openapi.js';
 import { kpiOperations } from './modules/kpis/kpis.openapi.js';
+
+/** `/webhooks/{provider}/…` → the provider, or "unknown" (a label never takes arbitrary input). */
+function webhookProvider(url: string): string {
+  const segment = url.split(/[/?]/)[2] ?? '';
+  return (providerIds as readonly string[]).includes(segment) ? segment : 'unknown';
+}
 
 /** Every documented route (GET /openapi.json). */
 export const operations: Operation[] = [
@@ -56,7 +63,9 @@ export function createApp(deps: Deps): Express {
     res.on('finish', () => {
       const route = req.route?.path ? `${req.baseUrl}${req.route.path as string}` : 'unmatched';
       metrics.httpDuration.observe({ route, status: String(res.statusCode) }, Number(process.hrtime.bigint() - start) / 1e9);
-      if (route.startsWith('/webhooks')) metrics.webhooks.inc({ provider: String(req.params.provider ?? ''), outcome: String(res.statusCode) });
+      // The provider from the URL itself: on an error (a failed signature) req.params is the error
+      // handler's, and empty.
+      if (req.originalUrl.startsWith('/webhooks/')) metrics.webhooks.inc({ provider: webhookProvider(req.originalUrl), outcome: String(res.statusCode) });
     });
     next();
   });

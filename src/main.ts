@@ -13,6 +13,7 @@ import { ConfigError, loadConfig } from './config/env.js';
 import { describeError, listenError, probePostgres, probeRedis, StartupError } from './config/startup.js';
 import { createApp } from './app.js';
 import { createDeps, startWorkers } from './deps.js';
+import { serveMetrics } from './lib/metrics-server.js';
 
 const role = (process.argv[2] ?? 'all') as 'all' | 'api' | 'worker';
 
@@ -41,7 +42,15 @@ async function main(): Promise<void> {
       { port: config.PORT, publicBaseUrl: config.PUBLIC_BASE_URL, database: deps.database.kind, jobs: deps.queue.kind, role },
       `callroi listening on ${config.PUBLIC_BASE_URL}`,
     );
-  } else logger.info({ jobs: deps.queue.kind }, 'callroi worker started');
+  } else {
+    if (config.METRICS_PORT !== undefined) {
+      const port = config.METRICS_PORT;
+      await serveMetrics(port, config.HOST).catch((err: unknown) => {
+        throw new StartupError('METRICS_PORT', listenError(err, port, config.HOST).reason);
+      });
+    }
+    logger.info({ jobs: deps.queue.kind, metricsPort: config.METRICS_PORT ?? null }, 'callroi worker started');
+  }
 
   let stopping = false;
   const shutdown = async (signal: string) => {

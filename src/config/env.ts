@@ -40,6 +40,8 @@ export const envSchema = z.object({
   /** How often the worker asks providers about each connection's webhooks (renewals, disabled hooks). */
   CONNECTION_CHECK_MINUTES: z.coerce.number().int().min(0).max(1440).default(60),
   RECONCILE_LOOKBACK_HOURS: z.coerce.number().int().min(1).max(168).default(6),
+  /** A worker process serves GET /metrics on this port (the API serves it on PORT). */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -6,11 +6,21 @@
 import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from '../lib/logger.js';
+import { metrics } from '../lib/metrics.js';
 import { jobPayloads, queueSettings, type JobName, type JobPayload, type Processors } from './definitions.js';
 
 export interface EnqueueOptions {
   jobId?: string;
   delayMs?: number;
+}
+
+export interface QueueStats {
+  queue: JobName;
+  waiting: number;
+  active: number;
+  delayed: number;
+  failed: number;
+  oldestWaitingSeconds: number;
 }
 
 export interface JobQueue {
@@ -19,6 +29,8 @@ export interface JobQueue {
   enqueueMany<N extends JobName>(name: N, jobs: { payload: JobPayload<N>; jobId: string }[]): Promise<void>;
   /** Jobs waiting, delayed or running, over every queue. */
   pending(): Promise<number>;
+  /** Per queue: jobs by state and the age of the oldest waiting one (metrics). */
+  stats(): Promise<QueueStats[]>;
   ping(): Promise<void>;
   startWorkers(processors: Processors): Promise<void>;
   /** Stop taking jobs and wait for running ones to finish. */
@@ -101,6 +113,25 @@ export class BullJobQueue implements JobQueue {
     await this.producer.ping();
   }
 
+  async stats(): Promise<QueueStats[]> {
+    const now = Date.now();
+    return Promise.all(
+      [...this.queues.entries()].map(async ([name, q]) => {
+        const c = await q.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed');
+        // The oldest waiting job is at the head of the wait list (FIFO).
+        const [oldest] = await q.getJobs(['waiting'], 0, 0, true);
+        return {
+          queue: name,
+          waiting: (c.waiting ?? 0) + (c.prioritized ?? 0),
+          active: c.active ?? 0,
+          delayed: c.delayed ?? 0,
+          failed: c.failed ?? 0,
+          oldestWaitingSeconds: oldest ? Math.max(0, (now - oldest.timestamp) / 1000) : 0,
+        };
+      }),
+    );
+  }
+
   async startWorkers(processors: Processors): Promise<void> {
     for (const name of jobNames) {
       const s = queueSettings[name];
@@ -125,9 +156,11 @@ export class BullJobQueue implements JobQueue {
           maxStalledCount: 5,
         },
       );
-      worker.on('failed', (job, err) =>
-        this.logger.warn({ queue: name, jobId: job?.id, err: err.message }, 'job failed'),
-      );
+      worker.on('failed', (job, err) => {
+        const final = !job || job.attemptsMade >= (job.opts.attempts ?? 1) || err.name === 'UnrecoverableError';
+        metrics.jobFailures.inc({ queue: name, final: String(final) });
+        this.logger.warn({ queue: name, jobId: job?.id, err: err.message }, 'job failed');
+      });
       worker.on('error', (err) => this.logger.debug({ queue: name, err: err.message }, 'worker error'));
       this.workers.push(worker);
     }
@@ -150,7 +183,10 @@ export class InlineJobQueue implements JobQueue {
   readonly kind = 'inline' as const;
   private processors: Processors | null = null;
   private readonly known = new Set<string>();
-  private readonly waiting: { name: JobName; payload: unknown; id: string; attempt: number }[] = [];
+  private readonly waiting: { name: JobName; payload: unknown; id: string; attempt: number; enqueuedAt: number }[] = [];
+  private readonly runningByQueue = new Map<JobName, number>();
+  /** Jobs that failed for good since start (BullMQ keeps them in Redis; here they are only counted). */
+  private readonly failedByQueue = new Map<JobName, number>();
   private running = 0;
   private readonly inflight = new Set<Promise<void>>();
   private closed = false;
@@ -181,7 +217,7 @@ export class InlineJobQueue implements JobQueue {
 
   private push(name: JobName, payload: unknown, id: string, attempt: number): void {
     if (this.closed) return;
-    this.waiting.push({ name, payload, id, attempt });
+    this.waiting.push({ name, payload, id, attempt, enqueuedAt: Date.now() });
     this.drain();
   }
 
@@ -190,8 +226,10 @@ export class InlineJobQueue implements JobQueue {
     while (this.running < this.concurrency && this.waiting.length > 0) {
       const next = this.waiting.shift()!;
       this.running++;
+      this.runningByQueue.set(next.name, (this.runningByQueue.get(next.name) ?? 0) + 1);
       const p = this.run(next).finally(() => {
         this.running--;
+        this.runningByQueue.set(next.name, (this.runningByQueue.get(next.name) ?? 1) - 1);
         this.inflight.delete(p);
         this.drain();
       });
@@ -210,6 +248,7 @@ export class InlineJobQueue implements JobQueue {
       this.known.delete(job.id);
     } catch (err) {
       const s = queueSettings[job.name];
+      metrics.jobFailures.inc({ queue: job.name, final: String(job.attempt >= s.attempts) });
       if (job.attempt < s.attempts && !this.closed) {
         const delay = s.backoffMs * 2 ** (job.attempt - 1);
         this.logger.warn({ queue: job.name, jobId: job.id, err: (err as Error).message, delay }, 'job failed, retrying');
@@ -220,6 +259,7 @@ export class InlineJobQueue implements JobQueue {
         this.timers.add(t);
       } else {
         this.known.delete(job.id);
+        this.failedByQueue.set(job.name, (this.failedByQueue.get(job.name) ?? 0) + 1);
         this.logger.error({ queue: job.name, jobId: job.id, err: (err as Error).message }, 'job failed for good');
       }
     }
@@ -230,6 +270,22 @@ export class InlineJobQueue implements JobQueue {
   }
 
   async ping(): Promise<void> {}
+
+  async stats(): Promise<QueueStats[]> {
+    const now = Date.now();
+    return jobNames.map((name) => {
+      const waiting = this.waiting.filter((j) => j.name === name);
+      return {
+        queue: name,
+        waiting: waiting.length,
+        active: this.runningByQueue.get(name) ?? 0,
+        // Retries wait on timers here (counted together, whatever their queue).
+        delayed: 0,
+        failed: this.failedByQueue.get(name) ?? 0,
+        oldestWaitingSeconds: waiting[0] ? (now - waiting[0].enqueuedAt) / 1000 : 0,
+      };
+    });
+  }
 
   async startWorkers(processors: Processors): Promise<void> {
     this.processors = processors;

@@ -15,6 +15,7 @@ import type { Logger } from '../../lib/logger.js';
 import type { CallChange, CallChangeListener } from '../calls/recompute.js';
 import { callView } from '../calls/calls.view.js';
 import { isUuid } from '../../lib/ids.js';
+import { metrics } from '../../lib/metrics.js';
 
 export const subscriptionEvents = ['call.enriched', 'alert.raised'] as const;
 
@@ -203,9 +204,11 @@ export class SubscriptionsService {
         .update(deliveries)
         .set({ status: 'delivered', attempts, lastStatusCode: statusCode, lastError: null, deliveredAt: new Date(), updatedAt: new Date() })
         .where(eq(deliveries.id, d.id));
+      metrics.outboundDeliveries.inc({ outcome: 'delivered' });
       return;
     }
     const wait = RETRY_SCHEDULE_SECONDS[attempts - 1];
+    metrics.outboundDeliveries.inc({ outcome: wait === undefined ? 'failed' : 'retry' });
     this.logger.info({ deliveryId: d.id, attempts, error }, 'webhook delivery failed');
     await this.db
       .update(deliveries)

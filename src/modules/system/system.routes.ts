@@ -4,6 +4,7 @@ import type { Deps } from '../../deps.js';
 import { webhookEvents } from '../../db/schema/index.js';
 import { tenantOf } from '../../http/auth.js';
 import { metrics } from '../../lib/metrics.js';
+import { scrapeGauges } from './gauges.js';
 import type { Operation } from '../../http/openapi.js';
 import { z } from 'zod';
 
@@ -25,7 +26,9 @@ export function healthRoutes(deps: Deps): Router {
     const ok = database === 'ok' && queue === 'ok';
     res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'unavailable', database, queue, queueKind: deps.queue.kind });
   });
+  const refreshGauges = scrapeGauges({ db: deps.database.db, queue: deps.queue });
   router.get('/metrics', async (_req, res) => {
+    await refreshGauges();
     res.set('content-type', metrics.registry.contentType).send(await metrics.registry.metrics());
   });
   return router;
