@@ -154,6 +154,7 @@ export async function startWorkers(deps: Deps): Promise<() => void> {
     checkConnections: () => deps.connections.checkAll(deps.context),
     dueDeliveries: () => deps.subscriptions.due(),
     raiseAlerts: () => raiseAlerts(deps.database.db, deps.subscriptions, deps.logger),
+    inboxRetentionDays: deps.config.INBOX_RETENTION_DAYS,
   });
   return () => {
     stopKpiSweep();

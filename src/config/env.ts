@@ -40,6 +40,8 @@ export const envSchema = z.object({
   /** How often the worker asks providers about each connection's webhooks (renewals, disabled hooks). */
   CONNECTION_CHECK_MINUTES: z.coerce.number().int().min(0).max(1440).default(60),
   RECONCILE_LOOKBACK_HOURS: z.coerce.number().int().min(1).max(168).default(6),
+  /** Processed raw webhook deliveries are deleted after this many days (0 = keep them forever). */
+  INBOX_RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
   /** A worker process serves GET /metrics on this port (the API serves it on PORT). */
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
 });

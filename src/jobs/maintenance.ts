@@ -13,6 +13,7 @@ import type { Database } from '../db/client.js';
 import { backfills, connections, webhookEvents } from '../db/schema/index.js';
 import type { Logger } from '../lib/logger.js';
 import type { JobQueue } from './queue.js';
+import { pruneInbox } from './retention.js';
 
 export async function sweepPendingEvents(db: Database, queue: JobQueue, olderThanSeconds: number, limit = 1000): Promise<number> {
   const rows = await db
@@ -71,6 +72,7 @@ export function startMaintenance(deps: {
   checkConnections: () => Promise<number>;
   dueDeliveries: () => Promise<string[]>;
   raiseAlerts: () => Promise<number>;
+  inboxRetentionDays: number;
 }): () => void {
   const { db, queue, logger } = deps;
   const timers: NodeJS.Timeout[] = [];
@@ -120,6 +122,21 @@ export function startMaintenance(deps: {
       deps.raiseAlerts().catch((err: Error) => logger.warn({ err: err.message }, 'alert check failed'));
     }, 15 * 60_000),
   );
+  // Retention of raw deliveries: hourly, a few minutes after start (not in the way of the sweep).
+  if (deps.inboxRetentionDays > 0) {
+    let pruning = false;
+    const prune = () => {
+      if (pruning) return;
+      pruning = true;
+      pruneInbox(db, { retentionDays: deps.inboxRetentionDays })
+        .then((n) => n > 0 && logger.info({ deleted: n }, 'retention: old raw deliveries deleted'))
+        .catch((err: Error) => logger.warn({ err: err.message }, 'retention skipped'))
+        .finally(() => {
+          pruning = false;
+        });
+    };
+    timers.push(setTimeout(prune, 5 * 60_000), setInterval(prune, 60 * 60_000));
+  }
   if (deps.connectionCheckMinutes > 0) {
     const check = () =>
       deps.checkConnections().catch((err: Error) => logger.warn({ err: err.message }, 'connection checks failed'));

@@ -47,6 +47,12 @@ export const metrics = {
     labelNames: ['queue'] as const,
     registers: [registry],
   }),
+  inboxPruned: new Counter({
+    name: 'callroi_inbox_pruned_total',
+    help: 'Raw webhook deliveries deleted by retention, by status',
+    labelNames: ['status'] as const,
+    registers: [registry],
+  }),
   inboxEvents: new Gauge({
     name: 'callroi_inbox_events',
     help: 'Stored webhook deliveries by status (pending, processed, failed); refreshed at most once a minute',
