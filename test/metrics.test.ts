@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import nock from 'nock';
 import { afterAll, describe, expect, it } from 'vitest';
-import { databaseUrl, redisUrl } from './helpers/env.js';
+import { databaseUrl, redisUrl, runTag } from './helpers/env.js';
 import { createTestHub, type TestHub } from './helpers/hub.js';
 import { deleteRedisPrefix } from './helpers/redis.js';
 import { closedPort, startHub, stopHub, waitForOutput } from './helpers/spawn.js';
@@ -130,7 +130,7 @@ describe('a worker process', () => {
     const hub = await createTestHub({ workers: false });
     hubs.push(hub);
     const dir = mkdtempSync(join(tmpdir(), 'callroi-metrics-'));
-    const prefix = `callroi-metrics-${randomBytes(4).toString('hex')}`;
+    const prefix = `callroi-metrics-${runTag()}-${randomBytes(4).toString('hex')}`;
     const port = await closedPort();
     const worker = startHub('worker', {
       DATABASE_URL: databaseUrl(hub.databaseName!),

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { adminUrl, databaseUrl, redisUrl } from './helpers/env.js';
+import { adminUrl, databaseUrl, redisUrl, runTag } from './helpers/env.js';
 import { dropDatabase } from './helpers/hub.js';
 import { deleteRedisPrefix } from './helpers/redis.js';
 import { closedPort, runHub, startHub, stopHub, waitForOutput } from './helpers/spawn.js';
@@ -27,7 +27,7 @@ afterAll(async () => {
 function baseEnv(extra: Record<string, string> = {}): Record<string, string> {
   const dir = mkdtempSync(join(tmpdir(), 'callroi-startup-'));
   dirs.push(dir);
-  const prefix = `callroi-startup-${randomBytes(4).toString('hex')}`;
+  const prefix = `callroi-startup-${runTag()}-${randomBytes(4).toString('hex')}`;
   prefixes.push(prefix);
   return {
     DATA_DIR: dir,
@@ -42,7 +42,7 @@ function baseEnv(extra: Record<string, string> = {}): Record<string, string> {
 }
 
 async function emptyDatabase(): Promise<string> {
-  const name = `callroi_fresh_${randomBytes(6).toString('hex')}`;
+  const name = `callroi_fresh_${runTag()}_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl() });
   await admin.connect();
   await admin.query(`create database ${name}`);

@@ -1,4 +1,4 @@
-/** Redis keys a test created, removed by their prefix so a run leaves nothing behind. */
+/** Redis keys a test created, removed by their prefix (a glob) so a run leaves nothing behind. */
 import { Redis } from 'ioredis';
 import { redisUrl } from './env.js';
 
