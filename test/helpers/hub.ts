@@ -72,6 +72,17 @@ export async function createTestHub(
     ...opts.deps,
     queuePrefix,
   });
+  // Ready means the queue answers: a hub closed while its Redis connections are still connecting
+  // leaves their ready checks failing after the test (unhandled rejections).
+  for (let i = 0; ; i++) {
+    try {
+      await deps.queue.ping();
+      break;
+    } catch (err) {
+      if (i >= 100) throw err;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
   const stopWorkers = opts.workers === false ? () => undefined : await startWorkers(deps);
   const app = createApp(deps);
   const api = supertest.agent(app);
