@@ -3,7 +3,8 @@
  * up (migrations run once, under a lock), and every start that cannot succeed exits non-zero with
  * one line naming the variable to fix and the cause.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +15,7 @@ import { adminUrl, databaseUrl, redisUrl, runTag } from './helpers/env.js';
 import { dropDatabase } from './helpers/hub.js';
 import { deleteRedisPrefix } from './helpers/redis.js';
 import { closedPort, runHub, startHub, stopHub, waitForOutput } from './helpers/spawn.js';
+import { DataDirLockedError, lockDataDir } from '../src/db/data-dir-lock.js';
 
 const dirs: string[] = [];
 const databases: string[] = [];
@@ -142,5 +144,22 @@ describe('a start that cannot succeed exits at once, naming the variable and the
     } finally {
       expect(await stopHub(again)).toBe(0);
     }
+  });
+});
+
+describe('the data folder lock', () => {
+  it('is taken over from a process that died without releasing it, and refused while its owner lives', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'callroi-lock-'));
+    dirs.push(dir);
+    // A pid that existed and is gone: a process that ran and ended.
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    writeFileSync(join(dir, 'callroi.lock'), `${dead.stdout}\n`);
+    const release = lockDataDir(dir);
+    expect(readFileSync(join(dir, 'callroi.lock'), 'utf8').trim()).toBe(String(process.pid));
+    release();
+    expect(existsSync(join(dir, 'callroi.lock'))).toBe(false);
+    // A live owner (the parent of this test process, as far as the lock can tell) keeps it.
+    writeFileSync(join(dir, 'callroi.lock'), `${process.ppid}\n`);
+    expect(() => lockDataDir(dir)).toThrow(DataDirLockedError);
   });
 });
