@@ -8,7 +8,8 @@ import { jsonTooDeep, MAX_JSON_DEPTH } from './http/json-depth.js';
 import { AppError } from './lib/errors.js';
 import { errorHandler, notFoundHandler } from './http/errors.js';
 import { metrics } from './lib/metrics.js';
-import { docsRoutes, type Operation } from './http/openapi.js';
+import { providerIds } from '../connectors/index.js';
+import { docsOperations, docsRoutes, type Operation } from './http/openapi.js';
 import { callOperations, callRoutes } from './modules/calls/calls.routes.js';
 import { connectionOperations, connectionRoutes } from './modules/connections/connections.routes.js';
 import { healthRoutes, statusRoutes, systemOperations } from './modules/system/system.routes.js';
@@ -30,9 +31,16 @@ import { targetOperations, targetRoutes, TargetsService } from './modules/target
 import { initiativeOperations, initiativeRoutes, InitiativesService } from './modules/initiatives/index.js';
 import { reportOperations, reportRoutes } from './modules/reports/index.js';
 
+/** `/webhooks/{provider}/…` → the provider, or "unknown" (a label never takes arbitrary input). */
+function webhookProvider(url: string): string {
+  const segment = url.split(/[/?]/)[2] ?? '';
+  return (providerIds as readonly string[]).includes(segment) ? segment : 'unknown';
+}
+
 /** Every documented route (GET /openapi.json). */
 export const operations: Operation[] = [
   ...systemOperations,
+  ...docsOperations,
   ...webhookOperations,
   ...tenantOperations,
   ...connectionOperations,
@@ -62,7 +70,9 @@ export function createApp(deps: Deps): Express {
     res.on('finish', () => {
       const route = req.route?.path ? `${req.baseUrl}${req.route.path as string}` : 'unmatched';
       metrics.httpDuration.observe({ route, status: String(res.statusCode) }, Number(process.hrtime.bigint() - start) / 1e9);
-      if (route.startsWith('/webhooks')) metrics.webhooks.inc({ provider: String(req.params.provider ?? ''), outcome: String(res.statusCode) });
+      // The provider from the URL itself: on an error (a failed signature) req.params is the error
+      // handler's, and empty.
+      if (req.originalUrl.startsWith('/webhooks/')) metrics.webhooks.inc({ provider: webhookProvider(req.originalUrl), outcome: String(res.statusCode) });
     });
     next();
   });

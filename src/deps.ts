@@ -4,6 +4,7 @@
  */
 import type { Config } from './config/env.js';
 import { loadSecrets } from './config/secrets.js';
+import { describeError, StartupError } from './config/startup.js';
 import { openDatabase, type DatabaseHandle } from './db/client.js';
 import { connectorContextFactory, type ConnectorContextFactory } from './jobs/context.js';
 import * as backfill from './jobs/backfill.js';
@@ -78,6 +79,8 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     dataDir: config.DATA_DIR,
     migrate: true,
     onConnectionError: (err) => logger.warn({ err: err.message, code: (err as { code?: string }).code }, 'database connection lost; reconnecting on next use'),
+  }).catch((err: unknown) => {
+    throw new StartupError(config.DATABASE_URL ? 'DATABASE_URL' : 'DATA_DIR', describeError(err));
   });
   const queue: JobQueue = config.REDIS_URL
     ? new BullJobQueue(config.REDIS_URL, logger, opts.queuePrefix ?? config.QUEUE_PREFIX, {
@@ -178,5 +181,6 @@ export async function startWorkers(deps: Deps): Promise<() => void> {
     judgeIntraday: () => evaluateIntraday(db, deps.subscriptions, deps.logger),
     intradayAlertMinutes: deps.config.ALERT_CHECK_MINUTES,
     announceReports: () => sendMonthlyReports(db, deps.subscriptions, deps.logger),
+    inboxRetentionDays: deps.config.INBOX_RETENTION_DAYS,
   });
 }

@@ -34,7 +34,8 @@ async function ringcentralConnection() {
 describe('RingCentral subscription upkeep', () => {
   it('reports a blacklisted subscription', async () => {
     const id = await ringcentralConnection();
-    nock(RC_SERVER).post('/restapi/oauth/token').reply(200, token);
+    // One login checks the credentials, one is the upkeep's own.
+    nock(RC_SERVER).post('/restapi/oauth/token').times(2).reply(200, token);
     nock(RC_SERVER).get(`/restapi/v1.0/subscription/${SUBSCRIPTION}`).reply(200, { id: SUBSCRIPTION, status: 'Blacklisted' });
     const res = await ctx.hub.api.post(`/v1/connections/${id}/check`).set(ctx.tenant.auth);
     expect(res.status).toBe(200);
@@ -47,7 +48,7 @@ describe('RingCentral subscription upkeep', () => {
     const id = await ringcentralConnection();
     const soon = new Date(Date.now() + 3600_000).toISOString();
     const later = new Date(Date.now() + 30 * 24 * 3600_000).toISOString();
-    nock(RC_SERVER).post('/restapi/oauth/token').times(2).reply(200, token);
+    nock(RC_SERVER).post('/restapi/oauth/token').times(3).reply(200, token);
     nock(RC_SERVER).get(`/restapi/v1.0/subscription/${SUBSCRIPTION}`).reply(200, { id: SUBSCRIPTION, status: 'Active', expirationTime: soon });
     const renew = nock(RC_SERVER)
       .post(`/restapi/v1.0/subscription/${SUBSCRIPTION}/renew`)
@@ -75,6 +76,8 @@ describe('Aircall disabled webhooks', () => {
     const conn = await ctx.hub.api.post('/v1/connections').set(ctx.tenant.auth).send({ provider: 'aircall', credentials: creds });
     const webhookUrl = conn.body.webhookUrl as string;
     const auth = `Basic ${Buffer.from('aircall-id:aircall-token').toString('base64')}`;
+    // Each check first asks Aircall whether the API credentials work.
+    nock('https://api.aircall.io').get('/v1/company').times(2).matchHeader('authorization', auth).reply(200, { company: { name: 'Acme' } });
     nock('https://api.aircall.io')
       .get('/v1/webhooks')
       .query(true)

@@ -9,11 +9,14 @@ import pg from 'pg';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import { adminUrl, databaseUrl } from './helpers/env.js';
+import { deleteRedisPrefix } from './helpers/redis.js';
 
 export default async function setup(): Promise<() => Promise<void>> {
-  const template = `callroi_tpl_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const run = randomBytes(4).toString('hex');
+  const template = `callroi_tpl_${process.pid}_${run}`;
   // Inherited by the test workers, which are forked after the global setup.
   process.env.CALLROI_TEST_TEMPLATE = template;
+  process.env.CALLROI_TEST_RUN = run;
   const admin = new pg.Client({ connectionString: adminUrl() });
   await admin.connect();
   await admin.query(`create database ${template}`);
@@ -24,7 +27,15 @@ export default async function setup(): Promise<() => Promise<void>> {
   return async () => {
     const client = new pg.Client({ connectionString: adminUrl() });
     await client.connect();
+    // This run's databases that a failed test left behind, then the template.
+    const { rows } = await client.query<{ datname: string }>(
+      `select datname from pg_database where datname like 'callroi%' and position($1 in datname) > 0 and datname <> $2`,
+      [`_${run}_`, template],
+    );
+    for (const { datname } of rows) await client.query(`drop database if exists ${datname} with (force)`);
     await client.query(`drop database if exists ${template} with (force)`);
     await client.end();
+    // Queue keys of this run: every test prefix is callroi-<kind>-<run>-….
+    for (const kind of ['test', 'startup', 'metrics', 'kill']) await deleteRedisPrefix(`callroi-${kind}-${run}-*`);
   };
 }

@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { databaseUrl } from './helpers/env.js';
+import { databaseUrl, hostPort, redisUrl, runTag, viaLocalPort } from './helpers/env.js';
 import { createTestHub, type TestHub } from './helpers/hub.js';
 import { TcpProxy } from './helpers/proxy.js';
 import { postTwilio, TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, twilioFixture, type TwilioDelivery } from './helpers/twilio.js';
@@ -54,12 +54,11 @@ describe('PostgreSQL unreachable', () => {
     hubs.push(base);
     const { webhookUrl } = await connect(base);
     // A second hub process on the same database, reaching PostgreSQL through a proxy we can cut.
-    const proxy = new TcpProxy('127.0.0.1', 5432);
+    const database = databaseUrl(base.databaseName!);
+    const proxy = new TcpProxy(hostPort(database).host, hostPort(database).port);
     proxies.push(proxy);
     const port = await proxy.start();
-    const url = new URL(databaseUrl(base.databaseName!));
-    url.port = String(port);
-    const hub = await createTestHub({ workers: false, env: { DATABASE_URL: url.toString(), ADMIN_TOKEN: base.adminToken, ENCRYPTION_KEY: base.config.ENCRYPTION_KEY! } });
+    const hub = await createTestHub({ workers: false, env: { DATABASE_URL: viaLocalPort(database, port), ADMIN_TOKEN: base.adminToken, ENCRYPTION_KEY: base.config.ENCRYPTION_KEY! } });
     hubs.push(hub);
     const d = twilioFixture('inbound_answered').deliveries[0]!;
     await proxy.stop();
@@ -76,10 +75,10 @@ describe('PostgreSQL unreachable', () => {
 
 describe('Redis unreachable', () => {
   it('still acknowledges, and the sweeper processes the event once Redis is back', async () => {
-    const proxy = new TcpProxy('127.0.0.1', 6379);
+    const proxy = new TcpProxy(hostPort(redisUrl()).host, hostPort(redisUrl()).port);
     proxies.push(proxy);
     const port = await proxy.start();
-    const hub = await createTestHub({ env: { REDIS_URL: `redis://127.0.0.1:${port}` } });
+    const hub = await createTestHub({ env: { REDIS_URL: viaLocalPort(redisUrl(), port) } });
     hubs.push(hub);
     const { tenant, webhookUrl } = await connect(hub);
     await proxy.stop();
@@ -103,7 +102,8 @@ describe('a worker killed mid-job', () => {
     const hub = await createTestHub({ workers: false });
     hubs.push(hub);
     const { tenant, webhookUrl } = await connect(hub);
-    const prefix = `callroi-kill-${Date.now()}`;
+    // Its keys go with the hub that shares the prefix (TestHub.close).
+    const prefix = `callroi-kill-${runTag()}-${Date.now()}`;
     // The API enqueues onto the prefix the separate worker processes listen to.
     const api = await createTestHub({
       workers: false,

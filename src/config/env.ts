@@ -61,6 +61,10 @@ export const envSchema = z.object({
   SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(20),
   /** Seconds any single provider API request may take before it is abandoned (and retried later). */
   PROVIDER_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
+  /** Processed raw webhook deliveries are deleted after this many days (0 = keep them forever). */
+  INBOX_RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
+  /** A worker process serves GET /metrics on this port (the API serves it on PORT). */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -86,8 +90,9 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = envSchema.safeParse(cleaned);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+    // One line, each issue naming its variable: start-up errors are read in container logs.
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration: ${issues.join('; ')}`);
   }
   const e = parsed.data;
   return {

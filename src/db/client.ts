@@ -10,6 +10,8 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import type { SQL } from 'drizzle-orm';
 import pg from 'pg';
 import * as schema from './schema/index.js';
+import { lockDataDir } from './data-dir-lock.js';
+import { migratePostgres } from './migrate.js';
 
 export type Schema = typeof schema;
 export type Database = PgDatabase<PgQueryResultHKT, Schema>;
@@ -58,10 +60,7 @@ export async function openDatabase(opts: {
     });
     pool.on('error', onError);
     const db = drizzle(pool, { schema }) as unknown as Database;
-    if (opts.migrate) {
-      const { migrate } = await import('drizzle-orm/node-postgres/migrator');
-      await migrate(db as never, { migrationsFolder });
-    }
+    if (opts.migrate) await migratePostgres(pool, migrationsFolder);
     return {
       db,
       kind: 'postgres',
@@ -76,6 +75,7 @@ export async function openDatabase(opts: {
   const { drizzle } = await import('drizzle-orm/pglite');
   const dir = join(opts.dataDir, 'pglite');
   mkdirSync(dir, { recursive: true });
+  const unlock = lockDataDir(dir);
   const client = new PGlite(dir);
   await client.waitReady;
   const db = drizzle(client, { schema }) as unknown as Database;
@@ -90,7 +90,10 @@ export async function openDatabase(opts: {
     ping: async () => {
       await client.query('select 1');
     },
-    close: () => client.close(),
+    close: async () => {
+      await client.close();
+      unlock();
+    },
   };
 }
 

@@ -10,12 +10,17 @@ import { z } from 'zod';
 export interface Operation {
   method: 'get' | 'post' | 'patch' | 'delete';
   path: string;
+  /** Unique, stable: generated clients name their functions after it. */
+  operationId: string;
   summary: string;
   tag: string;
   auth: 'admin' | 'tenant' | 'provider' | 'none';
   body?: z.ZodType;
   query?: z.ZodType;
+  /** The 2xx body (every operation but a 204 has one). */
   response?: z.ZodType;
+  /** Of the 2xx body, when it is not JSON (metrics, pages). */
+  contentType?: 'application/json' | 'text/plain' | 'text/html';
   status?: number;
   description?: string;
 }
@@ -45,12 +50,16 @@ function queryParameters(schema: z.ZodType): unknown[] {
 
 export function buildOpenApi(operations: Operation[], serverUrl: string) {
   const paths: Record<string, Record<string, unknown>> = {};
+  const ids = new Set<string>();
   for (const op of operations) {
+    if (ids.has(op.operationId)) throw new Error(`duplicate operationId ${op.operationId}`);
+    ids.add(op.operationId);
     const path = op.path.replace(/:(\w+)/g, '{$1}');
     const pathParams = [...path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
     const status = String(op.status ?? (op.method === 'post' ? 201 : 200));
     paths[path] ??= {};
     paths[path][op.method] = {
+      operationId: op.operationId,
       tags: [op.tag],
       summary: op.summary,
       ...(op.description ? { description: op.description } : {}),
@@ -60,7 +69,7 @@ export function buildOpenApi(operations: Operation[], serverUrl: string) {
       responses: {
         [status]: {
           description: 'OK',
-          ...(op.response ? { content: { 'application/json': { schema: jsonSchema(op.response, 'output') } } } : {}),
+          ...(op.response ? { content: { [op.contentType ?? 'application/json']: { schema: jsonSchema(op.response, 'output') } } } : {}),
         },
         default: { description: 'Error', content: { 'application/json': { schema: jsonSchema(errorSchema, 'output') } } },
       },
@@ -90,6 +99,12 @@ const DOCS_HTML = `<!doctype html>
 <body><div id="ui"></div>
 <script src="/docs/assets/swagger-ui-bundle.js"></script>
 <script src="/docs/assets/docs-init.js"></script></body></html>`;
+
+/** The description itself, and its rendering. */
+export const docsOperations: Operation[] = [
+  { method: 'get', path: '/openapi.json', operationId: 'openApiDocument', tag: 'system', auth: 'none', summary: 'This description (OpenAPI 3.1)', response: z.record(z.string(), z.unknown()) },
+  { method: 'get', path: '/docs', operationId: 'apiDocs', tag: 'system', auth: 'none', summary: 'This description, rendered (Swagger UI)', response: z.string(), contentType: 'text/html' },
+];
 
 export function docsRoutes(operations: () => Operation[], serverUrl: string): Router {
   const router = Router();

@@ -12,9 +12,9 @@ import { backfills, connections, tenants } from '../db/schema/index.js';
 import type { Logger } from '../lib/logger.js';
 import { recomputeCall, storeCallEvents, type CallChangeListener } from '../modules/calls/index.js';
 import type { ConnectionsService } from '../modules/connections/connections.service.js';
+import { providerFailure } from '../modules/connections/provider-errors.js';
 import type { ConnectorContextFactory } from './context.js';
 import type { JobProcessor, JobSettings } from './job.js';
-import { isPermanentProviderError } from './provider-errors.js';
 
 export const payload = z.object({ backfillId: z.uuid() });
 
@@ -46,7 +46,10 @@ export function processor(deps: {
     const provider = conn.provider as ProviderId;
     const connector = connectorFor(provider);
     if (!connector.backfill) return;
-    await db.update(backfills).set({ status: 'running', error: null, updatedAt: new Date() }).where(eq(backfills.id, b.id));
+    await db
+      .update(backfills)
+      .set({ status: 'running', attempts: job.attempt, error: null, updatedAt: new Date() })
+      .where(eq(backfills.id, b.id));
     try {
       const pages = connector.backfill(
         deps.connections.credentialsOf(conn),
@@ -76,12 +79,15 @@ export function processor(deps: {
       }
       await db.update(backfills).set({ status: 'completed', progress: 1, updatedAt: new Date() }).where(eq(backfills.id, b.id));
     } catch (err) {
-      const permanent = isPermanentProviderError(err);
+      // A provider refusing us (401, 403, 404, …) will refuse again: end now, saying why. What may
+      // pass (408, 429, 5xx, timeouts, network, our database) is retried and shown as `retrying`.
+      const failure = providerFailure(err, provider);
+      const permanent = failure.permanent;
       const final = permanent || job.attempt >= settings.attempts;
-      const message = (err as Error).message.slice(0, 2000);
+      const message = failure.reason.slice(0, 2000);
       await db
         .update(backfills)
-        .set({ status: final ? 'failed' : 'queued', error: message, updatedAt: new Date() })
+        .set({ status: final ? 'failed' : 'retrying', attempts: job.attempt, error: message, updatedAt: new Date() })
         .where(eq(backfills.id, b.id));
       deps.logger.warn({ backfillId, err: (err as Error).message, final, permanent }, 'backfill page failed');
       // Failed for good, and said so on the backfill: the queue is told not to try again.

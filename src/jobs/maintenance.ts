@@ -16,6 +16,7 @@ import type { CoalescingEnqueuer } from './coalesce.js';
 import { every } from './every.js';
 import { backfillPriority } from './fairness.js';
 import type { JobQueue } from './queue.js';
+import { pruneInbox } from './retention.js';
 
 /**
  * Enqueue the inbox events still pending after `olderThanSeconds`: never enqueued (Redis was down
@@ -87,6 +88,7 @@ export function startMaintenance(deps: {
   /** report.ready for the month just over (src/modules/reports/ready.ts). */
   announceReports: () => Promise<number>;
   intradayAlertMinutes: number;
+  inboxRetentionDays: number;
 }): () => void {
   const { db, queue, logger } = deps;
   const stops: (() => void)[] = [];
@@ -120,6 +122,15 @@ export function startMaintenance(deps: {
   if (deps.intradayAlertMinutes > 0) stops.push(every(deps.intradayAlertMinutes * 60_000, 'intraday alert check', () => deps.judgeIntraday(), logger, { failureLevel: 'warn' }));
   // Monthly reports: checked hourly, sent once per tenant and month from its first day on.
   stops.push(every(60 * 60_000, 'monthly report announcement', () => deps.announceReports(), logger, { failureLevel: 'warn' }));
+  // Retention of raw deliveries: hourly, in small batches that never wait on a locked row.
+  if (deps.inboxRetentionDays > 0) {
+    stops.push(
+      every(60 * 60_000, 'retention', async () => {
+        const n = await pruneInbox(db, { retentionDays: deps.inboxRetentionDays });
+        if (n > 0) logger.info({ deleted: n }, 'retention: old raw deliveries deleted');
+      }, logger, { failureLevel: 'warn' }),
+    );
+  }
   if (deps.connectionCheckMinutes > 0) stops.push(every(deps.connectionCheckMinutes * 60_000, 'connection checks', () => deps.checkConnections(), logger, { failureLevel: 'warn' }));
   return () => stops.forEach((stop) => stop());
 }

@@ -6,6 +6,7 @@
 import { Queue, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from '../lib/logger.js';
+import { metrics } from '../lib/metrics.js';
 import { jobNames, jobPayloads, queueSettings, type JobName, type JobPayload, type Processors } from './definitions.js';
 
 export interface EnqueueOptions {
@@ -13,6 +14,15 @@ export interface EnqueueOptions {
   delayMs?: number;
   /** 1 runs first; equal priorities run in order. Fair schedulers give a tenant's n-th job priority n. */
   priority?: number;
+}
+
+export interface QueueStats {
+  queue: JobName;
+  waiting: number;
+  active: number;
+  delayed: number;
+  failed: number;
+  oldestWaitingSeconds: number;
 }
 
 export interface JobQueue {
@@ -28,6 +38,8 @@ export interface JobQueue {
   pending(): Promise<number>;
   /** This tenant's jobs waiting, delayed or running (payloads that name the tenant). */
   pendingFor(tenantId: string): Promise<number>;
+  /** Per queue: jobs by state and the age of the oldest waiting one (metrics). */
+  stats(): Promise<QueueStats[]>;
   ping(): Promise<void>;
   startWorkers(processors: Processors): Promise<void>;
   /** Stop taking jobs and wait for running ones to finish. */
@@ -143,6 +155,25 @@ export class BullJobQueue implements JobQueue {
     await this.producer.ping();
   }
 
+  async stats(): Promise<QueueStats[]> {
+    const now = Date.now();
+    return Promise.all(
+      [...this.queues.entries()].map(async ([name, q]) => {
+        const c = await q.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed');
+        // The oldest waiting job is at the head of the wait list (FIFO).
+        const [oldest] = await q.getJobs(['waiting'], 0, 0, true);
+        return {
+          queue: name,
+          waiting: (c.waiting ?? 0) + (c.prioritized ?? 0),
+          active: c.active ?? 0,
+          delayed: c.delayed ?? 0,
+          failed: c.failed ?? 0,
+          oldestWaitingSeconds: oldest ? Math.max(0, (now - oldest.timestamp) / 1000) : 0,
+        };
+      }),
+    );
+  }
+
   async startWorkers(processors: Processors): Promise<void> {
     for (const name of jobNames) {
       const s = queueSettings[name];
@@ -167,9 +198,11 @@ export class BullJobQueue implements JobQueue {
           maxStalledCount: 5,
         },
       );
-      worker.on('failed', (job, err) =>
-        this.logger.warn({ queue: name, jobId: job?.id, err: err.message }, 'job failed'),
-      );
+      worker.on('failed', (job, err) => {
+        const final = !job || job.attemptsMade >= (job.opts.attempts ?? 1) || err.name === 'UnrecoverableError';
+        metrics.jobFailures.inc({ queue: name, final: String(final) });
+        this.logger.warn({ queue: name, jobId: job?.id, err: err.message }, 'job failed');
+      });
       worker.on('error', (err) => this.logger.debug({ queue: name, err: err.message }, 'worker error'));
       this.workers.push(worker);
     }
@@ -193,7 +226,10 @@ export class InlineJobQueue implements JobQueue {
   private processors: Processors | null = null;
   /** Job id → payload of every job waiting, delayed or running. */
   private readonly known = new Map<string, unknown>();
-  private readonly waiting: { name: JobName; payload: unknown; id: string; attempt: number }[] = [];
+  private readonly waiting: { name: JobName; payload: unknown; id: string; attempt: number; enqueuedAt: number }[] = [];
+  private readonly runningByQueue = new Map<JobName, number>();
+  /** Jobs that failed for good since start (BullMQ keeps them in Redis; here they are only counted). */
+  private readonly failedByQueue = new Map<JobName, number>();
   private running = 0;
   private readonly inflight = new Set<Promise<void>>();
   private closed = false;
@@ -226,7 +262,7 @@ export class InlineJobQueue implements JobQueue {
 
   private push(name: JobName, payload: unknown, id: string, attempt: number): void {
     if (this.closed) return;
-    this.waiting.push({ name, payload, id, attempt });
+    this.waiting.push({ name, payload, id, attempt, enqueuedAt: Date.now() });
     this.drain();
   }
 
@@ -235,8 +271,10 @@ export class InlineJobQueue implements JobQueue {
     while (this.running < this.concurrency && this.waiting.length > 0) {
       const next = this.waiting.shift()!;
       this.running++;
+      this.runningByQueue.set(next.name, (this.runningByQueue.get(next.name) ?? 0) + 1);
       const p = this.run(next).finally(() => {
         this.running--;
+        this.runningByQueue.set(next.name, (this.runningByQueue.get(next.name) ?? 1) - 1);
         this.inflight.delete(p);
         this.drain();
       });
@@ -255,6 +293,7 @@ export class InlineJobQueue implements JobQueue {
       this.known.delete(job.id);
     } catch (err) {
       const s = queueSettings[job.name];
+      metrics.jobFailures.inc({ queue: job.name, final: String(job.attempt >= s.attempts || err instanceof UnrecoverableError) });
       if (job.attempt < s.attempts && !this.closed && !(err instanceof UnrecoverableError)) {
         const delay = s.backoffMs * 2 ** (job.attempt - 1);
         this.logger.warn({ queue: job.name, jobId: job.id, err: (err as Error).message, delay }, 'job failed, retrying');
@@ -265,6 +304,7 @@ export class InlineJobQueue implements JobQueue {
         this.timers.add(t);
       } else {
         this.known.delete(job.id);
+        this.failedByQueue.set(job.name, (this.failedByQueue.get(job.name) ?? 0) + 1);
         this.logger.error({ queue: job.name, jobId: job.id, err: (err as Error).message }, 'job failed for good');
       }
     }
@@ -281,6 +321,22 @@ export class InlineJobQueue implements JobQueue {
   }
 
   async ping(): Promise<void> {}
+
+  async stats(): Promise<QueueStats[]> {
+    const now = Date.now();
+    return jobNames.map((name) => {
+      const waiting = this.waiting.filter((j) => j.name === name);
+      return {
+        queue: name,
+        waiting: waiting.length,
+        active: this.runningByQueue.get(name) ?? 0,
+        // Retries wait on timers here (counted together, whatever their queue).
+        delayed: 0,
+        failed: this.failedByQueue.get(name) ?? 0,
+        oldestWaitingSeconds: waiting[0] ? (now - waiting[0].enqueuedAt) / 1000 : 0,
+      };
+    });
+  }
 
   async startWorkers(processors: Processors): Promise<void> {
     this.processors = processors;

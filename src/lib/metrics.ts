@@ -1,4 +1,9 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+/**
+ * Prometheus metrics (GET /metrics). Counters are per process; the gauges of shared state (queue
+ * depth, inbox rows) are read at scrape time (src/modules/system/gauges.ts). A worker process
+ * serves its own counters on METRICS_PORT.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 const registry = new Registry();
 collectDefaultMetrics({ register: registry });
@@ -7,7 +12,7 @@ export const metrics = {
   registry,
   webhooks: new Counter({
     name: 'callroi_webhooks_total',
-    help: 'Webhook deliveries by provider and outcome',
+    help: 'Webhook deliveries by provider and outcome (HTTP status)',
     labelNames: ['provider', 'outcome'] as const,
     registers: [registry],
   }),
@@ -16,6 +21,42 @@ export const metrics = {
     help: 'HTTP request duration by route and status',
     labelNames: ['route', 'status'] as const,
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  }),
+  jobFailures: new Counter({
+    name: 'callroi_job_failures_total',
+    help: 'Job attempts that failed, by queue; final="true" when no attempt is left',
+    labelNames: ['queue', 'final'] as const,
+    registers: [registry],
+  }),
+  outboundDeliveries: new Counter({
+    name: 'callroi_outbound_deliveries_total',
+    help: 'Outbound webhook delivery attempts by outcome: delivered, retry (will be tried again), failed (given up)',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  }),
+  queueJobs: new Gauge({
+    name: 'callroi_queue_jobs',
+    help: 'Jobs per queue and state (waiting, active, delayed, failed), read at scrape time',
+    labelNames: ['queue', 'state'] as const,
+    registers: [registry],
+  }),
+  queueOldestWaiting: new Gauge({
+    name: 'callroi_queue_oldest_waiting_seconds',
+    help: 'Age of the oldest job waiting in each queue (0 when none waits), read at scrape time',
+    labelNames: ['queue'] as const,
+    registers: [registry],
+  }),
+  inboxPruned: new Counter({
+    name: 'callroi_inbox_pruned_total',
+    help: 'Raw webhook deliveries deleted by retention, by status',
+    labelNames: ['status'] as const,
+    registers: [registry],
+  }),
+  inboxEvents: new Gauge({
+    name: 'callroi_inbox_events',
+    help: 'Stored webhook deliveries by status (pending, processed, failed); refreshed at most once a minute',
+    labelNames: ['status'] as const,
     registers: [registry],
   }),
 };

@@ -13,7 +13,8 @@ import { loadConfig, type Config } from '../../src/config/env.js';
 import { createApp } from '../../src/app.js';
 import { createDeps, startWorkers, type Deps, type DepsOptions } from '../../src/deps.js';
 import { createLogger } from '../../src/lib/logger.js';
-import { adminUrl, databaseUrl, redisUrl, templateDb } from './env.js';
+import { adminUrl, databaseUrl, redisUrl, runTag, templateDb } from './env.js';
+import { deleteRedisPrefix } from './redis.js';
 
 export interface TestHub {
   deps: Deps;
@@ -29,7 +30,7 @@ export interface TestHub {
 }
 
 export async function createDatabase(): Promise<string> {
-  const name = `callroi_t_${randomBytes(6).toString('hex')}`;
+  const name = `callroi_t_${runTag()}_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl() });
   await admin.connect();
   await admin.query(`create database ${name} template ${templateDb()}`);
@@ -47,7 +48,10 @@ export async function dropDatabase(name: string): Promise<void> {
 export async function createTestHub(
   opts: { embedded?: boolean; workers?: boolean; env?: Record<string, string>; deps?: DepsOptions } = {},
 ): Promise<TestHub> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'callroi-test-'));
+  // A data folder of its own unless the test gives one (and then the test removes it).
+  const ownDataDir = opts.env?.DATA_DIR ? null : mkdtempSync(join(tmpdir(), 'callroi-test-'));
+  const dataDir = opts.env?.DATA_DIR ?? ownDataDir!;
+  const queuePrefix = opts.deps?.queuePrefix ?? `callroi-test-${runTag()}-${randomBytes(4).toString('hex')}`;
   const databaseName = opts.embedded ? null : await createDatabase();
   const config = loadConfig({
     PORT: '0',
@@ -63,11 +67,22 @@ export async function createTestHub(
   });
   const deps = await createDeps(config, {
     logger: createLogger(config.LOG_LEVEL),
-    queuePrefix: `callroi-test-${randomBytes(4).toString('hex')}`,
     workerOptions: { lockDurationMs: 2000, stalledIntervalMs: 1000 },
     contextOverrides: { sleep: async () => undefined },
     ...opts.deps,
+    queuePrefix,
   });
+  // Ready means the queue answers: a hub closed while its Redis connections are still connecting
+  // leaves their ready checks failing after the test (unhandled rejections).
+  for (let i = 0; ; i++) {
+    try {
+      await deps.queue.ping();
+      break;
+    } catch (err) {
+      if (i >= 100) throw err;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
   const stopWorkers = opts.workers === false ? () => undefined : await startWorkers(deps);
   const app = createApp(deps);
   const api = supertest.agent(app);
@@ -98,7 +113,9 @@ export async function createTestHub(
       stopWorkers();
       await deps.close();
       if (databaseName) await dropDatabase(databaseName);
-      rmSync(dataDir, { recursive: true, force: true });
+      // BullMQ keys under this hub's prefix, on the real Redis (the hub may have reached it through a proxy).
+      if (deps.queue.kind === 'bullmq') await deleteRedisPrefix(queuePrefix);
+      if (ownDataDir) rmSync(ownDataDir, { recursive: true, force: true });
     },
   };
   return hub;

@@ -13,8 +13,9 @@ export const connections = pgTable(
     name: text('name'),
     /** AES-256-GCM sealed JSON of the credentials (src/lib/crypto.ts). Never returned. */
     credentialsSealed: text('credentials_sealed').notNull(),
-    /** healthy | expiring | blacklisted | disabled (kept up to date by the maintenance jobs). */
-    health: text('health').notNull().default('healthy'),
+    /** unverified | healthy | invalid_credentials | unreachable | expiring | blacklisted | disabled |
+     *  webhook_token_missing (src/modules/connections/health.ts; kept up to date by the checks). */
+    health: text('health').notNull().default('unverified'),
     healthDetail: jsonb('health_detail').$type<Record<string, unknown>>(),
     healthCheckedAt: instant('health_checked_at'),
     /** What deliveries taught us about the connection (e.g. RingCentral's subscription id). */

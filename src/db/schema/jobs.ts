@@ -20,7 +20,9 @@ export const backfills = pgTable(
     kind: text('kind').notNull().default('backfill'), // backfill | reconcile
     windowFrom: instant('window_from').notNull(),
     windowTo: instant('window_to').notNull(),
-    status: text('status').notNull().default('queued'), // queued | running | completed | failed
+    status: text('status').notNull().default('queued'), // queued | running | retrying | completed | failed
+    /** Attempts made so far (a transient provider error is retried; the status says `retrying`). */
+    attempts: integer('attempts').notNull().default(0),
     cursor: text('cursor'),
     progress: real('progress').notNull().default(0),
     pages: integer('pages').notNull().default(0),

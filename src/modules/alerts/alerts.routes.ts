@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { Router } from 'express';
 import type { Database } from '../../db/client.js';
 import { tenantOf } from '../../http/auth.js';
@@ -23,9 +24,22 @@ export const alertOperations: Operation[] = [
   {
     method: 'get',
     path: '/v1/alerts',
+    operationId: 'listAlerts',
     tag: 'alerts',
     auth: 'tenant',
     summary: 'Anomalies: each day against its trailing 14-day baseline; with status=open|resolved|all, the alerts raised so far (days, the current hour and day so far, target breaches) with their lifecycle',
     query: alertsQuery,
+    response: z.object({
+      data: z.array(
+        z.object({
+          id: z.string(),
+          type: z.string(),
+          day: z.string(),
+          value: z.number(),
+          baseline: z.object({ mean: z.number(), stddev: z.number(), days: z.number().int() }),
+          message: z.string(),
+        }),
+      ),
+    }),
   },
 ];

@@ -30,6 +30,6 @@ export function callRoutes(db: Database): Router {
 }
 
 export const callOperations: Operation[] = [
-  { method: 'get', path: '/v1/calls', tag: 'calls', auth: 'tenant', summary: 'Unified calls, newest first, cursor-paginated and filterable', query: listCallsQuery, response: callListResponse },
-  { method: 'get', path: '/v1/calls/:id', tag: 'calls', auth: 'tenant', summary: 'One unified call', response: callResponse },
+  { method: 'get', path: '/v1/calls', operationId: 'listCalls', tag: 'calls', auth: 'tenant', summary: 'Unified calls, newest first, cursor-paginated and filterable', query: listCallsQuery, response: callListResponse },
+  { method: 'get', path: '/v1/calls/:id', operationId: 'getCall', tag: 'calls', auth: 'tenant', summary: 'One unified call', response: callResponse },
 ];

@@ -5,7 +5,16 @@ import type { Operation } from '../../http/openapi.js';
 import { parseWith } from '../../http/validate.js';
 import type { ConnectorContextFactory } from '../../jobs/context.js';
 import type { JobQueue } from '../../jobs/queue.js';
-import { backfillView, createConnectionBody, type ConnectionsService } from './connections.service.js';
+import { backfillView, createConnectionBody, updateConnectionBody, verifyQuery, type ConnectionsService } from './connections.service.js';
+import {
+  backfillListResponse,
+  backfillResponse,
+  backfillStarted,
+  connectionListResponse,
+  connectionResponse,
+  eventListResponse,
+  reprocessResponse,
+} from './connections.schemas.js';
 
 const idParams = z.object({ id: z.string().max(100) });
 const eventParams = z.object({ id: z.string().max(100), eventId: z.string().max(100) });
@@ -26,9 +35,9 @@ export function connectionRoutes(service: ConnectionsService, queue: JobQueue, c
 
   router.post('/v1/connections', async (req, res) => {
     const body = parseWith(createConnectionBody, req.body);
-    const row = await service.create(tenantOf(req).id, body);
-    const { id, provider, name, webhookUrl, createdAt, health } = service.view(row);
-    res.status(201).json({ id, provider, name, webhookUrl, createdAt, health });
+    const { verify } = parseWith(verifyQuery, req.query, 'query');
+    const row = await service.create(tenantOf(req).id, body, verify === 'true' ? context : null);
+    res.status(201).json(service.view(row));
   });
 
   router.get('/v1/connections', async (req, res) => {
@@ -38,6 +47,13 @@ export function connectionRoutes(service: ConnectionsService, queue: JobQueue, c
   router.get('/v1/connections/:id', async (req, res) => {
     const { id } = parseWith(idParams, req.params, 'params');
     res.json(service.view(await service.get(tenantOf(req).id, id)));
+  });
+
+  router.patch('/v1/connections/:id', async (req, res) => {
+    const { id } = parseWith(idParams, req.params, 'params');
+    const body = parseWith(updateConnectionBody, req.body);
+    const { verify } = parseWith(verifyQuery, req.query, 'query');
+    res.json(service.view(await service.update(tenantOf(req).id, id, body, verify === 'true' ? context : null)));
   });
 
   router.delete('/v1/connections/:id', async (req, res) => {
@@ -89,14 +105,15 @@ export function connectionRoutes(service: ConnectionsService, queue: JobQueue, c
 }
 
 export const connectionOperations: Operation[] = [
-  { method: 'post', path: '/v1/connections', tag: 'connections', auth: 'tenant', summary: 'Connect a telephony account; returns the webhook URL to give the provider', body: createConnectionBody },
-  { method: 'get', path: '/v1/connections', tag: 'connections', auth: 'tenant', summary: 'Connections with their health' },
-  { method: 'get', path: '/v1/connections/:id', tag: 'connections', auth: 'tenant', summary: 'One connection (credentials are never returned)' },
-  { method: 'delete', path: '/v1/connections/:id', tag: 'connections', auth: 'tenant', summary: 'Delete a connection (its calls stay)', status: 204 },
-  { method: 'post', path: '/v1/connections/:id/check', tag: 'connections', auth: 'tenant', summary: "Ask the provider about the connection's webhooks now (renews what expires)", status: 200 },
-  { method: 'get', path: '/v1/connections/:id/events', tag: 'connections', auth: 'tenant', summary: 'Stored webhook deliveries (e.g. status=failed)', query: eventsQuery },
-  { method: 'post', path: '/v1/connections/:id/events/:eventId/reprocess', tag: 'connections', auth: 'tenant', summary: 'Process a stored delivery again', status: 202 },
-  { method: 'post', path: '/v1/connections/:id/backfill', tag: 'connections', auth: 'tenant', summary: "Import historical calls through the provider's REST API", body: backfillBody, status: 202 },
-  { method: 'get', path: '/v1/connections/:id/backfills', tag: 'connections', auth: 'tenant', summary: 'Backfill and reconciliation runs of a connection' },
-  { method: 'get', path: '/v1/backfills/:id', tag: 'connections', auth: 'tenant', summary: 'Progress of a backfill job' },
+  { method: 'post', path: '/v1/connections', operationId: 'createConnection', tag: 'connections', auth: 'tenant', summary: 'Connect a telephony account; returns the webhook URL to give the provider (?verify=true asks the provider first)', body: createConnectionBody, query: verifyQuery, response: connectionResponse },
+  { method: 'get', path: '/v1/connections', operationId: 'listConnections', tag: 'connections', auth: 'tenant', summary: 'Connections with their health', response: connectionListResponse },
+  { method: 'get', path: '/v1/connections/:id', operationId: 'getConnection', tag: 'connections', auth: 'tenant', summary: 'One connection (credentials are never returned)', response: connectionResponse },
+  { method: 'patch', path: '/v1/connections/:id', operationId: 'updateConnection', tag: 'connections', auth: 'tenant', summary: 'Rename, rotate or complete credentials (same id and webhook URL)', body: updateConnectionBody, query: verifyQuery, response: connectionResponse },
+  { method: 'delete', path: '/v1/connections/:id', operationId: 'deleteConnection', tag: 'connections', auth: 'tenant', summary: 'Delete a connection (its calls stay)', status: 204 },
+  { method: 'post', path: '/v1/connections/:id/check', operationId: 'checkConnection', tag: 'connections', auth: 'tenant', summary: "Ask the provider about the connection's credentials and webhooks now (renews what expires)", status: 200, response: connectionResponse },
+  { method: 'get', path: '/v1/connections/:id/events', operationId: 'listConnectionEvents', tag: 'connections', auth: 'tenant', summary: 'Stored webhook deliveries (e.g. status=failed)', query: eventsQuery, response: eventListResponse },
+  { method: 'post', path: '/v1/connections/:id/events/:eventId/reprocess', operationId: 'reprocessConnectionEvent', tag: 'connections', auth: 'tenant', summary: 'Process a stored delivery again', status: 202, response: reprocessResponse },
+  { method: 'post', path: '/v1/connections/:id/backfill', operationId: 'startBackfill', tag: 'connections', auth: 'tenant', summary: "Import historical calls through the provider's REST API", body: backfillBody, status: 202, response: backfillStarted },
+  { method: 'get', path: '/v1/connections/:id/backfills', operationId: 'listConnectionBackfills', tag: 'connections', auth: 'tenant', summary: 'Backfill and reconciliation runs of a connection', response: backfillListResponse },
+  { method: 'get', path: '/v1/backfills/:id', operationId: 'getBackfill', tag: 'connections', auth: 'tenant', summary: 'Progress of a backfill job', response: backfillResponse },
 ];

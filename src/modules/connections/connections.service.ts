@@ -7,7 +7,8 @@ import { backfills, connections, webhookEvents, type BackfillRow, type Connectio
 import { backfillPriority } from '../../jobs/fairness.js';
 import type { ConnectorContextFactory } from '../../jobs/context.js';
 import type { SecretBox } from '../../lib/crypto.js';
-import { BadRequestError, NotFoundError, ValidationError } from '../../lib/errors.js';
+import { AppError, BadRequestError, NotFoundError, ValidationError } from '../../lib/errors.js';
+import { assessHealth, uncheckedHealth, type HealthVerdict } from './health.js';
 import { isUuid } from '../../lib/ids.js';
 
 export const createConnectionBody = z
@@ -17,6 +18,22 @@ export const createConnectionBody = z
     credentials: z.record(z.string(), z.unknown()),
   })
   .strict();
+
+/** Rename, and rotate or complete credentials: the given fields replace the stored ones, the others
+ *  stay (an Aircall webhook token can be added alone). The id and the webhook URL never change. */
+export const updateConnectionBody = z
+  .object({
+    name: z.string().trim().min(1).max(200).nullable().optional(),
+    credentials: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict()
+  .refine((b) => b.name !== undefined || b.credentials !== undefined, { message: 'give name or credentials' });
+
+/** `?verify=true`: ask the provider before storing (create and update). */
+export const verifyQuery = z.object({ verify: z.enum(['true', 'false']).optional() }).strict();
+
+/** How often a connection's lastEventAt is written at most (per process): deliveries come in bursts. */
+const SEEN_EVERY_MS = 60_000;
 
 export interface WebhookConnection {
   id: string;
@@ -29,6 +46,8 @@ export interface WebhookConnection {
 export class ConnectionsService {
   /** Webhook hot path: a connection and its decrypted credentials, cached for a few seconds. */
   private readonly cache = new Map<string, { value: WebhookConnection | null; at: number }>();
+  /** When this process last wrote each connection's lastEventAt. */
+  private readonly seenAt = new Map<string, number>();
 
   constructor(
     private readonly db: Database,
@@ -54,14 +73,33 @@ export class ConnectionsService {
     };
   }
 
-  async create(tenantId: string, input: z.infer<typeof createConnectionBody>) {
-    const parsed = connectorFor(input.provider).credentials.safeParse(input.credentials);
+  private parseCredentials(provider: ProviderId, credentials: unknown): unknown {
+    const parsed = connectorFor(provider).credentials.safeParse(credentials);
     if (!parsed.success) {
       throw new ValidationError(
         parsed.error.issues.map((i) => ({ path: ['body', 'credentials', ...i.path.map(String)].join('.'), message: i.message })),
-        `The credentials are not valid for ${input.provider}.`,
+        `The credentials are not valid for ${provider}.`,
       );
     }
+    return parsed.data;
+  }
+
+  /** With `verify`, the provider is asked first: credentials it refuses are not stored (422). */
+  private async initialHealth(provider: ProviderId, creds: unknown, verify: ConnectorContextFactory | null): Promise<HealthVerdict> {
+    if (!verify) return uncheckedHealth(provider, creds);
+    const verdict = await assessHealth(provider, creds, verify(provider), null);
+    if (verdict.health === 'invalid_credentials') {
+      throw new AppError(422, 'invalid_credentials', `${provider} refused the credentials: ${String(verdict.detail.message)}`, {
+        providerStatus: verdict.detail.providerStatus,
+        providerAnswer: verdict.detail.providerAnswer,
+      });
+    }
+    return verdict;
+  }
+
+  async create(tenantId: string, input: z.infer<typeof createConnectionBody>, verify: ConnectorContextFactory | null = null) {
+    const creds = this.parseCredentials(input.provider, input.credentials);
+    const health = await this.initialHealth(input.provider, creds, verify);
     const [row] = await this.db
       .insert(connections)
       .values({
@@ -69,10 +107,34 @@ export class ConnectionsService {
         tenantId,
         provider: input.provider,
         name: input.name ?? null,
-        credentialsSealed: this.box.encrypt(JSON.stringify(parsed.data)),
+        credentialsSealed: this.box.encrypt(JSON.stringify(creds)),
+        health: health.health,
+        healthDetail: health.detail,
+        healthCheckedAt: verify ? new Date() : null,
       })
       .returning();
     return row!;
+  }
+
+  async update(tenantId: string, id: string, input: z.infer<typeof updateConnectionBody>, verify: ConnectorContextFactory | null = null) {
+    const row = await this.get(tenantId, id);
+    const provider = row.provider as ProviderId;
+    const set: Partial<typeof connections.$inferInsert> = { updatedAt: new Date() };
+    if (input.name !== undefined) set.name = input.name;
+    if (input.credentials !== undefined) {
+      const creds = this.parseCredentials(provider, { ...(this.credentialsOf(row) as object), ...input.credentials });
+      const health = await this.initialHealth(provider, creds, verify);
+      Object.assign(set, {
+        credentialsSealed: this.box.encrypt(JSON.stringify(creds)),
+        health: health.health,
+        healthDetail: health.detail,
+        healthCheckedAt: verify ? new Date() : null,
+      });
+    }
+    const [updated] = await this.db.update(connections).set(set).where(eq(connections.id, row.id)).returning();
+    // This process's webhooks use the new secret at once; other API processes within 10 s (cache).
+    this.cache.delete(id);
+    return updated!;
   }
 
   async list(tenantId: string): Promise<ConnectionRow[]> {
@@ -207,45 +269,48 @@ export class ConnectionsService {
   }
 
   /**
-   * Ask the provider how this connection's webhooks are doing (renewing what needs renewing) and
-   * keep the answer as its health: healthy, expiring, blacklisted or disabled.
+   * Ask the provider whether the credentials work and how the connection's webhooks are doing
+   * (renewing what needs renewing), and keep the answer as its health (./health.ts).
    */
   async check(row: ConnectionRow, context: ConnectorContextFactory): Promise<ConnectionRow> {
     const provider = row.provider as ProviderId;
-    const connector = connectorFor(provider);
-    if (!connector.maintain) return row;
-    let health: string;
-    let detail: Record<string, unknown>;
-    try {
-      const result = await connector.maintain(this.credentialsOf(row), { ...row.state, webhookUrl: this.webhookUrl(row) }, context(provider));
-      health = result.health;
-      detail = result.detail ?? {};
-    } catch (err) {
-      // The provider's API failing says nothing about the webhooks: keep the health, note the error.
-      health = row.health;
-      detail = { ...(row.healthDetail ?? {}), checkError: (err as Error).message.slice(0, 500) };
-    }
+    const verdict = await assessHealth(provider, this.credentialsOf(row), context(provider), {
+      ...row.state,
+      webhookUrl: this.webhookUrl(row),
+    });
     const [updated] = await this.db
       .update(connections)
-      .set({ health, healthDetail: detail, healthCheckedAt: new Date(), updatedAt: new Date() })
-      .where(eq(connections.id, row.id))
+      .set({ health: verdict.health, healthDetail: verdict.detail, healthCheckedAt: new Date(), updatedAt: new Date() })
+      .where(and(eq(connections.id, row.id), isNull(connections.deletedAt)))
       .returning();
-    return updated!;
+    return updated ?? row;
   }
 
+  /** The scheduled check (CONNECTION_CHECK_MINUTES): every connection, one at a time. */
   async checkAll(context: ConnectorContextFactory): Promise<number> {
     const rows = await this.db.select().from(connections).where(isNull(connections.deletedAt));
-    let checked = 0;
-    for (const row of rows) {
-      if (!connectorFor(row.provider as ProviderId).maintain) continue;
-      await this.check(row, context);
-      checked++;
-    }
-    return checked;
+    for (const row of rows) await this.check(row, context);
+    return rows.length;
   }
 
   async markSeen(connectionId: string): Promise<void> {
     await this.db.update(connections).set({ lastEventAt: sql`now()` }).where(eq(connections.id, connectionId));
+  }
+
+  /**
+   * A delivery was stored for this connection: keep lastEventAt, written at most once a minute per
+   * connection and process, never awaited by the webhook (its answer does not wait for this write).
+   */
+  noteDelivery(connectionId: string): void {
+    const now = Date.now();
+    const last = this.seenAt.get(connectionId);
+    if (last !== undefined && now - last < SEEN_EVERY_MS) return;
+    if (this.seenAt.size > 10_000) this.seenAt.clear();
+    this.seenAt.set(connectionId, now);
+    this.markSeen(connectionId).catch(() => {
+      // The database is busy or down: the next delivery tries again.
+      this.seenAt.delete(connectionId);
+    });
   }
 }
 
@@ -257,6 +322,8 @@ export function backfillView(b: BackfillRow) {
     from: b.windowFrom.toISOString(),
     to: b.windowTo.toISOString(),
     status: b.status,
+    /** Attempts made; while `retrying`, the next one is scheduled (transient provider errors). */
+    attempts: b.attempts,
     progress: b.progress,
     pages: b.pages,
     events: b.events,

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { Router } from 'express';
 import type { Operation } from '../../http/openapi.js';
+import { z } from 'zod';
 
 const html = readFileSync(new URL('./dashboard.html', import.meta.url), 'utf8');
 const script = readFileSync(new URL('./dashboard.js', import.meta.url), 'utf8');
@@ -22,5 +23,5 @@ export function dashboardRoutes(): Router {
 }
 
 export const dashboardOperations: Operation[] = [
-  { method: 'get', path: '/dashboard', tag: 'dashboard', auth: 'none', summary: 'Ops dashboard: KPI trends, ROI by campaign, alerts (asks for the API key in the browser)' },
+  { method: 'get', path: '/dashboard', operationId: 'dashboard', tag: 'dashboard', auth: 'none', summary: 'Ops dashboard: KPI trends, ROI by campaign, alerts (asks for the API key in the browser)', response: z.string(), contentType: 'text/html' },
 ];

@@ -39,17 +39,18 @@ export function initiativeRoutes(service: InitiativesService): Router {
 }
 
 export const initiativeOperations: Operation[] = [
-  { method: 'post', path: '/v1/initiatives', tag: 'initiatives', auth: 'tenant', summary: 'Record an initiative: a KPI, the change expected and the days it needs to show', body: createInitiativeBody, response: initiativeView },
-  { method: 'get', path: '/v1/initiatives', tag: 'initiatives', auth: 'tenant', summary: "The tenant's initiatives", response: z.object({ data: z.array(initiativeView) }) },
-  { method: 'get', path: '/v1/initiatives/:id', tag: 'initiatives', auth: 'tenant', summary: 'One initiative', response: initiativeView },
+  { method: 'post', path: '/v1/initiatives', operationId: 'createInitiative', tag: 'initiatives', auth: 'tenant', summary: 'Record an initiative: a KPI, the change expected and the days it needs to show', body: createInitiativeBody, response: initiativeView },
+  { method: 'get', path: '/v1/initiatives', operationId: 'listInitiatives', tag: 'initiatives', auth: 'tenant', summary: "The tenant's initiatives", response: z.object({ data: z.array(initiativeView) }) },
+  { method: 'get', path: '/v1/initiatives/:id', operationId: 'getInitiative', tag: 'initiatives', auth: 'tenant', summary: 'One initiative', response: initiativeView },
   {
     method: 'get',
     path: '/v1/initiatives/:id/impact',
+    operationId: 'getInitiativeImpact',
     tag: 'initiatives',
     auth: 'tenant',
     summary: 'Measured impact: before and after windows, the change, its 95 % interval and a verdict',
     response: impactView,
   },
-  { method: 'patch', path: '/v1/initiatives/:id', tag: 'initiatives', auth: 'tenant', summary: 'Change an initiative', body: patchInitiativeBody, response: initiativeView },
-  { method: 'delete', path: '/v1/initiatives/:id', tag: 'initiatives', auth: 'tenant', summary: 'Delete an initiative', status: 204 },
+  { method: 'patch', path: '/v1/initiatives/:id', operationId: 'updateInitiative', tag: 'initiatives', auth: 'tenant', summary: 'Change an initiative', body: patchInitiativeBody, response: initiativeView },
+  { method: 'delete', path: '/v1/initiatives/:id', operationId: 'deleteInitiative', tag: 'initiatives', auth: 'tenant', summary: 'Delete an initiative', status: 204 },
 ];

@@ -10,6 +10,7 @@ export const kpiOperations: Operation[] = [
   {
     method: 'get',
     path: '/v1/kpis',
+    operationId: 'getKpis',
     tag: 'kpis',
     auth: 'tenant',
     summary: 'Contact-centre KPIs by hour, day, week, month, quarter, agent, queue, campaign, channel, provider or direction',
@@ -21,12 +22,13 @@ export const kpiOperations: Operation[] = [
       total: kpiRowSchema.extend({ targets: z.array(rowTargetSchema) }),
     }),
   },
-  { method: 'get', path: '/v1/agents', tag: 'agents', auth: 'tenant', summary: 'Agents seen on calls, with names from the providers', response: z.object({ data: z.array(agentView) }) },
-  { method: 'get', path: '/v1/agents/:id', tag: 'agents', auth: 'tenant', summary: 'One agent', response: agentView },
-  { method: 'get', path: '/v1/agents/:id/schedules', tag: 'agents', auth: 'tenant', summary: "An agent's staffed periods (occupancy)" },
+  { method: 'get', path: '/v1/agents', operationId: 'listAgents', tag: 'agents', auth: 'tenant', summary: 'Agents seen on calls, with names from the providers', response: z.object({ data: z.array(agentView) }) },
+  { method: 'get', path: '/v1/agents/:id', operationId: 'getAgent', tag: 'agents', auth: 'tenant', summary: 'One agent', response: agentView },
+  { method: 'get', path: '/v1/agents/:id/schedules', operationId: 'listAgentSchedules', tag: 'agents', auth: 'tenant', summary: "An agent's staffed periods (occupancy)", response: z.object({ data: z.array(z.object({ start: z.string(), end: z.string() })) }) },
   {
     method: 'patch',
     path: '/v1/agents/:id',
+    operationId: 'updateAgent',
     tag: 'agents',
     auth: 'tenant',
     summary: "Set an agent's display name and email (null clears them)",
@@ -36,6 +38,7 @@ export const kpiOperations: Operation[] = [
   {
     method: 'post',
     path: '/v1/agents/:id/link',
+    operationId: 'linkAgent',
     tag: 'agents',
     auth: 'tenant',
     status: 200,
@@ -48,6 +51,7 @@ export const kpiOperations: Operation[] = [
   {
     method: 'delete',
     path: '/v1/agents/:id/link',
+    operationId: 'unlinkAgent',
     tag: 'agents',
     auth: 'tenant',
     summary: "Undo this agent's link (or the links of the agents linked to it): each counts under its own id again",
@@ -56,6 +60,7 @@ export const kpiOperations: Operation[] = [
   {
     method: 'post',
     path: '/v1/agents/:id/schedules',
+    operationId: 'addAgentSchedules',
     tag: 'agents',
     auth: 'tenant',
     status: 200,
@@ -63,5 +68,5 @@ export const kpiOperations: Operation[] = [
     body: z.object({ schedules: z.array(scheduleRow) }),
     response: bulkAnswer,
   },
-  { method: 'get', path: '/v1/queues', tag: 'agents', auth: 'tenant', summary: 'Queues seen on calls', response: z.object({ data: z.array(queueView) }) },
+  { method: 'get', path: '/v1/queues', operationId: 'listQueues', tag: 'agents', auth: 'tenant', summary: 'Queues seen on calls', response: z.object({ data: z.array(queueView) }) },
 ];

@@ -36,6 +36,7 @@ export const reportOperations: Operation[] = [
   {
     method: 'get',
     path: '/v1/reports/monthly',
+    operationId: 'getMonthlyReport',
     tag: 'reports',
     auth: 'tenant',
     summary: "The month's KPIs and ROI (total, by campaign, channel, agent) against the previous month and the targets, its alerts and the initiatives' impact; CSV with Accept: text/csv",

@@ -36,6 +36,7 @@ export const roiOperations: Operation[] = [
   {
     method: 'get',
     path: '/v1/roi',
+    operationId: 'getRoi',
     tag: 'roi',
     auth: 'tenant',
     summary: 'Attributed revenue, allocated cost and ROI by dimension, for any attribution model and window',

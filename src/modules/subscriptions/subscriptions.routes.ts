@@ -38,11 +38,29 @@ export function subscriptionRoutes(service: SubscriptionsService): Router {
   return router;
 }
 
+const subscriptionResponse = z.object({ id: z.uuid(), url: z.string(), events: z.array(z.string()), createdAt: z.string() });
+const deliveryLogResponse = z.object({
+  data: z.array(
+    z.object({
+      id: z.uuid(),
+      eventType: z.string(),
+      status: z.string(),
+      attempts: z.number().int(),
+      lastStatusCode: z.number().int().nullable(),
+      lastError: z.string().nullable(),
+      nextAttemptAt: z.string().nullable(),
+      deliveredAt: z.string().nullable(),
+      createdAt: z.string(),
+      payload: z.unknown(),
+    }),
+  ),
+});
+
 export const subscriptionOperations: Operation[] = [
-  { method: 'post', path: '/v1/subscriptions', tag: 'subscriptions', auth: 'tenant', summary: 'Subscribe a URL to call.enriched / alert.raised; the signing secret is shown once', body: createSubscriptionBody },
-  { method: 'get', path: '/v1/subscriptions', tag: 'subscriptions', auth: 'tenant', summary: 'Subscriptions' },
-  { method: 'get', path: '/v1/subscriptions/:id', tag: 'subscriptions', auth: 'tenant', summary: 'One subscription' },
-  { method: 'delete', path: '/v1/subscriptions/:id', tag: 'subscriptions', auth: 'tenant', summary: 'Stop deliveries', status: 204 },
-  { method: 'post', path: '/v1/subscriptions/:id/resume', tag: 'subscriptions', auth: 'tenant', summary: 'Deliver again to an endpoint paused after repeated failures (its waiting deliveries are due at once)' },
-  { method: 'get', path: '/v1/subscriptions/:id/deliveries', tag: 'subscriptions', auth: 'tenant', summary: 'Delivery log: every event, its attempts, last status and error', query: logQuery },
+  { method: 'post', path: '/v1/subscriptions', operationId: 'createSubscription', tag: 'subscriptions', auth: 'tenant', summary: 'Subscribe a URL to call.enriched / alert.raised; the signing secret is shown once', body: createSubscriptionBody, response: subscriptionResponse.extend({ secret: z.string().describe('shown once: verifies the Standard Webhooks signatures') }) },
+  { method: 'get', path: '/v1/subscriptions', operationId: 'listSubscriptions', tag: 'subscriptions', auth: 'tenant', summary: 'Subscriptions', response: z.object({ data: z.array(subscriptionResponse) }) },
+  { method: 'get', path: '/v1/subscriptions/:id', operationId: 'getSubscription', tag: 'subscriptions', auth: 'tenant', summary: 'One subscription', response: subscriptionResponse },
+  { method: 'delete', path: '/v1/subscriptions/:id', operationId: 'deleteSubscription', tag: 'subscriptions', auth: 'tenant', summary: 'Stop deliveries', status: 204 },
+  { method: 'post', path: '/v1/subscriptions/:id/resume', operationId: 'resumeSubscription', tag: 'subscriptions', auth: 'tenant', status: 200, summary: 'Deliver again to an endpoint paused after repeated failures (its waiting deliveries are due at once)', response: subscriptionResponse },
+  { method: 'get', path: '/v1/subscriptions/:id/deliveries', operationId: 'listSubscriptionDeliveries', tag: 'subscriptions', auth: 'tenant', summary: 'Delivery log: every event, its attempts, last status and error', query: logQuery, response: deliveryLogResponse },
 ];

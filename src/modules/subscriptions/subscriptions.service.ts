@@ -16,6 +16,7 @@ import { OutboundRefusedError, type OutboundGuard } from '../../lib/outbound/ind
 import type { CallChange, CallChangeListener } from '../calls/recompute.js';
 import { callView } from '../calls/calls.view.js';
 import { isUuid } from '../../lib/ids.js';
+import { metrics } from '../../lib/metrics.js';
 
 export const subscriptionEvents = ['call.enriched', 'alert.raised', 'alert.resolved', 'report.ready'] as const;
 
@@ -289,6 +290,7 @@ export class SubscriptionsService {
         // Still pending: a subscription deleted meanwhile has closed it, and it stays closed.
         .where(and(eq(deliveries.id, d.id), eq(deliveries.status, 'pending')));
       if (sub.consecutiveFailures > 0) await this.db.update(subscriptions).set({ consecutiveFailures: 0 }).where(eq(subscriptions.id, sub.id));
+      metrics.outboundDeliveries.inc({ outcome: 'delivered' });
       return;
     }
     const [counted] = await this.db
@@ -304,6 +306,7 @@ export class SubscriptionsService {
     }
     // A refused target stays refused: failed at once, the reason in the delivery log.
     const wait = refused ? undefined : RETRY_SCHEDULE_SECONDS[attempts - 1];
+    metrics.outboundDeliveries.inc({ outcome: wait === undefined ? 'failed' : 'retry' });
     this.logger.info({ deliveryId: d.id, attempts, error }, 'webhook delivery failed');
     await this.db
       .update(deliveries)

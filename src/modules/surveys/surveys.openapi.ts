@@ -6,6 +6,7 @@ export const surveyOperations: Operation[] = [
   {
     method: 'post',
     path: '/v1/surveys',
+    operationId: 'postSurveys',
     tag: 'surveys',
     auth: 'tenant',
     status: 200,

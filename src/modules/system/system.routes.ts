@@ -4,7 +4,9 @@ import type { Deps } from '../../deps.js';
 import { backfills, webhookEvents } from '../../db/schema/index.js';
 import { isAdmin, tenantOf } from '../../http/auth.js';
 import { metrics } from '../../lib/metrics.js';
+import { scrapeGauges } from './gauges.js';
 import type { Operation } from '../../http/openapi.js';
+import { z } from 'zod';
 
 export function healthRoutes(deps: Deps): Router {
   const router = Router();
@@ -30,7 +32,9 @@ export function healthRoutes(deps: Deps): Router {
     }
     res.status(ok ? 200 : 503).json({ status, database, queue, queueKind: deps.queue.kind });
   });
+  const refreshGauges = scrapeGauges({ db: deps.database.db, queue: deps.queue });
   router.get('/metrics', async (_req, res) => {
+    await refreshGauges();
     res.set('content-type', metrics.registry.contentType).send(await metrics.registry.metrics());
   });
   return router;
@@ -65,9 +69,18 @@ export function statusRoutes(deps: Deps, extraPending: ((tenantId: string) => Pr
   return router;
 }
 
+const readinessResponse = z
+  .object({ status: z.enum(['ok', 'unavailable']) })
+  .catchall(z.unknown())
+  .describe('status, and what each dependency answered');
+const statusResponse = z.object({
+  pending: z.object({ events: z.number().int(), jobs: z.number().int() }),
+  queue: z.enum(['ok', 'unavailable']),
+});
+
 export const systemOperations: Operation[] = [
-  { method: 'get', path: '/healthz', tag: 'system', auth: 'none', summary: 'The hub serves requests' },
-  { method: 'get', path: '/readyz', tag: 'system', auth: 'none', summary: 'Database and queue reachable: { status }; with the admin token, each check and its error too' },
-  { method: 'get', path: '/metrics', tag: 'system', auth: 'none', summary: 'Prometheus metrics' },
-  { method: 'get', path: '/v1/status', tag: 'system', auth: 'tenant', summary: 'Events and jobs still pending: { pending: { events, jobs } }' },
+  { method: 'get', path: '/healthz', operationId: 'health', tag: 'system', auth: 'none', summary: 'The hub serves requests', response: z.object({ status: z.literal('ok') }) },
+  { method: 'get', path: '/readyz', operationId: 'readiness', tag: 'system', auth: 'none', summary: 'Database and queue reachable (503 when not): { status }; with the admin token, each check and its error too', response: readinessResponse },
+  { method: 'get', path: '/metrics', operationId: 'metrics', tag: 'system', auth: 'none', summary: 'Prometheus metrics', response: z.string(), contentType: 'text/plain' },
+  { method: 'get', path: '/v1/status', operationId: 'getStatus', tag: 'system', auth: 'tenant', summary: 'Events and jobs still pending: { pending: { events, jobs } }', response: statusResponse },
 ];

@@ -36,9 +36,9 @@ export function targetRoutes(service: TargetsService): Router {
 }
 
 export const targetOperations: Operation[] = [
-  { method: 'post', path: '/v1/targets', tag: 'targets', auth: 'tenant', summary: 'Create a target (a KPI, a comparison, a value; optional scope, period, notify)', body: createTargetBody, response: targetView },
-  { method: 'get', path: '/v1/targets', tag: 'targets', auth: 'tenant', summary: "The tenant's targets (a new tenant starts with NPS ≥ 70, CSAT ≥ 0.85, service level ≥ 0.80)", response: z.object({ data: z.array(targetView) }) },
-  { method: 'get', path: '/v1/targets/:id', tag: 'targets', auth: 'tenant', summary: 'One target', response: targetView },
-  { method: 'patch', path: '/v1/targets/:id', tag: 'targets', auth: 'tenant', summary: 'Change a target (turn notify on to get alerts on a breach)', body: patchTargetBody, response: targetView },
-  { method: 'delete', path: '/v1/targets/:id', tag: 'targets', auth: 'tenant', summary: 'Delete a target', status: 204 },
+  { method: 'post', path: '/v1/targets', operationId: 'createTarget', tag: 'targets', auth: 'tenant', summary: 'Create a target (a KPI, a comparison, a value; optional scope, period, notify)', body: createTargetBody, response: targetView },
+  { method: 'get', path: '/v1/targets', operationId: 'listTargets', tag: 'targets', auth: 'tenant', summary: "The tenant's targets (a new tenant starts with NPS ≥ 70, CSAT ≥ 0.85, service level ≥ 0.80)", response: z.object({ data: z.array(targetView) }) },
+  { method: 'get', path: '/v1/targets/:id', operationId: 'getTarget', tag: 'targets', auth: 'tenant', summary: 'One target', response: targetView },
+  { method: 'patch', path: '/v1/targets/:id', operationId: 'updateTarget', tag: 'targets', auth: 'tenant', summary: 'Change a target (turn notify on to get alerts on a breach)', body: patchTargetBody, response: targetView },
+  { method: 'delete', path: '/v1/targets/:id', operationId: 'deleteTarget', tag: 'targets', auth: 'tenant', summary: 'Delete a target', status: 204 },
 ];

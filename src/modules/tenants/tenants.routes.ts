@@ -2,8 +2,9 @@ import { Router } from 'express';
 import { requireAdmin, tenantOf } from '../../http/auth.js';
 import { parseWith } from '../../http/validate.js';
 import type { Operation } from '../../http/openapi.js';
-import { createTenantBody, patchTenantBody, rotateKeyBody } from './tenants.schemas.js';
+import { createTenantBody, patchTenantBody, rotateKeyBody, settingsSchema } from './tenants.schemas.js';
 import { tenantView, type TenantsService } from './tenants.service.js';
+import { z } from 'zod';
 
 /** POST /v1/tenants is the platform operator's (admin token); the rest is the tenant's own. */
 export function adminTenantRoutes(tenants: TenantsService, adminToken: string): Router {
@@ -37,10 +38,20 @@ export function tenantRoutes(tenants: TenantsService, onSettingsChanged: (tenant
   return router;
 }
 
+const tenantResponse = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  currency: z.string(),
+  timezone: z.string(),
+  country: z.string(),
+  settings: settingsSchema,
+  createdAt: z.string(),
+});
+
 export const tenantOperations: Operation[] = [
-  { method: 'post', path: '/v1/tenants', tag: 'tenants', auth: 'admin', summary: 'Create a tenant; its API key is shown once', body: createTenantBody },
-  { method: 'get', path: '/v1/tenants/current', tag: 'tenants', auth: 'tenant', summary: "The key's tenant and its settings" },
-  { method: 'post', path: '/v1/tenants/current/keys', tag: 'tenants', auth: 'tenant', summary: 'Rotate the API key: the new key is shown once; the old one works for graceSeconds more (default 86400; 0 revokes it now)', body: rotateKeyBody, status: 201 },
-  { method: 'delete', path: '/v1/tenants/current/keys/previous', tag: 'tenants', auth: 'tenant', summary: 'Revoke the key replaced by the last rotation now', status: 204 },
-  { method: 'patch', path: '/v1/tenants/current', tag: 'tenants', auth: 'tenant', summary: 'Change name, timezone, country or settings (figures that depend on them are recomputed)', body: patchTenantBody },
+  { method: 'post', path: '/v1/tenants', operationId: 'createTenant', tag: 'tenants', auth: 'admin', summary: 'Create a tenant; its API key is shown once', body: createTenantBody, response: tenantResponse.extend({ apiKey: z.string().describe('shown once') }) },
+  { method: 'get', path: '/v1/tenants/current', operationId: 'getCurrentTenant', tag: 'tenants', auth: 'tenant', summary: "The key's tenant and its settings", response: tenantResponse },
+  { method: 'post', path: '/v1/tenants/current/keys', operationId: 'rotateApiKey', tag: 'tenants', auth: 'tenant', summary: 'Rotate the API key: the new key is shown once; the old one works for graceSeconds more (default 86400; 0 revokes it now)', body: rotateKeyBody, status: 201, response: z.object({ apiKey: z.string().describe('shown once'), previousKeyValidUntil: z.string().nullable() }) },
+  { method: 'delete', path: '/v1/tenants/current/keys/previous', operationId: 'revokePreviousApiKey', tag: 'tenants', auth: 'tenant', summary: 'Revoke the key replaced by the last rotation now', status: 204 },
+  { method: 'patch', path: '/v1/tenants/current', operationId: 'updateCurrentTenant', tag: 'tenants', auth: 'tenant', summary: 'Change name, timezone, country or settings (figures that depend on them are recomputed)', body: patchTenantBody, response: tenantResponse },
 ];

@@ -12,6 +12,7 @@ import type { ConnectorContextFactory } from '../../jobs/context.js';
 import type { ConnectionsService } from '../connections/connections.service.js';
 import type { Operation } from '../../http/openapi.js';
 import type { InboxWriter } from './inbox-writer.js';
+import { z } from 'zod';
 
 /** Headers kept with a stored delivery: what parsing may need, never credentials. */
 const DROPPED_HEADERS = new Set(['authorization', 'cookie', 'verification-token', 'validation-token', 'x-twilio-signature']);
@@ -91,6 +92,8 @@ export function webhookRoutes(deps: {
       body: connector.redact ? connector.redact(request.rawBody.toString('utf8')) : request.rawBody.toString('utf8'),
     });
 
+    deps.connections.noteDelivery(connection.id);
+
     const ack = connector.acknowledge?.(request);
     if (ack) res.status(ack.status).set(ack.headers).send(ack.body);
     else res.status(200).json({ received: true, eventId: stored.id, duplicate: !stored.inserted });
@@ -104,10 +107,13 @@ export const webhookOperations: Operation[] = [
   {
     method: 'post',
     path: '/webhooks/:provider/:connectionId',
+    operationId: 'receiveWebhook',
     tag: 'webhooks',
     auth: 'provider',
     status: 200,
+    response: z.object({ received: z.literal(true), eventId: z.uuid(), duplicate: z.boolean() }),
     summary: "A provider's webhook delivery, checked with the provider's own scheme",
-    description: 'Answered 2xx only once the raw delivery is durably stored; 401 on a failed check (nothing stored); 503 when storage is down (the provider retries).',
+    description:
+      'Answered 2xx only once the raw delivery is durably stored; 401 on a failed check (nothing stored); 503 when storage is down (the provider retries). Where a provider expects another answer it gets it instead of this JSON (a RingCentral Validation-Token handshake, TwiML for Twilio action callbacks).',
   },
 ];
