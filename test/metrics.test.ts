@@ -92,7 +92,9 @@ describe('job failures and outbound deliveries', () => {
     const receiver = http.createServer((_req, res) => res.writeHead(500).end('try later'));
     await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
     try {
-      const hub = await createTestHub({ deps: { deliveryRetryScale: 0.001 } });
+      // A local receiver: plain http to loopback, allowed by name as an operator would.
+      const port = (receiver.address() as AddressInfo).port;
+      const hub = await createTestHub({ env: { ALLOW_HTTP_TARGETS: 'true', OUTBOUND_ALLOWED_HOSTS: `127.0.0.1:${port}` }, deps: { deliveryRetryScale: 0.001 } });
       hubs.push(hub);
       const { tenant, id, webhookUrl } = await twilioConnection(hub);
       const before = await scrape(hub);

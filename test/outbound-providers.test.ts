@@ -63,6 +63,9 @@ describe('provider API hosts', () => {
 
   it('follows an Aircall next_page_link on the API host only', async () => {
     const conn = await connection('aircall', aircallCreds);
+    // The check first asks Aircall about the credentials, then about the webhooks.
+    const company = () => nock('https://api.aircall.io').get('/v1/company').reply(200, { company: { name: 'Acme' } });
+    company();
     nock('https://api.aircall.io')
       .get('/v1/webhooks')
       .query(true)
@@ -72,6 +75,7 @@ describe('provider API hosts', () => {
     expect(res.health).toBe('disabled');
     expect(elsewhere.isDone()).toBe(false);
     nock.cleanAll();
+    company();
     nock('https://api.aircall.io')
       .get('/v1/webhooks')
       .query(true)

@@ -17,7 +17,9 @@ import { createPublicKey } from 'node:crypto';
 import twilio from 'twilio';
 import { Vonage } from '@vonage/server-sdk';
 import type { ConnectorContext, ProviderId } from '../../../connectors/index.js';
-import { AIRCALL_DEFAULT_BASE_URL, type AircallCredentials } from '../../../connectors/aircall/credentials.js';
+import { basicAuth } from '../../../connectors/aircall/client.js';
+import { AIRCALL_API_HOSTS, AIRCALL_DEFAULT_BASE_URL, type AircallCredentials } from '../../../connectors/aircall/credentials.js';
+import { providerBase } from '../../../connectors/shared/hosts.js';
 import { openPlatform } from '../../../connectors/ringcentral/client.js';
 import type { RingCentralCredentials } from '../../../connectors/ringcentral/credentials.js';
 import { getJson, ProviderHttpError } from '../../../connectors/shared/http.js';
@@ -92,9 +94,9 @@ async function vonageCheck(creds: VonageCredentials): Promise<CredentialCheckRes
 }
 
 async function aircallCheck(creds: AircallCredentials, ctx: ConnectorContext): Promise<CredentialCheckResult> {
-  const url = new URL('/v1/company', creds.baseUrl ?? AIRCALL_DEFAULT_BASE_URL).toString();
-  const authorization = `Basic ${Buffer.from(`${creds.apiId}:${creds.apiToken}`).toString('base64')}`;
-  const body = await getJson<{ company?: { name?: string } }>(ctx, 'aircall', url, { headers: { authorization } });
+  // The account's secret goes to Aircall's own hosts only (or one the operator allowed).
+  const url = new URL('/v1/company', providerBase(creds.baseUrl ?? AIRCALL_DEFAULT_BASE_URL, AIRCALL_API_HOSTS, ctx)).toString();
+  const body = await getJson<{ company?: { name?: string } }>(ctx, 'aircall', url, { headers: { authorization: basicAuth(creds) } });
   return { detail: { company: body.company?.name ?? null } };
 }
 
