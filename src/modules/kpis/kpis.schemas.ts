@@ -1,5 +1,6 @@
 /** GET /v1/kpis: query and response (contract section 6), reused by the OpenAPI document. */
 import { z } from 'zod';
+import { formatField } from '../../http/csv.js';
 
 export const kpiGroupBys = ['day', 'week', 'month', 'agent', 'queue', 'campaign', 'channel', 'provider', 'direction'] as const;
 export type KpiGroupBy = (typeof kpiGroupBys)[number];
@@ -27,6 +28,8 @@ export const kpisQuery = z
     queue: z.string().min(1).max(200).optional(),
     /** Only the hours inside the tenant's `businessHours`; defaults to `kpisBusinessHoursOnly`. */
     businessHoursOnly: booleanString.optional(),
+    /** `csv`: the rows and the total as CSV (as `Accept: text/csv`). */
+    format: z.enum(formatField).optional(),
   })
   .strict();
 
