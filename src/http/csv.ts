@@ -8,8 +8,9 @@ export type CsvValue = string | number | boolean | null | undefined;
 function field(v: CsvValue): string {
   if (v === null || v === undefined) return '';
   const s = String(v);
-  // A leading = + - @ would be read as a formula by spreadsheets: quote-prefix it.
-  const safe = /^[=+\-@]/.test(s) && !/^-?\d/.test(s) ? `'${s}` : s;
+  // A leading = + - @ would be read as a formula by spreadsheets: quote-prefix it, unless the
+  // whole field is a plain number (-12.50, an E.164 +14155550123), which no spreadsheet runs.
+  const safe = /^[=+\-@]/.test(s) && !/^[+-]?\d+(\.\d+)?$/.test(s) ? `'${s}` : s;
   return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
