@@ -175,7 +175,7 @@ describe('GET /v1/calls as CSV', () => {
     expect(records).toHaveLength(2600);
     expect(new Set(records.map((r) => r.id)).size).toBe(2600);
     expect(records.every((r) => r.connectionId === connectionId)).toBe(true);
-    const starts = records.map((r) => Date.parse(r.startedAt));
+    const starts = records.map((r) => Date.parse(r.startedAt!));
     expect(starts.every((s, i) => i === 0 || s <= starts[i - 1]!)).toBe(true);
     expect(records[0]!.startedAt).toBe('2025-01-01T21:40:00.000Z');
   });

@@ -828,8 +828,9 @@ async function start() {
     return;
   }
   try {
-    const [tenant, features, targets, campaigns] = await Promise.all([
-      api.get('/v1/tenants/current'),
+    // The key first, alone: a wrong key is one refused request, not five.
+    const tenant = await api.get('/v1/tenants/current');
+    const [features, targets, campaigns] = await Promise.all([
       loadFeatures(),
       api.get('/v1/targets'),
       api.get('/v1/campaigns'),
