@@ -53,6 +53,14 @@ const previousRange = () => {
   return { from: addDays(state.from, -days), to: state.from };
 };
 
+/** A render claims its element; an answer that comes back after a newer render started is dropped. */
+const tickets = new WeakMap();
+function claim(el) {
+  const ticket = (tickets.get(el) ?? 0) + 1;
+  tickets.set(el, ticket);
+  return () => tickets.get(el) === ticket;
+}
+
 function showError(err) {
   $('error').textContent = err instanceof ApiError || err instanceof Error ? err.message : String(err);
 }
@@ -203,6 +211,7 @@ function change(f, now, before) {
 async function renderOverview() {
   const body = $('overview-body');
   body.innerHTML = loading('the overview');
+  const current = claim(body);
   try {
     const roiCompare = state.features.roiCompare ? '&compare=previous_period' : '';
     const p = previousRange();
@@ -215,6 +224,7 @@ async function renderOverview() {
       previousKpis('day', now),
       roi.total.compare ? null : api.get(`/v1/roi?groupBy=month&from=${p.from}&to=${p.to}`),
     ]);
+    if (!current()) return;
     const prev = previousTotal(now, before);
     const roiPrev = roi.total.compare?.values ?? roiBefore?.total ?? null;
     const tiles = KPI_FIGURES.map((f) => tile(f, now.total[f.key], prev?.[f.key], now.total.targets));
@@ -251,7 +261,7 @@ async function renderOverview() {
       });
     } else $('ov-volume').innerHTML = '<p class="nodata">No call to draw.</p>';
   } catch (err) {
-    failed(body, err);
+    if (current()) failed(body, err);
   }
 }
 
@@ -277,11 +287,15 @@ function timeSeries(current, previous, grain) {
   const prevByKey = new Map((previous?.rows ?? []).map((r) => [r.key, r]));
   const counts = new Set(['offered', 'answered', 'abandoned', 'missed']);
   const valueOf = (row, k) => (row ? (row[k] === null || row[k] === undefined ? null : Number(row[k])) : counts.has(k) ? 0 : null);
+  // A key this page cannot place in time (a grouping newer than the page) is left out of the chart.
+  const placed = keys.map((k, i) => [k, keyToMs(k, tz), i]).filter(([, ms]) => ms !== null);
+  const at = (list) => placed.map(([, , i]) => list[i]);
+  const all = (fn) => at(keys.map(fn));
   return {
-    xs: keys.map((k) => Math.round(keyToMs(k, tz) / 1000)),
-    get: (k) => keys.map((key) => valueOf(byKey.get(key), k)),
+    xs: placed.map(([, ms]) => Math.round(ms / 1000)),
+    get: (k) => all((key) => valueOf(byKey.get(key), k)),
     prev: (k) =>
-      keys.map((key, i) => {
+      all((key, i) => {
         const row = byKey.get(key);
         if (row?.compare) return valueOf(row.compare.values, k);
         if (!previous) return null;
@@ -315,10 +329,12 @@ async function renderKpis() {
 async function renderKpiCharts() {
   const body = $('kpis-body');
   body.innerHTML = loading('the KPIs');
+  const current = claim(body);
   try {
     const grain = state.grain;
     const now = await kpis(grain);
     const before = await previousKpis(grain, now);
+    if (!current()) return;
     if (now.total.offered === 0) {
       body.innerHTML = empty('No call in this period.', '<p>Pick another period, or <a href="#start">connect a provider</a>.</p>');
       return;
@@ -383,16 +399,18 @@ async function renderKpiCharts() {
     });
     table($('k-time-table'), { id: 'kpi-time-table', caption: `KPIs by ${grain}`, columns: kpiColumns(grain), rows: now.rows, total: now.total });
   } catch (err) {
-    failed(body, err);
+    if (current()) failed(body, err);
   }
 }
 
 async function renderKpiTable() {
   const el = $('kpis-table');
   el.innerHTML = loading('the breakdown');
+  const current = claim(el);
   try {
     const dim = state.dim;
     const answer = await api.get(`/v1/kpis?groupBy=${dim}&${range()}`);
+    if (!current()) return;
     if (!answer.rows.length) {
       el.innerHTML = empty(`Nothing to break down by ${dim}.`, '<p>No call in this period.</p>');
       return;
@@ -400,7 +418,7 @@ async function renderKpiTable() {
     el.innerHTML = `<div class="table-head"><span class="nodata">${answer.rows.length} rows · click a column to sort</span>${downloadButton(`/v1/kpis?groupBy=${dim}&${range()}`, `KPIs by ${dim}`)}</div><div id="k-dim-table"></div>`;
     table($('k-dim-table'), { id: 'kpi-dim-table', caption: `KPIs by ${dim}`, columns: kpiColumns(dim), rows: answer.rows, total: answer.total });
   } catch (err) {
-    failed(el, err);
+    if (current()) failed(el, err);
   }
 }
 
@@ -435,11 +453,13 @@ async function renderRoiPage() {
 async function renderRoi() {
   const body = $('roi-body');
   body.innerHTML = loading('the ROI');
+  const current = claim(body);
   try {
     const dim = state.roiDim;
     const basis = state.features.roiBases.length ? `&basis=${state.roiBasis}` : '';
     const path = `/v1/roi?groupBy=${dim}&model=${state.roiModel}${basis}&${range()}`;
     const answer = await api.get(path);
+    if (!current()) return;
     const { rows, total } = answer;
     const notes = [];
     if (total.cost === '0.00') notes.push(empty('No cost recorded in this period.', '<p>Post your costs (telephony, salaries, media) to <code>POST /v1/costs</code> to see cost and ROI.</p>'));
@@ -480,13 +500,13 @@ async function renderRoi() {
       });
     } else $('roi-table').innerHTML = empty('Nothing to show by ' + dim + '.', '<p>No call, deal or cost in this period.</p>');
   } catch (err) {
-    failed(body, err);
+    if (current()) failed(body, err);
   }
 }
 
 /* ---------- Alerts ---------- */
 
-const ALERT_TYPES = { abandonment_spike: 'Abandonment spike', wait_spike: 'Waiting spike', volume_drop: 'Volume drop', target_missed: 'Target missed' };
+const ALERT_TYPES = { abandonment_spike: 'Abandonment spike', wait_spike: 'Waiting spike', volume_drop: 'Volume drop', volume_surge: 'Volume surge', target_breach: 'Target missed' };
 
 async function renderAlertsPage() {
   toggles($('alert-status'), [['open', 'Open'], ['resolved', 'Resolved'], ['all', 'All']], state.alertStatus, ['open', 'resolved', 'all'], (s) => {
@@ -499,9 +519,11 @@ async function renderAlertsPage() {
 async function renderAlerts() {
   const body = $('alerts-body');
   body.innerHTML = loading('the alerts');
+  const current = claim(body);
   try {
     const status = state.alertStatus;
     const { data } = await api.get(`/v1/alerts?status=${status}`);
+    if (!current()) return;
     if (!data.length) {
       body.innerHTML = empty(
         status === 'resolved' ? 'No resolved alert yet.' : status === 'open' ? 'No open alert.' : 'No alert yet.',
@@ -525,7 +547,7 @@ async function renderAlerts() {
       ],
     });
   } catch (err) {
-    failed(body, err);
+    if (current()) failed(body, err);
   }
 }
 
