@@ -141,6 +141,11 @@ describe.skipIf(!executablePath)('dashboard in chromium', () => {
   it('KPIs: the chosen time grouping and a sortable breakdown equal the API, and its CSV download too', async () => {
     await page.locator('#nav a[href="#kpis"]').click();
     await page.locator('#k-volume canvas').waitFor();
+    await page.locator('#kpi-dim-table').waitFor();
+    await shot('dashboard-kpis.png');
+    // The tooltip follows the cursor with the day, in the tenant's timezone, and each series' value.
+    await page.locator('#k-volume .u-over').hover({ position: { x: 5, y: 60 } });
+    await expect.poll(() => page.locator('#k-volume .tip').textContent()).toMatch(/^Feb 20, 2025.*Offered: \d+.*Answered: \d+/);
     await page.locator('#kpi-grain button[data-value="week"]').click();
     await page.locator('#kpi-time-table').waitFor();
     await expect.poll(() => page.locator('#kpi-time-table th').first().textContent()).toContain('Week');
@@ -161,7 +166,6 @@ describe.skipIf(!executablePath)('dashboard in chromium', () => {
     expect((await rowsOf(page, '#kpi-dim-table')).map((r) => [r.key, r.offered, r.abandonmentRate])).toEqual(
       byOffered.map((r: Record<string, any>) => [r.key ?? 'No agent', count(r.offered), pct(r.abandonmentRate)]),
     );
-    await shot('dashboard-kpis.png');
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.locator('button[data-download^="/v1/kpis?groupBy=agent"]').click()]);
     expect(download.suggestedFilename()).toBe('callroi-kpis-agent.csv');
