@@ -136,6 +136,15 @@ describe.skipIf(!executablePath)('dashboard in chromium', () => {
     expect(await page.locator('#ov-volume canvas').count()).toBe(1);
     expect(await page.locator('#ov-volume .u-legend').textContent()).toContain('Offered, previous period');
     await shot('dashboard-overview.png');
+
+    // The period's calls, every one, from the API's streamed CSV (midnight New York = 05:00 UTC).
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('button[data-download^="/v1/calls?"]').click()]);
+    expect(download.suggestedFilename()).toBe('callroi-calls.csv');
+    const { records } = csvRecords(readFileSync((await download.path())!, 'utf8'));
+    const calls = await api(`/v1/calls?from=2025-02-20T05:00:00Z&to=2025-03-22T04:00:00Z&limit=1000`);
+    expect(calls.nextCursor).toBeNull();
+    expect(records.map((r) => [r.id, r.status, r.startedAt])).toEqual(calls.data.map((c: Record<string, string>) => [c.id, c.status, c.startedAt]));
+    expect(records.length).toBeGreaterThan(t.offered - 1);
   });
 
   it('KPIs: the chosen time grouping and a sortable breakdown equal the API, and its CSV download too', async () => {
@@ -245,6 +254,60 @@ describe.skipIf(!executablePath)('dashboard in chromium', () => {
     await second.locator('#overview-body [data-empty]').waitFor();
     expect(await second.locator('#overview-body [data-empty]').textContent()).toContain('No call in this period.');
     await second.close();
+  });
+
+  it('shows a loading state while the API answers, and its error in words when it fails', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    await page.route('**/v1/alerts?status=resolved', async (route) => {
+      await held;
+      await route.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify({ error: { code: 'service_unavailable', message: 'Storage is unavailable; try again shortly.' } }) });
+    });
+    await page.locator('#nav a[href="#alerts"]').click();
+    await page.locator('#alert-status button[data-value="open"]').click();
+    await page.locator('#alerts-rows').waitFor();
+    await page.locator('#alert-status button[data-value="resolved"]').click();
+    await page.locator('#alerts-body .loading').waitFor();
+    expect(await page.locator('#alerts-body [role="status"]').textContent()).toBe('Loading the alerts…');
+    release();
+    await page.locator('#alerts-body [data-empty]').waitFor();
+    expect(await page.locator('#alerts-body').textContent()).toContain('Storage is unavailable; try again shortly.');
+    await page.unroute('**/v1/alerts?status=resolved');
+    // The browser logs the refused request; nothing else.
+    expect(problems.splice(0)).toEqual(['console: Failed to load resource: the server responded with a status of 503 (Service Unavailable)']);
+  });
+
+  it('keeps text readable: every visible text has a contrast of at least 4.5:1 with its background', async () => {
+    for (const hash of ['#overview', '#kpis', '#roi', '#connections']) {
+      await page.locator(`#nav a[href="${hash}"]`).click();
+      await page.locator(`${hash.replace('#', '#page-')} .loading`).waitFor({ state: 'detached' });
+      const low = await page.evaluate(() => {
+        const rgb = (c: string) => (c.match(/[\d.]+/g) ?? []).map(Number);
+        const lum = ([r, g, b]: number[]) => {
+          const f = (v: number) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+          return 0.2126 * f(r!) + 0.7152 * f(g!) + 0.0722 * f(b!);
+        };
+        const background = (el: Element | null): number[] => {
+          for (; el; el = el.parentElement) {
+            const c = rgb(getComputedStyle(el).backgroundColor);
+            if (c.length === 3 || (c.length === 4 && c[3]! > 0.5)) return c.slice(0, 3);
+          }
+          return [255, 255, 255];
+        };
+        const out: string[] = [];
+        const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+        for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+          const el = n.parentElement!;
+          if (!n.textContent!.trim() || !el.checkVisibility() || el.closest('.u-legend, .tip, canvas')) continue;
+          const fg = lum(rgb(getComputedStyle(el).color));
+          const bg = lum(background(el));
+          const ratio = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
+          if (ratio < 4.5) out.push(`${n.textContent!.trim().slice(0, 30)}: ${ratio.toFixed(2)}`);
+        }
+        return out;
+      });
+      expect(low, hash).toEqual([]);
+    }
   });
 
   it('is usable from the keyboard, never puts the key in a URL, signs out, and logged no console error', async () => {

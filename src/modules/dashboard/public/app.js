@@ -3,6 +3,9 @@ import { api, ApiError, session, whenUnauthorized } from './api.js';
 import { barChart, palette, timeChart } from './charts.js';
 import { addDays, bucketKeys, dateLabel, dateTime, daysBetween, esc, fmt, keyToMs, localDate } from './format.js';
 
+/** The period as instants (midnight in the tenant's timezone), for routes that read dates as UTC. */
+const instants = () => ({ from: new Date(keyToMs(state.from, state.tenant.timezone)).toISOString(), to: new Date(keyToMs(state.to, state.tenant.timezone)).toISOString() });
+
 const $ = (id) => document.getElementById(id);
 const PAGES = ['overview', 'kpis', 'roi', 'alerts', 'connections', 'start'];
 
@@ -238,7 +241,7 @@ async function renderOverview() {
       ${now.total.offered === 0 ? empty('No call in this period.', `<p>Pick another period above, or <a href="#start">connect a provider</a> so calls flow in.</p>`) : ''}
       <div class="tiles" id="tiles">${tiles.join('')}</div>
       <div class="charts" style="margin-top:14px">
-        <div class="card"><h2>Calls per day</h2><div class="chart" id="ov-volume"></div></div>
+        <div class="card"><div class="table-head" style="margin:0 0 8px"><h2 style="margin:0">Calls per day</h2>${downloadButton(`/v1/calls?from=${encodeURIComponent(instants().from)}&to=${encodeURIComponent(instants().to)}`, 'every call')}</div><div class="chart" id="ov-volume"></div></div>
         <div class="card"><h2>Open alerts</h2>${
           alerts.length
             ? `<ul>${alerts.slice(0, 6).map((a) => `<li>${esc(a.message ?? a.type)} <span class="nodata">(${esc(dateTime(a.raisedAt, state.tenant.timezone))})</span></li>`).join('')}</ul><p><a href="#alerts">All alerts</a></p>`
