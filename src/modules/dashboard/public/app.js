@@ -120,12 +120,12 @@ function toggles(el, options, current, enabled, onPick) {
 }
 
 /** A sortable table: columns { key, label, value(row), text(row), num }. */
-function table(el, { columns, rows, total, caption, id }) {
+function table(el, { columns, rows, total, caption, id, textual = false }) {
   let sortKey = null;
   let dir = 1;
   const draw = () => {
     const sorted = sortKey === null ? rows : [...rows].sort((a, b) => compare(colOf(sortKey).value(a), colOf(sortKey).value(b)) * dir);
-    el.innerHTML = `<div class="table-wrap"><table id="${esc(id)}"><caption class="sr-only" hidden>${esc(caption)}</caption><thead><tr>${columns
+    el.innerHTML = `<div class="table-wrap"><table id="${esc(id)}"${textual ? ' class="textual"' : ''}><caption class="sr-only">${esc(caption)}</caption><thead><tr>${columns
       .map((c) => `<th scope="col" ${c.key === sortKey ? `aria-sort="${dir > 0 ? 'ascending' : 'descending'}"` : ''}><button type="button" data-sort="${c.key}">${esc(c.label)}</button></th>`)
       .join('')}</tr></thead><tbody>${sorted
       .map((r) => `<tr>${columns.map((c) => `<td data-col="${c.key}">${c.text(r)}</td>`).join('')}</tr>`)
@@ -535,10 +535,11 @@ async function renderAlerts() {
       return;
     }
     const tz = state.tenant.timezone;
-    body.innerHTML = `<div class="table-head"><span class="nodata">${data.length} alerts</span>${downloadButton(`/v1/alerts?status=${status}`, 'alerts')}</div><div id="alerts-table"></div>`;
+    body.innerHTML = `<div class="table-head"><span class="nodata">${data.length} ${data.length === 1 ? 'alert' : 'alerts'}</span>${downloadButton(`/v1/alerts?status=${status}`, 'alerts')}</div><div id="alerts-table"></div>`;
     table($('alerts-table'), {
       id: 'alerts-rows',
       caption: 'Alerts',
+      textual: true,
       rows: data,
       columns: [
         { key: 'raisedAt', label: 'Raised', value: (a) => a.raisedAt, text: (a) => esc(dateTime(a.raisedAt, tz)) },
