@@ -30,6 +30,8 @@ let seeded: Seeded;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
+// Loaded pages answer within milliseconds; the margin is for a machine busy with other tests.
+const POLL = { timeout: 15_000 };
 const problems: string[] = [];
 const requested: string[] = [];
 
@@ -95,7 +97,7 @@ describe.skipIf(!executablePath)('dashboard in chromium', () => {
     await page.locator('#signin').waitFor();
     await page.locator('#key').fill('croi_not-a-key');
     await page.locator('#signin button[type=submit]').click();
-    await expect.poll(() => page.locator('#signin-error').textContent()).toContain('not accepted');
+    await expect.poll(() => page.locator('#signin-error').textContent(), POLL).toContain('not accepted');
     // The browser logs the refused request itself; nothing else may have been logged.
     expect(problems).toEqual(['console: Failed to load resource: the server responded with a status of 401 (Unauthorized)']);
     problems.length = 0;
@@ -154,10 +156,10 @@ describe.skipIf(!executablePath)('dashboard in chromium', () => {
     await shot('dashboard-kpis.png');
     // The tooltip follows the cursor with the day, in the tenant's timezone, and each series' value.
     await page.locator('#k-volume .u-over').hover({ position: { x: 5, y: 60 } });
-    await expect.poll(() => page.locator('#k-volume .tip').textContent()).toMatch(/^Feb 20, 2025.*Offered: \d+.*Answered: \d+/);
+    await expect.poll(() => page.locator('#k-volume .tip').textContent(), POLL).toMatch(/^Feb 20, 2025.*Offered: \d+.*Answered: \d+/);
     await page.locator('#kpi-grain button[data-value="week"]').click();
     await page.locator('#kpi-time-table').waitFor();
-    await expect.poll(() => page.locator('#kpi-time-table th').first().textContent()).toContain('Week');
+    await expect.poll(() => page.locator('#kpi-time-table th').first().textContent(), POLL).toContain('Week');
     const weeks = await api(`/v1/kpis?groupBy=week&${RANGE}`);
     const shown = await rowsOf(page, '#kpi-time-table');
     expect(shown.map((r) => [r.key, r.offered, r.serviceLevel, r.asaSeconds])).toEqual(
@@ -190,7 +192,7 @@ describe.skipIf(!executablePath)('dashboard in chromium', () => {
     await page.locator('#roi-rows').waitFor();
     await page.locator('#roi-model').selectOption('linear');
     await page.locator('#roi-dim button[data-value="channel"]').click();
-    await expect.poll(() => page.locator('#roi-rows th').first().textContent()).toContain('Channel');
+    await expect.poll(() => page.locator('#roi-rows th').first().textContent(), POLL).toContain('Channel');
     const roi = await api(`/v1/roi?groupBy=channel&model=linear&${RANGE}`);
     expect(roi.rows.length).toBeGreaterThan(1);
     expect((await rowsOf(page, '#roi-rows')).map((r) => [r.key, r.revenue, r.cost, r.net, r.roiPercent, r.calls])).toEqual(
@@ -222,7 +224,7 @@ describe.skipIf(!executablePath)('dashboard in chromium', () => {
     const aircall = data.find((c: { id: string }) => c.id === seeded.aircallId);
     expect(await card.locator('input[readonly]').inputValue()).toBe(aircall.webhookUrl);
     await card.locator('button[data-copy]').click();
-    await expect.poll(() => card.locator('[data-copied]').textContent()).toBe('Copied');
+    await expect.poll(() => card.locator('[data-copied]').textContent(), POLL).toBe('Copied');
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(aircall.webhookUrl);
     const failed = await api(`/v1/connections/${seeded.aircallId}/events?status=failed`);
     expect(await card.locator('[data-failed] tbody tr').count()).toBe(failed.data.length);
@@ -322,7 +324,7 @@ describe.skipIf(!executablePath)('dashboard in chromium', () => {
     await page.keyboard.press('Tab');
     expect(await page.evaluate(() => document.activeElement?.getAttribute('href'))).toBe('#kpis');
     await page.keyboard.press('Enter');
-    await expect.poll(() => page.url()).toBe(`${base}/dashboard#kpis`);
+    await expect.poll(() => page.url(), POLL).toBe(`${base}/dashboard#kpis`);
     await page.locator('#page-kpis').waitFor();
 
     expect(requested.length).toBeGreaterThan(10);
