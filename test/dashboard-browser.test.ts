@@ -9,11 +9,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import nock from 'nock';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { createApp } from '../src/app.js';
 import { createTestHub, type TestHub } from './helpers/hub.js';
 import { csvRecords } from './helpers/csv-parse.js';
 import { seedDashboardTenant, type Seeded } from './helpers/dashboard-seed.js';
+import { TWILIO_ACCOUNT_SID } from './helpers/twilio.js';
 
 const executablePath = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p): p is string => !!p && existsSync(p));
 if (!executablePath) console.warn('dashboard browser tests SKIPPED: no chromium installed (apt-get install -y chromium, or set CHROMIUM_PATH)');
@@ -233,6 +235,27 @@ describe.skipIf(!executablePath)('dashboard in chromium', () => {
     await hub.settle(seeded.tenant.apiKey);
     const events = await api(`/v1/connections/${seeded.aircallId}/events`);
     expect(events.data[0].attempts).toBeGreaterThan(failed.data[0].attempts);
+
+    // A backfill started from the page shows its progress until the API says it is complete
+    // (nock stands in for api.twilio.com; the browser and the hub stay real).
+    const twilioPage = JSON.parse(readFileSync(new URL('./fixtures/twilio/rest_calls_page.json', import.meta.url), 'utf8')).response;
+    nock.disableNetConnect();
+    nock.enableNetConnect(/127\.0\.0\.1|localhost/);
+    const twilioApi = nock('https://api.twilio.com').get(`/2010-04-01/Accounts/${TWILIO_ACCOUNT_SID}/Calls.json`).query(true).reply(200, { ...twilioPage, next_page_uri: null });
+    try {
+      const main = page.locator('[data-connection]').filter({ hasText: 'Main line' });
+      await main.locator('form[data-backfill] button[type=submit]').click();
+      await main.locator('[data-backfills] [data-job]').filter({ hasText: 'completed' }).waitFor();
+      const jobId = await main.locator('[data-backfills] [data-job]').getAttribute('data-job');
+      const job = await api(`/v1/backfills/${jobId}`);
+      expect(job).toMatchObject({ status: 'completed', progress: 1, from: '2025-02-20T05:00:00.000Z', to: '2025-03-22T04:00:00.000Z' });
+      expect(await main.locator('[data-backfills] progress').evaluate((el) => (el as HTMLProgressElement).value)).toBe(1);
+      expect(await main.locator('[data-backfills] [data-job]').textContent()).toContain(`${job.events} events, ${job.pages} pages`);
+      expect(twilioApi.isDone()).toBe(true);
+    } finally {
+      nock.cleanAll();
+      nock.enableNetConnect();
+    }
   });
 
   it('Get started: a tenant without a connection lands there and connects a provider', async () => {

@@ -686,7 +686,9 @@ document.addEventListener('submit', async (e) => {
   const id = form.closest('[data-connection]').dataset.connection;
   const data = new FormData(form);
   try {
-    const job = await api.post(`/v1/connections/${id}/backfill`, { from: data.get('from'), to: data.get('to') });
+    // The dates are the tenant's days: their midnights in its timezone.
+    const at = (date) => new Date(keyToMs(String(date), state.tenant.timezone)).toISOString();
+    const job = await api.post(`/v1/connections/${id}/backfill`, { from: at(data.get('from')), to: at(data.get('to')) });
     const list = cardOf(id).querySelector('[data-backfills]');
     list.innerHTML = `<p data-job="${esc(job.jobId)}">${backfillProgress({ ...job, progress: 0 })}</p>`;
     for (;;) {
