@@ -175,9 +175,10 @@ describe.skipIf(!executablePath)('dashboard in chromium', () => {
     await page.locator('#kpi-dim-table th button[data-sort="offered"]').click();
     await page.locator('#kpi-dim-table th button[data-sort="offered"]').click();
     expect(await page.locator('#kpi-dim-table th[aria-sort]').getAttribute('aria-sort')).toBe('descending');
+    const names = new Map(((await api('/v1/agents')).data as { id: string; name: string | null }[]).map((a) => [a.id, a.name ?? a.id]));
     const byOffered = [...agents.rows].sort((a: { offered: number }, b: { offered: number }) => b.offered - a.offered);
     expect((await rowsOf(page, '#kpi-dim-table')).map((r) => [r.key, r.offered, r.abandonmentRate])).toEqual(
-      byOffered.map((r: Record<string, any>) => [r.key ?? 'No agent', count(r.offered), pct(r.abandonmentRate)]),
+      byOffered.map((r: Record<string, any>) => [r.key === null ? 'No agent' : names.get(r.key) ?? r.key, count(r.offered), pct(r.abandonmentRate)]),
     );
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.locator('button[data-download^="/v1/kpis?groupBy=agent"]').click()]);

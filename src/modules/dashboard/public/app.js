@@ -21,6 +21,7 @@ const state = {
   roiBasis: 'revenue',
   alertStatus: 'open',
   names: new Map(), // campaign id → name
+  agents: new Map(), // agent id → name
   targets: [],
   hasConnection: false,
   hasCall: false,
@@ -76,6 +77,7 @@ function failed(el, err) {
 function label(key, dim) {
   if (key === null || key === undefined) return dim === 'campaign' ? 'No campaign' : `No ${dim}`;
   if (dim === 'campaign') return state.names.get(key) ?? key;
+  if (dim === 'agent') return state.agents.get(key) ?? key;
   return key;
 }
 
@@ -858,11 +860,13 @@ async function start() {
   try {
     // The key first, alone: a wrong key is one refused request, not five.
     const tenant = await api.get('/v1/tenants/current');
-    const [features, targets, campaigns] = await Promise.all([
+    const [features, targets, campaigns, agents] = await Promise.all([
       loadFeatures(),
       api.get('/v1/targets'),
       api.get('/v1/campaigns'),
+      api.get('/v1/agents'),
     ]);
+    state.agents = new Map((agents.data ?? []).filter((a) => a.name).map((a) => [a.id, a.name]));
     state.tenant = tenant;
     state.features = features;
     state.targets = targets.data ?? [];
