@@ -4,18 +4,19 @@ import type { Database } from '../../db/client.js';
 import { tenantOf } from '../../http/auth.js';
 import type { Operation } from '../../http/openapi.js';
 import { parseWith } from '../../http/validate.js';
+import { recordsCsv, sendCsv, wantsCsv } from '../../http/csv.js';
 import { alertsQuery, alertView, computeAlerts, listStoredAlerts } from './alerts.service.js';
 
 export function alertRoutes(db: Database): Router {
   const router = Router();
   router.get('/v1/alerts', async (req, res) => {
     const q = parseWith(alertsQuery, req.query, 'query');
-    if (q.status) {
-      res.json({ data: await listStoredAlerts(db, tenantOf(req).id, q.status) });
+    const data = q.status ? await listStoredAlerts(db, tenantOf(req).id, q.status) : (await computeAlerts(db, tenantOf(req), q)).map(alertView);
+    if (wantsCsv(req)) {
+      sendCsv(res, `callroi-alerts${q.status ? `-${q.status}` : ''}.csv`, recordsCsv(data));
       return;
     }
-    const found = await computeAlerts(db, tenantOf(req), q);
-    res.json({ data: found.map(alertView) });
+    res.json({ data });
   });
   return router;
 }

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { and, desc, eq, inArray, isNull, lt, sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import { z } from 'zod';
+import { formatField } from '../../http/csv.js';
 import type { Database } from '../../db/client.js';
 import { alerts, subscriptions, tenants, type TenantRow } from '../../db/schema/index.js';
 import { alertRules, detectAnomalies, type Anomaly, type DayFigures } from '../../domain/alerts.js';
@@ -23,6 +24,7 @@ export const alertsQuery = z
       .enum(['open', 'resolved', 'all'])
       .optional()
       .describe('the alerts raised so far (complete days, the current hour and day so far, target breaches) with their lifecycle, instead of judging the days on the fly'),
+    format: z.enum(formatField).optional().describe('csv: the same alerts as CSV (as Accept: text/csv)'),
   })
   .strict();
 

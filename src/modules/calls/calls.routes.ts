@@ -8,6 +8,8 @@ import { getCall, listCalls } from './calls.repo.js';
 import type { Operation } from '../../http/openapi.js';
 import { callListResponse, callResponse, listCallsQuery } from './calls.schemas.js';
 import { callView } from './calls.view.js';
+import { streamCallsCsv } from './calls.csv.js';
+import { wantsCsv } from '../../http/csv.js';
 import { isUuid } from '../../lib/ids.js';
 
 const idParam = z.object({ id: z.string() });
@@ -16,6 +18,10 @@ export function callRoutes(db: Database): Router {
   const router = Router();
   router.get('/v1/calls', async (req, res) => {
     const q = parseWith(listCallsQuery, req.query, 'query');
+    if (wantsCsv(req)) {
+      await streamCallsCsv(db, tenantOf(req).id, q, res);
+      return;
+    }
     const { rows, nextCursor } = await listCalls(db, tenantOf(req).id, q);
     res.json({ data: rows.map(callView), nextCursor });
   });
@@ -30,6 +36,6 @@ export function callRoutes(db: Database): Router {
 }
 
 export const callOperations: Operation[] = [
-  { method: 'get', path: '/v1/calls', operationId: 'listCalls', tag: 'calls', auth: 'tenant', summary: 'Unified calls, newest first, cursor-paginated and filterable', query: listCallsQuery, response: callListResponse },
+  { method: 'get', path: '/v1/calls', operationId: 'listCalls', tag: 'calls', auth: 'tenant', summary: 'Unified calls, newest first, cursor-paginated and filterable; with Accept: text/csv (or format=csv) every matching call as one streamed CSV', query: listCallsQuery, response: callListResponse },
   { method: 'get', path: '/v1/calls/:id', operationId: 'getCall', tag: 'calls', auth: 'tenant', summary: 'One unified call', response: callResponse },
 ];

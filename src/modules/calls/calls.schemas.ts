@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { formatField } from '../../http/csv.js';
 import { callStatuses, providerIds } from '../../../connectors/contract.js';
 
 export const listCallsQuery = z
@@ -16,6 +17,8 @@ export const listCallsQuery = z
     updatedSince: z.iso.datetime({ offset: true }).optional(),
     cursor: z.string().max(500).optional(),
     limit: z.coerce.number().int().min(1).max(1000).default(100),
+    /** `csv`: every matching call, streamed (no cursor or limit needed; as `Accept: text/csv`). */
+    format: z.enum(formatField).optional(),
   })
   .strict();
 

@@ -1,6 +1,7 @@
 /** GET /v1/kpis: query and response (contract section 6), reused by the OpenAPI document. */
 import { z } from 'zod';
 import { compareModes } from '../../domain/compare.js';
+import { formatField } from '../../http/csv.js';
 
 export const kpiGroupBys = ['hour', 'day', 'week', 'month', 'quarter', 'agent', 'queue', 'campaign', 'channel', 'provider', 'direction'] as const;
 export type KpiGroupBy = (typeof kpiGroupBys)[number];
@@ -34,6 +35,8 @@ export const kpisQuery = z
     businessHoursOnly: booleanString.optional(),
     /** Adds to each row and the total the same figures over an earlier window (src/domain/compare.ts). */
     compare: z.enum(compareModes).optional(),
+    /** `csv`: the rows and the total as CSV (as `Accept: text/csv`). */
+    format: z.enum(formatField).optional(),
   })
   .strict();
 

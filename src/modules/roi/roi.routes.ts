@@ -2,6 +2,7 @@ import { Router } from 'express';
 import type { Database } from '../../db/client.js';
 import { tenantOf } from '../../http/auth.js';
 import { parseWith } from '../../http/validate.js';
+import { recordsCsv, sendCsv, wantsCsv } from '../../http/csv.js';
 import { dayStartUtc } from '../../domain/costs/prorate.js';
 import { ValidationError } from '../../lib/errors.js';
 import { roiQuery } from './roi.schemas.js';
@@ -27,7 +28,12 @@ export function roiRoutes(db: Database): Router {
       computeRoi(db, tenant, { from, to, groupBy: q.groupBy, model: q.model, windowDays: q.windowDays }),
       listTargets(db, tenant.id),
     ]);
-    res.json(withTargets(targets, { groupBy: q.groupBy, filters: {} }, answer));
+    const body = withTargets(targets, { groupBy: q.groupBy, filters: {} }, answer);
+    if (wantsCsv(req)) {
+      sendCsv(res, `callroi-roi-${q.groupBy}.csv`, recordsCsv([...body.rows.map((r) => ({ row: 'row', ...r })), { row: 'total', ...body.total }]));
+      return;
+    }
+    res.json(body);
   });
   return router;
 }

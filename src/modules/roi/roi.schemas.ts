@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { formatField } from '../../http/csv.js';
 import { attributionModels, DEFAULT_ATTRIBUTION_MODEL, DEFAULT_WINDOW_DAYS } from '../../domain/attribution/models.js';
 import { groupByDimensions } from './dimensions.js';
 
@@ -12,6 +13,8 @@ export const roiQuery = z
     groupBy: z.enum(groupByDimensions).default('campaign'),
     model: z.enum(attributionModels).default(DEFAULT_ATTRIBUTION_MODEL),
     windowDays: z.coerce.number().int().min(1).max(365).default(DEFAULT_WINDOW_DAYS),
+    /** `csv`: the rows and the total as CSV (as `Accept: text/csv`). */
+    format: z.enum(formatField).optional(),
   })
   .strict();
 
