@@ -9,9 +9,9 @@ import { queryRows, type Executor } from '../../db/client.js';
 import { campaigns, type TenantRow } from '../../db/schema/index.js';
 import { dayStartUtc, daysInRange } from '../../domain/costs/prorate.js';
 import { pgArray } from '../../db/sql.js';
-import { dayDimOf, timeKey } from './allocation.js';
+import { dayDimOf } from './allocation.js';
 import { basisCurrent, computeDays, dirtyDaysBetween } from './days.store.js';
-import { callKeySql, type GroupBy, type RowKey } from './dimensions.js';
+import { callKeySql, isTimeGrouping, timeKey, type GroupBy, type RowKey } from './dimensions.js';
 
 async function liveCounts(db: Executor, tenant: TenantRow, from: Date, to: Date, groupBy: GroupBy, into: Map<RowKey, number>): Promise<void> {
   if (from >= to) return;
@@ -48,13 +48,13 @@ export async function callCounts(db: Executor, tenant: TenantRow, range: { from:
   for (const edge of edges) for (const [key, n] of edge) counts.set(key, (counts.get(key) ?? 0) + n);
 
   const dim = dayDimOf(groupBy);
-  const time = groupBy === 'day' || groupBy === 'week' || groupBy === 'month';
+  const time = isTimeGrouping(groupBy);
   const channelOf =
     groupBy === 'channel'
       ? new Map((await db.select({ id: campaigns.id, channel: campaigns.channel }).from(campaigns).where(eq(campaigns.tenantId, tenant.id))).map((c) => [c.id, c.channel]))
       : null;
   const keyOf = (value: string | null, day: string | null): RowKey =>
-    time ? timeKey(groupBy, day!) : channelOf ? (value === null ? null : (channelOf.get(value) ?? null)) : value;
+    isTimeGrouping(groupBy) ? timeKey(groupBy, day!) : channelOf ? (value === null ? null : (channelOf.get(value) ?? null)) : value;
   const add = (key: RowKey, n: number) => counts.set(key, (counts.get(key) ?? 0) + n);
 
   const stored = await queryRows<{ value: string | null; day: string | null; n: string }>(

@@ -182,8 +182,10 @@ async function storeDays(tx: Tx, tenant: TenantRow, days: string[]): Promise<voi
   }
 }
 
-/** The revenue dims of roi_day_revenue ('day': the call's local day). */
-export const REVENUE_DIMS = [...DAY_DIMS, 'day', 'won'] as const;
+/** The revenue dims of roi_day_revenue ('all' by close day also serves the time groupings; 'won': the CRM's won deals). */
+export const REVENUE_DIMS = [...DAY_DIMS, 'won'] as const;
+/** Rows of dims no longer built ('day': by the credited call's day), deleted with the day's rows. */
+const RETIRED_REVENUE_DIMS = ['day'] as const;
 export type RevenueDim = (typeof REVENUE_DIMS)[number];
 
 /**
@@ -192,21 +194,20 @@ export type RevenueDim = (typeof REVENUE_DIMS)[number];
  */
 async function rebuildRevenueDays(tx: Tx, tenant: TenantRow, days: string[]): Promise<void> {
   const dayList = pgArray(days);
-  await tx.execute(sql`delete from roi_day_revenue where tenant_id = ${tenant.id} and dim = any(${pgArray(REVENUE_DIMS)}::text[]) and day = any(${dayList}::date[])`);
+  await tx.execute(sql`delete from roi_day_revenue where tenant_id = ${tenant.id} and dim = any(${pgArray([...REVENUE_DIMS, ...RETIRED_REVENUE_DIMS])}::text[]) and day = any(${dayList}::date[])`);
   const windowStart = dayStartUtc(days[0]!, tenant.timezone);
   const windowEnd = dayStartUtc(nextDay(days[days.length - 1]!), tenant.timezone);
   await tx.execute(sql`
     with cr as (
       select (a.deal_closed_at at time zone ${tenant.timezone})::date as day, a.deal_id, coalesce(a.deal_type, 'unspecified') as deal_type, a.cents,
              (extract(epoch from a.deal_closed_at - a.first_touch_at) * 1000)::bigint as to_close,
-             a.agent_id, a.queue_name, a.campaign_id::text as campaign_id, a.provider, a.direction,
-             to_char(a.started_at at time zone ${tenant.timezone}, 'YYYY-MM-DD') as call_day
+             a.agent_id, a.queue_name, a.campaign_id::text as campaign_id, a.provider, a.direction
       from attribution_credits a
       where a.tenant_id = ${tenant.id} and a.deal_closed_at >= ${windowStart.toISOString()}::timestamptz and a.deal_closed_at < ${windowEnd.toISOString()}::timestamptz
     ), per_deal as (
       select cr.day, cr.deal_id, cr.deal_type, v.dim, v.value, sum(cr.cents) as cents, min(cr.to_close) as to_close
       from cr cross join lateral (values ('all', ''), ('agent', cr.agent_id), ('queue', cr.queue_name), ('campaign', cr.campaign_id),
-        ('provider', cr.provider), ('direction', cr.direction), ('day', cr.call_day)) as v(dim, value)
+        ('provider', cr.provider), ('direction', cr.direction)) as v(dim, value)
       where cr.day = any(${dayList}::date[])
       group by 1, 2, 3, 4, 5
     )

@@ -11,9 +11,8 @@ import { queryRows, type Executor } from '../../db/client.js';
 import { campaigns, type TenantRow } from '../../db/schema/index.js';
 import { dayStartUtc, daysInRange } from '../../domain/costs/prorate.js';
 import { pgArray } from '../../db/sql.js';
-import { timeKey } from './allocation.js';
 import { basisCurrent, dirtyDaysBetween, type RevenueDim } from './days.store.js';
-import { callKeySql, type GroupBy, type RowKey } from './dimensions.js';
+import { callKeySql, isTimeGrouping, periodKeySql, timeKey, type GroupBy, type RowKey } from './dimensions.js';
 import type { DealTypeKey } from '../../domain/deals.js';
 
 export interface StoredRevenueRow {
@@ -129,7 +128,8 @@ export async function storedRevenue(db: Executor, tenantId: string, from: Date, 
  * for the partial days at the ends of the range and for the dirty days.
  */
 export async function dayRevenue(db: Executor, tenant: TenantRow, from: Date, to: Date, groupBy: GroupBy): Promise<StoredRevenue> {
-  const keySql = callKeySql(groupBy, tenant.timezone);
+  const keySql = revenueKeySql(groupBy, tenant.timezone);
+  const time = isTimeGrouping(groupBy);
   const startOf = (day: string) => dayStartUtc(day, tenant.timezone);
   const nextStart = (day: string) => startOf(DateTime.fromISO(day, { zone: 'utc' }).plus({ days: 1 }).toISODate()!);
   const whole = daysInRange(from, to, tenant.timezone).filter((d) => nextStart(d) <= to);
@@ -156,13 +156,14 @@ export async function dayRevenue(db: Executor, tenant: TenantRow, from: Date, to
   const [liveRows, waitingRows, stored, channels, liveWon, waitingCents] = await Promise.all([
     creditRows(db, tenant.id, live, keySql, false),
     creditRows(db, tenant.id, [{ from: wholeStart, to: wholeEnd }], keySql, true, { timezone: tenant.timezone, days: dirty }),
-    queryRows<{ dim: string; value: string | null; type: DealTypeKey; cents: string; deals: string; to_close: string }>(
+    queryRows<{ dim: string; value: string | null; day: string | null; type: DealTypeKey; cents: string; deals: string; to_close: string }>(
       db,
-      sql`select dim, value, deal_type as type, sum(cents)::text as cents, sum(deals)::text as deals, sum(to_close_ms)::text as to_close
+      sql`select dim, value, ${time ? sql`to_char(day, 'YYYY-MM-DD')` : sql`null::text`} as day, deal_type as type,
+                 sum(cents)::text as cents, sum(deals)::text as deals, sum(to_close_ms)::text as to_close
           from roi_day_revenue
-          where tenant_id = ${tenant.id} and dim = any(${`{all,won,${dim}}`}::text[]) and day >= ${first}::date and day <= ${last}::date
+          where tenant_id = ${tenant.id} and dim = any(${pgArray(['all', 'won', dim])}::text[]) and day >= ${first}::date and day <= ${last}::date
             and day <> all(${pgArray(dirty)}::date[])
-          group by 1, 2, 3`,
+          group by 1, 2, 3, 4`,
     ),
     channelOf,
     wonSummary(db, tenant.id, live),
@@ -172,7 +173,7 @@ export async function dayRevenue(db: Executor, tenant: TenantRow, from: Date, to
   const keyOf = (value: string | null): RowKey => {
     if (value === null) return null;
     if (channel) return channel.get(value) ?? null;
-    return groupBy === 'week' || groupBy === 'month' ? timeKey(groupBy, value) : value;
+    return value;
   };
   const merged = new Map<string, StoredRevenueRow>();
   const add = (r: StoredRevenueRow, sign: 1n | -1n) => {
@@ -190,19 +191,30 @@ export async function dayRevenue(db: Executor, tenant: TenantRow, from: Date, to
       won.settledCents += BigInt(r.cents);
       continue;
     }
-    // 'all' holds each deal once (the total); the grouping's own dim holds the rows.
-    const row = { key: r.dim === 'all' ? null : keyOf(r.value), type: r.type, cents: BigInt(r.cents), deals: Number(r.deals), toCloseSumMs: Number(r.to_close) };
-    if (r.dim === 'all') add({ level: 'total', ...row }, 1n);
-    if (r.dim === dim) add({ level: 'row', ...row }, 1n);
+    // 'all' holds each deal once (the total, and under a time grouping the rows of the close
+    // days' periods); the grouping's own dim holds the other groupings' rows.
+    const figures = { type: r.type, cents: BigInt(r.cents), deals: Number(r.deals), toCloseSumMs: Number(r.to_close) };
+    if (r.dim === 'all') add({ level: 'total', key: null, ...figures }, 1n);
+    if (time && r.dim === 'all') add({ level: 'row', key: isTimeGrouping(groupBy) ? timeKey(groupBy, r.day!) : null, ...figures }, 1n);
+    else if (!time && r.dim === dim) add({ level: 'row', key: keyOf(r.value), ...figures }, 1n);
   }
   for (const r of liveRows) add(r, 1n);
   for (const r of waitingRows) add(r, -1n);
   return summed([...merged.values()].filter((r) => r.deals !== 0 || r.cents !== 0n), won);
 }
 
-/** The roi_day_revenue dim a grouping reads (channel: by campaign, then its channel; times: the call's day). */
+/** The roi_day_revenue dim a grouping reads (channel: by campaign, then its channel; times: 'all' by close day). */
 function revenueDimOf(groupBy: GroupBy): RevenueDim {
   if (groupBy === 'channel') return 'campaign';
-  if (groupBy === 'day' || groupBy === 'week' || groupBy === 'month') return 'day';
+  if (isTimeGrouping(groupBy)) return 'all';
   return groupBy;
+}
+
+/**
+ * The row key of a stored credit (SQL over attribution_credits `c`): under a time grouping the
+ * period of the deal's close (contract section 7), else the credited call's key (the copied call
+ * fields bear the calls' column names).
+ */
+export function revenueKeySql(groupBy: GroupBy, timezone: string): SQL {
+  return isTimeGrouping(groupBy) ? periodKeySql(groupBy, sql`c.deal_closed_at`, timezone) : callKeySql(groupBy, timezone);
 }

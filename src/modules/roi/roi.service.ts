@@ -2,7 +2,7 @@
  * GET /v1/roi (contract section 7), for any model and window:
  * - revenue: the won deals whose closedAt lies in [from, to), each credited to its touches under
  *   the model (cents, largest remainder), each credit going to the row of its call, even when the
- *   call started before `from`. Default model and window: the stored credits summed in SQL
+ *   call started before `from`; under a time grouping, to the period of the deal's closedAt. Default model and window: the stored credits summed in SQL
  *   (./revenue.ts dayRevenue), plus the deals still waiting for the `roi-refresh` job attributed
  *   now; other models and windows: deals × touches read in SQL and attributed in TypeScript
  *   (src/domain/attribution/models.ts).
@@ -18,7 +18,7 @@ import { dealTypeKeys, type DealTypeKey } from '../../domain/deals.js';
 import { formatCents } from '../../domain/money.js';
 import { allocateCosts, type CostCents } from './allocation.js';
 import { callCounts } from './counts.js';
-import { callKeySql, type GroupBy, type RowKey } from './dimensions.js';
+import { callKeySql, isTimeGrouping, periodKeySql, type GroupBy, type RowKey } from './dimensions.js';
 import { meanDaysOf, perUnit, roiPercent } from './figures.js';
 import { dayRevenue, type StoredRevenue } from './revenue.js';
 import { wonDealsWithTouches, type WonDeal } from './touches.js';
@@ -60,6 +60,14 @@ export const defaultRevenue: RevenueSource = async (db, tenant, req, keySql) => 
   ]);
   return { summed, attributeNow };
 };
+
+/**
+ * The row of a touch's credit, as SQL in the touch query (./touches.ts: deals `d`, calls `c`):
+ * under a time grouping the period of the deal's close (contract section 7), else the call's key.
+ */
+export function touchKeySql(groupBy: GroupBy, timezone: string): SQL {
+  return isTimeGrouping(groupBy) ? periodKeySql(groupBy, sql`d.closed_at`, timezone) : callKeySql(groupBy, timezone);
+}
 
 const closedIn = (req: RoiRequest) => sql`closed_at >= ${req.from.toISOString()}::timestamptz and closed_at < ${req.to.toISOString()}::timestamptz`;
 
@@ -136,7 +144,7 @@ async function waitingDeals(db: Database, tenantId: string, range: SQL, windowDa
 }
 
 export async function computeRoi(db: Database, tenant: TenantRow, req: RoiRequest, revenueSource: RevenueSource = defaultRevenue) {
-  const keySql = callKeySql(req.groupBy, tenant.timezone);
+  const keySql = touchKeySql(req.groupBy, tenant.timezone);
   const rows = new Map<RowKey, Accumulator>();
   const row = (key: RowKey) => {
     let acc = rows.get(key);
