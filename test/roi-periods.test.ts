@@ -33,7 +33,8 @@ function onAnotherDay(shiftDays: number): TwilioDelivery[] {
         .replace(/\w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} \+0000/g, (ts) => new Date(Date.parse(ts) + shiftDays * 86_400_000).toUTCString().replace('GMT', '+0000'));
     }
     const token = d.headers['I-Twilio-Idempotency-Token'];
-    return { ...d, params, headers: token ? { 'I-Twilio-Idempotency-Token': shiftDays === 0 ? token : derive(token) } : {} };
+    const headers: Record<string, string> = token ? { 'I-Twilio-Idempotency-Token': shiftDays === 0 ? token : derive(token) } : {};
+    return { ...d, params, headers };
   });
 }
 

@@ -36,6 +36,9 @@ export const crmDeals = pgTable(
     contactExternalId: text('contact_external_id'),
     phones: jsonb('phones').$type<string[]>().notNull().default([]),
     amount: numeric('amount', { precision: 18, scale: 2 }).notNull(),
+    /** The deal's margin ("bénéfice net"): an amount, or a percent of `amount` (at most one is set). */
+    margin: numeric('margin', { precision: 18, scale: 2 }),
+    marginPercent: numeric('margin_percent', { precision: 9, scale: 4 }),
     currency: text('currency').notNull(),
     stage: text('stage').notNull(),
     type: text('type'),

@@ -19,6 +19,8 @@ export interface DealInput {
   contactExternalId: string | null;
   phones: string[];
   amountCents: bigint;
+  marginCents: bigint | null;
+  marginPercent: number | null;
   currency: string;
   stage: string;
   type: string | null;
@@ -69,6 +71,8 @@ export async function upsertDeals(tx: Executor, tenantId: string, rows: DealInpu
           contactExternalId: r.contactExternalId,
           phones: r.phones,
           amount: formatCents(r.amountCents),
+          margin: r.marginCents === null ? null : formatCents(r.marginCents),
+          marginPercent: r.marginPercent === null ? null : String(r.marginPercent),
           currency: r.currency,
           stage: r.stage,
           type: r.type,
@@ -81,14 +85,16 @@ export async function upsertDeals(tx: Executor, tenantId: string, rows: DealInpu
           contactExternalId: sql`excluded.contact_external_id`,
           phones: sql`excluded.phones`,
           amount: sql`excluded.amount`,
+          margin: sql`excluded.margin`,
+          marginPercent: sql`excluded.margin_percent`,
           currency: sql`excluded.currency`,
           stage: sql`excluded.stage`,
           type: sql`excluded.type`,
           closedAt: sql`excluded.closed_at`,
           updatedAt: sql`now()`,
         },
-        setWhere: sql`(crm_deals.contact_external_id, crm_deals.phones, crm_deals.amount, crm_deals.currency, crm_deals.stage, crm_deals.type, crm_deals.closed_at)
-          is distinct from (excluded.contact_external_id, excluded.phones, excluded.amount, excluded.currency, excluded.stage, excluded.type, excluded.closed_at)`,
+        setWhere: sql`(crm_deals.contact_external_id, crm_deals.phones, crm_deals.amount, crm_deals.margin, crm_deals.margin_percent, crm_deals.currency, crm_deals.stage, crm_deals.type, crm_deals.closed_at)
+          is distinct from (excluded.contact_external_id, excluded.phones, excluded.amount, excluded.margin, excluded.margin_percent, excluded.currency, excluded.stage, excluded.type, excluded.closed_at)`,
       })
       .returning({ id: crmDeals.id });
     changed.push(...returned.map((r) => r.id));

@@ -26,6 +26,8 @@ export function dealView(d: CrmDealRow) {
     contactExternalId: d.contactExternalId,
     phones: d.phones,
     amount: formatCents(parseAmount(d.amount)),
+    margin: d.margin === null ? null : formatCents(parseAmount(d.margin)),
+    marginPercent: d.marginPercent === null ? null : Number(d.marginPercent),
     currency: d.currency,
     stage: d.stage,
     type: d.type,
@@ -61,6 +63,8 @@ export class CrmService {
       const d = dealRow.parse(row);
       const amountCents = tenantAmount(tenant, d.amount, d.currency);
       if (amountCents < 0n) throw new RowError('amount: a deal amount cannot be negative');
+      if (d.margin != null && d.marginPercent != null) throw new RowError('margin: give margin or marginPercent, not both');
+      const marginCents = d.margin == null ? null : tenantAmount(tenant, d.margin, d.currency);
       // Attribution looks back from closedAt: a won deal without it cannot be attributed.
       if (d.stage === 'won' && !d.closedAt) throw new RowError('closedAt: a won deal needs closedAt');
       return {
@@ -68,6 +72,8 @@ export class CrmService {
         contactExternalId: d.contactExternalId ?? null,
         phones: normalisePhones(tenant, d.phones),
         amountCents,
+        marginCents,
+        marginPercent: d.marginPercent ?? null,
         currency: tenant.currency,
         stage: d.stage,
         type: d.type ?? null,

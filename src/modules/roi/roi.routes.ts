@@ -22,7 +22,7 @@ export function roiRoutes(db: Database): Router {
     const to = q.to ? toInstant(q.to, tenant.timezone) : new Date();
     const from = q.from ? toInstant(q.from, tenant.timezone) : new Date(to.getTime() - DEFAULT_RANGE_MS);
     if (from >= to) throw new ValidationError([{ path: 'query.to', message: 'to must be after from' }]);
-    res.json(await computeRoi(db, tenant, { from, to, groupBy: q.groupBy, model: q.model, windowDays: q.windowDays }));
+    res.json(await computeRoi(db, tenant, { from, to, groupBy: q.groupBy, model: q.model, windowDays: q.windowDays, basis: q.basis }));
   });
   return router;
 }

@@ -19,6 +19,9 @@ export interface DealTouch {
 export interface WonDeal {
   id: string;
   amountCents: bigint;
+  /** The deal's own margin (cents) or margin percent, as posted (src/domain/deals.ts marginCentsOf). */
+  marginCents: bigint | null;
+  marginPercent: string | null;
   closedAt: Date;
   type: string | null;
   /** Sorted by (startedAt, id). */
@@ -28,6 +31,8 @@ export interface WonDeal {
 interface Row {
   deal_id: string;
   amount: string;
+  margin: string | null;
+  margin_percent: string | null;
   closed_ms: string;
   type: string | null;
   call_id: string | null;
@@ -72,10 +77,10 @@ export async function wonDealsWithTouches(
   const rows = await queryRows<Row>(
     db,
     sql`with d as (
-          select id, amount, closed_at, type, phones, contact_external_id from crm_deals
+          select id, amount, margin, margin_percent, closed_at, type, phones, contact_external_id from crm_deals
           where tenant_id = ${tenantId} and stage = 'won' and closed_at is not null and (${dealFilter})
         ), ${touchCtes(tenantId, windowDays, keySql)}
-        select d.id as deal_id, d.amount::text as amount, (extract(epoch from d.closed_at) * 1000)::bigint::text as closed_ms,
+        select d.id as deal_id, d.amount::text as amount, d.margin::text as margin, d.margin_percent::text as margin_percent, (extract(epoch from d.closed_at) * 1000)::bigint::text as closed_ms,
                d.type, t.call_id, (extract(epoch from t.started_at) * 1000)::bigint::text as started_ms, t.key
         from d left join t on t.deal_id = d.id
         order by d.id, t.started_at, t.call_id`,
@@ -84,7 +89,15 @@ export async function wonDealsWithTouches(
   for (const r of rows) {
     let deal = deals.get(r.deal_id);
     if (!deal) {
-      deal = { id: r.deal_id, amountCents: parseAmount(r.amount), closedAt: new Date(Number(r.closed_ms)), type: r.type, touches: [] };
+      deal = {
+        id: r.deal_id,
+        amountCents: parseAmount(r.amount),
+        marginCents: r.margin === null ? null : parseAmount(r.margin),
+        marginPercent: r.margin_percent,
+        closedAt: new Date(Number(r.closed_ms)),
+        type: r.type,
+        touches: [],
+      };
       deals.set(r.deal_id, deal);
     }
     if (r.call_id !== null && r.started_ms !== null) deal.touches.push({ callId: r.call_id, startedAt: new Date(Number(r.started_ms)), key: r.key });

@@ -24,6 +24,8 @@ export const settingsSchema = z
       .nullable(),
     /** Default of GET /v1/kpis `businessHoursOnly`. */
     kpisBusinessHoursOnly: z.boolean(),
+    /** Margin of deals that carry none, in percent of their amount (GET /v1/roi `basis=margin`); null: none assumed. */
+    defaultMarginPercent: z.number().min(-100).max(100).nullable(),
   })
   .strict();
 
@@ -39,6 +41,7 @@ export const defaultSettings: Settings = {
   creditShortAbandons: false,
   businessHours: null,
   kpisBusinessHoursOnly: false,
+  defaultMarginPercent: null,
 };
 
 export function effectiveSettings(stored: Record<string, unknown> | null | undefined): Settings {
