@@ -63,8 +63,8 @@ export const attributionDirtyDeals = pgTable(
 
 /**
  * Stored credits summed per tenant-local day of the deal's closedAt and call dimension (`dim`:
- * 'all' (value ''), agent, queue, campaign, provider, direction, and 'day' whose value is the
- * call's local day), per deal type: cents, deals (each counted once per row), and the sum of
+ * 'all' (value ''; also what time groupings read, by close day), agent, queue, campaign, provider,
+ * direction; 'won': the CRM's won deals of the day), per deal type: cents, deals (each counted once per row), and the sum of
  * closedAt − first touch in ms. Rebuilt with the other materialised days (roi_dirty_days): every
  * change to credits marks the close days concerned in its own transaction.
  */
