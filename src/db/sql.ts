@@ -31,3 +31,8 @@ export function names(...columns: readonly { name: string }[]): SQL {
 export function col(alias: string, column: { name: string }): SQL {
   return sql`${sql.identifier(alias)}.${sql.identifier(column.name)}`;
 }
+
+/** An upsert's `set`: each of these columns takes the value the insert proposed (`excluded.<column>`). */
+export function fromExcluded<K extends string>(columns: Record<K, { name: string }>): Record<K, SQL> {
+  return Object.fromEntries(Object.entries<{ name: string }>(columns).map(([key, c]) => [key, sql`excluded.${sql.identifier(c.name)}`])) as Record<K, SQL>;
+}

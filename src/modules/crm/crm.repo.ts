@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { queryRows, type Executor } from '../../db/client.js';
 import { crmContacts, crmDeals } from '../../db/schema/index.js';
 import { formatCents } from '../../domain/money.js';
-import { idList } from '../../db/sql.js';
+import { fromExcluded, idList } from '../../db/sql.js';
 
 const CHUNK = 1000;
 
@@ -82,15 +82,17 @@ export async function upsertDeals(tx: Executor, tenantId: string, rows: DealInpu
       .onConflictDoUpdate({
         target: [crmDeals.tenantId, crmDeals.externalId],
         set: {
-          contactExternalId: sql`excluded.contact_external_id`,
-          phones: sql`excluded.phones`,
-          amount: sql`excluded.amount`,
-          margin: sql`excluded.margin`,
-          marginPercent: sql`excluded.margin_percent`,
-          currency: sql`excluded.currency`,
-          stage: sql`excluded.stage`,
-          type: sql`excluded.type`,
-          closedAt: sql`excluded.closed_at`,
+          ...fromExcluded({
+            contactExternalId: crmDeals.contactExternalId,
+            phones: crmDeals.phones,
+            amount: crmDeals.amount,
+            margin: crmDeals.margin,
+            marginPercent: crmDeals.marginPercent,
+            currency: crmDeals.currency,
+            stage: crmDeals.stage,
+            type: crmDeals.type,
+            closedAt: crmDeals.closedAt,
+          }),
           updatedAt: sql`now()`,
         },
         setWhere: sql`(crm_deals.contact_external_id, crm_deals.phones, crm_deals.amount, crm_deals.margin, crm_deals.margin_percent, crm_deals.currency, crm_deals.stage, crm_deals.type, crm_deals.closed_at)
