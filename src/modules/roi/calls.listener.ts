@@ -10,14 +10,15 @@
 import { sql } from 'drizzle-orm';
 import { queryRows } from '../../db/client.js';
 import { DEFAULT_WINDOW_DAYS } from '../../domain/attribution/models.js';
-import { idList } from '../../db/sql.js';
+import { attributionCredits } from '../../db/schema/index.js';
+import { col, idList } from '../../db/sql.js';
 import type { Tx } from '../../db/client.js';
 import type { CallChange, CallChangeListener } from '../calls/index.js';
 import { copyCallFields, recomputeStoredCredits } from './credits.js';
 import { markInstants } from './days.store.js';
 
 const TOUCH_FIELDS = ['externalNumber', 'startedAt', 'direction', 'status'] as const;
-/** The call fields copied onto its credits (stored.ts copyCallFields). */
+/** The call fields copied onto its credits (./credits.ts copyCallFields). */
 const COPIED_FIELDS = ['startedAt', 'campaignId', 'agentId', 'queueName', 'provider', 'direction'] as const;
 
 function touchChanged(change: CallChange): boolean {
@@ -37,7 +38,7 @@ async function recomputeTouchedCredits(tx: Tx, changes: CallChange[]): Promise<v
   // A call already credited whose grouping fields changed (a campaign re-assigned): its credits follow.
   const copied = new Map<string, string[]>();
   for (const ch of changes) if (ch.before && changed(ch, COPIED_FIELDS)) copied.set(ch.tenantId, [...(copied.get(ch.tenantId) ?? []), ch.after.id]);
-  for (const [tenantId, ids] of copied) await copyCallFields(tx, tenantId, sql`a.call_id in (${idList(ids)}::uuid)`);
+  for (const [tenantId, ids] of copied) await copyCallFields(tx, tenantId, sql`${col('a', attributionCredits.callId)} in (${idList(ids)}::uuid)`);
   const byTenant = new Map<string, CallChange[]>();
   for (const ch of changes.filter(touchChanged)) byTenant.set(ch.tenantId, [...(byTenant.get(ch.tenantId) ?? []), ch]);
   for (const [tenantId, list] of byTenant) {
