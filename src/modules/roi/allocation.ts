@@ -26,7 +26,7 @@
 import { and, eq, gte, lte, sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import { queryRows, type Executor } from '../../db/client.js';
-import { campaigns, costs, type TenantRow } from '../../db/schema/index.js';
+import { campaigns, costDayShares, costs, type TenantRow } from '../../db/schema/index.js';
 import { parseAmount } from '../../domain/money.js';
 import { dayStartUtc, daysInRange, prorateByDay, spreadOverCalls } from '../../domain/costs/prorate.js';
 import { pgArray } from '../../db/sql.js';
@@ -117,13 +117,14 @@ export async function allocateCosts(db: Executor, tenant: TenantRow, range: { fr
   const { result, add } = emptyAllocation();
   if (first && last) {
     const dim = dayDimOf(groupBy);
+    const s = costDayShares;
     const stored = await queryRows<{ kind: CostKind; scope_campaign_id: string | null; scope_agent_id: string | null; value: string | null; day: string | null; cents: string }>(
       db,
-      sql`select kind, scope_campaign_id::text as scope_campaign_id, scope_agent_id, value,
-                 ${isTimeGrouping(groupBy) ? sql`to_char(day, 'YYYY-MM-DD')` : sql`null::text`} as day, sum(cents)::text as cents
-          from cost_day_shares
-          where tenant_id = ${tenant.id} and dim = ${dim} and day >= ${first}::date and day <= ${last}::date
-            and day <> all(${pgArray(dirty)}::date[])
+      sql`select ${s.kind} as kind, ${s.scopeCampaignId}::text as scope_campaign_id, ${s.scopeAgentId} as scope_agent_id, ${s.value} as value,
+                 ${isTimeGrouping(groupBy) ? sql`to_char(${s.day}, 'YYYY-MM-DD')` : sql`null::text`} as day, sum(${s.cents})::text as cents
+          from ${s}
+          where ${s.tenantId} = ${tenant.id} and ${s.dim} = ${dim} and ${s.day} >= ${first}::date and ${s.day} <= ${last}::date
+            and ${s.day} <> all(${pgArray(dirty)}::date[])
           group by 1, 2, 3, 4, 5`,
     );
     for (const r of stored) add(keyOf(r.scope_campaign_id, r.scope_agent_id, r.value, r.day), r.kind, BigInt(r.cents));

@@ -6,7 +6,7 @@
 import { eq, sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import { queryRows, type Executor } from '../../db/client.js';
-import { campaigns, type TenantRow } from '../../db/schema/index.js';
+import { campaigns, roiDayCalls, type TenantRow } from '../../db/schema/index.js';
 import { dayStartUtc, daysInRange } from '../../domain/costs/prorate.js';
 import { pgArray } from '../../db/sql.js';
 import { dayDimOf } from './allocation.js';
@@ -57,12 +57,13 @@ export async function callCounts(db: Executor, tenant: TenantRow, range: { from:
     isTimeGrouping(groupBy) ? timeKey(groupBy, day!) : channelOf ? (value === null ? null : (channelOf.get(value) ?? null)) : value;
   const add = (key: RowKey, n: number) => counts.set(key, (counts.get(key) ?? 0) + n);
 
+  const t = roiDayCalls;
   const stored = await queryRows<{ value: string | null; day: string | null; n: string }>(
     db,
-    sql`select value, ${time ? sql`to_char(day, 'YYYY-MM-DD')` : sql`null::text`} as day, sum(calls)::text as n
-        from roi_day_calls
-        where tenant_id = ${tenant.id} and dim = ${dim} and day >= ${first}::date and day <= ${last}::date
-          and day <> all(${pgArray(dirty)}::date[])
+    sql`select ${t.value} as value, ${time ? sql`to_char(${t.day}, 'YYYY-MM-DD')` : sql`null::text`} as day, sum(${t.calls})::text as n
+        from ${t}
+        where ${t.tenantId} = ${tenant.id} and ${t.dim} = ${dim} and ${t.day} >= ${first}::date and ${t.day} <= ${last}::date
+          and ${t.day} <> all(${pgArray(dirty)}::date[])
         group by 1, 2`,
   );
   for (const r of stored) add(keyOf(r.value, r.day), Number(r.n));
