@@ -1,15 +1,13 @@
 import { index, jsonb, numeric, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { instant, timestamps } from './_helpers.js';
-import { tenants } from './tenants.js';
+import { tenantRef } from './_refs.js';
 
 /** CRM contacts pushed by the tenant (contract section 5), upserted on externalId. */
 export const crmContacts = pgTable(
   'crm_contacts',
   {
     id: uuid('id').primaryKey(),
-    tenantId: uuid('tenant_id')
-      .notNull()
-      .references(() => tenants.id),
+    tenantId: tenantRef(),
     externalId: text('external_id').notNull(),
     name: text('name'),
     email: text('email'),
@@ -29,9 +27,7 @@ export const crmDeals = pgTable(
   'crm_deals',
   {
     id: uuid('id').primaryKey(),
-    tenantId: uuid('tenant_id')
-      .notNull()
-      .references(() => tenants.id),
+    tenantId: tenantRef(),
     externalId: text('external_id').notNull(),
     contactExternalId: text('contact_external_id'),
     phones: jsonb('phones').$type<string[]>().notNull().default([]),
