@@ -8,9 +8,9 @@
 import { eq, sql, type SQL } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import { queryRows, type Executor } from '../../db/client.js';
-import { campaigns, type TenantRow } from '../../db/schema/index.js';
+import { attributionCredits, attributionDirtyDeals, campaigns, crmDeals, roiDayRevenue, type TenantRow } from '../../db/schema/index.js';
 import { dayStartUtc, daysInRange } from '../../domain/costs/prorate.js';
-import { pgArray } from '../../db/sql.js';
+import { col, pgArray } from '../../db/sql.js';
 import { basisCurrent, dirtyDaysBetween, type RevenueDim } from './days.store.js';
 import { callKeySql, isTimeGrouping, periodKeySql, timeKey, type GroupBy, type RowKey } from './dimensions.js';
 import type { DealTypeKey } from '../../domain/deals.js';
@@ -52,21 +52,25 @@ async function creditRows(
   skipDays?: { timezone: string; days: readonly string[] },
 ): Promise<StoredRevenueRow[]> {
   if (intervals.length === 0) return [];
+  const c = (column: { name: string }) => col('c', column);
+  const x = (column: { name: string }) => col('x', column);
+  const ac = attributionCredits;
+  const dd = attributionDirtyDeals;
   const closed = sql.join(
-    intervals.map((i) => sql`(c.deal_closed_at >= ${i.from.toISOString()}::timestamptz and c.deal_closed_at < ${i.to.toISOString()}::timestamptz)`),
+    intervals.map((i) => sql`(${c(ac.dealClosedAt)} >= ${i.from.toISOString()}::timestamptz and ${c(ac.dealClosedAt)} < ${i.to.toISOString()}::timestamptz)`),
     sql` or `,
   );
   const rows = await queryRows<CreditRow>(
     db,
     sql`with cr as (
-          select ${keySql} as key, c.deal_id, coalesce(c.deal_type, 'unspecified') as type, sum(c.cents) as cents,
-                 (extract(epoch from c.deal_closed_at - min(c.first_touch_at)) * 1000)::bigint as to_close
-          from ${waiting ? sql`attribution_dirty_deals x join attribution_credits c on c.deal_id = x.deal_id and c.tenant_id = x.tenant_id` : sql`attribution_credits c`}
-          left join campaigns cp on cp.id = c.campaign_id
-          where c.tenant_id = ${tenantId} and (${closed})
-            ${waiting ? sql`and x.tenant_id = ${tenantId}` : sql`and not exists (select 1 from attribution_dirty_deals x where x.tenant_id = ${tenantId} and x.deal_id = c.deal_id)`}
-            ${skipDays && skipDays.days.length > 0 ? sql`and (c.deal_closed_at at time zone ${skipDays.timezone})::date <> all(${pgArray(skipDays.days)}::date[])` : sql``}
-          group by 1, 2, 3, c.deal_closed_at
+          select ${keySql} as key, ${c(ac.dealId)} as deal_id, coalesce(${c(ac.dealType)}, 'unspecified') as type, sum(${c(ac.cents)}) as cents,
+                 (extract(epoch from ${c(ac.dealClosedAt)} - min(${c(ac.firstTouchAt)})) * 1000)::bigint as to_close
+          from ${waiting ? sql`${dd} x join ${ac} c on ${c(ac.dealId)} = ${x(dd.dealId)} and ${c(ac.tenantId)} = ${x(dd.tenantId)}` : sql`${ac} c`}
+          left join ${campaigns} cp on ${col('cp', campaigns.id)} = ${c(ac.campaignId)}
+          where ${c(ac.tenantId)} = ${tenantId} and (${closed})
+            ${waiting ? sql`and ${x(dd.tenantId)} = ${tenantId}` : sql`and not exists (select 1 from ${dd} x where ${x(dd.tenantId)} = ${tenantId} and ${x(dd.dealId)} = ${c(ac.dealId)})`}
+            ${skipDays && skipDays.days.length > 0 ? sql`and (${c(ac.dealClosedAt)} at time zone ${skipDays.timezone})::date <> all(${pgArray(skipDays.days)}::date[])` : sql``}
+          group by 1, 2, 3, ${c(ac.dealClosedAt)}
         )
         select 'row' as level, key, type, sum(cents)::text as cents, count(*)::text as deals, coalesce(sum(to_close), 0)::text as to_close
         from cr group by key, type
@@ -81,29 +85,35 @@ async function creditRows(
 /** Won deals closed in `intervals`, and the amount of those not waiting for the job, in cents. */
 async function wonSummary(db: Executor, tenantId: string, intervals: readonly { from: Date; to: Date }[]): Promise<{ wonDeals: number; settledCents: bigint }> {
   if (intervals.length === 0) return { wonDeals: 0, settledCents: 0n };
+  const d = (column: { name: string }) => col('d', column);
+  const x = (column: { name: string }) => col('x', column);
   const closed = sql.join(
-    intervals.map((i) => sql`(d.closed_at >= ${i.from.toISOString()}::timestamptz and d.closed_at < ${i.to.toISOString()}::timestamptz)`),
+    intervals.map((i) => sql`(${d(crmDeals.closedAt)} >= ${i.from.toISOString()}::timestamptz and ${d(crmDeals.closedAt)} < ${i.to.toISOString()}::timestamptz)`),
     sql` or `,
   );
   const [won] = await queryRows<{ n: string; settled_cents: string }>(
     db,
     sql`select count(*)::text as n,
-               coalesce(sum(d.amount * 100) filter (
-                 where not exists (select 1 from attribution_dirty_deals x where x.tenant_id = ${tenantId} and x.deal_id = d.id)), 0)::bigint::text as settled_cents
-        from crm_deals d
-        where d.tenant_id = ${tenantId} and d.stage = 'won' and (${closed})`,
+               coalesce(sum(${d(crmDeals.amount)} * 100) filter (
+                 where not exists (select 1 from ${attributionDirtyDeals} x
+                   where ${x(attributionDirtyDeals.tenantId)} = ${tenantId} and ${x(attributionDirtyDeals.dealId)} = ${d(crmDeals.id)})), 0)::bigint::text as settled_cents
+        from ${crmDeals} d
+        where ${d(crmDeals.tenantId)} = ${tenantId} and ${d(crmDeals.stage)} = 'won' and (${closed})`,
   );
   return { wonDeals: Number(won?.n ?? 0), settledCents: BigInt(won?.settled_cents ?? '0') };
 }
 
 /** Amount of the won deals waiting for the job closed in [from, to) outside `skipDays`, in cents (driven by the waiting list). */
 async function waitingWonCents(db: Executor, tenant: TenantRow, from: Date, to: Date, skipDays: readonly string[]): Promise<bigint> {
+  const d = (column: { name: string }) => col('d', column);
+  const x = (column: { name: string }) => col('x', column);
   const [row] = await queryRows<{ cents: string }>(
     db,
-    sql`select coalesce(sum(d.amount * 100), 0)::bigint::text as cents
-        from attribution_dirty_deals x join crm_deals d on d.id = x.deal_id and d.tenant_id = x.tenant_id
-        where x.tenant_id = ${tenant.id} and d.stage = 'won' and d.closed_at >= ${from.toISOString()}::timestamptz and d.closed_at < ${to.toISOString()}::timestamptz
-          and (d.closed_at at time zone ${tenant.timezone})::date <> all(${pgArray(skipDays)}::date[])`,
+    sql`select coalesce(sum(${d(crmDeals.amount)} * 100), 0)::bigint::text as cents
+        from ${attributionDirtyDeals} x join ${crmDeals} d on ${d(crmDeals.id)} = ${x(attributionDirtyDeals.dealId)} and ${d(crmDeals.tenantId)} = ${x(attributionDirtyDeals.tenantId)}
+        where ${x(attributionDirtyDeals.tenantId)} = ${tenant.id} and ${d(crmDeals.stage)} = 'won'
+          and ${d(crmDeals.closedAt)} >= ${from.toISOString()}::timestamptz and ${d(crmDeals.closedAt)} < ${to.toISOString()}::timestamptz
+          and (${d(crmDeals.closedAt)} at time zone ${tenant.timezone})::date <> all(${pgArray(skipDays)}::date[])`,
   );
   return BigInt(row?.cents ?? '0');
 }
@@ -153,16 +163,17 @@ export async function dayRevenue(db: Executor, tenant: TenantRow, from: Date, to
     groupBy === 'channel'
       ? db.select({ id: campaigns.id, channel: campaigns.channel }).from(campaigns).where(eq(campaigns.tenantId, tenant.id))
       : Promise.resolve(null);
+  const r = roiDayRevenue;
   const [liveRows, waitingRows, stored, channels, liveWon, waitingCents] = await Promise.all([
     creditRows(db, tenant.id, live, keySql, false),
     creditRows(db, tenant.id, [{ from: wholeStart, to: wholeEnd }], keySql, true, { timezone: tenant.timezone, days: dirty }),
     queryRows<{ dim: string; value: string | null; day: string | null; type: DealTypeKey; cents: string; deals: string; to_close: string }>(
       db,
-      sql`select dim, value, ${time ? sql`to_char(day, 'YYYY-MM-DD')` : sql`null::text`} as day, deal_type as type,
-                 sum(cents)::text as cents, sum(deals)::text as deals, sum(to_close_ms)::text as to_close
-          from roi_day_revenue
-          where tenant_id = ${tenant.id} and dim = any(${pgArray(['all', 'won', dim])}::text[]) and day >= ${first}::date and day <= ${last}::date
-            and day <> all(${pgArray(dirty)}::date[])
+      sql`select ${r.dim} as dim, ${r.value} as value, ${time ? sql`to_char(${r.day}, 'YYYY-MM-DD')` : sql`null::text`} as day, ${r.dealType} as type,
+                 sum(${r.cents})::text as cents, sum(${r.deals})::text as deals, sum(${r.toCloseMs})::text as to_close
+          from ${r}
+          where ${r.tenantId} = ${tenant.id} and ${r.dim} = any(${pgArray(['all', 'won', dim])}::text[]) and ${r.day} >= ${first}::date and ${r.day} <= ${last}::date
+            and ${r.day} <> all(${pgArray(dirty)}::date[])
           group by 1, 2, 3, 4`,
     ),
     channelOf,
