@@ -26,13 +26,13 @@
 import { and, eq, gte, lte, sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import { queryRows, type Executor } from '../../db/client.js';
-import { campaigns, costDayShares, costs, type TenantRow } from '../../db/schema/index.js';
+import { calls, campaigns, costDayShares, costs, type TenantRow } from '../../db/schema/index.js';
 import { parseAmount } from '../../domain/money.js';
 import { dayStartUtc, daysInRange, prorateByDay, spreadOverCalls } from '../../domain/costs/prorate.js';
 import { pgArray } from '../../db/sql.js';
 import { effectiveSettings } from '../tenants/index.js';
 import { basisCurrent, computeDays, dirtyDaysBetween, type DayDim } from './days.store.js';
-import { callKeySql, groupByDimensions, isTimeGrouping, timeKey, type AllocationGroupBy, type GroupBy, type RowKey } from './dimensions.js';
+import { c, callKeySql, callsWithCampaign, groupByDimensions, isTimeGrouping, timeKey, type AllocationGroupBy, type GroupBy, type RowKey } from './dimensions.js';
 
 export type CostKind = 'direct' | 'indirect';
 
@@ -191,10 +191,10 @@ async function addProviderPrices(
   const windowEnd = dayStartUtc(DateTime.fromISO(last, { zone: 'utc' }).plus({ days: 1 }).toISODate()!, tenant.timezone);
   const priced = await queryRows<{ key: string | null; cents: string }>(
     db,
-    sql`select ${callKeySql(groupBy, tenant.timezone)} as key, sum(round(c.cost_amount * 100))::bigint::text as cents
-        from calls c left join campaigns cp on cp.id = c.campaign_id
-        where c.tenant_id = ${tenant.id} and c.cost_amount is not null and c.cost_currency = ${tenant.currency}
-          and c.started_at >= ${windowStart.toISOString()}::timestamptz and c.started_at < ${windowEnd.toISOString()}::timestamptz
+    sql`select ${callKeySql(groupBy, tenant.timezone)} as key, sum(round(${c(calls.costAmount)} * 100))::bigint::text as cents
+        from ${callsWithCampaign}
+        where ${c(calls.tenantId)} = ${tenant.id} and ${c(calls.costAmount)} is not null and ${c(calls.costCurrency)} = ${tenant.currency}
+          and ${c(calls.startedAt)} >= ${windowStart.toISOString()}::timestamptz and ${c(calls.startedAt)} < ${windowEnd.toISOString()}::timestamptz
         group by 1`,
   );
   for (const p of priced) add(p.key, 'direct', BigInt(p.cents));
@@ -246,14 +246,14 @@ export async function allocateCostsLive(db: Executor, tenant: TenantRow, range: 
   if (pools.size > 0) {
     const handled = await queryRows<HandledCall>(
       db,
-      sql`select c.id, (extract(epoch from c.started_at) * 1000)::bigint::text as ms, c.handle_seconds, c.agent_id,
-                 c.campaign_id::text as campaign_id,
-                 to_char(c.started_at at time zone ${tenant.timezone}, 'YYYY-MM-DD') as day,
+      sql`select ${c(calls.id)} as id, (extract(epoch from ${c(calls.startedAt)}) * 1000)::bigint::text as ms,
+                 ${c(calls.handleSeconds)} as handle_seconds, ${c(calls.agentId)} as agent_id, ${c(calls.campaignId)}::text as campaign_id,
+                 to_char(${c(calls.startedAt)} at time zone ${tenant.timezone}, 'YYYY-MM-DD') as day,
                  ${callKeySql(groupBy, tenant.timezone)} as key
-          from calls c left join campaigns cp on cp.id = c.campaign_id
-          where c.tenant_id = ${tenant.id} and c.status = 'answered'
-            and c.started_at >= ${windowStart.toISOString()}::timestamptz and c.started_at < ${windowEnd.toISOString()}::timestamptz
-          order by c.started_at, c.id`,
+          from ${callsWithCampaign}
+          where ${c(calls.tenantId)} = ${tenant.id} and ${c(calls.status)} = 'answered'
+            and ${c(calls.startedAt)} >= ${windowStart.toISOString()}::timestamptz and ${c(calls.startedAt)} < ${windowEnd.toISOString()}::timestamptz
+          order by ${c(calls.startedAt)}, ${c(calls.id)}`,
     );
     const byDay = new Map<string, HandledCall[]>();
     for (const call of handled) {

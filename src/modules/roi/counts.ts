@@ -6,20 +6,20 @@
 import { eq, sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import { queryRows, type Executor } from '../../db/client.js';
-import { campaigns, roiDayCalls, type TenantRow } from '../../db/schema/index.js';
+import { calls, campaigns, roiDayCalls, type TenantRow } from '../../db/schema/index.js';
 import { dayStartUtc, daysInRange } from '../../domain/costs/prorate.js';
 import { pgArray } from '../../db/sql.js';
 import { dayDimOf } from './allocation.js';
 import { basisCurrent, computeDays, dirtyDaysBetween } from './days.store.js';
-import { callKeySql, isTimeGrouping, timeKey, type GroupBy, type RowKey } from './dimensions.js';
+import { c, callKeySql, callsWithCampaign, isTimeGrouping, timeKey, type GroupBy, type RowKey } from './dimensions.js';
 
 async function liveCounts(db: Executor, tenant: TenantRow, from: Date, to: Date, groupBy: GroupBy, into: Map<RowKey, number>): Promise<void> {
   if (from >= to) return;
   const rows = await queryRows<{ key: string | null; n: string }>(
     db,
     sql`select ${callKeySql(groupBy, tenant.timezone)} as key, count(*)::text as n
-        from calls c left join campaigns cp on cp.id = c.campaign_id
-        where c.tenant_id = ${tenant.id} and c.started_at >= ${from.toISOString()}::timestamptz and c.started_at < ${to.toISOString()}::timestamptz
+        from ${callsWithCampaign}
+        where ${c(calls.tenantId)} = ${tenant.id} and ${c(calls.startedAt)} >= ${from.toISOString()}::timestamptz and ${c(calls.startedAt)} < ${to.toISOString()}::timestamptz
         group by 1`,
   );
   for (const r of rows) into.set(r.key, (into.get(r.key) ?? 0) + Number(r.n));

@@ -12,6 +12,14 @@
  */
 import { sql, type SQL } from 'drizzle-orm';
 import { DateTime } from 'luxon';
+import { calls, campaigns } from '../../db/schema/index.js';
+import { col } from '../../db/sql.js';
+
+/** A column of the calls under alias `c` (or of attribution_credits, whose copied call fields bear the same names). */
+export const c = (column: { name: string }): SQL => col('c', column);
+
+/** `calls c left join campaigns cp`: what callKeySql reads. */
+export const callsWithCampaign = sql`${calls} c left join ${campaigns} cp on ${col('cp', campaigns.id)} = ${c(calls.campaignId)}`;
 
 export const timeGroupings = ['day', 'week', 'month', 'quarter'] as const;
 export type TimeGrouping = (typeof timeGroupings)[number];
@@ -46,21 +54,21 @@ export function callKeySql(groupBy: AllocationGroupBy, timezone: string): SQL {
     case 'week':
     case 'month':
     case 'quarter':
-      return periodKeySql(groupBy, sql`c.started_at`, timezone);
+      return periodKeySql(groupBy, c(calls.startedAt), timezone);
     case 'agent':
-      return sql`c.agent_id`;
+      return c(calls.agentId);
     case 'queue':
       // By name, as the contract and the KPI rollups (a queue reported without a name, such as
       // Twilio's QueueSid alone, falls in the null row there too).
-      return sql`c.queue_name`;
+      return c(calls.queueName);
     case 'campaign':
-      return sql`c.campaign_id::text`;
+      return sql`${c(calls.campaignId)}::text`;
     case 'channel':
-      return sql`cp.channel`;
+      return col('cp', campaigns.channel);
     case 'provider':
-      return sql`c.provider`;
+      return c(calls.provider);
     case 'direction':
-      return sql`c.direction`;
+      return c(calls.direction);
   }
 }
 
