@@ -36,3 +36,12 @@ export function col(alias: string, column: { name: string }): SQL {
 export function fromExcluded<K extends string>(columns: Record<K, { name: string }>): Record<K, SQL> {
   return Object.fromEntries(Object.entries<{ name: string }>(columns).map(([key, c]) => [key, sql`excluded.${sql.identifier(c.name)}`])) as Record<K, SQL>;
 }
+
+/** An upsert's `setWhere`: the stored row differs from the proposed one on one of these columns. */
+export function changedFrom(columns: Record<string, { name: string }>): SQL {
+  const cs = Object.values(columns);
+  return sql`(${sql.join(cs, sql`, `)}) is distinct from (${sql.join(
+    cs.map((c) => sql`excluded.${sql.identifier(c.name)}`),
+    sql`, `,
+  )})`;
+}

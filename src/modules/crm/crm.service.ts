@@ -86,9 +86,9 @@ export class CrmService {
       // the deal had and has. Read before the upsert, kept for the deals that changed.
       const before = await queryRows<{ id: string; closed_ms: string }>(
         tx,
-        sql`select id, (extract(epoch from closed_at) * 1000)::bigint::text as closed_ms from crm_deals
-            where tenant_id = ${tenant.id} and stage = 'won' and closed_at is not null
-              and external_id in (${idList(rowsToWrite.map((r) => r.externalId))})`,
+        sql`select ${crmDeals.id} as id, (extract(epoch from ${crmDeals.closedAt}) * 1000)::bigint::text as closed_ms from ${crmDeals}
+            where ${crmDeals.tenantId} = ${tenant.id} and ${crmDeals.stage} = 'won' and ${crmDeals.closedAt} is not null
+              and ${crmDeals.externalId} in (${idList(rowsToWrite.map((r) => r.externalId))})`,
       );
       const changed = await upsertDeals(tx, tenant.id, rowsToWrite);
       const changedSet = new Set(changed);
