@@ -109,14 +109,21 @@ export async function seed(db: Database, tenantId: string): Promise<void> {
 }
 
 /** Last touch by campaign in plain SQL: the latest (startedAt, id) touch of each won deal gets its amount. */
-async function plainLastTouch(db: Database, tenantId: string, from: string, to: string): Promise<Map<string | null, string>> {
+/** The row key of the plain baseline: the last touch's campaign, or the period of the deal's close. */
+const plainKey = {
+  campaign: sql`campaign_id::text`,
+  month: sql`to_char(closed_at at time zone ${TZ}, 'YYYY-MM')`,
+  quarter: sql`to_char(closed_at at time zone ${TZ}, 'YYYY-"Q"Q')`,
+};
+
+async function plainLastTouch(db: Database, tenantId: string, from: string, to: string, by: keyof typeof plainKey = 'campaign'): Promise<Map<string | null, string>> {
   const rows = await queryRows<{ key: string | null; revenue: string }>(
     db,
     sql`with d as (
           select id, amount, closed_at, contact_external_id from crm_deals
           where tenant_id = ${tenantId} and stage = 'won' and closed_at >= ${from}::timestamptz and closed_at < ${to}::timestamptz
         ), last as (
-          select distinct on (d.id) d.id, d.amount, c.campaign_id
+          select distinct on (d.id) d.id, d.amount, d.closed_at, c.campaign_id
           from d join crm_contacts ct on ct.tenant_id = ${tenantId} and ct.external_id = d.contact_external_id
           cross join lateral jsonb_array_elements_text(ct.phones) p(phone)
           join calls c on c.tenant_id = ${tenantId} and c.external_number = p.phone
@@ -124,7 +131,7 @@ async function plainLastTouch(db: Database, tenantId: string, from: string, to: 
             and (c.direction = 'inbound' or c.status = 'answered')
           order by d.id, c.started_at desc, c.id desc
         )
-        select campaign_id::text as key, (sum(amount) * 100)::bigint::text as revenue from last group by 1`,
+        select ${plainKey[by]} as key, (sum(amount) * 100)::bigint::text as revenue from last group by 1`,
   );
   return new Map(rows.map((r) => [r.key, formatCents(BigInt(r.revenue))]));
 }
@@ -203,6 +210,36 @@ export async function run(): Promise<string> {
       );
     }
 
+    // Time groupings over the 90 days, over HTTP: each period holds its own costs and the revenue of
+    // the deals closed in it (stored days only), checked against plain SQL (revenue by close
+    // period) and the allocation computed from costs and calls.
+    const periodRows: string[] = [];
+    for (const groupBy of ['month', 'quarter'] as const) {
+      const getPeriods = async () => {
+        const res = await fetch(`${baseUrl}/v1/roi?from=2025-01-01&to=2025-04-01&groupBy=${groupBy}`, { headers: { authorization: `Bearer ${tenantBody.apiKey}` } });
+        return (await res.json()) as { rows: { key: string | null; revenue: string; cost: string }[] };
+      };
+      for (let i = 0; i < 2; i++) await getPeriods();
+      const periodTimes: number[] = [];
+      let body: Awaited<ReturnType<typeof getPeriods>> | null = null;
+      for (let i = 0; i < RUNS; i++) {
+        const t = await timed(getPeriods);
+        periodTimes.push(t.ms);
+        body = t.value;
+      }
+      periodTimes.sort((a, b) => a - b);
+      const periodFrom = new Date('2025-01-01T00:00:00+01:00');
+      const periodTo = new Date('2025-04-01T00:00:00+02:00');
+      const plainRevenue = await plainLastTouch(db, tenant!.id, periodFrom.toISOString(), periodTo.toISOString(), groupBy);
+      const liveCosts = await allocateCostsLive(db, tenant!, { from: periodFrom, to: periodTo }, groupBy);
+      const apiRevenue = new Map(body!.rows.filter((r) => r.revenue !== '0.00').map((r) => [r.key, r.revenue]));
+      const revenueEqual = apiRevenue.size === plainRevenue.size && [...plainRevenue].every(([k, v]) => apiRevenue.get(k) === v);
+      const costEqual = body!.rows.every((r) => r.cost === formatCents(liveCosts.byKey.get(r.key)?.total ?? 0n)) && !body!.rows.some((r) => r.key === null);
+      periodRows.push(
+        `| GET /v1/roi?groupBy=${groupBy}, 90 days, over HTTP (${RUNS} runs) | p50 ${fmt(percentile(periodTimes, 50))}, p95 ${fmt(percentile(periodTimes, 95))} | revenue vs plain SQL by close ${groupBy} **${revenueEqual ? 'equal' : 'DIFFERENT'}**; cost vs allocation from costs and calls **${costEqual ? 'equal' : 'DIFFERENT'}** |`,
+      );
+    }
+
     // Incremental: one new won deal on an existing contact (upsert + its job).
     const crm = new CrmService(db, { enqueue: async () => undefined } as unknown as Deps['queue']);
     const oneDeal = await timed(async () => {
@@ -277,6 +314,12 @@ export async function run(): Promise<string> {
       '',
       `Checks on the 30 days by campaign: revenue API vs plain SQL **${equal ? 'equal' : 'DIFFERENT'}** (${baseline.value.size} rows); ` +
         `cost API vs allocation from costs and calls **${costsEqual ? 'equal' : 'DIFFERENT'}**; calls API vs plain count **${callsEqual ? 'equal' : 'DIFFERENT'}**.`,
+      '',
+      'Time groupings (a period holds its own costs and the revenue of the deals closed in it):',
+      '',
+      '| request | time | checks |',
+      '|---|---|---|',
+      ...periodRows,
       '',
       `Whole 90 days by campaign, per model (cost and calls from the materialised days; plain SQL last-touch baseline over the 90 days: ${fmt(baseline90.ms)}). ` +
         'Served: stored credits for last_touch (default window), else deals × touches read in SQL and attributed in TypeScript (src/domain/attribution/models.ts, the reference); ' +

@@ -9,6 +9,8 @@ FROM (
   UNION SELECT "campaign_id", "tenant_id" FROM "calls" WHERE "campaign_id" IS NOT NULL
 ) x
 WHERE NOT EXISTS (SELECT 1 FROM "campaigns" c WHERE c."id" = x.campaign_id);--> statement-breakpoint
+ALTER TABLE "crm_deals" ADD COLUMN "margin" numeric(18, 2);--> statement-breakpoint
+ALTER TABLE "crm_deals" ADD COLUMN "margin_percent" numeric(9, 4);--> statement-breakpoint
 ALTER TABLE "call_events" ADD CONSTRAINT "call_events_connection_id_connections_id_fk" FOREIGN KEY ("connection_id") REFERENCES "public"."connections"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "call_events" ADD CONSTRAINT "call_events_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "webhook_events" ADD CONSTRAINT "webhook_events_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint

@@ -39,9 +39,9 @@ ALTER TABLE "alerts" ADD COLUMN "status" text DEFAULT 'open' NOT NULL;--> statem
 ALTER TABLE "alerts" ADD COLUMN "resolved_at" timestamp with time zone;--> statement-breakpoint
 ALTER TABLE "alerts" ADD COLUMN "granularity" text DEFAULT 'day' NOT NULL;--> statement-breakpoint
 ALTER TABLE "alerts" ADD COLUMN "subject" text DEFAULT '' NOT NULL;--> statement-breakpoint
-ALTER TABLE "initiatives" ADD CONSTRAINT "initiatives_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "reports_sent" ADD CONSTRAINT "reports_sent_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "targets" ADD CONSTRAINT "targets_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "initiatives" ADD CONSTRAINT "initiatives_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "reports_sent" ADD CONSTRAINT "reports_sent_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "targets" ADD CONSTRAINT "targets_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "initiatives_tenant_idx" ON "initiatives" USING btree ("tenant_id","started_at");--> statement-breakpoint
 CREATE INDEX "targets_tenant_idx" ON "targets" USING btree ("tenant_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "alerts_open_idx" ON "alerts" USING btree ("tenant_id","type","granularity","subject") WHERE status = 'open' and granularity <> 'day';--> statement-breakpoint

@@ -29,7 +29,7 @@ import { campaignListener } from './modules/campaigns/index.js';
 import { kpiCallListener, tenantsWithStaleDirtyHours } from './modules/kpis/index.js';
 import { roiCallListener, tenantsWithWaitingRoiWork } from './modules/roi/index.js';
 import { ConnectionsService } from './modules/connections/connections.service.js';
-import { TenantsService } from './modules/tenants/tenants.service.js';
+import { TenantsService } from './modules/tenants/index.js';
 import { InboxWriter } from './modules/webhooks/inbox-writer.js';
 
 export interface Deps {

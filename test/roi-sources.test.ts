@@ -11,6 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
 import { calls, tenants, type TenantRow } from '../src/db/schema/index.js';
@@ -18,7 +19,7 @@ import { attributionModels } from '../src/domain/attribution/models.js';
 import { markDealsDirty, requestRoiRefresh } from '../src/modules/roi/changes.js';
 import { allocateCosts, allocateCostsLive } from '../src/modules/roi/allocation.js';
 import { markCostDaysDirty, markInstants, pendingRoiWork } from '../src/modules/roi/days.store.js';
-import { callKeySql, groupByDimensions } from '../src/modules/roi/dimensions.js';
+import { callKeySql, groupByDimensions, timeGroupings } from '../src/modules/roi/dimensions.js';
 import { callCounts } from '../src/modules/roi/counts.js';
 import { computeRoi, liveRevenue } from '../src/modules/roi/roi.service.js';
 import { sqlRevenueSource } from './oracles/sql-revenue.js';
@@ -239,5 +240,50 @@ describe('call counts', () => {
         expect(await callCounts(db, tenant, range, groupBy), groupBy).toEqual(new Map(live.map((r) => [r.key, Number(r.n)])));
       }
     }
+  });
+});
+
+describe('time groupings partition the total', () => {
+  it('rows sum to the total for every model and basis, with no null-key row', { timeout: 240_000 }, async () => {
+    const db = hub.deps.database.db;
+    await db
+      .transaction(async (tx) => {
+        // Margins of every kind: an amount, a percent, none (then the tenant default, when there is one).
+        await tx.execute(sql`update crm_deals set margin = round(amount * 0.3, 2) where tenant_id = ${tenant.id} and external_id ~ '^d[0-9]*[0-2]$'`);
+        await tx.execute(sql`update crm_deals set margin_percent = 12.5 where tenant_id = ${tenant.id} and external_id ~ '^d[0-9]*[3-5]$'`);
+        const dayMs = 86_400_000;
+        await fc.assert(
+          fc.asyncProperty(
+            fc.record({
+              start: fc.integer({ min: 0, max: 27 * 24 }).map((h) => new Date(Date.parse('2025-03-01T00:00:00Z') + h * 3_600_000)),
+              days: fc.integer({ min: 1, max: 40 }),
+              groupBy: fc.constantFrom(...timeGroupings),
+              model: fc.constantFrom(...attributionModels),
+              basis: fc.constantFrom('revenue' as const, 'margin' as const),
+              windowDays: fc.constantFrom(30, 7),
+              defaultMargin: fc.constantFrom(null, 15, -5),
+            }),
+            async (q) => {
+              const t = { ...tenant, settings: { ...tenant.settings, defaultMarginPercent: q.defaultMargin } };
+              const body = await computeRoi(tx, t, { from: q.start, to: new Date(q.start.getTime() + q.days * dayMs), groupBy: q.groupBy, model: q.model, windowDays: q.windowDays, basis: q.basis });
+              expect(body.rows.some((r) => r.key === null)).toBe(false);
+              // Not vacuous: every range starts in March, whose days all carry salaries.
+              expect(body.total.cost).not.toBe('0.00');
+              const cents = (v: string) => BigInt(v.replace('.', ''));
+              const sum = (f: (r: (typeof body.rows)[number]) => bigint) => body.rows.reduce((a, r) => a + f(r), 0n);
+              expect(sum((r) => cents(r.revenue))).toBe(cents(body.total.revenue));
+              expect(sum((r) => cents(r.cost))).toBe(cents(body.total.cost));
+              expect(sum((r) => BigInt(r.calls))).toBe(BigInt(body.total.calls));
+              expect(sum((r) => BigInt(r.deals))).toBe(BigInt(body.total.deals));
+              expect('dealsWithoutMargin' in body.total).toBe(q.basis === 'margin');
+            },
+          ),
+          { numRuns: 40 },
+        );
+        tx.rollback();
+      })
+      .catch((err: Error) => {
+        if (!/rollback/i.test(err.message)) throw err;
+      });
   });
 });

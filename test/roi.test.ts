@@ -263,28 +263,29 @@ describe('GET /v1/roi', () => {
     expect(summary(await roi(`${RANGE}&groupBy=queue`))).toEqual({ null: ['1800.01', '65.00', 4, 3] });
   });
 
-  it('computes every model through the API (D1 over c5, c1, c2; by day c5 falls on 2025-03-09)', async () => {
-    const byDay = async (model: string, extra = '') => summary(await roi(`${RANGE}&groupBy=day&model=${model}${extra}`));
-    // last_touch: all of D1 on c2.
-    expect(await byDay('last_touch')).toEqual({ '2025-03-10': ['1800.01', '65.00', 4, 3] });
-    // first_touch: D1 on c5 (before the range: credited anyway, no call counted there).
-    expect(await byDay('first_touch')).toEqual({ '2025-03-09': ['1000.00', '0.00', 0, 1], '2025-03-10': ['800.01', '65.00', 4, 2] });
+  it('computes every model through the API (D1 over c5, c1, c2)', async () => {
+    // Grouped by time, a deal's revenue goes to the period of its closedAt (contract section 7):
+    // whatever the model, every deal closed on 2025-03-10 (13:00 PDT).
+    for (const model of ['last_touch', 'first_touch', 'linear', 'position_based', 'time_decay']) {
+      expect(summary(await roi(`${RANGE}&groupBy=day&model=${model}`)), model).toEqual({ '2025-03-10': ['1800.01', '65.00', 4, 3] });
+    }
+    // By agent the models split D1 over its touches: c5 and c2 have no agent (the null row), c1 is
+    // alice's; D3 (300.00 on c4) is alice's too, D2 (500.01 on c3) bob's. Costs: alice 40.80, bob 24.20.
+    const byAgent = async (model: string, extra = '') => summary(await roi(`${RANGE}&groupBy=agent&model=${model}${extra}`));
+    // last_touch: all of D1 on c2; first_touch: all of D1 on c5 (before the range: credited anyway).
+    const wholeD1OnNoAgent = { agent_alice: ['300.00', '40.80', 2, 1], agent_bob: ['500.01', '24.20', 1, 1], null: ['1000.00', '0.00', 1, 1] };
+    expect(await byAgent('last_touch')).toEqual(wholeD1OnNoAgent);
+    expect(await byAgent('first_touch')).toEqual(wholeD1OnNoAgent);
     // linear: 100000 / 3 = 33333 r 1 each, the leftover cent to the earliest (c5): 333.34, 333.33, 333.33.
-    expect(await byDay('linear')).toEqual({ '2025-03-09': ['333.34', '0.00', 0, 1], '2025-03-10': ['1466.67', '65.00', 4, 3] });
-    // position_based, 3 touches: 40 / 20 / 40 → 400.00, 200.00, 400.00.
-    expect(await byDay('position_based')).toEqual({ '2025-03-09': ['400.00', '0.00', 0, 1], '2025-03-10': ['1400.01', '65.00', 4, 3] });
+    expect(await byAgent('linear')).toEqual({ agent_alice: ['633.33', '40.80', 2, 2], agent_bob: ['500.01', '24.20', 1, 1], null: ['666.67', '0.00', 1, 1] });
+    // position_based, 3 touches: 40 / 20 / 40 → c5 400.00, c1 200.00, c2 400.00.
+    expect(await byAgent('position_based')).toEqual({ agent_alice: ['500.00', '40.80', 2, 2], agent_bob: ['500.01', '24.20', 1, 1], null: ['800.00', '0.00', 1, 1] });
     // time_decay: weights 2^(−age/7 d) from the newest touch c2: c5 2^(−1/7), c1 2^(−70 min/7 d), c2 1
     // → 31221.93, 34306.27, 34471.80 cents; round down, the 2 leftover cents to c5 (.93) and c2 (.80):
     // 312.22, 343.06, 344.72.
-    expect(await byDay('time_decay')).toEqual({ '2025-03-09': ['312.22', '0.00', 0, 1], '2025-03-10': ['1487.79', '65.00', 4, 3] });
-    const linearByAgent = summary(await roi(`${RANGE}&groupBy=agent&model=linear`));
-    expect(linearByAgent).toEqual({
-      agent_alice: ['633.33', '40.80', 2, 2],
-      agent_bob: ['500.01', '24.20', 1, 1],
-      null: ['666.67', '0.00', 1, 1],
-    });
+    expect(await byAgent('time_decay')).toEqual({ agent_alice: ['643.06', '40.80', 2, 2], agent_bob: ['500.01', '24.20', 1, 1], null: ['656.94', '0.00', 1, 1] });
     // windowDays=1: c5 (28 h 50 min before closing) is no longer a touch; first touch is c1.
-    expect(await byDay('first_touch', '&windowDays=1')).toEqual({ '2025-03-10': ['1800.01', '65.00', 4, 3] });
+    expect(await byAgent('first_touch', '&windowDays=1')).toEqual({ agent_alice: ['1300.00', '40.80', 2, 2], agent_bob: ['500.01', '24.20', 1, 1], null: ['0.00', '0.00', 1, 0] });
   });
 
   it('rejects a bad query with field paths', async () => {

@@ -197,7 +197,20 @@ describe('twilio webhooks to unified calls', () => {
   });
 });
 
+/**
+ * The three fixture calls of tenant A, for the describe blocks that read them: posting them again
+ * is a no-op once stored (re-deliveries are deduplicated), so each block runs alone too.
+ */
+async function fixtureCalls(): Promise<void> {
+  for (const name of ['inbound_answered', 'inbound_abandoned', 'outbound']) {
+    for (const d of twilioFixture(name).deliveries) expect((await postTwilio(hub.api, connection.webhookUrl, d)).status).toBe(200);
+  }
+  await hub.settle(tenantA.apiKey);
+}
+
 describe('tenant isolation', () => {
+  beforeAll(fixtureCalls);
+
   it("tenant B sees none of tenant A's calls or connections", async () => {
     const calls = await hub.api.get('/v1/calls').set(tenantA.auth);
     const callId = calls.body.data[0].id as string;
@@ -212,6 +225,8 @@ describe('tenant isolation', () => {
 });
 
 describe('calls API', () => {
+  beforeAll(fixtureCalls);
+
   it('paginates with a stable cursor and filters', async () => {
     const page1 = await hub.api.get('/v1/calls?limit=2').set(tenantA.auth);
     expect(page1.body.data).toHaveLength(2);

@@ -15,3 +15,33 @@ export function pgArray(values: readonly (string | number)[]): string {
 export function idList(ids: readonly string[]): SQL {
   return sql`select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb)`;
 }
+
+/**
+ * Column names for raw SQL, taken from the drizzle schema so that a rename fails to compile:
+ * `names(t.a, t.b)` for an insert's column list, `col('c', calls.startedAt)` for an aliased table.
+ * (A bare `${table.column}` renders "table"."column", right wherever the table is not aliased.)
+ */
+export function names(...columns: readonly { name: string }[]): SQL {
+  return sql.join(
+    columns.map((c) => sql.identifier(c.name)),
+    sql`, `,
+  );
+}
+
+export function col(alias: string, column: { name: string }): SQL {
+  return sql`${sql.identifier(alias)}.${sql.identifier(column.name)}`;
+}
+
+/** An upsert's `set`: each of these columns takes the value the insert proposed (`excluded.<column>`). */
+export function fromExcluded<K extends string>(columns: Record<K, { name: string }>): Record<K, SQL> {
+  return Object.fromEntries(Object.entries<{ name: string }>(columns).map(([key, c]) => [key, sql`excluded.${sql.identifier(c.name)}`])) as Record<K, SQL>;
+}
+
+/** An upsert's `setWhere`: the stored row differs from the proposed one on one of these columns. */
+export function changedFrom(columns: Record<string, { name: string }>): SQL {
+  const cs = Object.values(columns);
+  return sql`(${sql.join(cs, sql`, `)}) is distinct from (${sql.join(
+    cs.map((c) => sql`excluded.${sql.identifier(c.name)}`),
+    sql`, `,
+  )})`;
+}

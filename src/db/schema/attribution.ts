@@ -1,9 +1,9 @@
 import { bigint, date, index, integer, pgTable, primaryKey, text, uuid } from 'drizzle-orm/pg-core';
 import { instant } from './_helpers.js';
+import { tenantRef } from './_refs.js';
 import { calls } from './calls.js';
 import { campaigns } from './campaigns.js';
 import { crmDeals } from './crm.js';
-import { tenants } from './tenants.js';
 
 /**
  * Stored credits of the default model (last_touch, default window) per (deal, call), in cents:
@@ -12,9 +12,7 @@ import { tenants } from './tenants.js';
 export const attributionCredits = pgTable(
   'attribution_credits',
   {
-    tenantId: uuid('tenant_id')
-      .notNull()
-      .references(() => tenants.id),
+    tenantId: tenantRef(),
     // A deal deleted takes its credits along (the CRM service forgets them first, so that the
     // calls' attributedRevenue follows); so does a call deleted.
     dealId: uuid('deal_id')
@@ -52,9 +50,7 @@ export const attributionCredits = pgTable(
 export const attributionDirtyDeals = pgTable(
   'attribution_dirty_deals',
   {
-    tenantId: uuid('tenant_id')
-      .notNull()
-      .references(() => tenants.id),
+    tenantId: tenantRef(),
     dealId: uuid('deal_id').notNull(),
     markedAt: instant('marked_at').notNull().defaultNow(),
   },
@@ -63,8 +59,8 @@ export const attributionDirtyDeals = pgTable(
 
 /**
  * Stored credits summed per tenant-local day of the deal's closedAt and call dimension (`dim`:
- * 'all' (value ''), agent, queue, campaign, provider, direction, and 'day' whose value is the
- * call's local day), per deal type: cents, deals (each counted once per row), and the sum of
+ * 'all' (value ''; also what time groupings read, by close day), agent, queue, campaign, provider,
+ * direction; 'won': the CRM's won deals of the day), per deal type: cents, deals (each counted once per row), and the sum of
  * closedAt − first touch in ms. Rebuilt with the other materialised days (roi_dirty_days): every
  * change to credits marks the close days concerned in its own transaction.
  */

@@ -1,7 +1,7 @@
 import { index, integer, jsonb, numeric, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { instant, timestamps } from './_helpers.js';
+import { tenantRef } from './_refs.js';
 import { campaigns } from './campaigns.js';
-import { tenants } from './tenants.js';
 
 export interface AgentRefJson {
   id: string;
@@ -13,9 +13,7 @@ export const calls = pgTable(
   'calls',
   {
     id: uuid('id').primaryKey(),
-    tenantId: uuid('tenant_id')
-      .notNull()
-      .references(() => tenants.id),
+    tenantId: tenantRef(),
     connectionId: uuid('connection_id').notNull(),
     provider: text('provider').notNull(),
     /** The connector's grouping key of the call's events (unique per connection). */

@@ -1,6 +1,6 @@
 import { index, pgTable, text, uuid } from 'drizzle-orm/pg-core';
 import { instant, timestamps } from './_helpers.js';
-import { tenants } from './tenants.js';
+import { tenantRef } from './_refs.js';
 
 /**
  * A marketing campaign (contract section 5); `channel` is its marketing source (google_ads, …).
@@ -11,9 +11,7 @@ export const campaigns = pgTable(
   'campaigns',
   {
     id: uuid('id').primaryKey(),
-    tenantId: uuid('tenant_id')
-      .notNull()
-      .references(() => tenants.id),
+    tenantId: tenantRef(),
     name: text('name').notNull(),
     channel: text('channel').notNull(),
     deletedAt: instant('deleted_at'),
@@ -31,9 +29,7 @@ export const campaignNumbers = pgTable(
   'campaign_numbers',
   {
     id: uuid('id').primaryKey(),
-    tenantId: uuid('tenant_id')
-      .notNull()
-      .references(() => tenants.id),
+    tenantId: tenantRef(),
     campaignId: uuid('campaign_id')
       .notNull()
       .references(() => campaigns.id),

@@ -1,7 +1,7 @@
 import { bigint, bigserial, date, index, integer, numeric, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { instant, timestamps } from './_helpers.js';
+import { tenantRef } from './_refs.js';
 import { campaigns } from './campaigns.js';
-import { tenants } from './tenants.js';
 
 /**
  * Costs (contract section 5): an amount over a period of tenant-local days, both ends included,
@@ -11,9 +11,7 @@ export const costs = pgTable(
   'costs',
   {
     id: uuid('id').primaryKey(),
-    tenantId: uuid('tenant_id')
-      .notNull()
-      .references(() => tenants.id),
+    tenantId: tenantRef(),
     /** Optional tenant key: re-posting the same externalId replaces the cost (idempotent uploads). */
     externalId: text('external_id'),
     category: text('category').notNull(),

@@ -1,15 +1,13 @@
 import { index, jsonb, numeric, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { instant, timestamps } from './_helpers.js';
-import { tenants } from './tenants.js';
+import { tenantRef } from './_refs.js';
 
 /** CRM contacts pushed by the tenant (contract section 5), upserted on externalId. */
 export const crmContacts = pgTable(
   'crm_contacts',
   {
     id: uuid('id').primaryKey(),
-    tenantId: uuid('tenant_id')
-      .notNull()
-      .references(() => tenants.id),
+    tenantId: tenantRef(),
     externalId: text('external_id').notNull(),
     name: text('name'),
     email: text('email'),
@@ -29,13 +27,14 @@ export const crmDeals = pgTable(
   'crm_deals',
   {
     id: uuid('id').primaryKey(),
-    tenantId: uuid('tenant_id')
-      .notNull()
-      .references(() => tenants.id),
+    tenantId: tenantRef(),
     externalId: text('external_id').notNull(),
     contactExternalId: text('contact_external_id'),
     phones: jsonb('phones').$type<string[]>().notNull().default([]),
     amount: numeric('amount', { precision: 18, scale: 2 }).notNull(),
+    /** The deal's margin ("bénéfice net"): an amount, or a percent of `amount` (at most one is set). */
+    margin: numeric('margin', { precision: 18, scale: 2 }),
+    marginPercent: numeric('margin_percent', { precision: 9, scale: 4 }),
     currency: text('currency').notNull(),
     stage: text('stage').notNull(),
     type: text('type'),

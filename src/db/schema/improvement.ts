@@ -1,6 +1,6 @@
 import { boolean, doublePrecision, index, integer, jsonb, numeric, pgTable, primaryKey, text, uuid } from 'drizzle-orm/pg-core';
 import { instant, timestamps } from './_helpers.js';
-import { tenants } from './tenants.js';
+import { tenantRef } from './_refs.js';
 
 /** Where a target or an initiative applies; every field optional, all given ones must match. */
 export interface ScopeJson {
@@ -18,7 +18,7 @@ export const targets = pgTable(
   'targets',
   {
     id: uuid('id').primaryKey(),
-    tenantId: uuid('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+    tenantId: tenantRef(),
     name: text('name'),
     kpi: text('kpi').notNull(),
     comparison: text('comparison').notNull(),
@@ -36,7 +36,7 @@ export const initiatives = pgTable(
   'initiatives',
   {
     id: uuid('id').primaryKey(),
-    tenantId: uuid('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+    tenantId: tenantRef(),
     name: text('name').notNull(),
     startedAt: instant('started_at').notNull(),
     kpi: text('kpi').notNull(),
@@ -57,7 +57,7 @@ export type InitiativeRow = typeof initiatives.$inferSelect;
 export const reportsSent = pgTable(
   'reports_sent',
   {
-    tenantId: uuid('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+    tenantId: tenantRef(),
     month: text('month').notNull(),
     sentAt: instant('sent_at').notNull().defaultNow(),
   },

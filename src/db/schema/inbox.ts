@@ -1,8 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { instant } from './_helpers.js';
-import { connections } from './connections.js';
-import { tenants } from './tenants.js';
+import { connectionRef, tenantRef } from './_refs.js';
 
 /**
  * The durable webhook inbox: one row per provider delivery, committed before the provider gets its
@@ -13,12 +12,8 @@ export const webhookEvents = pgTable(
   'webhook_events',
   {
     id: uuid('id').primaryKey(),
-    tenantId: uuid('tenant_id')
-      .notNull()
-      .references(() => tenants.id),
-    connectionId: uuid('connection_id')
-      .notNull()
-      .references(() => connections.id),
+    tenantId: tenantRef(),
+    connectionId: connectionRef(),
     provider: text('provider').notNull(),
     dedupeKey: text('dedupe_key').notNull(),
     status: text('status').notNull().default('pending'),
@@ -45,14 +40,10 @@ export const webhookEvents = pgTable(
 export const callEvents = pgTable(
   'call_events',
   {
-    connectionId: uuid('connection_id')
-      .notNull()
-      .references(() => connections.id),
+    connectionId: connectionRef(),
     callKey: text('call_key').notNull(),
     eventKey: text('event_key').notNull(),
-    tenantId: uuid('tenant_id')
-      .notNull()
-      .references(() => tenants.id),
+    tenantId: tenantRef(),
     source: text('source').notNull(),
     data: jsonb('data').$type<Record<string, unknown>>().notNull(),
     createdAt: instant('created_at').notNull().defaultNow(),
@@ -70,9 +61,7 @@ export type WebhookEventRow = typeof webhookEvents.$inferSelect;
 export const callLinks = pgTable(
   'call_links',
   {
-    connectionId: uuid('connection_id')
-      .notNull()
-      .references(() => connections.id),
+    connectionId: connectionRef(),
     aliasKey: text('alias_key').notNull(),
     callKey: text('call_key').notNull(),
     createdAt: instant('created_at').notNull().defaultNow(),

@@ -1,7 +1,6 @@
 import { index, integer, jsonb, pgTable, real, text, uuid } from 'drizzle-orm/pg-core';
 import { instant, timestamps } from './_helpers.js';
-import { connections } from './connections.js';
-import { tenants } from './tenants.js';
+import { connectionRef, tenantRef } from './_refs.js';
 
 /**
  * Backfill and reconciliation runs. The cursor is persisted after every stored page, so a crashed
@@ -11,12 +10,8 @@ export const backfills = pgTable(
   'backfills',
   {
     id: uuid('id').primaryKey(),
-    tenantId: uuid('tenant_id')
-      .notNull()
-      .references(() => tenants.id),
-    connectionId: uuid('connection_id')
-      .notNull()
-      .references(() => connections.id),
+    tenantId: tenantRef(),
+    connectionId: connectionRef(),
     kind: text('kind').notNull().default('backfill'), // backfill | reconcile
     windowFrom: instant('window_from').notNull(),
     windowTo: instant('window_to').notNull(),

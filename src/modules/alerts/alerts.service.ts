@@ -12,7 +12,7 @@ import { alerts, subscriptions, tenants, type TenantRow } from '../../db/schema/
 import { alertRules, detectAnomalies, type Anomaly, type DayFigures } from '../../domain/alerts.js';
 import { ValidationError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
-import { computeKpis } from '../kpis/kpis.service.js';
+import { computeKpis } from '../kpis/index.js';
 import { alertDetail } from './intraday.js';
 import type { SubscriptionsService } from '../subscriptions/subscriptions.service.js';
 

@@ -1,4 +1,4 @@
-import type { CallChangeListener } from '../calls/recompute.js';
+import type { CallChangeListener } from '../calls/index.js';
 import { campaignAt } from './assignments.js';
 
 /** Call tracking: a call's campaign is the one its tracking number was assigned to when it started. */

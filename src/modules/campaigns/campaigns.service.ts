@@ -9,7 +9,7 @@ import { toE164 } from '../../../connectors/shared/phone.js';
 import type { Database, Tx } from '../../db/client.js';
 import { campaignNumbers, campaigns, type CampaignNumberRow, type CampaignRow, type TenantRow } from '../../db/schema/index.js';
 import { NotFoundError, ValidationError } from '../../lib/errors.js';
-import type { CallChangeListener } from '../calls/recompute.js';
+import type { CallChangeListener } from '../calls/index.js';
 import { assign, assignmentsOf, currentNumbers, release } from './assignments.js';
 import type { CreateCampaignBody, PatchCampaignBody, TrackingNumberEntry } from './campaigns.schemas.js';
 import { reassignCalls } from './reassign.js';

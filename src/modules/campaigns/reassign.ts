@@ -6,7 +6,7 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { queryRows, type Tx } from '../../db/client.js';
 import { calls } from '../../db/schema/index.js';
-import type { CallChange, CallChangeListener } from '../calls/recompute.js';
+import type { CallChange, CallChangeListener } from '../calls/index.js';
 
 const BATCH = 1000;
 

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq, gte, inArray, isNull, lte, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
+import { fromExcluded } from '../../db/sql.js';
 import type { JobQueue } from '../../jobs/queue.js';
 import { campaigns, costs, type CostRow, type TenantRow } from '../../db/schema/index.js';
 import { formatCents, parseAmount } from '../../domain/money.js';
@@ -89,13 +90,15 @@ export class CostsService {
           .onConflictDoUpdate({
             target: [costs.tenantId, costs.externalId],
             set: {
-              category: sql`excluded.category`,
-              kind: sql`excluded.kind`,
-              amount: sql`excluded.amount`,
-              periodStart: sql`excluded.period_start`,
-              periodEnd: sql`excluded.period_end`,
-              campaignId: sql`excluded.campaign_id`,
-              agentId: sql`excluded.agent_id`,
+              ...fromExcluded({
+                category: costs.category,
+                kind: costs.kind,
+                amount: costs.amount,
+                periodStart: costs.periodStart,
+                periodEnd: costs.periodEnd,
+                campaignId: costs.campaignId,
+                agentId: costs.agentId,
+              }),
               updatedAt: sql`now()`,
             },
           });

@@ -3,9 +3,23 @@ import { randomUUID } from 'node:crypto';
 import { queryRows, type Executor } from '../../db/client.js';
 import { crmContacts, crmDeals } from '../../db/schema/index.js';
 import { formatCents } from '../../domain/money.js';
-import { idList } from '../../db/sql.js';
+import { changedFrom, fromExcluded, idList } from '../../db/sql.js';
 
 const CHUNK = 1000;
+
+/** What an upsert may change: a row equal on these fields is left alone (its updatedAt too). */
+const CONTACT_FIELDS = { phones: crmContacts.phones, name: crmContacts.name, email: crmContacts.email };
+const DEAL_FIELDS = {
+  contactExternalId: crmDeals.contactExternalId,
+  phones: crmDeals.phones,
+  amount: crmDeals.amount,
+  margin: crmDeals.margin,
+  marginPercent: crmDeals.marginPercent,
+  currency: crmDeals.currency,
+  stage: crmDeals.stage,
+  type: crmDeals.type,
+  closedAt: crmDeals.closedAt,
+};
 
 export interface ContactInput {
   externalId: string;
@@ -19,6 +33,8 @@ export interface DealInput {
   contactExternalId: string | null;
   phones: string[];
   amountCents: bigint;
+  marginCents: bigint | null;
+  marginPercent: number | null;
   currency: string;
   stage: string;
   type: string | null;
@@ -47,8 +63,8 @@ export async function upsertContacts(tx: Executor, tenantId: string, rows: Conta
       .values(chunk.map((r) => ({ id: randomUUID(), tenantId, externalId: r.externalId, phones: r.phones, name: r.name, email: r.email })))
       .onConflictDoUpdate({
         target: [crmContacts.tenantId, crmContacts.externalId],
-        set: { phones: sql`excluded.phones`, name: sql`excluded.name`, email: sql`excluded.email`, updatedAt: sql`now()` },
-        setWhere: sql`(crm_contacts.phones, crm_contacts.name, crm_contacts.email) is distinct from (excluded.phones, excluded.name, excluded.email)`,
+        set: { ...fromExcluded(CONTACT_FIELDS), updatedAt: sql`now()` },
+        setWhere: changedFrom(CONTACT_FIELDS),
       });
     for (const r of chunk) if (before.get(r.externalId) !== JSON.stringify(r.phones)) changed.push(r.externalId);
   }
@@ -69,6 +85,8 @@ export async function upsertDeals(tx: Executor, tenantId: string, rows: DealInpu
           contactExternalId: r.contactExternalId,
           phones: r.phones,
           amount: formatCents(r.amountCents),
+          margin: r.marginCents === null ? null : formatCents(r.marginCents),
+          marginPercent: r.marginPercent === null ? null : String(r.marginPercent),
           currency: r.currency,
           stage: r.stage,
           type: r.type,
@@ -78,17 +96,10 @@ export async function upsertDeals(tx: Executor, tenantId: string, rows: DealInpu
       .onConflictDoUpdate({
         target: [crmDeals.tenantId, crmDeals.externalId],
         set: {
-          contactExternalId: sql`excluded.contact_external_id`,
-          phones: sql`excluded.phones`,
-          amount: sql`excluded.amount`,
-          currency: sql`excluded.currency`,
-          stage: sql`excluded.stage`,
-          type: sql`excluded.type`,
-          closedAt: sql`excluded.closed_at`,
+          ...fromExcluded(DEAL_FIELDS),
           updatedAt: sql`now()`,
         },
-        setWhere: sql`(crm_deals.contact_external_id, crm_deals.phones, crm_deals.amount, crm_deals.currency, crm_deals.stage, crm_deals.type, crm_deals.closed_at)
-          is distinct from (excluded.contact_external_id, excluded.phones, excluded.amount, excluded.currency, excluded.stage, excluded.type, excluded.closed_at)`,
+        setWhere: changedFrom(DEAL_FIELDS),
       })
       .returning({ id: crmDeals.id });
     changed.push(...returned.map((r) => r.id));
@@ -101,7 +112,7 @@ export async function dealsOfContacts(tx: Executor, tenantId: string, contactExt
   if (contactExternalIds.length === 0) return [];
   const rows = await queryRows<{ id: string }>(
     tx,
-    sql`select id from crm_deals where tenant_id = ${tenantId} and contact_external_id in (${idList(contactExternalIds)})`,
+    sql`select ${crmDeals.id} as id from ${crmDeals} where ${crmDeals.tenantId} = ${tenantId} and ${crmDeals.contactExternalId} in (${idList(contactExternalIds)})`,
   );
   return rows.map((r) => r.id);
 }

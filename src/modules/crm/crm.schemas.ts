@@ -15,6 +15,9 @@ export const dealRow = z.object({
   contactExternalId: externalIdField.nullish(),
   phones: phonesField.default([]),
   amount: z.union([z.string().max(40), z.number()]),
+  /** The deal's margin: an amount in the same currency, or a percent of `amount` (not both). */
+  margin: z.union([z.string().max(40), z.number()]).nullish(),
+  marginPercent: z.number().min(-100).max(100).nullish(),
   currency: z.string().min(1).max(10),
   stage: z.enum(dealStages),
   type: z.enum(dealTypes).nullish(),

@@ -26,6 +26,8 @@ export function dealView(d: CrmDealRow) {
     contactExternalId: d.contactExternalId,
     phones: d.phones,
     amount: formatCents(parseAmount(d.amount)),
+    margin: d.margin === null ? null : formatCents(parseAmount(d.margin)),
+    marginPercent: d.marginPercent === null ? null : Number(d.marginPercent),
     currency: d.currency,
     stage: d.stage,
     type: d.type,
@@ -61,6 +63,8 @@ export class CrmService {
       const d = dealRow.parse(row);
       const amountCents = tenantAmount(tenant, d.amount, d.currency);
       if (amountCents < 0n) throw new RowError('amount: a deal amount cannot be negative');
+      if (d.margin != null && d.marginPercent != null) throw new RowError('margin: give margin or marginPercent, not both');
+      const marginCents = d.margin == null ? null : tenantAmount(tenant, d.margin, d.currency);
       // Attribution looks back from closedAt: a won deal without it cannot be attributed.
       if (d.stage === 'won' && !d.closedAt) throw new RowError('closedAt: a won deal needs closedAt');
       return {
@@ -68,6 +72,8 @@ export class CrmService {
         contactExternalId: d.contactExternalId ?? null,
         phones: normalisePhones(tenant, d.phones),
         amountCents,
+        marginCents,
+        marginPercent: d.marginPercent ?? null,
         currency: tenant.currency,
         stage: d.stage,
         type: d.type ?? null,
@@ -80,9 +86,9 @@ export class CrmService {
       // the deal had and has. Read before the upsert, kept for the deals that changed.
       const before = await queryRows<{ id: string; closed_ms: string }>(
         tx,
-        sql`select id, (extract(epoch from closed_at) * 1000)::bigint::text as closed_ms from crm_deals
-            where tenant_id = ${tenant.id} and stage = 'won' and closed_at is not null
-              and external_id in (${idList(rowsToWrite.map((r) => r.externalId))})`,
+        sql`select ${crmDeals.id} as id, (extract(epoch from ${crmDeals.closedAt}) * 1000)::bigint::text as closed_ms from ${crmDeals}
+            where ${crmDeals.tenantId} = ${tenant.id} and ${crmDeals.stage} = 'won' and ${crmDeals.closedAt} is not null
+              and ${crmDeals.externalId} in (${idList(rowsToWrite.map((r) => r.externalId))})`,
       );
       const changed = await upsertDeals(tx, tenant.id, rowsToWrite);
       const changedSet = new Set(changed);

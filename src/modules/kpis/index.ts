@@ -1,5 +1,6 @@
 /** KPIs: the rollups kept from the calls, and GET /v1/kpis served from them. */
 export { kpiRoutes } from './kpis.routes.js';
+export { computeKpis } from './kpis.service.js';
 export { kpiOperations } from './kpis.openapi.js';
 export { kpiCallListener, markCallsDirty, type DirtyNotifier } from './invalidate.js';
 export { pendingDirtyHours, refreshTenant, tenantsWithStaleDirtyHours } from './refresh.js';

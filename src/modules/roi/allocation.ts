@@ -5,12 +5,13 @@
  *    cents to the earlier days); a day counts when its 00:00 (tenant time) lies in [from, to).
  * 2. A day's share goes straight to a row when the grouping names the cost's scope: a campaign
  *    cost to its campaign (or its campaign's channel), an agent cost to that agent.
+ *    Under a time grouping (day, week, month, quarter) every share goes straight to the period of
+ *    its day, whatever calls that day had (contract section 7): no null-key row.
  * 3. Every other share is pooled per (day, scope, kind) and spread over that day's handled
  *    (answered) calls of the scope — all calls for unscoped costs, the campaign's calls, or the
  *    calls whose `agent` is the agent — in proportion to handleSeconds (spreadOverCalls: cents,
  *    largest remainder, ties to the earliest call). Each call's cents go to the call's row.
- *    A day without such calls puts the pool in the null-key row (as the contract says, even for
- *    day/week/month groupings).
+ *    A day without such calls puts the pool in the null-key row.
  * 4. With the tenant setting `countProviderPrices`, each call's provider price (in the tenant's
  *    currency; others are ignored) is a direct cost of that call, rounded to the cent half away
  *    from zero, for calls whose day is in the range.
@@ -25,13 +26,13 @@
 import { and, eq, gte, lte, sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import { queryRows, type Executor } from '../../db/client.js';
-import { campaigns, costs, type TenantRow } from '../../db/schema/index.js';
+import { calls, campaigns, costDayShares, costs, type TenantRow } from '../../db/schema/index.js';
 import { parseAmount } from '../../domain/money.js';
 import { dayStartUtc, daysInRange, prorateByDay, spreadOverCalls } from '../../domain/costs/prorate.js';
 import { pgArray } from '../../db/sql.js';
 import { effectiveSettings } from '../tenants/index.js';
 import { basisCurrent, computeDays, dirtyDaysBetween, type DayDim } from './days.store.js';
-import { callKeySql, groupByDimensions, type GroupBy, type RowKey } from './dimensions.js';
+import { c, callKeySql, callsWithCampaign, groupByDimensions, isTimeGrouping, timeKey, type AllocationGroupBy, type GroupBy, type RowKey } from './dimensions.js';
 
 export type CostKind = 'direct' | 'indirect';
 
@@ -63,25 +64,29 @@ function emptyAllocation() {
   return { result, add };
 }
 
-/** The allocation GET /v1/kpis uses for costPerCall: cents per row key, and the range's total. */
+/**
+ * The allocation GET /v1/kpis uses for costPerCall: cents per row key, and the range's total.
+ * `hour` (the KPI's clock hours) has no stored days: it is computed from costs and calls.
+ */
 export async function allocatedCostCents(
   db: Executor,
   tenant: TenantRow,
   range: { from: Date; to: Date },
   groupBy: string,
 ): Promise<{ byKey: Map<string | null, bigint>; totalCents: bigint }> {
-  const allocation = await allocateCosts(db, tenant, range, asGroupBy(groupBy));
+  const by = asGroupBy(groupBy);
+  const allocation = by === 'hour' ? await allocateCostsLive(db, tenant, range, by) : await allocateCosts(db, tenant, range, by);
   return {
     byKey: new Map([...allocation.byKey].map(([key, cents]) => [key, cents.total])),
     totalCents: allocation.total.total,
   };
 }
 
-export function asGroupBy(groupBy: string): GroupBy {
-  if (!(groupByDimensions as readonly string[]).includes(groupBy)) {
-    throw new RangeError(`groupBy must be one of ${groupByDimensions.join(', ')}, got ${groupBy}`);
+export function asGroupBy(groupBy: string): AllocationGroupBy {
+  if (groupBy !== 'hour' && !(groupByDimensions as readonly string[]).includes(groupBy)) {
+    throw new RangeError(`groupBy must be hour or one of ${groupByDimensions.join(', ')}, got ${groupBy}`);
   }
-  return groupBy as GroupBy;
+  return groupBy as AllocationGroupBy;
 }
 
 interface HandledCall {
@@ -112,13 +117,14 @@ export async function allocateCosts(db: Executor, tenant: TenantRow, range: { fr
   const { result, add } = emptyAllocation();
   if (first && last) {
     const dim = dayDimOf(groupBy);
+    const s = costDayShares;
     const stored = await queryRows<{ kind: CostKind; scope_campaign_id: string | null; scope_agent_id: string | null; value: string | null; day: string | null; cents: string }>(
       db,
-      sql`select kind, scope_campaign_id::text as scope_campaign_id, scope_agent_id, value,
-                 ${isTimeDim(groupBy) ? sql`to_char(day, 'YYYY-MM-DD')` : sql`null::text`} as day, sum(cents)::text as cents
-          from cost_day_shares
-          where tenant_id = ${tenant.id} and dim = ${dim} and day >= ${first}::date and day <= ${last}::date
-            and day <> all(${pgArray(dirty)}::date[])
+      sql`select ${s.kind} as kind, ${s.scopeCampaignId}::text as scope_campaign_id, ${s.scopeAgentId} as scope_agent_id, ${s.value} as value,
+                 ${isTimeGrouping(groupBy) ? sql`to_char(${s.day}, 'YYYY-MM-DD')` : sql`null::text`} as day, sum(${s.cents})::text as cents
+          from ${s}
+          where ${s.tenantId} = ${tenant.id} and ${s.dim} = ${dim} and ${s.day} >= ${first}::date and ${s.day} <= ${last}::date
+            and ${s.day} <> all(${pgArray(dirty)}::date[])
           group by 1, 2, 3, 4, 5`,
     );
     for (const r of stored) add(keyOf(r.scope_campaign_id, r.scope_agent_id, r.value, r.day), r.kind, BigInt(r.cents));
@@ -132,20 +138,12 @@ export async function allocateCosts(db: Executor, tenant: TenantRow, range: { fr
   return result;
 }
 
-const isTimeDim = (groupBy: GroupBy) => groupBy === 'day' || groupBy === 'week' || groupBy === 'month';
 
 /** The dimension of the stored rows a grouping reads (channel: by campaign, then its channel). */
 export function dayDimOf(groupBy: GroupBy): DayDim {
-  if (isTimeDim(groupBy)) return 'all';
+  if (isTimeGrouping(groupBy)) return 'all';
   if (groupBy === 'channel') return 'campaign';
   return groupBy as DayDim;
-}
-
-/** A day's key under a time grouping, as callKeySql (ISO week-year and week for weeks). */
-export function timeKey(groupBy: GroupBy, day: string): string {
-  if (groupBy === 'day') return day;
-  if (groupBy === 'month') return day.slice(0, 7);
-  return DateTime.fromISO(day, { zone: 'utc' }).toFormat("kkkk-'W'WW");
 }
 
 /**
@@ -171,7 +169,9 @@ async function shareKeyFn(db: Executor, tenant: TenantRow, groupBy: GroupBy) {
       case 'day':
       case 'week':
       case 'month':
-        return value === null || day === null ? null : timeKey(groupBy, day);
+      case 'quarter':
+        // The period of the share's day, whether the day had calls to spread it over or not.
+        return timeKey(groupBy, day!);
       default:
         return value;
     }
@@ -184,24 +184,24 @@ async function addProviderPrices(
   tenant: TenantRow,
   first: string,
   last: string,
-  groupBy: GroupBy,
+  groupBy: AllocationGroupBy,
   add: (key: RowKey, kind: CostKind, cents: bigint) => void,
 ): Promise<void> {
   const windowStart = dayStartUtc(first, tenant.timezone);
   const windowEnd = dayStartUtc(DateTime.fromISO(last, { zone: 'utc' }).plus({ days: 1 }).toISODate()!, tenant.timezone);
   const priced = await queryRows<{ key: string | null; cents: string }>(
     db,
-    sql`select ${callKeySql(groupBy, tenant.timezone)} as key, sum(round(c.cost_amount * 100))::bigint::text as cents
-        from calls c left join campaigns cp on cp.id = c.campaign_id
-        where c.tenant_id = ${tenant.id} and c.cost_amount is not null and c.cost_currency = ${tenant.currency}
-          and c.started_at >= ${windowStart.toISOString()}::timestamptz and c.started_at < ${windowEnd.toISOString()}::timestamptz
+    sql`select ${callKeySql(groupBy, tenant.timezone)} as key, sum(round(${c(calls.costAmount)} * 100))::bigint::text as cents
+        from ${callsWithCampaign}
+        where ${c(calls.tenantId)} = ${tenant.id} and ${c(calls.costAmount)} is not null and ${c(calls.costCurrency)} = ${tenant.currency}
+          and ${c(calls.startedAt)} >= ${windowStart.toISOString()}::timestamptz and ${c(calls.startedAt)} < ${windowEnd.toISOString()}::timestamptz
         group by 1`,
   );
   for (const p of priced) add(p.key, 'direct', BigInt(p.cents));
 }
 
 /** The allocation computed from costs and calls on each call (the reference the stored days reproduce). */
-export async function allocateCostsLive(db: Executor, tenant: TenantRow, range: { from: Date; to: Date }, groupBy: GroupBy): Promise<CostAllocation> {
+export async function allocateCostsLive(db: Executor, tenant: TenantRow, range: { from: Date; to: Date }, groupBy: AllocationGroupBy): Promise<CostAllocation> {
   const { result, add } = emptyAllocation();
 
   const days = daysInRange(range.from, range.to, tenant.timezone);
@@ -229,7 +229,8 @@ export async function allocateCostsLive(db: Executor, tenant: TenantRow, range: 
     const kind: CostKind = cost.kind === 'direct' ? 'direct' : 'indirect';
     for (const share of prorateByDay(parseAmount(cost.amount), cost.periodStart, cost.periodEnd)) {
       if (!daySet.has(share.day) || share.cents === 0n) continue;
-      if (cost.campaignId && groupBy === 'campaign') add(cost.campaignId, kind, share.cents);
+      if (isTimeGrouping(groupBy)) add(timeKey(groupBy, share.day), kind, share.cents);
+      else if (cost.campaignId && groupBy === 'campaign') add(cost.campaignId, kind, share.cents);
       else if (cost.campaignId && groupBy === 'channel') add(channelOf.get(cost.campaignId) ?? null, kind, share.cents);
       else if (cost.agentId && groupBy === 'agent') add(cost.agentId, kind, share.cents);
       else {
@@ -245,14 +246,14 @@ export async function allocateCostsLive(db: Executor, tenant: TenantRow, range: 
   if (pools.size > 0) {
     const handled = await queryRows<HandledCall>(
       db,
-      sql`select c.id, (extract(epoch from c.started_at) * 1000)::bigint::text as ms, c.handle_seconds, c.agent_id,
-                 c.campaign_id::text as campaign_id,
-                 to_char(c.started_at at time zone ${tenant.timezone}, 'YYYY-MM-DD') as day,
+      sql`select ${c(calls.id)} as id, (extract(epoch from ${c(calls.startedAt)}) * 1000)::bigint::text as ms,
+                 ${c(calls.handleSeconds)} as handle_seconds, ${c(calls.agentId)} as agent_id, ${c(calls.campaignId)}::text as campaign_id,
+                 to_char(${c(calls.startedAt)} at time zone ${tenant.timezone}, 'YYYY-MM-DD') as day,
                  ${callKeySql(groupBy, tenant.timezone)} as key
-          from calls c left join campaigns cp on cp.id = c.campaign_id
-          where c.tenant_id = ${tenant.id} and c.status = 'answered'
-            and c.started_at >= ${windowStart.toISOString()}::timestamptz and c.started_at < ${windowEnd.toISOString()}::timestamptz
-          order by c.started_at, c.id`,
+          from ${callsWithCampaign}
+          where ${c(calls.tenantId)} = ${tenant.id} and ${c(calls.status)} = 'answered'
+            and ${c(calls.startedAt)} >= ${windowStart.toISOString()}::timestamptz and ${c(calls.startedAt)} < ${windowEnd.toISOString()}::timestamptz
+          order by ${c(calls.startedAt)}, ${c(calls.id)}`,
     );
     const byDay = new Map<string, HandledCall[]>();
     for (const call of handled) {

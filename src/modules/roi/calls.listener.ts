@@ -10,14 +10,15 @@
 import { sql } from 'drizzle-orm';
 import { queryRows } from '../../db/client.js';
 import { DEFAULT_WINDOW_DAYS } from '../../domain/attribution/models.js';
-import { idList } from '../../db/sql.js';
+import { attributionCredits, crmContacts, crmDeals } from '../../db/schema/index.js';
+import { col, idList, pgArray } from '../../db/sql.js';
 import type { Tx } from '../../db/client.js';
 import type { CallChange, CallChangeListener } from '../calls/index.js';
 import { copyCallFields, recomputeStoredCredits } from './credits.js';
 import { markInstants } from './days.store.js';
 
 const TOUCH_FIELDS = ['externalNumber', 'startedAt', 'direction', 'status'] as const;
-/** The call fields copied onto its credits (stored.ts copyCallFields). */
+/** The call fields copied onto its credits (./credits.ts copyCallFields). */
 const COPIED_FIELDS = ['startedAt', 'campaignId', 'agentId', 'queueName', 'provider', 'direction'] as const;
 
 function touchChanged(change: CallChange): boolean {
@@ -37,7 +38,7 @@ async function recomputeTouchedCredits(tx: Tx, changes: CallChange[]): Promise<v
   // A call already credited whose grouping fields changed (a campaign re-assigned): its credits follow.
   const copied = new Map<string, string[]>();
   for (const ch of changes) if (ch.before && changed(ch, COPIED_FIELDS)) copied.set(ch.tenantId, [...(copied.get(ch.tenantId) ?? []), ch.after.id]);
-  for (const [tenantId, ids] of copied) await copyCallFields(tx, tenantId, sql`a.call_id in (${idList(ids)}::uuid)`);
+  for (const [tenantId, ids] of copied) await copyCallFields(tx, tenantId, sql`${col('a', attributionCredits.callId)} in (${idList(ids)}::uuid)`);
   const byTenant = new Map<string, CallChange[]>();
   for (const ch of changes.filter(touchChanged)) byTenant.set(ch.tenantId, [...(byTenant.get(ch.tenantId) ?? []), ch]);
   for (const [tenantId, list] of byTenant) {
@@ -48,18 +49,20 @@ async function recomputeTouchedCredits(tx: Tx, changes: CallChange[]): Promise<v
     const callIds = list.map((ch) => ch.after.id);
     // Three index-driven branches (GIN on deal phones, GIN on contact phones then deals by
     // contact, credits by call) rather than one OR, which scanned every won deal of the window.
-    // E.164 numbers hold no character that needs quoting in an array literal.
-    const numberArray = `{${numbers.join(',')}}`;
-    const closed = sql`d.stage = 'won' and d.closed_at >= ${earliest.toISOString()}::timestamptz and d.closed_at <= ${latest.toISOString()}::timestamptz`;
+    const numberArray = pgArray(numbers);
+    const d = (column: { name: string }) => col('d', column);
+    const ct = (column: { name: string }) => col('ct', column);
+    const closed = sql`${d(crmDeals.stage)} = 'won' and ${d(crmDeals.closedAt)} >= ${earliest.toISOString()}::timestamptz and ${d(crmDeals.closedAt)} <= ${latest.toISOString()}::timestamptz`;
     const deals = await queryRows<{ id: string }>(
       tx,
-      sql`select d.id from crm_deals d where d.tenant_id = ${tenantId} and d.phones ?| ${numberArray}::text[] and ${closed}
+      sql`select ${d(crmDeals.id)} as id from ${crmDeals} d where ${d(crmDeals.tenantId)} = ${tenantId} and ${d(crmDeals.phones)} ?| ${numberArray}::text[] and ${closed}
         union
-        select d.id from crm_contacts ct
-          join crm_deals d on d.tenant_id = ${tenantId} and d.contact_external_id = ct.external_id
-          where ct.tenant_id = ${tenantId} and ct.phones ?| ${numberArray}::text[] and ${closed}
+        select ${d(crmDeals.id)} from ${crmContacts} ct
+          join ${crmDeals} d on ${d(crmDeals.tenantId)} = ${tenantId} and ${d(crmDeals.contactExternalId)} = ${ct(crmContacts.externalId)}
+          where ${ct(crmContacts.tenantId)} = ${tenantId} and ${ct(crmContacts.phones)} ?| ${numberArray}::text[] and ${closed}
         union
-        select deal_id from attribution_credits where tenant_id = ${tenantId} and call_id in (${idList(callIds)}::uuid)`,
+        select ${attributionCredits.dealId} from ${attributionCredits}
+        where ${attributionCredits.tenantId} = ${tenantId} and ${attributionCredits.callId} in (${idList(callIds)}::uuid)`,
     );
     if (deals.length > 0) await recomputeStoredCredits(tx, tenantId, deals.map((d) => d.id));
   }

@@ -7,7 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { Executor, Tx } from '../../db/client.js';
-import { idList } from '../../db/sql.js';
+import { attributionDirtyDeals } from '../../db/schema/index.js';
+import { idList, names } from '../../db/sql.js';
 import type { JobQueue } from '../../jobs/queue.js';
 import { recomputeStoredCredits } from './credits.js';
 import { markCostDaysDirty, markInstants } from './days.store.js';
@@ -16,7 +17,7 @@ import { markCostDaysDirty, markInstants } from './days.store.js';
 export async function markDealsDirty(tx: Executor, tenantId: string, dealIds: readonly string[]): Promise<void> {
   for (let i = 0; i < dealIds.length; i += 5000) {
     await tx.execute(sql`
-      insert into attribution_dirty_deals (tenant_id, deal_id)
+      insert into ${attributionDirtyDeals} (${names(attributionDirtyDeals.tenantId, attributionDirtyDeals.dealId)})
       select ${tenantId}, x::uuid from (${idList(dealIds.slice(i, i + 5000))}) as d(x)
       on conflict do nothing`);
   }

@@ -6,20 +6,20 @@
 import { eq, sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import { queryRows, type Executor } from '../../db/client.js';
-import { campaigns, type TenantRow } from '../../db/schema/index.js';
+import { calls, campaigns, roiDayCalls, type TenantRow } from '../../db/schema/index.js';
 import { dayStartUtc, daysInRange } from '../../domain/costs/prorate.js';
 import { pgArray } from '../../db/sql.js';
-import { dayDimOf, timeKey } from './allocation.js';
+import { dayDimOf } from './allocation.js';
 import { basisCurrent, computeDays, dirtyDaysBetween } from './days.store.js';
-import { callKeySql, type GroupBy, type RowKey } from './dimensions.js';
+import { c, callKeySql, callsWithCampaign, isTimeGrouping, timeKey, type GroupBy, type RowKey } from './dimensions.js';
 
 async function liveCounts(db: Executor, tenant: TenantRow, from: Date, to: Date, groupBy: GroupBy, into: Map<RowKey, number>): Promise<void> {
   if (from >= to) return;
   const rows = await queryRows<{ key: string | null; n: string }>(
     db,
     sql`select ${callKeySql(groupBy, tenant.timezone)} as key, count(*)::text as n
-        from calls c left join campaigns cp on cp.id = c.campaign_id
-        where c.tenant_id = ${tenant.id} and c.started_at >= ${from.toISOString()}::timestamptz and c.started_at < ${to.toISOString()}::timestamptz
+        from ${callsWithCampaign}
+        where ${c(calls.tenantId)} = ${tenant.id} and ${c(calls.startedAt)} >= ${from.toISOString()}::timestamptz and ${c(calls.startedAt)} < ${to.toISOString()}::timestamptz
         group by 1`,
   );
   for (const r of rows) into.set(r.key, (into.get(r.key) ?? 0) + Number(r.n));
@@ -48,21 +48,22 @@ export async function callCounts(db: Executor, tenant: TenantRow, range: { from:
   for (const edge of edges) for (const [key, n] of edge) counts.set(key, (counts.get(key) ?? 0) + n);
 
   const dim = dayDimOf(groupBy);
-  const time = groupBy === 'day' || groupBy === 'week' || groupBy === 'month';
+  const time = isTimeGrouping(groupBy);
   const channelOf =
     groupBy === 'channel'
       ? new Map((await db.select({ id: campaigns.id, channel: campaigns.channel }).from(campaigns).where(eq(campaigns.tenantId, tenant.id))).map((c) => [c.id, c.channel]))
       : null;
   const keyOf = (value: string | null, day: string | null): RowKey =>
-    time ? timeKey(groupBy, day!) : channelOf ? (value === null ? null : (channelOf.get(value) ?? null)) : value;
+    isTimeGrouping(groupBy) ? timeKey(groupBy, day!) : channelOf ? (value === null ? null : (channelOf.get(value) ?? null)) : value;
   const add = (key: RowKey, n: number) => counts.set(key, (counts.get(key) ?? 0) + n);
 
+  const t = roiDayCalls;
   const stored = await queryRows<{ value: string | null; day: string | null; n: string }>(
     db,
-    sql`select value, ${time ? sql`to_char(day, 'YYYY-MM-DD')` : sql`null::text`} as day, sum(calls)::text as n
-        from roi_day_calls
-        where tenant_id = ${tenant.id} and dim = ${dim} and day >= ${first}::date and day <= ${last}::date
-          and day <> all(${pgArray(dirty)}::date[])
+    sql`select ${t.value} as value, ${time ? sql`to_char(${t.day}, 'YYYY-MM-DD')` : sql`null::text`} as day, sum(${t.calls})::text as n
+        from ${t}
+        where ${t.tenantId} = ${tenant.id} and ${t.dim} = ${dim} and ${t.day} >= ${first}::date and ${t.day} <= ${last}::date
+          and ${t.day} <> all(${pgArray(dirty)}::date[])
         group by 1, 2`,
   );
   for (const r of stored) add(keyOf(r.value, r.day), Number(r.n));

@@ -5,9 +5,11 @@
  */
 import { sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Executor, type Tx } from '../../db/client.js';
-import { attributionCredits } from '../../db/schema/index.js';
+import { attributionCredits, calls } from '../../db/schema/index.js';
 import { attribute, DEFAULT_ATTRIBUTION_MODEL, DEFAULT_WINDOW_DAYS } from '../../domain/attribution/models.js';
-import { idList } from '../../db/sql.js';
+import { col, idList, names } from '../../db/sql.js';
+
+const ac = attributionCredits;
 import { markInstants } from './days.store.js';
 import { wonDealsWithTouches } from './touches.js';
 
@@ -27,7 +29,8 @@ export async function recomputeStoredCredits(tx: Tx, tenantId: string, dealIds: 
   );
   const removed = await queryRows<{ call_id: string; deal_closed_at: string | null }>(
     tx,
-    sql`delete from attribution_credits where tenant_id = ${tenantId} and deal_id in (${idList(ids)}::uuid) returning call_id, (extract(epoch from deal_closed_at) * 1000)::bigint::text as deal_closed_at`,
+    sql`delete from ${ac} where ${ac.tenantId} = ${tenantId} and ${ac.dealId} in (${idList(ids)}::uuid)
+        returning ${ac.callId} as call_id, (extract(epoch from ${ac.dealClosedAt}) * 1000)::bigint::text as deal_closed_at`,
   );
   const affected = new Set(removed.map((r) => r.call_id));
   const deals = opts.forget ? [] : await wonDealsWithTouches(tx, tenantId, sql`id in (${idList(ids)}::uuid)`, DEFAULT_WINDOW_DAYS);
@@ -46,7 +49,7 @@ export async function recomputeStoredCredits(tx: Tx, tenantId: string, dealIds: 
     }
   }
   for (let i = 0; i < credits.length; i += BATCH) await tx.insert(attributionCredits).values(credits.slice(i, i + BATCH));
-  if (credits.length > 0) await copyCallFields(tx, tenantId, sql`deal_id in (${idList(ids)}::uuid)`);
+  if (credits.length > 0) await copyCallFields(tx, tenantId, sql`${col('a', ac.dealId)} in (${idList(ids)}::uuid)`);
   // The close days whose credits changed: their roi_day_revenue rows are rebuilt (./days.store.ts).
   const closeInstants = new Map<number, Date>();
   for (const r of removed) if (r.deal_closed_at) closeInstants.set(Number(r.deal_closed_at), new Date(Number(r.deal_closed_at)));
@@ -54,33 +57,35 @@ export async function recomputeStoredCredits(tx: Tx, tenantId: string, dealIds: 
   await markInstants(tx, tenantId, [...closeInstants.values()]);
   const callIds = [...affected].sort();
   for (let i = 0; i < callIds.length; i += BATCH) {
+    // attributedRevenue is this module's own column of the call, read by no call listener.
     await tx.execute(sql`
-      update calls set attributed_revenue = x.revenue, updated_at = now()
+      update ${calls} set ${names(calls.attributedRevenue)} = x.revenue, ${names(calls.updatedAt)} = now()
       from (
-        select c.id, coalesce((select sum(a.cents) from attribution_credits a where a.call_id = c.id), 0) / 100.0 as revenue
-        from calls c where c.tenant_id = ${tenantId} and c.id in (${idList(callIds.slice(i, i + BATCH))}::uuid)
+        select ${col('c', calls.id)} as id, coalesce((select sum(${col('a', ac.cents)}) from ${ac} a where ${col('a', ac.callId)} = ${col('c', calls.id)}), 0) / 100.0 as revenue
+        from ${calls} c where ${col('c', calls.tenantId)} = ${tenantId} and ${col('c', calls.id)} in (${idList(callIds.slice(i, i + BATCH))}::uuid)
       ) x
-      where calls.id = x.id and calls.attributed_revenue is distinct from x.revenue`);
+      where ${calls.id} = x.id and ${calls.attributedRevenue} is distinct from x.revenue`);
   }
   return { deals: ids.length, calls: callIds.length };
 }
 
+/** The call fields copied onto its credits (named alike in both tables). */
+const COPIED = ['startedAt', 'campaignId', 'agentId', 'queueName', 'provider', 'direction'] as const;
+
 /**
  * Copy the calls' grouping fields onto their credits (selected by `filter` over
- * attribution_credits): GET /v1/roi groups stored credits without reading calls.
+ * attribution_credits `a`): GET /v1/roi groups stored credits without reading calls.
  */
 export async function copyCallFields(tx: Executor, tenantId: string, filter: SQL): Promise<void> {
   const updated = await queryRows<{ deal_closed_at: string | null }>(
     tx,
     sql`
-    update attribution_credits a
-    set started_at = c.started_at, campaign_id = c.campaign_id, agent_id = c.agent_id, queue_name = c.queue_name,
-        provider = c.provider, direction = c.direction
-    from calls c
-    where a.tenant_id = ${tenantId} and c.id = a.call_id and (${filter})
-      and (a.started_at, a.campaign_id, a.agent_id, a.queue_name, a.provider, a.direction)
-          is distinct from (c.started_at, c.campaign_id, c.agent_id, c.queue_name, c.provider, c.direction)
-    returning (extract(epoch from a.deal_closed_at) * 1000)::bigint::text as deal_closed_at`,
+    update ${ac} a
+    set ${sql.join(COPIED.map((f) => sql`${names(ac[f])} = ${col('c', calls[f])}`), sql`, `)}
+    from ${calls} c
+    where ${col('a', ac.tenantId)} = ${tenantId} and ${col('c', calls.id)} = ${col('a', ac.callId)} and (${filter})
+      and (${sql.join(COPIED.map((f) => col('a', ac[f])), sql`, `)}) is distinct from (${sql.join(COPIED.map((f) => col('c', calls[f])), sql`, `)})
+    returning (extract(epoch from ${col('a', ac.dealClosedAt)}) * 1000)::bigint::text as deal_closed_at`,
   );
   // Their close days' roi_day_revenue rows group by these fields: rebuilt.
   const closeInstants = [...new Set(updated.flatMap((r) => (r.deal_closed_at ? [r.deal_closed_at] : [])))].map((ms) => new Date(Number(ms)));

@@ -21,11 +21,24 @@
 import { and, eq, gte, lte, sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import { queryRows, type Database, type Executor, type Tx } from '../../db/client.js';
-import { costs, tenants, type TenantRow } from '../../db/schema/index.js';
+import {
+  attributionCredits,
+  attributionDirtyDeals,
+  calls,
+  costDayShares,
+  costs,
+  crmDeals,
+  roiBasis,
+  roiDayCalls,
+  roiDayRevenue,
+  roiDirtyDays,
+  tenants,
+  type TenantRow,
+} from '../../db/schema/index.js';
 import { dayStartUtc, prorateByDay, spreadOverCalls } from '../../domain/costs/prorate.js';
 import { parseAmount } from '../../domain/money.js';
 import { PERIOD_DIMS, type PeriodDim } from '../../domain/dimensions.js';
-import { pgArray } from '../../db/sql.js';
+import { col, names, pgArray } from '../../db/sql.js';
 
 /** The call dimensions a day's rows are summed by ('all': the day itself). */
 export const DAY_DIMS = PERIOD_DIMS;
@@ -83,18 +96,19 @@ export async function computeDays(db: Executor, tenant: TenantRow, days: readonl
   const windowStart = dayStartUtc(first, tenant.timezone);
   const windowEnd = dayStartUtc(nextDay(last), tenant.timezone);
 
-  const calls = await queryRows<DayCall>(
+  const dayCalls = await queryRows<DayCall>(
     db,
-    sql`select c.id, (extract(epoch from c.started_at) * 1000)::bigint::text as ms,
-               to_char(c.started_at at time zone ${tenant.timezone}, 'YYYY-MM-DD') as day,
-               c.handle_seconds, c.status, c.agent_id, c.queue_name, c.campaign_id::text as campaign_id, c.provider, c.direction
-        from calls c
-        where c.tenant_id = ${tenant.id} and c.started_at >= ${windowStart.toISOString()}::timestamptz and c.started_at < ${windowEnd.toISOString()}::timestamptz
-        order by c.started_at, c.id`,
+    sql`select ${calls.id}, (extract(epoch from ${calls.startedAt}) * 1000)::bigint::text as ms,
+               to_char(${calls.startedAt} at time zone ${tenant.timezone}, 'YYYY-MM-DD') as day,
+               ${calls.handleSeconds}, ${calls.status}, ${calls.agentId}, ${calls.queueName}, ${calls.campaignId}::text as campaign_id,
+               ${calls.provider}, ${calls.direction}
+        from ${calls}
+        where ${calls.tenantId} = ${tenant.id} and ${calls.startedAt} >= ${windowStart.toISOString()}::timestamptz and ${calls.startedAt} < ${windowEnd.toISOString()}::timestamptz
+        order by ${calls.startedAt}, ${calls.id}`,
   );
   const handledByDay = new Map<string, DayCall[]>();
   const counts = new Map<string, CountRow>();
-  for (const c of calls) {
+  for (const c of dayCalls) {
     if (!daySet.has(c.day)) continue;
     for (const [dim, value] of dimValues(c)) {
       const k = `${c.day}\u0000${dim}\u0000${value ?? '\u0001'}`;
@@ -162,28 +176,31 @@ async function storeDays(tx: Tx, tenant: TenantRow, days: string[]): Promise<voi
   // Both lists as arrays: the (tenant, dim, day) index serves `dim = any and day = any`.
   const dayList = pgArray(days);
   const dimList = pgArray(DAY_DIMS);
-  await tx.execute(sql`delete from cost_day_shares where tenant_id = ${tenant.id} and dim = any(${dimList}::text[]) and day = any(${dayList}::date[])`);
-  await tx.execute(sql`delete from roi_day_calls where tenant_id = ${tenant.id} and dim = any(${dimList}::text[]) and day = any(${dayList}::date[])`);
+  for (const t of [costDayShares, roiDayCalls]) {
+    await tx.execute(sql`delete from ${t} where ${t.tenantId} = ${tenant.id} and ${t.dim} = any(${dimList}::text[]) and ${t.day} = any(${dayList}::date[])`);
+  }
   await rebuildRevenueDays(tx, tenant, days);
   // One JSON parameter per batch: thousands of rows in one statement without a parameter each.
   for (let i = 0; i < shares.length; i += BATCH) {
     const rows = shares.slice(i, i + BATCH).map((r) => [r.day, r.kind, r.scopeCampaignId, r.scopeAgentId, r.dim, r.value, r.cents.toString()]);
     await tx.execute(sql`
-      insert into cost_day_shares (tenant_id, day, kind, scope_campaign_id, scope_agent_id, dim, value, cents)
+      insert into ${costDayShares} (${names(costDayShares.tenantId, costDayShares.day, costDayShares.kind, costDayShares.scopeCampaignId, costDayShares.scopeAgentId, costDayShares.dim, costDayShares.value, costDayShares.cents)})
       select ${tenant.id}::uuid, (r->>0)::date, r->>1, (r->>2)::uuid, r->>3, r->>4, r->>5, (r->>6)::bigint
       from jsonb_array_elements(${JSON.stringify(rows)}::jsonb) r`);
   }
   for (let i = 0; i < counts.length; i += BATCH) {
     const rows = counts.slice(i, i + BATCH).map((r) => [r.day, r.dim, r.value, r.calls]);
     await tx.execute(sql`
-      insert into roi_day_calls (tenant_id, day, dim, value, calls)
+      insert into ${roiDayCalls} (${names(roiDayCalls.tenantId, roiDayCalls.day, roiDayCalls.dim, roiDayCalls.value, roiDayCalls.calls)})
       select ${tenant.id}::uuid, (r->>0)::date, r->>1, r->>2, (r->>3)::int
       from jsonb_array_elements(${JSON.stringify(rows)}::jsonb) r`);
   }
 }
 
-/** The revenue dims of roi_day_revenue ('day': the call's local day). */
-export const REVENUE_DIMS = [...DAY_DIMS, 'day', 'won'] as const;
+/** The revenue dims of roi_day_revenue ('all' by close day also serves the time groupings; 'won': the CRM's won deals). */
+export const REVENUE_DIMS = [...DAY_DIMS, 'won'] as const;
+/** Rows of dims no longer built ('day': by the credited call's day), deleted with the day's rows. */
+const RETIRED_REVENUE_DIMS = ['day'] as const;
 export type RevenueDim = (typeof REVENUE_DIMS)[number];
 
 /**
@@ -192,37 +209,53 @@ export type RevenueDim = (typeof REVENUE_DIMS)[number];
  */
 async function rebuildRevenueDays(tx: Tx, tenant: TenantRow, days: string[]): Promise<void> {
   const dayList = pgArray(days);
-  await tx.execute(sql`delete from roi_day_revenue where tenant_id = ${tenant.id} and dim = any(${pgArray(REVENUE_DIMS)}::text[]) and day = any(${dayList}::date[])`);
+  const r = roiDayRevenue;
+  await tx.execute(sql`delete from ${r} where ${r.tenantId} = ${tenant.id} and ${r.dim} = any(${pgArray([...REVENUE_DIMS, ...RETIRED_REVENUE_DIMS])}::text[]) and ${r.day} = any(${dayList}::date[])`);
+  const a = (column: { name: string }) => col('a', column);
+  const c = attributionCredits;
   const windowStart = dayStartUtc(days[0]!, tenant.timezone);
   const windowEnd = dayStartUtc(nextDay(days[days.length - 1]!), tenant.timezone);
   await tx.execute(sql`
     with cr as (
-      select (a.deal_closed_at at time zone ${tenant.timezone})::date as day, a.deal_id, coalesce(a.deal_type, 'unspecified') as deal_type, a.cents,
-             (extract(epoch from a.deal_closed_at - a.first_touch_at) * 1000)::bigint as to_close,
-             a.agent_id, a.queue_name, a.campaign_id::text as campaign_id, a.provider, a.direction,
-             to_char(a.started_at at time zone ${tenant.timezone}, 'YYYY-MM-DD') as call_day
-      from attribution_credits a
-      where a.tenant_id = ${tenant.id} and a.deal_closed_at >= ${windowStart.toISOString()}::timestamptz and a.deal_closed_at < ${windowEnd.toISOString()}::timestamptz
+      select (${a(c.dealClosedAt)} at time zone ${tenant.timezone})::date as day, ${a(c.dealId)} as deal_id,
+             coalesce(${a(c.dealType)}, 'unspecified') as deal_type, ${a(c.cents)} as cents,
+             (extract(epoch from ${a(c.dealClosedAt)} - ${a(c.firstTouchAt)}) * 1000)::bigint as to_close,
+             ${a(c.agentId)} as agent_id, ${a(c.queueName)} as queue_name, ${a(c.campaignId)}::text as campaign_id,
+             ${a(c.provider)} as provider, ${a(c.direction)} as direction
+      from ${c} a
+      where ${a(c.tenantId)} = ${tenant.id} and ${a(c.dealClosedAt)} >= ${windowStart.toISOString()}::timestamptz and ${a(c.dealClosedAt)} < ${windowEnd.toISOString()}::timestamptz
     ), per_deal as (
       select cr.day, cr.deal_id, cr.deal_type, v.dim, v.value, sum(cr.cents) as cents, min(cr.to_close) as to_close
       from cr cross join lateral (values ('all', ''), ('agent', cr.agent_id), ('queue', cr.queue_name), ('campaign', cr.campaign_id),
-        ('provider', cr.provider), ('direction', cr.direction), ('day', cr.call_day)) as v(dim, value)
+        ('provider', cr.provider), ('direction', cr.direction)) as v(dim, value)
       where cr.day = any(${dayList}::date[])
       group by 1, 2, 3, 4, 5
     )
-    insert into roi_day_revenue (tenant_id, day, dim, value, deal_type, cents, deals, to_close_ms)
+    insert into ${r} (${revenueColumns})
     select ${tenant.id}::uuid, day, dim, value, deal_type, sum(cents), count(*), coalesce(sum(to_close), 0)
     from per_deal group by day, dim, value, deal_type`);
   // dim 'won': the won deals closed that day as the CRM has them now (count, amount in cents);
   // deal upserts and deletions mark the close days they change (dealsChanged in ./changes.ts).
   await tx.execute(sql`
-    insert into roi_day_revenue (tenant_id, day, dim, value, deal_type, cents, deals, to_close_ms)
-    select ${tenant.id}::uuid, (closed_at at time zone ${tenant.timezone})::date, 'won', null, 'all', sum(amount * 100)::bigint, count(*), 0
-    from crm_deals
-    where tenant_id = ${tenant.id} and stage = 'won' and closed_at >= ${windowStart.toISOString()}::timestamptz and closed_at < ${windowEnd.toISOString()}::timestamptz
-      and (closed_at at time zone ${tenant.timezone})::date = any(${dayList}::date[])
+    insert into ${r} (${revenueColumns})
+    select ${tenant.id}::uuid, (${crmDeals.closedAt} at time zone ${tenant.timezone})::date, 'won', null, 'all', sum(${crmDeals.amount} * 100)::bigint, count(*), 0
+    from ${crmDeals}
+    where ${crmDeals.tenantId} = ${tenant.id} and ${crmDeals.stage} = 'won'
+      and ${crmDeals.closedAt} >= ${windowStart.toISOString()}::timestamptz and ${crmDeals.closedAt} < ${windowEnd.toISOString()}::timestamptz
+      and (${crmDeals.closedAt} at time zone ${tenant.timezone})::date = any(${dayList}::date[])
     group by 2`);
 }
+
+const revenueColumns = names(
+  roiDayRevenue.tenantId,
+  roiDayRevenue.day,
+  roiDayRevenue.dim,
+  roiDayRevenue.value,
+  roiDayRevenue.dealType,
+  roiDayRevenue.cents,
+  roiDayRevenue.deals,
+  roiDayRevenue.toCloseMs,
+);
 
 async function lockTenantDays(tx: Tx, tenantId: string): Promise<void> {
   await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`roi-days/${tenantId}`}, 0))`);
@@ -233,27 +266,26 @@ async function lockTenantDays(tx: Tx, tenantId: string): Promise<void> {
  * tenant's rows and mark every day that has calls or costs, in the new timezone.
  */
 async function ensureBasis(tx: Tx, tenant: TenantRow): Promise<void> {
-  const [basis] = await queryRows<{ timezone: string }>(tx, sql`select timezone from roi_basis where tenant_id = ${tenant.id}`);
-  if (basis?.timezone === tenant.timezone) return;
-  await tx.execute(sql`delete from cost_day_shares where tenant_id = ${tenant.id}`);
-  await tx.execute(sql`delete from roi_day_calls where tenant_id = ${tenant.id}`);
-  await tx.execute(sql`delete from roi_day_revenue where tenant_id = ${tenant.id}`);
-  await tx.execute(sql`delete from roi_dirty_days where tenant_id = ${tenant.id}`);
+  if (await basisCurrent(tx, tenant)) return;
+  for (const t of [costDayShares, roiDayCalls, roiDayRevenue, roiDirtyDays]) await tx.execute(sql`delete from ${t} where ${t.tenantId} = ${tenant.id}`);
+  const tz = tenant.timezone;
   await tx.execute(sql`
-    insert into roi_dirty_days (tenant_id, day)
-    select distinct ${tenant.id}::uuid, (started_at at time zone ${tenant.timezone})::date from calls where tenant_id = ${tenant.id}
+    insert into ${roiDirtyDays} (${names(roiDirtyDays.tenantId, roiDirtyDays.day)})
+    select distinct ${tenant.id}::uuid, (${calls.startedAt} at time zone ${tz})::date from ${calls} where ${calls.tenantId} = ${tenant.id}
     union
-    select distinct ${tenant.id}::uuid, (deal_closed_at at time zone ${tenant.timezone})::date from attribution_credits
-    where tenant_id = ${tenant.id} and deal_closed_at is not null
+    select distinct ${tenant.id}::uuid, (${attributionCredits.dealClosedAt} at time zone ${tz})::date from ${attributionCredits}
+    where ${attributionCredits.tenantId} = ${tenant.id} and ${attributionCredits.dealClosedAt} is not null
     union
-    select distinct ${tenant.id}::uuid, (closed_at at time zone ${tenant.timezone})::date from crm_deals
-    where tenant_id = ${tenant.id} and stage = 'won' and closed_at is not null
+    select distinct ${tenant.id}::uuid, (${crmDeals.closedAt} at time zone ${tz})::date from ${crmDeals}
+    where ${crmDeals.tenantId} = ${tenant.id} and ${crmDeals.stage} = 'won' and ${crmDeals.closedAt} is not null
     union
-    select ${tenant.id}::uuid, g::date from costs k cross join lateral generate_series(k.period_start::timestamp, k.period_end::timestamp, interval '1 day') g
-    where k.tenant_id = ${tenant.id}`);
-  await tx.execute(sql`
-    insert into roi_basis (tenant_id, timezone) values (${tenant.id}, ${tenant.timezone})
-    on conflict (tenant_id) do update set timezone = excluded.timezone`);
+    select ${tenant.id}::uuid, g::date from ${costs}
+      cross join lateral generate_series(${costs.periodStart}::timestamp, ${costs.periodEnd}::timestamp, interval '1 day') g
+    where ${costs.tenantId} = ${tenant.id}`);
+  await tx
+    .insert(roiBasis)
+    .values({ tenantId: tenant.id, timezone: tz })
+    .onConflictDoUpdate({ target: roiBasis.tenantId, set: { timezone: tz } });
 }
 
 /** Rebuild the tenant's dirty days, `daysPerBatch` distinct days per transaction. Returns the days rebuilt. */
@@ -264,16 +296,16 @@ export async function refreshDirtyDays(db: Database, tenantId: string, daysPerBa
       await lockTenantDays(tx, tenantId);
       const [tenant] = await tx.select().from(tenants).where(eq(tenants.id, tenantId));
       if (!tenant) {
-        await tx.execute(sql`delete from roi_dirty_days where tenant_id = ${tenantId}`);
+        await tx.delete(roiDirtyDays).where(eq(roiDirtyDays.tenantId, tenantId));
         return true;
       }
       await ensureBasis(tx, tenant);
       // The earliest dirty days, every mark of them (the lock makes this the only claimer).
       const taken = await queryRows<{ day: string }>(
         tx,
-        sql`delete from roi_dirty_days where tenant_id = ${tenantId} and day in (
-              select distinct day from roi_dirty_days where tenant_id = ${tenantId} order by day limit ${daysPerBatch})
-            returning to_char(day, 'YYYY-MM-DD') as day`,
+        sql`delete from ${roiDirtyDays} where ${roiDirtyDays.tenantId} = ${tenantId} and ${roiDirtyDays.day} in (
+              select distinct ${roiDirtyDays.day} from ${roiDirtyDays} where ${roiDirtyDays.tenantId} = ${tenantId} order by 1 limit ${daysPerBatch})
+            returning to_char(${roiDirtyDays.day}, 'YYYY-MM-DD') as day`,
       );
       if (taken.length === 0) return true;
       const days = [...new Set(taken.map((r) => r.day))].sort();
@@ -289,17 +321,17 @@ export async function refreshDirtyDays(db: Database, tenantId: string, daysPerBa
 export async function markInstants(tx: Executor, tenantId: string, instants: Date[]): Promise<void> {
   if (instants.length === 0) return;
   await tx.execute(sql`
-    insert into roi_dirty_days (tenant_id, day)
-    select distinct t.id, (x::timestamptz at time zone t.timezone)::date
-    from tenants t, jsonb_array_elements_text(${JSON.stringify(instants.map((d) => d.toISOString()))}::jsonb) x
-    where t.id = ${tenantId}`);
+    insert into ${roiDirtyDays} (${names(roiDirtyDays.tenantId, roiDirtyDays.day)})
+    select distinct ${tenants.id}, (x::timestamptz at time zone ${tenants.timezone})::date
+    from ${tenants}, jsonb_array_elements_text(${JSON.stringify(instants.map((d) => d.toISOString()))}::jsonb) x
+    where ${tenants.id} = ${tenantId}`);
 }
 
 /** Mark the days of cost periods dirty (both ends included). */
 export async function markCostDaysDirty(tx: Executor, tenantId: string, periods: readonly { periodStart: string; periodEnd: string }[]): Promise<void> {
   if (periods.length === 0) return;
   await tx.execute(sql`
-    insert into roi_dirty_days (tenant_id, day)
+    insert into ${roiDirtyDays} (${names(roiDirtyDays.tenantId, roiDirtyDays.day)})
     select distinct ${tenantId}::uuid, g::date
     from jsonb_array_elements(${JSON.stringify(periods.map((p) => [p.periodStart, p.periodEnd]))}::jsonb) p
     cross join lateral generate_series((p->>0)::timestamp, (p->>1)::timestamp, interval '1 day') g`);
@@ -309,8 +341,8 @@ export async function markCostDaysDirty(tx: Executor, tenantId: string, periods:
 export async function pendingRoiWork(db: Executor, tenantId: string): Promise<number> {
   const [row] = await queryRows<{ n: string }>(
     db,
-    sql`select ((select count(*) from (select 1 from roi_dirty_days where tenant_id = ${tenantId} limit 10000) a)
-              + (select count(*) from (select 1 from attribution_dirty_deals where tenant_id = ${tenantId} limit 10000) b))::text as n`,
+    sql`select ((select count(*) from (select 1 from ${roiDirtyDays} where ${roiDirtyDays.tenantId} = ${tenantId} limit 10000) a)
+              + (select count(*) from (select 1 from ${attributionDirtyDeals} where ${attributionDirtyDeals.tenantId} = ${tenantId} limit 10000) b))::text as n`,
   );
   return Number(row?.n ?? 0);
 }
@@ -319,13 +351,14 @@ export async function pendingRoiWork(db: Executor, tenantId: string): Promise<nu
 export async function dirtyDaysBetween(db: Executor, tenantId: string, first: string, last: string): Promise<string[]> {
   const rows = await queryRows<{ day: string }>(
     db,
-    sql`select distinct to_char(day, 'YYYY-MM-DD') as day from roi_dirty_days where tenant_id = ${tenantId} and day >= ${first}::date and day <= ${last}::date order by 1`,
+    sql`select distinct to_char(${roiDirtyDays.day}, 'YYYY-MM-DD') as day from ${roiDirtyDays}
+        where ${roiDirtyDays.tenantId} = ${tenantId} and ${roiDirtyDays.day} >= ${first}::date and ${roiDirtyDays.day} <= ${last}::date order by 1`,
   );
   return rows.map((r) => r.day);
 }
 
 /** Whether the stored days of the tenant are cut in its current timezone. */
 export async function basisCurrent(db: Executor, tenant: TenantRow): Promise<boolean> {
-  const [basis] = await queryRows<{ timezone: string }>(db, sql`select timezone from roi_basis where tenant_id = ${tenant.id}`);
+  const [basis] = await db.select({ timezone: roiBasis.timezone }).from(roiBasis).where(eq(roiBasis.tenantId, tenant.id));
   return basis?.timezone === tenant.timezone;
 }

@@ -6,10 +6,12 @@
  */
 import { sql } from 'drizzle-orm';
 import { queryRows, type Database } from '../../db/client.js';
+import { attributionDirtyDeals, roiBasis, roiDirtyDays, tenants } from '../../db/schema/index.js';
 import { recomputeStoredCredits } from './credits.js';
 import { refreshDirtyDays } from './days.store.js';
 
 const CLAIM = 1000;
+const d = attributionDirtyDeals;
 
 export async function refreshRoi(db: Database, tenantId: string): Promise<void> {
   for (;;) {
@@ -17,10 +19,10 @@ export async function refreshRoi(db: Database, tenantId: string): Promise<void> 
       // Claimed rows are deleted in the same transaction as the recompute: a crash puts them back.
       const rows = await queryRows<{ deal_id: string }>(
         tx,
-        sql`delete from attribution_dirty_deals where (tenant_id, deal_id) in (
-              select tenant_id, deal_id from attribution_dirty_deals where tenant_id = ${tenantId}
-              order by deal_id limit ${CLAIM} for update skip locked)
-            returning deal_id`,
+        sql`delete from ${d} where (${d.tenantId}, ${d.dealId}) in (
+              select ${d.tenantId}, ${d.dealId} from ${d} where ${d.tenantId} = ${tenantId}
+              order by ${d.dealId} limit ${CLAIM} for update skip locked)
+            returning ${d.dealId} as deal_id`,
       );
       await recomputeStoredCredits(tx, tenantId, rows.map((r) => r.deal_id));
       return rows.length;
@@ -38,11 +40,11 @@ export async function tenantsWithWaitingRoiWork(db: Database, olderThanMs: numbe
   const secs = olderThanMs / 1000;
   const rows = await queryRows<{ tenant_id: string }>(
     db,
-    sql`select distinct tenant_id from attribution_dirty_deals where marked_at < now() - make_interval(secs => ${secs})
+    sql`select distinct ${d.tenantId} as tenant_id from ${d} where ${d.markedAt} < now() - make_interval(secs => ${secs})
         union
-        select distinct tenant_id from roi_dirty_days where marked_at < now() - make_interval(secs => ${secs})
+        select distinct ${roiDirtyDays.tenantId} from ${roiDirtyDays} where ${roiDirtyDays.markedAt} < now() - make_interval(secs => ${secs})
         union
-        select b.tenant_id from roi_basis b join tenants t on t.id = b.tenant_id where t.timezone <> b.timezone`,
+        select ${roiBasis.tenantId} from ${roiBasis} join ${tenants} on ${tenants.id} = ${roiBasis.tenantId} where ${tenants.timezone} <> ${roiBasis.timezone}`,
   );
   return rows.map((r) => r.tenant_id);
 }

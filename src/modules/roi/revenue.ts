@@ -8,12 +8,11 @@
 import { eq, sql, type SQL } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import { queryRows, type Executor } from '../../db/client.js';
-import { campaigns, type TenantRow } from '../../db/schema/index.js';
+import { attributionCredits, attributionDirtyDeals, campaigns, crmDeals, roiDayRevenue, type TenantRow } from '../../db/schema/index.js';
 import { dayStartUtc, daysInRange } from '../../domain/costs/prorate.js';
-import { pgArray } from '../../db/sql.js';
-import { timeKey } from './allocation.js';
+import { col, pgArray } from '../../db/sql.js';
 import { basisCurrent, dirtyDaysBetween, type RevenueDim } from './days.store.js';
-import { callKeySql, type GroupBy, type RowKey } from './dimensions.js';
+import { callKeySql, isTimeGrouping, periodKeySql, timeKey, type GroupBy, type RowKey } from './dimensions.js';
 import type { DealTypeKey } from '../../domain/deals.js';
 
 export interface StoredRevenueRow {
@@ -53,21 +52,25 @@ async function creditRows(
   skipDays?: { timezone: string; days: readonly string[] },
 ): Promise<StoredRevenueRow[]> {
   if (intervals.length === 0) return [];
+  const c = (column: { name: string }) => col('c', column);
+  const x = (column: { name: string }) => col('x', column);
+  const ac = attributionCredits;
+  const dd = attributionDirtyDeals;
   const closed = sql.join(
-    intervals.map((i) => sql`(c.deal_closed_at >= ${i.from.toISOString()}::timestamptz and c.deal_closed_at < ${i.to.toISOString()}::timestamptz)`),
+    intervals.map((i) => sql`(${c(ac.dealClosedAt)} >= ${i.from.toISOString()}::timestamptz and ${c(ac.dealClosedAt)} < ${i.to.toISOString()}::timestamptz)`),
     sql` or `,
   );
   const rows = await queryRows<CreditRow>(
     db,
     sql`with cr as (
-          select ${keySql} as key, c.deal_id, coalesce(c.deal_type, 'unspecified') as type, sum(c.cents) as cents,
-                 (extract(epoch from c.deal_closed_at - min(c.first_touch_at)) * 1000)::bigint as to_close
-          from ${waiting ? sql`attribution_dirty_deals x join attribution_credits c on c.deal_id = x.deal_id and c.tenant_id = x.tenant_id` : sql`attribution_credits c`}
-          left join campaigns cp on cp.id = c.campaign_id
-          where c.tenant_id = ${tenantId} and (${closed})
-            ${waiting ? sql`and x.tenant_id = ${tenantId}` : sql`and not exists (select 1 from attribution_dirty_deals x where x.tenant_id = ${tenantId} and x.deal_id = c.deal_id)`}
-            ${skipDays && skipDays.days.length > 0 ? sql`and (c.deal_closed_at at time zone ${skipDays.timezone})::date <> all(${pgArray(skipDays.days)}::date[])` : sql``}
-          group by 1, 2, 3, c.deal_closed_at
+          select ${keySql} as key, ${c(ac.dealId)} as deal_id, coalesce(${c(ac.dealType)}, 'unspecified') as type, sum(${c(ac.cents)}) as cents,
+                 (extract(epoch from ${c(ac.dealClosedAt)} - min(${c(ac.firstTouchAt)})) * 1000)::bigint as to_close
+          from ${waiting ? sql`${dd} x join ${ac} c on ${c(ac.dealId)} = ${x(dd.dealId)} and ${c(ac.tenantId)} = ${x(dd.tenantId)}` : sql`${ac} c`}
+          left join ${campaigns} cp on ${col('cp', campaigns.id)} = ${c(ac.campaignId)}
+          where ${c(ac.tenantId)} = ${tenantId} and (${closed})
+            ${waiting ? sql`and ${x(dd.tenantId)} = ${tenantId}` : sql`and not exists (select 1 from ${dd} x where ${x(dd.tenantId)} = ${tenantId} and ${x(dd.dealId)} = ${c(ac.dealId)})`}
+            ${skipDays && skipDays.days.length > 0 ? sql`and (${c(ac.dealClosedAt)} at time zone ${skipDays.timezone})::date <> all(${pgArray(skipDays.days)}::date[])` : sql``}
+          group by 1, 2, 3, ${c(ac.dealClosedAt)}
         )
         select 'row' as level, key, type, sum(cents)::text as cents, count(*)::text as deals, coalesce(sum(to_close), 0)::text as to_close
         from cr group by key, type
@@ -82,29 +85,35 @@ async function creditRows(
 /** Won deals closed in `intervals`, and the amount of those not waiting for the job, in cents. */
 async function wonSummary(db: Executor, tenantId: string, intervals: readonly { from: Date; to: Date }[]): Promise<{ wonDeals: number; settledCents: bigint }> {
   if (intervals.length === 0) return { wonDeals: 0, settledCents: 0n };
+  const d = (column: { name: string }) => col('d', column);
+  const x = (column: { name: string }) => col('x', column);
   const closed = sql.join(
-    intervals.map((i) => sql`(d.closed_at >= ${i.from.toISOString()}::timestamptz and d.closed_at < ${i.to.toISOString()}::timestamptz)`),
+    intervals.map((i) => sql`(${d(crmDeals.closedAt)} >= ${i.from.toISOString()}::timestamptz and ${d(crmDeals.closedAt)} < ${i.to.toISOString()}::timestamptz)`),
     sql` or `,
   );
   const [won] = await queryRows<{ n: string; settled_cents: string }>(
     db,
     sql`select count(*)::text as n,
-               coalesce(sum(d.amount * 100) filter (
-                 where not exists (select 1 from attribution_dirty_deals x where x.tenant_id = ${tenantId} and x.deal_id = d.id)), 0)::bigint::text as settled_cents
-        from crm_deals d
-        where d.tenant_id = ${tenantId} and d.stage = 'won' and (${closed})`,
+               coalesce(sum(${d(crmDeals.amount)} * 100) filter (
+                 where not exists (select 1 from ${attributionDirtyDeals} x
+                   where ${x(attributionDirtyDeals.tenantId)} = ${tenantId} and ${x(attributionDirtyDeals.dealId)} = ${d(crmDeals.id)})), 0)::bigint::text as settled_cents
+        from ${crmDeals} d
+        where ${d(crmDeals.tenantId)} = ${tenantId} and ${d(crmDeals.stage)} = 'won' and (${closed})`,
   );
   return { wonDeals: Number(won?.n ?? 0), settledCents: BigInt(won?.settled_cents ?? '0') };
 }
 
 /** Amount of the won deals waiting for the job closed in [from, to) outside `skipDays`, in cents (driven by the waiting list). */
 async function waitingWonCents(db: Executor, tenant: TenantRow, from: Date, to: Date, skipDays: readonly string[]): Promise<bigint> {
+  const d = (column: { name: string }) => col('d', column);
+  const x = (column: { name: string }) => col('x', column);
   const [row] = await queryRows<{ cents: string }>(
     db,
-    sql`select coalesce(sum(d.amount * 100), 0)::bigint::text as cents
-        from attribution_dirty_deals x join crm_deals d on d.id = x.deal_id and d.tenant_id = x.tenant_id
-        where x.tenant_id = ${tenant.id} and d.stage = 'won' and d.closed_at >= ${from.toISOString()}::timestamptz and d.closed_at < ${to.toISOString()}::timestamptz
-          and (d.closed_at at time zone ${tenant.timezone})::date <> all(${pgArray(skipDays)}::date[])`,
+    sql`select coalesce(sum(${d(crmDeals.amount)} * 100), 0)::bigint::text as cents
+        from ${attributionDirtyDeals} x join ${crmDeals} d on ${d(crmDeals.id)} = ${x(attributionDirtyDeals.dealId)} and ${d(crmDeals.tenantId)} = ${x(attributionDirtyDeals.tenantId)}
+        where ${x(attributionDirtyDeals.tenantId)} = ${tenant.id} and ${d(crmDeals.stage)} = 'won'
+          and ${d(crmDeals.closedAt)} >= ${from.toISOString()}::timestamptz and ${d(crmDeals.closedAt)} < ${to.toISOString()}::timestamptz
+          and (${d(crmDeals.closedAt)} at time zone ${tenant.timezone})::date <> all(${pgArray(skipDays)}::date[])`,
   );
   return BigInt(row?.cents ?? '0');
 }
@@ -129,7 +138,8 @@ export async function storedRevenue(db: Executor, tenantId: string, from: Date, 
  * for the partial days at the ends of the range and for the dirty days.
  */
 export async function dayRevenue(db: Executor, tenant: TenantRow, from: Date, to: Date, groupBy: GroupBy): Promise<StoredRevenue> {
-  const keySql = callKeySql(groupBy, tenant.timezone);
+  const keySql = revenueKeySql(groupBy, tenant.timezone);
+  const time = isTimeGrouping(groupBy);
   const startOf = (day: string) => dayStartUtc(day, tenant.timezone);
   const nextStart = (day: string) => startOf(DateTime.fromISO(day, { zone: 'utc' }).plus({ days: 1 }).toISODate()!);
   const whole = daysInRange(from, to, tenant.timezone).filter((d) => nextStart(d) <= to);
@@ -153,16 +163,18 @@ export async function dayRevenue(db: Executor, tenant: TenantRow, from: Date, to
     groupBy === 'channel'
       ? db.select({ id: campaigns.id, channel: campaigns.channel }).from(campaigns).where(eq(campaigns.tenantId, tenant.id))
       : Promise.resolve(null);
+  const r = roiDayRevenue;
   const [liveRows, waitingRows, stored, channels, liveWon, waitingCents] = await Promise.all([
     creditRows(db, tenant.id, live, keySql, false),
     creditRows(db, tenant.id, [{ from: wholeStart, to: wholeEnd }], keySql, true, { timezone: tenant.timezone, days: dirty }),
-    queryRows<{ dim: string; value: string | null; type: DealTypeKey; cents: string; deals: string; to_close: string }>(
+    queryRows<{ dim: string; value: string | null; day: string | null; type: DealTypeKey; cents: string; deals: string; to_close: string }>(
       db,
-      sql`select dim, value, deal_type as type, sum(cents)::text as cents, sum(deals)::text as deals, sum(to_close_ms)::text as to_close
-          from roi_day_revenue
-          where tenant_id = ${tenant.id} and dim = any(${`{all,won,${dim}}`}::text[]) and day >= ${first}::date and day <= ${last}::date
-            and day <> all(${pgArray(dirty)}::date[])
-          group by 1, 2, 3`,
+      sql`select ${r.dim} as dim, ${r.value} as value, ${time ? sql`to_char(${r.day}, 'YYYY-MM-DD')` : sql`null::text`} as day, ${r.dealType} as type,
+                 sum(${r.cents})::text as cents, sum(${r.deals})::text as deals, sum(${r.toCloseMs})::text as to_close
+          from ${r}
+          where ${r.tenantId} = ${tenant.id} and ${r.dim} = any(${pgArray(['all', 'won', dim])}::text[]) and ${r.day} >= ${first}::date and ${r.day} <= ${last}::date
+            and ${r.day} <> all(${pgArray(dirty)}::date[])
+          group by 1, 2, 3, 4`,
     ),
     channelOf,
     wonSummary(db, tenant.id, live),
@@ -172,7 +184,7 @@ export async function dayRevenue(db: Executor, tenant: TenantRow, from: Date, to
   const keyOf = (value: string | null): RowKey => {
     if (value === null) return null;
     if (channel) return channel.get(value) ?? null;
-    return groupBy === 'week' || groupBy === 'month' ? timeKey(groupBy, value) : value;
+    return value;
   };
   const merged = new Map<string, StoredRevenueRow>();
   const add = (r: StoredRevenueRow, sign: 1n | -1n) => {
@@ -190,19 +202,30 @@ export async function dayRevenue(db: Executor, tenant: TenantRow, from: Date, to
       won.settledCents += BigInt(r.cents);
       continue;
     }
-    // 'all' holds each deal once (the total); the grouping's own dim holds the rows.
-    const row = { key: r.dim === 'all' ? null : keyOf(r.value), type: r.type, cents: BigInt(r.cents), deals: Number(r.deals), toCloseSumMs: Number(r.to_close) };
-    if (r.dim === 'all') add({ level: 'total', ...row }, 1n);
-    if (r.dim === dim) add({ level: 'row', ...row }, 1n);
+    // 'all' holds each deal once (the total, and under a time grouping the rows of the close
+    // days' periods); the grouping's own dim holds the other groupings' rows.
+    const figures = { type: r.type, cents: BigInt(r.cents), deals: Number(r.deals), toCloseSumMs: Number(r.to_close) };
+    if (r.dim === 'all') add({ level: 'total', key: null, ...figures }, 1n);
+    if (time && r.dim === 'all') add({ level: 'row', key: isTimeGrouping(groupBy) ? timeKey(groupBy, r.day!) : null, ...figures }, 1n);
+    else if (!time && r.dim === dim) add({ level: 'row', key: keyOf(r.value), ...figures }, 1n);
   }
   for (const r of liveRows) add(r, 1n);
   for (const r of waitingRows) add(r, -1n);
   return summed([...merged.values()].filter((r) => r.deals !== 0 || r.cents !== 0n), won);
 }
 
-/** The roi_day_revenue dim a grouping reads (channel: by campaign, then its channel; times: the call's day). */
+/** The roi_day_revenue dim a grouping reads (channel: by campaign, then its channel; times: 'all' by close day). */
 function revenueDimOf(groupBy: GroupBy): RevenueDim {
   if (groupBy === 'channel') return 'campaign';
-  if (groupBy === 'day' || groupBy === 'week' || groupBy === 'month') return 'day';
+  if (isTimeGrouping(groupBy)) return 'all';
   return groupBy;
+}
+
+/**
+ * The row key of a stored credit (SQL over attribution_credits `c`): under a time grouping the
+ * period of the deal's close (contract section 7), else the credited call's key (the copied call
+ * fields bear the calls' column names).
+ */
+export function revenueKeySql(groupBy: GroupBy, timezone: string): SQL {
+  return isTimeGrouping(groupBy) ? periodKeySql(groupBy, sql`c.deal_closed_at`, timezone) : callKeySql(groupBy, timezone);
 }

@@ -23,12 +23,17 @@ const roiFigures = z.object({
 });
 const roiResponse = z.object({
   currency: z.string(),
+  basis: z.enum(['revenue', 'margin']).describe('margin: `revenue` fields hold the credited margins'),
   model: z.string(),
   windowDays: z.number().int(),
   groupBy: z.string(),
   from: z.string(),
   to: z.string(),
-  total: roiFigures.extend({ wonDeals: z.number().int(), unattributedRevenue: money }),
+  total: roiFigures.extend({
+    wonDeals: z.number().int(),
+    unattributedRevenue: money,
+    dealsWithoutMargin: z.number().int().optional().describe('basis=margin: won deals of the range without a margin and no tenant default, left out'),
+  }),
   rows: z.array(roiFigures.extend({ name: z.string().nullable().optional() })),
 });
 
@@ -40,7 +45,7 @@ export const roiOperations: Operation[] = [
     tag: 'roi',
     auth: 'tenant',
     summary: 'Attributed revenue, allocated cost and ROI by dimension, for any attribution model and window',
-    description: 'from/to: ISO instants, or dates meaning 00:00 tenant time; default the last 30 days. Deals are selected by closedAt in [from, to); costs by day.',
+    description: 'from/to: ISO instants, or dates meaning 00:00 tenant time; default the last 30 days. Deals are selected by closedAt in [from, to); costs by day. Time groupings (day, week, month, quarter) hold their own costs and the revenue of the deals closed in them.',
     query: roiQuery,
     response: roiResponse,
   },

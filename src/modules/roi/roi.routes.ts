@@ -25,7 +25,7 @@ export function roiRoutes(db: Database): Router {
     const from = q.from ? toInstant(q.from, tenant.timezone) : new Date(to.getTime() - DEFAULT_RANGE_MS);
     if (from >= to) throw new ValidationError([{ path: 'query.to', message: 'to must be after from' }]);
     const [answer, targets] = await Promise.all([
-      computeRoi(db, tenant, { from, to, groupBy: q.groupBy, model: q.model, windowDays: q.windowDays }),
+      computeRoi(db, tenant, { from, to, groupBy: q.groupBy, model: q.model, windowDays: q.windowDays, basis: q.basis }),
       listTargets(db, tenant.id),
     ]);
     const body = withTargets(targets, { groupBy: q.groupBy, filters: {} }, answer);

@@ -3,6 +3,9 @@ import { formatField } from '../../http/csv.js';
 import { attributionModels, DEFAULT_ATTRIBUTION_MODEL, DEFAULT_WINDOW_DAYS } from '../../domain/attribution/models.js';
 import { groupByDimensions } from './dimensions.js';
 
+export const roiBases = ['revenue', 'margin'] as const;
+export type RoiBasis = (typeof roiBases)[number];
+
 /** An instant with an offset, or a date (`YYYY-MM-DD`) meaning 00:00 that day in the tenant's timezone. */
 const instantOrDate = z.union([z.iso.datetime({ offset: true }), z.iso.date()]);
 
@@ -15,6 +18,8 @@ export const roiQuery = z
     windowDays: z.coerce.number().int().min(1).max(365).default(DEFAULT_WINDOW_DAYS),
     /** `csv`: the rows and the total as CSV (as `Accept: text/csv`). */
     format: z.enum(formatField).optional(),
+    /** What `revenue` holds: the deals' amounts (default) or their margins. */
+    basis: z.enum(roiBases).default('revenue'),
   })
   .strict();
 

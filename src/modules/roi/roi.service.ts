@@ -2,7 +2,7 @@
  * GET /v1/roi (contract section 7), for any model and window:
  * - revenue: the won deals whose closedAt lies in [from, to), each credited to its touches under
  *   the model (cents, largest remainder), each credit going to the row of its call, even when the
- *   call started before `from`. Default model and window: the stored credits summed in SQL
+ *   call started before `from`; under a time grouping, to the period of the deal's closedAt. Default model and window: the stored credits summed in SQL
  *   (./revenue.ts dayRevenue), plus the deals still waiting for the `roi-refresh` job attributed
  *   now; other models and windows: deals × touches read in SQL and attributed in TypeScript
  *   (src/domain/attribution/models.ts).
@@ -14,13 +14,15 @@ import type { Database } from '../../db/client.js';
 import { attributionDirtyDeals, campaigns, type TenantRow } from '../../db/schema/index.js';
 import { idList } from '../../db/sql.js';
 import { attribute, DEFAULT_ATTRIBUTION_MODEL, DEFAULT_WINDOW_DAYS, type AttributionModel } from '../../domain/attribution/models.js';
-import { dealTypeKeys, type DealTypeKey } from '../../domain/deals.js';
+import { dealTypeKeys, marginCentsOf, type DealTypeKey } from '../../domain/deals.js';
 import { formatCents } from '../../domain/money.js';
 import { allocateCosts, type CostCents } from './allocation.js';
 import { callCounts } from './counts.js';
-import { callKeySql, type GroupBy, type RowKey } from './dimensions.js';
+import { callKeySql, isTimeGrouping, periodKeySql, type GroupBy, type RowKey } from './dimensions.js';
 import { meanDaysOf, perUnit, roiPercent } from './figures.js';
 import { dayRevenue, type StoredRevenue } from './revenue.js';
+import { effectiveSettings } from '../tenants/index.js';
+import type { RoiBasis } from './roi.schemas.js';
 import { wonDealsWithTouches, type WonDeal } from './touches.js';
 
 export interface RoiRequest {
@@ -29,6 +31,8 @@ export interface RoiRequest {
   groupBy: GroupBy;
   model: AttributionModel;
   windowDays: number;
+  /** `margin`: credit the deals' margins instead of their amounts (default `revenue`). */
+  basis?: RoiBasis;
 }
 
 /**
@@ -53,13 +57,22 @@ export const liveRevenue: RevenueSource = async (db, tenant, req, keySql) => ({
  * are attributed now, so an answer never lags behind an upload. Other models and windows: live.
  */
 export const defaultRevenue: RevenueSource = async (db, tenant, req, keySql) => {
-  if (req.model !== DEFAULT_ATTRIBUTION_MODEL || req.windowDays !== DEFAULT_WINDOW_DAYS) return liveRevenue(db, tenant, req, keySql);
+  // Stored credits are of the amounts: margins (which follow the tenant's default) are attributed now.
+  if (req.model !== DEFAULT_ATTRIBUTION_MODEL || req.windowDays !== DEFAULT_WINDOW_DAYS || req.basis === 'margin') return liveRevenue(db, tenant, req, keySql);
   const [summed, attributeNow] = await Promise.all([
     dayRevenue(db, tenant, req.from, req.to, req.groupBy),
     waitingDeals(db, tenant.id, closedIn(req), req.windowDays, keySql),
   ]);
   return { summed, attributeNow };
 };
+
+/**
+ * The row of a touch's credit, as SQL in the touch query (./touches.ts: deals `d`, calls `c`):
+ * under a time grouping the period of the deal's close (contract section 7), else the call's key.
+ */
+export function touchKeySql(groupBy: GroupBy, timezone: string): SQL {
+  return isTimeGrouping(groupBy) ? periodKeySql(groupBy, sql`d.closed_at`, timezone) : callKeySql(groupBy, timezone);
+}
 
 const closedIn = (req: RoiRequest) => sql`closed_at >= ${req.from.toISOString()}::timestamptz and closed_at < ${req.to.toISOString()}::timestamptz`;
 
@@ -100,13 +113,29 @@ class Accumulator {
   }
 }
 
-/** Credit deals attributed now (any model and window) to their touches' rows; returns their unattributed amount. */
-function creditDeals(deals: readonly WonDeal[], model: AttributionModel, row: (key: RowKey) => Accumulator, total: Accumulator): bigint {
+/**
+ * Credit deals attributed now (any model and window) to their touches' rows: `amountOf` each deal
+ * (its amount, or its margin; null: unknown, the deal is left out and counted). Returns what no
+ * touch could claim and the deals left out.
+ */
+function creditDeals(
+  deals: readonly WonDeal[],
+  model: AttributionModel,
+  row: (key: RowKey) => Accumulator,
+  total: Accumulator,
+  amountOf: (deal: WonDeal) => bigint | null = (deal) => deal.amountCents,
+): { unattributed: bigint; withoutAmount: number } {
   let unattributed = 0n;
+  let withoutAmount = 0;
   for (const deal of deals) {
-    const credits = attribute(deal.amountCents, deal.touches.map((t) => ({ id: t.callId, startedAt: t.startedAt })), model, deal.closedAt);
+    const amount = amountOf(deal);
+    if (amount === null) {
+      withoutAmount++;
+      continue;
+    }
+    const credits = attribute(amount, deal.touches.map((t) => ({ id: t.callId, startedAt: t.startedAt })), model, deal.closedAt);
     if (credits.size === 0) {
-      unattributed += deal.amountCents;
+      unattributed += amount;
       continue;
     }
     const type: DealTypeKey = (deal.type as DealTypeKey | null) ?? 'unspecified';
@@ -125,7 +154,7 @@ function creditDeals(deals: readonly WonDeal[], model: AttributionModel, row: (k
       acc.toCloseCount += 1;
     }
   }
-  return unattributed;
+  return { unattributed, withoutAmount };
 }
 
 /** Won deals of the range waiting for the `roi-refresh` job, with their touches (usually none: one cheap probe). */
@@ -136,7 +165,7 @@ async function waitingDeals(db: Database, tenantId: string, range: SQL, windowDa
 }
 
 export async function computeRoi(db: Database, tenant: TenantRow, req: RoiRequest, revenueSource: RevenueSource = defaultRevenue) {
-  const keySql = callKeySql(req.groupBy, tenant.timezone);
+  const keySql = touchKeySql(req.groupBy, tenant.timezone);
   const rows = new Map<RowKey, Accumulator>();
   const row = (key: RowKey) => {
     let acc = rows.get(key);
@@ -169,7 +198,16 @@ export async function computeRoi(db: Database, tenant: TenantRow, req: RoiReques
     unattributed += revenue.summed.unattributedCents;
     wonDeals = revenue.summed.wonDeals;
   } else wonDeals = revenue.attributeNow.length;
-  unattributed += creditDeals(revenue.attributeNow, req.model, row, total);
+  const basis = req.basis ?? 'revenue';
+  const defaultMargin = effectiveSettings(tenant.settings).defaultMarginPercent;
+  const credited = creditDeals(
+    revenue.attributeNow,
+    req.model,
+    row,
+    total,
+    basis === 'margin' ? (deal) => marginCentsOf(deal, defaultMargin) : undefined,
+  );
+  unattributed += credited.unattributed;
 
   const allocation = await costsRead;
   for (const [key, cents] of allocation.byKey) row(key).cost = cents;
@@ -185,6 +223,7 @@ export async function computeRoi(db: Database, tenant: TenantRow, req: RoiReques
   const ordered = [...rows.entries()].sort(([a], [b]) => (a === b ? 0 : a === null ? 1 : b === null ? -1 : a < b ? -1 : 1));
   return {
     currency: tenant.currency,
+    basis,
     model: req.model,
     windowDays: req.windowDays,
     groupBy: req.groupBy,
@@ -196,6 +235,8 @@ export async function computeRoi(db: Database, tenant: TenantRow, req: RoiReques
       wonDeals,
       /** Won deals of the range without any touch: revenue no call can claim. */
       unattributedRevenue: formatCents(unattributed),
+      /** basis=margin: won deals of the range with no margin of their own and no tenant default (left out, never guessed). */
+      ...(basis === 'margin' ? { dealsWithoutMargin: credited.withoutAmount } : {}),
     },
     rows: ordered.map(([key, acc]) => ({ key, ...(names ? { name: key === null ? null : (names.get(key) ?? null) } : {}), ...acc.view() })),
   };

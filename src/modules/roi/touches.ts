@@ -6,6 +6,8 @@
  */
 import { sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Executor } from '../../db/client.js';
+import { calls, campaigns, crmContacts, crmDeals } from '../../db/schema/index.js';
+import { col, names } from '../../db/sql.js';
 import { parseAmount } from '../../domain/money.js';
 import type { RowKey } from './dimensions.js';
 
@@ -19,6 +21,9 @@ export interface DealTouch {
 export interface WonDeal {
   id: string;
   amountCents: bigint;
+  /** The deal's own margin (cents) or margin percent, as posted (src/domain/deals.ts marginCentsOf). */
+  marginCents: bigint | null;
+  marginPercent: string | null;
   closedAt: Date;
   type: string | null;
   /** Sorted by (startedAt, id). */
@@ -28,6 +33,8 @@ export interface WonDeal {
 interface Row {
   deal_id: string;
   amount: string;
+  margin: string | null;
+  margin_percent: string | null;
   closed_ms: string;
   type: string | null;
   call_id: string | null;
@@ -41,20 +48,22 @@ interface Row {
  * with columns id, closed_at, phones, contact_external_id. The one place this rule is written in SQL.
  */
 export function touchCtes(tenantId: string, windowDays: number, keySql: SQL): SQL {
+  const c = (column: { name: string }) => col('c', column);
+  const ct = (column: { name: string }) => col('ct', column);
   return sql`dp as (
           select d.id as deal_id, p.phone from d cross join lateral jsonb_array_elements_text(d.phones) as p(phone)
           union
           select d.id, p.phone from d
-            join crm_contacts ct on ct.tenant_id = ${tenantId} and ct.external_id = d.contact_external_id
-            cross join lateral jsonb_array_elements_text(ct.phones) as p(phone)
+            join ${crmContacts} ct on ${ct(crmContacts.tenantId)} = ${tenantId} and ${ct(crmContacts.externalId)} = d.contact_external_id
+            cross join lateral jsonb_array_elements_text(${ct(crmContacts.phones)}) as p(phone)
         ), t as (
-          select dp.deal_id, c.id as call_id, c.started_at, ${keySql} as key
+          select dp.deal_id, ${c(calls.id)} as call_id, ${c(calls.startedAt)} as started_at, ${keySql} as key
           from dp join d on d.id = dp.deal_id
-          join calls c on c.tenant_id = ${tenantId} and c.external_number = dp.phone
-            and c.started_at >= d.closed_at - make_interval(secs => ${windowDays * 86_400})
-            and c.started_at <= d.closed_at
-            and (c.direction = 'inbound' or c.status = 'answered')
-          left join campaigns cp on cp.id = c.campaign_id
+          join ${calls} c on ${c(calls.tenantId)} = ${tenantId} and ${c(calls.externalNumber)} = dp.phone
+            and ${c(calls.startedAt)} >= d.closed_at - make_interval(secs => ${windowDays * 86_400})
+            and ${c(calls.startedAt)} <= d.closed_at
+            and (${c(calls.direction)} = 'inbound' or ${c(calls.status)} = 'answered')
+          left join ${campaigns} cp on ${col('cp', campaigns.id)} = ${c(calls.campaignId)}
         )`;
 }
 
@@ -72,10 +81,11 @@ export async function wonDealsWithTouches(
   const rows = await queryRows<Row>(
     db,
     sql`with d as (
-          select id, amount, closed_at, type, phones, contact_external_id from crm_deals
-          where tenant_id = ${tenantId} and stage = 'won' and closed_at is not null and (${dealFilter})
+          select ${names(crmDeals.id, crmDeals.amount, crmDeals.margin, crmDeals.marginPercent, crmDeals.closedAt, crmDeals.type, crmDeals.phones, crmDeals.contactExternalId)}
+          from ${crmDeals}
+          where ${crmDeals.tenantId} = ${tenantId} and ${crmDeals.stage} = 'won' and ${crmDeals.closedAt} is not null and (${dealFilter})
         ), ${touchCtes(tenantId, windowDays, keySql)}
-        select d.id as deal_id, d.amount::text as amount, (extract(epoch from d.closed_at) * 1000)::bigint::text as closed_ms,
+        select d.id as deal_id, d.amount::text as amount, d.margin::text as margin, d.margin_percent::text as margin_percent, (extract(epoch from d.closed_at) * 1000)::bigint::text as closed_ms,
                d.type, t.call_id, (extract(epoch from t.started_at) * 1000)::bigint::text as started_ms, t.key
         from d left join t on t.deal_id = d.id
         order by d.id, t.started_at, t.call_id`,
@@ -84,7 +94,15 @@ export async function wonDealsWithTouches(
   for (const r of rows) {
     let deal = deals.get(r.deal_id);
     if (!deal) {
-      deal = { id: r.deal_id, amountCents: parseAmount(r.amount), closedAt: new Date(Number(r.closed_ms)), type: r.type, touches: [] };
+      deal = {
+        id: r.deal_id,
+        amountCents: parseAmount(r.amount),
+        marginCents: r.margin === null ? null : parseAmount(r.margin),
+        marginPercent: r.margin_percent,
+        closedAt: new Date(Number(r.closed_ms)),
+        type: r.type,
+        touches: [],
+      };
       deals.set(r.deal_id, deal);
     }
     if (r.call_id !== null && r.started_ms !== null) deal.touches.push({ callId: r.call_id, startedAt: new Date(Number(r.started_ms)), key: r.key });

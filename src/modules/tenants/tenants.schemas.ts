@@ -37,6 +37,8 @@ export const settingsSchema = z
       .partial()
       .strict()
       .nullable(),
+    /** Margin of deals that carry none, in percent of their amount (GET /v1/roi `basis=margin`); null: none assumed. */
+    defaultMarginPercent: z.number().min(-100).max(100).nullable(),
   })
   .strict();
 
@@ -53,6 +55,7 @@ export const defaultSettings: Settings = {
   businessHours: null,
   kpisBusinessHoursOnly: false,
   alertRules: null,
+  defaultMarginPercent: null,
 };
 
 export function effectiveSettings(stored: Record<string, unknown> | null | undefined): Settings {
