@@ -18,7 +18,7 @@ import { webhookOperations, webhookRoutes } from './modules/webhooks/webhooks.ro
 import { subscriptionOperations, subscriptionRoutes } from './modules/subscriptions/subscriptions.routes.js';
 import { alertOperations, alertRoutes } from './modules/alerts/alerts.routes.js';
 import { dashboardOperations, dashboardRoutes } from './modules/dashboard/dashboard.routes.js';
-import { agentRoutes } from './modules/agents/agents.routes.js';
+import { agentOperations, agentRoutes } from './modules/agents/index.js';
 import { kpiOperations, kpiRoutes, pendingDirtyHours } from './modules/kpis/index.js';
 import { markAgentCallsDirty } from './modules/kpis/invalidate.js';
 import { surveyRoutes } from './modules/surveys/surveys.routes.js';
@@ -46,6 +46,7 @@ export const operations: Operation[] = [
   ...connectionOperations,
   ...callOperations,
   ...kpiOperations,
+  ...agentOperations,
   ...surveyOperations,
   ...campaignOperations,
   ...crmOperations,

@@ -107,12 +107,11 @@ export interface WindowFigures {
 
 export type IntradayAlertType = 'abandonment_spike' | 'wait_spike' | 'volume_drop' | 'volume_surge';
 
-export interface IntradayAnomaly {
+/** As a day's anomaly, judged over windows (the same minutes of earlier weeks) instead of days. */
+export type IntradayAnomaly = Omit<Anomaly, 'type' | 'day' | 'baseline'> & {
   type: IntradayAlertType;
-  value: number;
   baseline: { mean: number; stddev: number; windows: number };
-  message: string;
-}
+};
 
 /** Thresholds of the intraday rules; a tenant may override any of them (`settings.alertRules`). */
 export const intradayRules = {
@@ -120,11 +119,12 @@ export const intradayRules = {
   baselineWeeks: 4,
   /** Fewer earlier weeks with calls than this: no verdict yet. */
   minBaselineWeeks: 2,
-  minOffered: 10,
-  sigmas: 3,
-  abandonmentFloor: 0.05,
-  waitFloorSeconds: 10,
-  volumeDropShare: 0.5,
+  // The thresholds of the day rules, unless the tenant sets its own.
+  minOffered: alertRules.minOffered as number,
+  sigmas: alertRules.sigmas as number,
+  abandonmentFloor: alertRules.abandonmentFloor as number,
+  waitFloorSeconds: alertRules.waitFloorSeconds as number,
+  volumeDropShare: alertRules.volumeDropShare as number,
   /** A surge is above this multiple of the baseline mean (and above mean + k·σ). */
   volumeSurgeFactor: 2,
 };

@@ -7,7 +7,7 @@ import { and, asc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { PresenceEvent, ProviderId } from '../../../connectors/index.js';
 import type { Database, Executor, Tx } from '../../db/client.js';
 import { agentPresenceEvents, agents, agentSchedules, queues, type CallRow } from '../../db/schema/index.js';
-import type { PresenceSink } from '../calls/presence.js';
+import type { PresenceSink } from '../calls/index.js';
 
 interface AgentSeen {
   id: string;

@@ -6,3 +6,4 @@
  */
 export { agentLinks, canonicalAgentId, canonicalAgentIdSql, presenceStore, upsertAgentsAndQueues } from './agents.repo.js';
 export { agentRoutes, type LinksChanged } from './agents.routes.js';
+export { agentOperations } from './agents.openapi.js';

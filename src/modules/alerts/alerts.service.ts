@@ -14,7 +14,7 @@ import { ValidationError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import { computeKpis } from '../kpis/index.js';
 import { alertDetail } from './intraday.js';
-import type { SubscriptionsService } from '../subscriptions/subscriptions.service.js';
+import type { SubscriptionsService } from '../subscriptions/index.js';
 
 export const alertsQuery = z
   .object({

@@ -13,10 +13,10 @@ import type { Database, Tx } from '../../db/client.js';
 import { alerts, tenants, type TenantRow } from '../../db/schema/index.js';
 import { intradayRules, judgeWindow, type IntradayRules, type WindowFigures } from '../../domain/alerts.js';
 import type { Logger } from '../../lib/logger.js';
-import { computeKpis } from '../kpis/kpis.service.js';
-import type { SubscriptionsService } from '../subscriptions/subscriptions.service.js';
+import { computeKpis } from '../kpis/index.js';
+import type { SubscriptionsService } from '../subscriptions/index.js';
 import { listTargets, meets } from '../targets/index.js';
-import { effectiveSettings } from '../tenants/tenants.schemas.js';
+import { effectiveSettings } from '../tenants/index.js';
 
 /** Judged here; the complete-day rules (alerts.service.ts) keep their own `day` alerts. */
 const WINDOW_TYPES = ['abandonment_spike', 'wait_spike', 'volume_drop', 'volume_surge'] as const;

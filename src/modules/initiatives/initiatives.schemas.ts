@@ -1,7 +1,7 @@
 /** Initiatives: request bodies and the impact answer. */
 import { z } from 'zod';
 import { kpiTargetFields } from '../targets/index.js';
-import { scopeSchema } from '../targets/targets.schemas.js';
+import { scopeSchema } from '../targets/index.js';
 
 export const createInitiativeBody = z
   .object({

@@ -14,8 +14,8 @@ import type { TenantRow } from '../../db/schema/index.js';
 import type { ScopeJson } from '../../db/schema/improvement.js';
 import { meanSample, type ImpactSample } from '../../domain/impact.js';
 import { contribution, serviceLevelParts, surveyContribution, type KpiCallStatus, type KpiSettings, type KpiSums } from '../../domain/kpis/definitions.js';
-import { computeKpis } from '../kpis/kpis.service.js';
-import { effectiveSettings } from '../tenants/tenants.schemas.js';
+import { computeKpis } from '../kpis/index.js';
+import { effectiveSettings } from '../tenants/index.js';
 
 export type SampleUnit = 'call' | 'response' | 'day';
 

@@ -2,5 +2,5 @@
 export { kpiRoutes } from './kpis.routes.js';
 export { computeKpis } from './kpis.service.js';
 export { kpiOperations } from './kpis.openapi.js';
-export { kpiCallListener, markCallsDirty, type DirtyNotifier } from './invalidate.js';
+export { kpiCallListener, markAgentCallsDirty, markCallsDirty, type DirtyNotifier } from './invalidate.js';
 export { pendingDirtyHours, refreshTenant, tenantsWithStaleDirtyHours } from './refresh.js';

@@ -6,7 +6,7 @@ import { sql } from 'drizzle-orm';
 import type { Executor, Tx } from '../../db/client.js';
 import type { CallRow } from '../../db/schema/index.js';
 import type { CallChange, CallChangeListener } from '../calls/index.js';
-import { upsertAgentsAndQueues } from '../agents/agents.repo.js';
+import { upsertAgentsAndQueues } from '../agents/index.js';
 import { pgArray } from '../../db/sql.js';
 
 /** The tenant-local hour key of a timestamptz column or parameter, in SQL. */

@@ -8,7 +8,7 @@ import { DateTime } from 'luxon';
 import type { Database } from '../../db/client.js';
 import { reportsSent, subscriptions, tenants } from '../../db/schema/index.js';
 import type { Logger } from '../../lib/logger.js';
-import type { SubscriptionsService } from '../subscriptions/subscriptions.service.js';
+import type { SubscriptionsService } from '../subscriptions/index.js';
 import { monthlyReport } from './reports.service.js';
 
 export async function sendMonthlyReports(db: Database, subs: SubscriptionsService, logger: Logger, now = new Date()): Promise<number> {

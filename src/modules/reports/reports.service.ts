@@ -10,10 +10,10 @@ import { z } from 'zod';
 import type { Database } from '../../db/client.js';
 import { alerts, initiatives, type TenantRow } from '../../db/schema/index.js';
 import { ValidationError } from '../../lib/errors.js';
-import { alertDetail } from '../alerts/intraday.js';
+import { alertDetail } from '../alerts/index.js';
 import { impactOf } from '../initiatives/index.js';
-import { computeKpis } from '../kpis/kpis.service.js';
-import { computeRoi } from '../roi/roi.service.js';
+import { computeKpis } from '../kpis/index.js';
+import { computeRoi } from '../roi/index.js';
 import { listTargets, targetsOfRow, type RowTarget } from '../targets/index.js';
 
 export const monthlyReportQuery = z

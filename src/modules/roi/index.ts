@@ -8,6 +8,8 @@
  * What other areas may use is exported here; everything else in this folder is internal.
  */
 export { roiRoutes } from './roi.routes.js';
+/** The figures of GET /v1/roi (the monthly report reads them too). */
+export { computeRoi } from './roi.service.js';
 export { roiOperations } from './roi.openapi.js';
 export { roiCallListener, type RoiNotifier } from './calls.listener.js';
 export { costPeriodsChanged, dealsChanged, requestRoiRefresh } from './changes.js';

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { Operation } from '../../http/openapi.js';
 import { roiQuery } from './roi.schemas.js';
-import { rowTargetSchema } from '../targets/targets.schemas.js';
+import { rowTargetSchema } from '../targets/index.js';
 
 const money = z.string().regex(/^-?\d+\.\d{2}$/);
 const roiFigures = z.object({

@@ -13,8 +13,8 @@ import type { SecretBox } from '../../lib/crypto.js';
 import { NotFoundError, ValidationError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import { OutboundRefusedError, type OutboundGuard } from '../../lib/outbound/index.js';
-import type { CallChange, CallChangeListener } from '../calls/recompute.js';
-import { callView } from '../calls/calls.view.js';
+import type { CallChange, CallChangeListener } from '../calls/index.js';
+import { callView } from '../calls/index.js';
 import { isUuid } from '../../lib/ids.js';
 import { metrics } from '../../lib/metrics.js';
 

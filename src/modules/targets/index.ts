@@ -2,4 +2,4 @@
 export { listTargets, seedDefaultTargets, TargetsService } from './targets.service.js';
 export { targetsOfRow, withTargets, meets, type RowTarget, type TargetContext } from './apply.js';
 export { targetRoutes, targetOperations } from './targets.routes.js';
-export { rowTargetSchema, targetKpis, kpiTargetFields, type TargetKpi } from './targets.schemas.js';
+export { rowTargetSchema, scopeSchema, targetKpis, kpiTargetFields, type TargetKpi } from './targets.schemas.js';

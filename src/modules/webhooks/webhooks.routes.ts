@@ -9,7 +9,7 @@ import { BadRequestError, NotFoundError, UnauthorizedError } from '../../lib/err
 import type { Logger } from '../../lib/logger.js';
 import type { JobQueue } from '../../jobs/queue.js';
 import type { ConnectorContextFactory } from '../../jobs/context.js';
-import type { ConnectionsService } from '../connections/connections.service.js';
+import type { ConnectionsService } from '../connections/index.js';
 import type { Operation } from '../../http/openapi.js';
 import type { InboxWriter } from './inbox-writer.js';
 import { z } from 'zod';
