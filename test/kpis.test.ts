@@ -616,7 +616,7 @@ describe('compare', () => {
 });
 
 describe('hour costs and the ROI allocation', () => {
-  it('spread each day exactly as the ROI allocation does, hour by hour summing to its days', async () => {
+  it("spread each day's cost over its handled calls into their hours; what finds no call is in the null row", async () => {
     // The ROI module's allocation, through its index.
     const { allocatedCostCents } = await import('../src/modules/roi/index.js');
     const { rowCosts } = await import('../src/modules/kpis/cost-shares.js');
@@ -648,7 +648,11 @@ describe('hour costs and the ROI allocation', () => {
       const day = key === null ? null : key.slice(0, 10);
       summed.set(day, (summed.get(day) ?? 0n) + cents);
     }
-    expect(Object.fromEntries(summed)).toEqual(Object.fromEntries(days.byKey));
+    // A time grouping of the ROI allocation holds each day's whole cost (contract section 7). Hours
+    // spread a day over its handled calls (of each cost's scope): 8 and 12 March have no call (their
+    // salaries go to the null row), and the campaign's 10.00 of 10 March finds no call of the campaign.
+    expect(Object.fromEntries(days.byKey)).toEqual({ '2025-03-08': 20001n, '2025-03-09': 25000n, '2025-03-10': 25999n, '2025-03-11': 21111n, '2025-03-12': 20000n });
+    expect(Object.fromEntries(summed)).toEqual({ '2025-03-09': 25000n, '2025-03-10': 25999n - 1000n, '2025-03-11': 21111n, null: 20001n + 20000n + 1000n });
     expect(hours.totalCents).toBe(days.totalCents);
     expect(hours.totalCents).toBe(100001n + 7777n + 3333n + 1000n);
   });
