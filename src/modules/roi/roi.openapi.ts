@@ -17,7 +17,7 @@ const roiFigures = z.object({
   directCost: money,
   indirectCost: money,
   revenuePerCall: money.nullable(),
-  costPerAcquisition: money.nullable().describe('cost / deals credited in the row'),
+  costPerAcquisition: money.nullable().describe('cost / acquisitions credited in the row (deals of type `new` or without a type); null without one'),
   avgDaysFirstCallToClose: z.number().nullable(),
   revenueByDealType: z.record(z.string(), money),
   targets: z.array(rowTargetSchema).describe('the targets that apply to this row (roiPercent), met or not'),

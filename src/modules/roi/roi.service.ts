@@ -76,6 +76,9 @@ export function touchKeySql(groupBy: GroupBy, timezone: string): SQL {
 
 const closedIn = (req: RoiRequest) => sql`closed_at >= ${req.from.toISOString()}::timestamptz and closed_at < ${req.to.toISOString()}::timestamptz`;
 
+/** Deals that win a customer (contract section 7, extension): upsells, cross-sells and renewals do not. */
+const isAcquisition = (type: DealTypeKey) => type === 'new' || type === 'unspecified';
+
 class Accumulator {
   revenue = 0n;
   cost: CostCents = { total: 0n, direct: 0n, indirect: 0n };
@@ -83,6 +86,9 @@ class Accumulator {
   /** Deals credited here: ids from the deals attributed now, a count from stored credits (disjoint). */
   readonly dealIds = new Set<string>();
   storedDeals = 0;
+  /** Of those, the acquisitions (type `new` or none): the same two disjoint sources. */
+  readonly acquisitionIds = new Set<string>();
+  storedAcquisitions = 0;
   readonly byType = new Map<DealTypeKey, bigint>();
   /** closedAt − first touch of each deal credited here: sum and count (integer ms, exact). */
   toCloseSumMs = 0;
@@ -106,7 +112,7 @@ class Accumulator {
       directCost: formatCents(this.cost.direct),
       indirectCost: formatCents(this.cost.indirect),
       revenuePerCall: perUnit(this.revenue, this.calls),
-      costPerAcquisition: perUnit(this.cost.total, deals),
+      costPerAcquisition: perUnit(this.cost.total, this.acquisitionIds.size + this.storedAcquisitions),
       avgDaysFirstCallToClose: meanDaysOf(this.toCloseSumMs, this.toCloseCount),
       revenueByDealType: Object.fromEntries(dealTypeKeys.map((t) => [t, formatCents(this.byType.get(t) ?? 0n)])) as Record<DealTypeKey, string>,
     };
@@ -150,6 +156,7 @@ function creditDeals(
     }
     for (const acc of [...[...keys].map(row), total]) {
       acc.dealIds.add(deal.id);
+      if (isAcquisition(type)) acc.acquisitionIds.add(deal.id);
       acc.toCloseSumMs += toCloseMs;
       acc.toCloseCount += 1;
     }
@@ -192,6 +199,7 @@ export async function computeRoi(db: Database, tenant: TenantRow, req: RoiReques
       const acc = r.level === 'row' ? row(r.key) : total;
       acc.credit(r.type, r.cents);
       acc.storedDeals += r.deals;
+      if (isAcquisition(r.type)) acc.storedAcquisitions += r.deals;
       acc.toCloseSumMs += r.toCloseSumMs;
       acc.toCloseCount += r.deals;
     }
