@@ -4,7 +4,8 @@
  * 1. Each cost is split over the days of its period (prorateByDay: cents, round down, leftover
  *    cents to the earlier days); a day counts when its 00:00 (tenant time) lies in [from, to).
  * 2. A day's share goes straight to a row when the grouping names the cost's scope: a campaign
- *    cost to its campaign (or its campaign's channel), an agent cost to that agent.
+ *    cost to its campaign (or its campaign's channel), an agent cost to that agent (an agent linked
+ *    to another counts under the other's id: its costs go there, and its calls carry that id).
  *    Under a time grouping (day, week, month, quarter) every share goes straight to the period of
  *    its day, whatever calls that day had (contract section 7): no null-key row.
  * 3. Every other share is pooled per (day, scope, kind) and spread over that day's handled
@@ -31,6 +32,7 @@ import { parseAmount } from '../../domain/money.js';
 import { dayStartUtc, daysInRange, prorateByDay, spreadOverCalls } from '../../domain/costs/prorate.js';
 import { pgArray } from '../../db/sql.js';
 import { effectiveSettings } from '../tenants/index.js';
+import { agentLinks, canonicalAgentIdSql } from '../agents/index.js';
 import { basisCurrent, computeDays, dirtyDaysBetween, type DayDim } from './days.store.js';
 import { c, callKeySql, callsWithCampaign, groupByDimensions, isTimeGrouping, timeKey, type AllocationGroupBy, type GroupBy, type RowKey } from './dimensions.js';
 
@@ -222,6 +224,10 @@ export async function allocateCostsLive(db: Executor, tenant: TenantRow, range: 
       c.channel,
     ]),
   );
+  // Either agent of a linked pair names the pair: its costs count under the first agent's id and
+  // spread over the pair's calls (which carry that id, ./dimensions.ts).
+  const links = await agentLinks(db, tenant.id);
+  const agentOf = (agentId: string) => links.get(agentId) ?? agentId;
 
   // Pools of shares to spread over calls, keyed by day, scope and kind.
   const pools = new Map<string, { day: string; scope: Scope; kind: CostKind; cents: bigint }>();
@@ -232,9 +238,9 @@ export async function allocateCostsLive(db: Executor, tenant: TenantRow, range: 
       if (isTimeGrouping(groupBy)) add(timeKey(groupBy, share.day), kind, share.cents);
       else if (cost.campaignId && groupBy === 'campaign') add(cost.campaignId, kind, share.cents);
       else if (cost.campaignId && groupBy === 'channel') add(channelOf.get(cost.campaignId) ?? null, kind, share.cents);
-      else if (cost.agentId && groupBy === 'agent') add(cost.agentId, kind, share.cents);
+      else if (cost.agentId && groupBy === 'agent') add(agentOf(cost.agentId), kind, share.cents);
       else {
-        const scope: Scope = cost.campaignId ? { campaignId: cost.campaignId } : cost.agentId ? { agentId: cost.agentId } : {};
+        const scope: Scope = cost.campaignId ? { campaignId: cost.campaignId } : cost.agentId ? { agentId: agentOf(cost.agentId) } : {};
         const poolKey = `${share.day}\u0000${scope.campaignId ?? ''}\u0000${scope.agentId ?? ''}\u0000${kind}`;
         const pool = pools.get(poolKey) ?? { day: share.day, scope, kind, cents: 0n };
         pool.cents += share.cents;
@@ -247,7 +253,7 @@ export async function allocateCostsLive(db: Executor, tenant: TenantRow, range: 
     const handled = await queryRows<HandledCall>(
       db,
       sql`select ${c(calls.id)} as id, (extract(epoch from ${c(calls.startedAt)}) * 1000)::bigint::text as ms,
-                 ${c(calls.handleSeconds)} as handle_seconds, ${c(calls.agentId)} as agent_id, ${c(calls.campaignId)}::text as campaign_id,
+                 ${c(calls.handleSeconds)} as handle_seconds, ${canonicalAgentIdSql(c(calls.tenantId), c(calls.agentId))} as agent_id, ${c(calls.campaignId)}::text as campaign_id,
                  to_char(${c(calls.startedAt)} at time zone ${tenant.timezone}, 'YYYY-MM-DD') as day,
                  ${callKeySql(groupBy, tenant.timezone)} as key
           from ${callsWithCampaign}

@@ -39,6 +39,7 @@ import { dayStartUtc, prorateByDay, spreadOverCalls } from '../../domain/costs/p
 import { parseAmount } from '../../domain/money.js';
 import { PERIOD_DIMS, type PeriodDim } from '../../domain/dimensions.js';
 import { col, names, pgArray } from '../../db/sql.js';
+import { agentLinks, canonicalAgentIdSql } from '../agents/index.js';
 
 /** The call dimensions a day's rows are summed by ('all': the day itself). */
 export const DAY_DIMS = PERIOD_DIMS;
@@ -100,7 +101,7 @@ export async function computeDays(db: Executor, tenant: TenantRow, days: readonl
     db,
     sql`select ${calls.id}, (extract(epoch from ${calls.startedAt}) * 1000)::bigint::text as ms,
                to_char(${calls.startedAt} at time zone ${tenant.timezone}, 'YYYY-MM-DD') as day,
-               ${calls.handleSeconds}, ${calls.status}, ${calls.agentId}, ${calls.queueName}, ${calls.campaignId}::text as campaign_id,
+               ${calls.handleSeconds}, ${calls.status}, ${canonicalAgentIdSql(sql`${tenant.id}::uuid`, sql`${calls.agentId}`)} as agent_id, ${calls.queueName}, ${calls.campaignId}::text as campaign_id,
                ${calls.provider}, ${calls.direction}
         from ${calls}
         where ${calls.tenantId} = ${tenant.id} and ${calls.startedAt} >= ${windowStart.toISOString()}::timestamptz and ${calls.startedAt} < ${windowEnd.toISOString()}::timestamptz
@@ -122,16 +123,20 @@ export async function computeDays(db: Executor, tenant: TenantRow, days: readonl
     else handledByDay.set(c.day, [c]);
   }
 
-  const costRows = await db
-    .select()
-    .from(costs)
-    .where(and(eq(costs.tenantId, tenant.id), lte(costs.periodStart, last), gte(costs.periodEnd, first), eq(costs.currency, tenant.currency)));
+  const [costRows, links] = await Promise.all([
+    db
+      .select()
+      .from(costs)
+      .where(and(eq(costs.tenantId, tenant.id), lte(costs.periodStart, last), gte(costs.periodEnd, first), eq(costs.currency, tenant.currency))),
+    agentLinks(db, tenant.id),
+  ]);
   const pools = new Map<string, { day: string; kind: 'direct' | 'indirect'; campaignId: string | null; agentId: string | null; cents: bigint }>();
   for (const cost of costRows) {
     const kind = cost.kind === 'direct' ? 'direct' : 'indirect';
-    // As allocateCostsLive: a cost is scoped by its campaign, else by its agent.
+    // As allocateCostsLive: a cost is scoped by its campaign, else by its agent (either agent of a
+    // linked pair names the pair, whose calls carry the first one's id).
     const campaignId = cost.campaignId ?? null;
-    const agentId = campaignId ? null : (cost.agentId ?? null);
+    const agentId = campaignId || !cost.agentId ? null : (links.get(cost.agentId) ?? cost.agentId);
     for (const share of prorateByDay(parseAmount(cost.amount), cost.periodStart, cost.periodEnd)) {
       if (!daySet.has(share.day) || share.cents === 0n) continue;
       const k = `${share.day}\u0000${campaignId ?? ''}\u0000${agentId ?? ''}\u0000${kind}`;
@@ -220,7 +225,7 @@ async function rebuildRevenueDays(tx: Tx, tenant: TenantRow, days: string[]): Pr
       select (${a(c.dealClosedAt)} at time zone ${tenant.timezone})::date as day, ${a(c.dealId)} as deal_id,
              coalesce(${a(c.dealType)}, 'unspecified') as deal_type, ${a(c.cents)} as cents,
              (extract(epoch from ${a(c.dealClosedAt)} - ${a(c.firstTouchAt)}) * 1000)::bigint as to_close,
-             ${a(c.agentId)} as agent_id, ${a(c.queueName)} as queue_name, ${a(c.campaignId)}::text as campaign_id,
+             ${canonicalAgentIdSql(a(c.tenantId), a(c.agentId))} as agent_id, ${a(c.queueName)} as queue_name, ${a(c.campaignId)}::text as campaign_id,
              ${a(c.provider)} as provider, ${a(c.direction)} as direction
       from ${c} a
       where ${a(c.tenantId)} = ${tenant.id} and ${a(c.dealClosedAt)} >= ${windowStart.toISOString()}::timestamptz and ${a(c.dealClosedAt)} < ${windowEnd.toISOString()}::timestamptz
@@ -335,6 +340,32 @@ export async function markCostDaysDirty(tx: Executor, tenantId: string, periods:
     select distinct ${tenantId}::uuid, g::date
     from jsonb_array_elements(${JSON.stringify(periods.map((p) => [p.periodStart, p.periodEnd]))}::jsonb) p
     cross join lateral generate_series((p->>0)::timestamp, (p->>1)::timestamp, interval '1 day') g`);
+}
+
+/**
+ * Mark the days whose rows depend on which id these agents count under (a link made or undone):
+ * the days of their calls (counts, and the shares spread over them), of the costs scoped to them
+ * (now spread over the pair's calls, or no longer) and the close days of the deals credited to
+ * their calls (roi_day_revenue by agent).
+ */
+export async function markAgentDaysDirty(tx: Executor, tenantId: string, agentIds: readonly string[]): Promise<void> {
+  if (agentIds.length === 0) return;
+  const ids = pgArray(agentIds);
+  const ac = attributionCredits;
+  await tx.execute(sql`
+    insert into ${roiDirtyDays} (${names(roiDirtyDays.tenantId, roiDirtyDays.day)})
+    select ${tenantId}::uuid, day from (
+      select (${calls.startedAt} at time zone ${tenants.timezone})::date as day
+      from ${calls} join ${tenants} on ${tenants.id} = ${calls.tenantId}
+      where ${calls.tenantId} = ${tenantId} and ${calls.agentId} = any(${ids}::text[])
+      union
+      select (${ac.dealClosedAt} at time zone ${tenants.timezone})::date
+      from ${ac} join ${tenants} on ${tenants.id} = ${ac.tenantId}
+      where ${ac.tenantId} = ${tenantId} and ${ac.agentId} = any(${ids}::text[]) and ${ac.dealClosedAt} is not null
+      union
+      select g::date from ${costs} cross join lateral generate_series(${costs.periodStart}::timestamp, ${costs.periodEnd}::timestamp, interval '1 day') g
+      where ${costs.tenantId} = ${tenantId} and ${costs.agentId} = any(${ids}::text[])
+    ) days`);
 }
 
 /** Dirty day marks and dirty deals of the tenant (GET /v1/status counts them as pending jobs). */
