@@ -33,7 +33,7 @@ import { dayStartUtc, daysInRange, prorateByDay, spreadOverCalls } from '../../d
 import { pgArray } from '../../db/sql.js';
 import { effectiveSettings } from '../tenants/index.js';
 import { agentLinks, canonicalAgentIdSql } from '../agents/index.js';
-import { basisCurrent, computeDays, dirtyDaysBetween, type DayDim } from './days.store.js';
+import { basisCurrent, computeDays, dirtyDaysOf, type DayDim, type RoiReadState } from './days.store.js';
 import { c, callKeySql, callsWithCampaign, groupByDimensions, isTimeGrouping, timeKey, type AllocationGroupBy, type GroupBy, type RowKey } from './dimensions.js';
 
 export type CostKind = 'direct' | 'indirect';
@@ -104,15 +104,16 @@ interface HandledCall {
 /**
  * The allocation of the range: from the materialised days (./days.store.ts: stored rows for clean
  * days, the dirty days of the range computed now) when they are cut in the tenant's timezone,
- * else computed here from costs and calls. Both give the same cents.
+ * else computed here from costs and calls. Both give the same cents. `state`: the request's
+ * read state (./days.store.ts readRoiState), when the caller has it.
  */
-export async function allocateCosts(db: Executor, tenant: TenantRow, range: { from: Date; to: Date }, groupBy: GroupBy): Promise<CostAllocation> {
+export async function allocateCosts(db: Executor, tenant: TenantRow, range: { from: Date; to: Date }, groupBy: GroupBy, state?: RoiReadState): Promise<CostAllocation> {
   const days = daysInRange(range.from, range.to, tenant.timezone);
   const first = days[0];
   const last = days[days.length - 1];
   const [current, dirty, keyOf] = await Promise.all([
-    basisCurrent(db, tenant),
-    first && last ? dirtyDaysBetween(db, tenant.id, first, last) : Promise.resolve([]),
+    state?.current ?? basisCurrent(db, tenant),
+    first && last ? dirtyDaysOf(db, tenant, first, last, state) : Promise.resolve([]),
     shareKeyFn(db, tenant, groupBy),
   ]);
   if (!current) return allocateCostsLive(db, tenant, range, groupBy);
@@ -120,14 +121,24 @@ export async function allocateCosts(db: Executor, tenant: TenantRow, range: { fr
   if (first && last) {
     const dim = dayDimOf(groupBy);
     const s = costDayShares;
+    // Under a time grouping a share's row is its day's period alone: summed per day and kind in SQL
+    // (a few rows a day instead of one per pool).
+    const time = isTimeGrouping(groupBy);
     const stored = await queryRows<{ kind: CostKind; scope_campaign_id: string | null; scope_agent_id: string | null; value: string | null; day: string | null; cents: string }>(
       db,
-      sql`select ${s.kind} as kind, ${s.scopeCampaignId}::text as scope_campaign_id, ${s.scopeAgentId} as scope_agent_id, ${s.value} as value,
-                 ${isTimeGrouping(groupBy) ? sql`to_char(${s.day}, 'YYYY-MM-DD')` : sql`null::text`} as day, sum(${s.cents})::text as cents
-          from ${s}
-          where ${s.tenantId} = ${tenant.id} and ${s.dim} = ${dim} and ${s.day} >= ${first}::date and ${s.day} <= ${last}::date
-            and ${s.day} <> all(${pgArray(dirty)}::date[])
-          group by 1, 2, 3, 4, 5`,
+      time
+        ? sql`select ${s.kind} as kind, null as scope_campaign_id, null as scope_agent_id, null as value,
+                     to_char(${s.day}, 'YYYY-MM-DD') as day, sum(${s.cents})::text as cents
+              from ${s}
+              where ${s.tenantId} = ${tenant.id} and ${s.dim} = ${dim} and ${s.day} >= ${first}::date and ${s.day} <= ${last}::date
+                and ${s.day} <> all(${pgArray(dirty)}::date[])
+              group by ${s.kind}, ${s.day}`
+        : sql`select ${s.kind} as kind, ${s.scopeCampaignId}::text as scope_campaign_id, ${s.scopeAgentId} as scope_agent_id, ${s.value} as value,
+                     null as day, sum(${s.cents})::text as cents
+              from ${s}
+              where ${s.tenantId} = ${tenant.id} and ${s.dim} = ${dim} and ${s.day} >= ${first}::date and ${s.day} <= ${last}::date
+                and ${s.day} <> all(${pgArray(dirty)}::date[])
+              group by 1, 2, 3, 4`,
     );
     for (const r of stored) add(keyOf(r.scope_campaign_id, r.scope_agent_id, r.value, r.day), r.kind, BigInt(r.cents));
     if (dirty.length > 0) {

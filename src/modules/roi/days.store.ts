@@ -35,7 +35,7 @@ import {
   tenants,
   type TenantRow,
 } from '../../db/schema/index.js';
-import { dayStartUtc, prorateByDay, spreadOverCalls } from '../../domain/costs/prorate.js';
+import { dayStartUtc, daysInRange, prorateByDay, spreadOverCalls } from '../../domain/costs/prorate.js';
 import { parseAmount } from '../../domain/money.js';
 import { PERIOD_DIMS, type PeriodDim } from '../../domain/dimensions.js';
 import { col, names, pgArray } from '../../db/sql.js';
@@ -386,6 +386,50 @@ export async function dirtyDaysBetween(db: Executor, tenantId: string, first: st
         where ${roiDirtyDays.tenantId} = ${tenantId} and ${roiDirtyDays.day} >= ${first}::date and ${roiDirtyDays.day} <= ${last}::date order by 1`,
   );
   return rows.map((r) => r.day);
+}
+
+/**
+ * What a reader of the stored ROI figures must know before summing them, read once per request in
+ * one round trip: whether the days are cut in the tenant's timezone, which days of
+ * [first, last] are marked dirty (computed on the fly), and which deals wait for the job (their
+ * stored credits are replaced by credits computed now). Each reader narrows the days to its own.
+ */
+export interface RoiReadState {
+  current: boolean;
+  dirtyDays: string[];
+  waitingDealIds: string[];
+}
+
+export async function readRoiState(db: Executor, tenant: TenantRow, first: string | undefined, last: string | undefined): Promise<RoiReadState> {
+  const d = roiDirtyDays;
+  const [row] = await queryRows<{ basis: string | null; dirty: string[]; waiting: string[] }>(
+    db,
+    sql`select (select ${roiBasis.timezone} from ${roiBasis} where ${roiBasis.tenantId} = ${tenant.id}) as basis,
+               ${
+                 first && last
+                   ? sql`coalesce((select array_agg(distinct to_char(${d.day}, 'YYYY-MM-DD')) from ${d}
+                           where ${d.tenantId} = ${tenant.id} and ${d.day} >= ${first}::date and ${d.day} <= ${last}::date), '{}')`
+                   : sql`'{}'::text[]`
+               } as dirty,
+               coalesce((select array_agg(${attributionDirtyDeals.dealId}::text) from ${attributionDirtyDeals}
+                         where ${attributionDirtyDeals.tenantId} = ${tenant.id}), '{}') as waiting`,
+  );
+  return { current: row?.basis === tenant.timezone, dirtyDays: [...(row?.dirty ?? [])].sort(), waitingDealIds: row?.waiting ?? [] };
+}
+
+/** A reader's dirty days: those of `state` within [first, last], or read now without a state. */
+export async function dirtyDaysOf(db: Executor, tenant: TenantRow, first: string, last: string, state: RoiReadState | undefined): Promise<string[]> {
+  return state ? state.dirtyDays.filter((day) => day >= first && day <= last) : dirtyDaysBetween(db, tenant.id, first, last);
+}
+
+/**
+ * The tenant days wholly inside [from, to): those whose start lies in it (daysInRange) but the last
+ * one when it ends after `to` (only the last can: every other day ends where the next begins).
+ */
+export function wholeDaysInRange(from: Date, to: Date, timezone: string): string[] {
+  const days = daysInRange(from, to, timezone);
+  const last = days[days.length - 1];
+  return last !== undefined && dayStartUtc(nextDay(last), timezone) > to ? days.slice(0, -1) : days;
 }
 
 /** Whether the stored days of the tenant are cut in its current timezone. */
