@@ -26,7 +26,7 @@ import { surveyOperations } from './modules/surveys/surveys.openapi.js';
 import { campaignOperations, campaignRoutes, CampaignsService } from './modules/campaigns/index.js';
 import { costOperations, costRoutes, CostsService } from './modules/costs/index.js';
 import { crmOperations, crmRoutes, CrmService } from './modules/crm/index.js';
-import { pendingRoiWork, roiOperations, roiRoutes } from './modules/roi/index.js';
+import { agentLinksChanged, pendingRoiWork, roiOperations, roiRoutes } from './modules/roi/index.js';
 import { targetOperations, targetRoutes, TargetsService } from './modules/targets/index.js';
 import { initiativeOperations, initiativeRoutes, InitiativesService } from './modules/initiatives/index.js';
 import { reportOperations, reportRoutes } from './modules/reports/index.js';
@@ -117,7 +117,14 @@ export function createApp(deps: Deps): Express {
   app.use(costRoutes(new CostsService(deps.database.db, deps.queue)));
   app.use(roiRoutes(deps.database.db));
   app.use(kpiRoutes(deps.database.db));
-  app.use(agentRoutes(deps.database.db, markAgentCallsDirty));
+  // A link changes the id an agent's calls count under: KPI hours and ROI days are marked in the
+  // link's transaction (the workers' 1-second sweeps pick the marks up).
+  app.use(
+    agentRoutes(deps.database.db, async (tx, tenantId, agentIds) => {
+      await markAgentCallsDirty(tx, tenantId, agentIds);
+      await agentLinksChanged(tx, tenantId, agentIds);
+    }),
+  );
   app.use(surveyRoutes(deps.database.db));
   app.use(targetRoutes(new TargetsService(deps.database.db)));
   app.use(initiativeRoutes(new InitiativesService(deps.database.db)));

@@ -13,30 +13,14 @@
  * are spread per day over handled calls: alice gets the three call days' 10.00, the 28 other days'
  * shares (340.00) sit in the null-key row.
  */
-import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestHub, type TestHub } from './helpers/hub.js';
-import { postTwilio, TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, twilioFixture, type TwilioDelivery } from './helpers/twilio.js';
+import { postTwilio, TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN } from './helpers/twilio.js';
+import { twilioCallOnAnotherDay as onAnotherDay } from './helpers/another-day.js';
 
 const C1 = '+14155550123';
 let hub: TestHub;
 let tenant: Awaited<ReturnType<TestHub['tenant']>>;
-
-/** The fixture's deliveries as another call: new sids and tokens, the clock shifted by whole days. */
-function onAnotherDay(shiftDays: number): TwilioDelivery[] {
-  const derive = (s: string) => createHash('sha256').update(`${shiftDays}/${s}`).digest('hex').slice(0, 32);
-  return twilioFixture('inbound_answered').deliveries.map((d) => {
-    const params: Record<string, string> = {};
-    for (const [k, v] of Object.entries(d.params)) {
-      params[k] = v
-        .replace(/CA[0-9a-f]{32}/g, (sid) => (shiftDays === 0 ? sid : `CA${derive(sid)}`))
-        .replace(/\w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} \+0000/g, (ts) => new Date(Date.parse(ts) + shiftDays * 86_400_000).toUTCString().replace('GMT', '+0000'));
-    }
-    const token = d.headers['I-Twilio-Idempotency-Token'];
-    const headers: Record<string, string> = token ? { 'I-Twilio-Idempotency-Token': shiftDays === 0 ? token : derive(token) } : {};
-    return { ...d, params, headers };
-  });
-}
 
 async function roi(query: string) {
   const res = await hub.api.get(`/v1/roi?${query}`).set(tenant.auth);

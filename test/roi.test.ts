@@ -213,14 +213,27 @@ describe('GET /v1/roi', () => {
   it('gives the extra dimensions: revenue per call, cost per acquisition, deal types, days to close', async () => {
     const body = await roi(`${RANGE}&groupBy=campaign`);
     const a = body.rows.find((r) => r.key === campaignA)!;
-    // 1500.01 / 3 calls = 500.0033 → 500.00; 27.10 / 2 deals = 13.55.
-    expect(a).toMatchObject({ revenuePerCall: '500.00', costPerAcquisition: '13.55', directCost: '0.00', indirectCost: '27.10' });
+    // 1500.01 / 3 calls = 500.0033 → 500.00; 27.10 / 1 acquisition (D1 new; D2 is an upsell) = 27.10.
+    expect(a).toMatchObject({ revenuePerCall: '500.00', costPerAcquisition: '27.10', directCost: '0.00', indirectCost: '27.10' });
     expect(a.revenueByDealType).toEqual({ new: '1000.00', upsell: '500.01', cross_sell: '0.00', renewal: '0.00', unspecified: '0.00' });
     // D1: first touch c5 at 03-09 15:10Z, closed 03-10 20:00Z → 1.2014 days; D2: c3 16:20Z → 0.1528 days. Mean 0.68.
     expect(a.avgDaysFirstCallToClose).toBe(0.68);
     const b = body.rows.find((r) => r.key === campaignB)!;
     expect(b).toMatchObject({ directCost: '35.00', indirectCost: '2.90' });
-    expect(body.total).toMatchObject({ costPerAcquisition: '21.67', revenuePerCall: '450.00' });
+    // 65.00 / 2 acquisitions (D1 new, D3 without a type; not D2, an upsell) = 32.50.
+    expect(body.total).toMatchObject({ costPerAcquisition: '32.50', revenuePerCall: '450.00' });
+  });
+
+  it('counts only acquisitions in costPerAcquisition: deals of type new or without a type, from stored and from fresh credits', async () => {
+    for (const model of ['last_touch', 'linear']) {
+      const byCampaign = await roi(`${RANGE}&groupBy=campaign&model=${model}`);
+      expect(byCampaign.rows.find((r) => r.key === campaignA), model).toMatchObject({ deals: 2, costPerAcquisition: '27.10' });
+      expect(byCampaign.total, model).toMatchObject({ deals: 3, costPerAcquisition: '32.50' });
+      // bob's row holds D2 alone (an upsell): a deal, no acquisition, no cost per acquisition.
+      const byAgent = await roi(`${RANGE}&groupBy=agent&model=${model}`);
+      const bob = byAgent.rows.find((r) => (r.revenueByDealType as Record<string, string>).upsell === '500.01')!;
+      expect(bob, model).toMatchObject({ deals: 1, costPerAcquisition: null });
+    }
   });
 
   it('holds the brief example: cost 120 000, revenue 180 000 → ROI 50 %', async () => {

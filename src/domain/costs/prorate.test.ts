@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import { dayStartUtc, daysInRange, prorateByDay, spreadOverCalls } from './prorate.js';
 
@@ -108,6 +109,34 @@ describe('daysInRange', () => {
   it('is empty when to is not after from', () => {
     expect(daysInRange('2025-03-10T00:00:00Z', '2025-03-10T00:00:00Z', 'UTC')).toEqual([]);
     expect(daysInRange('2025-03-11T00:00:00Z', '2025-03-10T00:00:00Z', 'UTC')).toEqual([]);
+  });
+  it('skips a date the zone never had (Samoa crossed the date line: no 2011-12-30 in Apia)', () => {
+    expect(daysInRange(dayStartUtc('2011-12-28', 'Pacific/Apia'), dayStartUtc('2012-01-02', 'Pacific/Apia'), 'Pacific/Apia')).toEqual([
+      '2011-12-28',
+      '2011-12-29',
+      '2011-12-31',
+      '2012-01-01',
+    ]);
+  });
+
+  it('gives the days whose local start lies in [from, to), as stepping day by day in the zone does', () => {
+    const zones = ['UTC', 'Europe/Paris', 'America/Los_Angeles', 'Asia/Kolkata', 'America/Santiago', 'Asia/Beirut', 'Australia/Lord_Howe', 'Pacific/Apia'];
+    const byStep = (fromMs: number, toMs: number, zone: string) => {
+      const out: string[] = [];
+      let day = DateTime.fromMillis(fromMs, { zone }).startOf('day');
+      if (day.toMillis() < fromMs) day = day.plus({ days: 1 }).startOf('day');
+      for (; day.toMillis() < toMs; day = day.plus({ days: 1 }).startOf('day')) out.push(day.toISODate()!);
+      return out;
+    };
+    const start = Date.parse('2010-01-01T00:00:00Z');
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 16 * 365 * 24 * 60 }), fc.integer({ min: -60, max: 200 * 24 * 60 }), fc.constantFrom(...zones), (fromMin, lengthMin, zone) => {
+        const fromMs = start + fromMin * 60_000;
+        const toMs = fromMs + lengthMin * 60_000;
+        expect(daysInRange(new Date(fromMs), new Date(toMs), zone)).toEqual(byStep(fromMs, toMs, zone));
+      }),
+      { numRuns: 400 },
+    );
   });
 });
 

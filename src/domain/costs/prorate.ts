@@ -59,9 +59,20 @@ export function daysInRange(from: Instant, to: Instant, timezone: string): strin
   const fromMs = toEpochMillis(from, 'from');
   const toMs = toEpochMillis(to, 'to');
   const days: string[] = [];
-  let day = DateTime.fromMillis(fromMs, { zone: timezone }).startOf('day');
-  if (day.toMillis() < fromMs) day = day.plus({ days: 1 }).startOf('day');
-  for (; day.toMillis() < toMs; day = day.plus({ days: 1 }).startOf('day')) days.push(day.toISODate()!);
+  if (toMs <= fromMs) return days;
+  let first = DateTime.fromMillis(fromMs, { zone: timezone }).startOf('day');
+  if (first.toMillis() < fromMs) first = first.plus({ days: 1 }).startOf('day');
+  // The last day is the one holding the range's last instant (its start is before `to`, the next
+  // day's is not); the dates between are plain calendar steps, with no timezone work per day
+  // (a request over a quarter would otherwise spend milliseconds in date arithmetic).
+  const last = DateTime.fromMillis(toMs - 1, { zone: timezone }).startOf('day');
+  if (Math.abs(last.offset - first.offset) >= 12 * 60) {
+    // A zone that moved across the date line in between (Pacific/Apia skipped 2011-12-30): day by day.
+    for (let day = first; day.toMillis() < toMs; day = day.plus({ days: 1 }).startOf('day')) days.push(day.toISODate()!);
+    return days;
+  }
+  const end = Date.UTC(last.year, last.month - 1, last.day);
+  for (let t = Date.UTC(first.year, first.month - 1, first.day); t <= end; t += 86_400_000) days.push(new Date(t).toISOString().slice(0, 10));
   return days;
 }
 

@@ -4,7 +4,8 @@
  * 1. Each cost is split over the days of its period (prorateByDay: cents, round down, leftover
  *    cents to the earlier days); a day counts when its 00:00 (tenant time) lies in [from, to).
  * 2. A day's share goes straight to a row when the grouping names the cost's scope: a campaign
- *    cost to its campaign (or its campaign's channel), an agent cost to that agent.
+ *    cost to its campaign (or its campaign's channel), an agent cost to that agent (an agent linked
+ *    to another counts under the other's id: its costs go there, and its calls carry that id).
  *    Under a time grouping (day, week, month, quarter) every share goes straight to the period of
  *    its day, whatever calls that day had (contract section 7): no null-key row.
  * 3. Every other share is pooled per (day, scope, kind) and spread over that day's handled
@@ -31,7 +32,8 @@ import { parseAmount } from '../../domain/money.js';
 import { dayStartUtc, daysInRange, prorateByDay, spreadOverCalls } from '../../domain/costs/prorate.js';
 import { pgArray } from '../../db/sql.js';
 import { effectiveSettings } from '../tenants/index.js';
-import { basisCurrent, computeDays, dirtyDaysBetween, type DayDim } from './days.store.js';
+import { agentLinks, canonicalAgentIdSql } from '../agents/index.js';
+import { basisCurrent, computeDays, dirtyDaysOf, type DayDim, type RoiReadState } from './days.store.js';
 import { c, callKeySql, callsWithCampaign, groupByDimensions, isTimeGrouping, timeKey, type AllocationGroupBy, type GroupBy, type RowKey } from './dimensions.js';
 
 export type CostKind = 'direct' | 'indirect';
@@ -102,15 +104,16 @@ interface HandledCall {
 /**
  * The allocation of the range: from the materialised days (./days.store.ts: stored rows for clean
  * days, the dirty days of the range computed now) when they are cut in the tenant's timezone,
- * else computed here from costs and calls. Both give the same cents.
+ * else computed here from costs and calls. Both give the same cents. `state`: the request's
+ * read state (./days.store.ts readRoiState), when the caller has it.
  */
-export async function allocateCosts(db: Executor, tenant: TenantRow, range: { from: Date; to: Date }, groupBy: GroupBy): Promise<CostAllocation> {
+export async function allocateCosts(db: Executor, tenant: TenantRow, range: { from: Date; to: Date }, groupBy: GroupBy, state?: RoiReadState): Promise<CostAllocation> {
   const days = daysInRange(range.from, range.to, tenant.timezone);
   const first = days[0];
   const last = days[days.length - 1];
   const [current, dirty, keyOf] = await Promise.all([
-    basisCurrent(db, tenant),
-    first && last ? dirtyDaysBetween(db, tenant.id, first, last) : Promise.resolve([]),
+    state?.current ?? basisCurrent(db, tenant),
+    first && last ? dirtyDaysOf(db, tenant, first, last, state) : Promise.resolve([]),
     shareKeyFn(db, tenant, groupBy),
   ]);
   if (!current) return allocateCostsLive(db, tenant, range, groupBy);
@@ -118,14 +121,24 @@ export async function allocateCosts(db: Executor, tenant: TenantRow, range: { fr
   if (first && last) {
     const dim = dayDimOf(groupBy);
     const s = costDayShares;
+    // Under a time grouping a share's row is its day's period alone: summed per day and kind in SQL
+    // (a few rows a day instead of one per pool).
+    const time = isTimeGrouping(groupBy);
     const stored = await queryRows<{ kind: CostKind; scope_campaign_id: string | null; scope_agent_id: string | null; value: string | null; day: string | null; cents: string }>(
       db,
-      sql`select ${s.kind} as kind, ${s.scopeCampaignId}::text as scope_campaign_id, ${s.scopeAgentId} as scope_agent_id, ${s.value} as value,
-                 ${isTimeGrouping(groupBy) ? sql`to_char(${s.day}, 'YYYY-MM-DD')` : sql`null::text`} as day, sum(${s.cents})::text as cents
-          from ${s}
-          where ${s.tenantId} = ${tenant.id} and ${s.dim} = ${dim} and ${s.day} >= ${first}::date and ${s.day} <= ${last}::date
-            and ${s.day} <> all(${pgArray(dirty)}::date[])
-          group by 1, 2, 3, 4, 5`,
+      time
+        ? sql`select ${s.kind} as kind, null as scope_campaign_id, null as scope_agent_id, null as value,
+                     to_char(${s.day}, 'YYYY-MM-DD') as day, sum(${s.cents})::text as cents
+              from ${s}
+              where ${s.tenantId} = ${tenant.id} and ${s.dim} = ${dim} and ${s.day} >= ${first}::date and ${s.day} <= ${last}::date
+                and ${s.day} <> all(${pgArray(dirty)}::date[])
+              group by ${s.kind}, ${s.day}`
+        : sql`select ${s.kind} as kind, ${s.scopeCampaignId}::text as scope_campaign_id, ${s.scopeAgentId} as scope_agent_id, ${s.value} as value,
+                     null as day, sum(${s.cents})::text as cents
+              from ${s}
+              where ${s.tenantId} = ${tenant.id} and ${s.dim} = ${dim} and ${s.day} >= ${first}::date and ${s.day} <= ${last}::date
+                and ${s.day} <> all(${pgArray(dirty)}::date[])
+              group by 1, 2, 3, 4`,
     );
     for (const r of stored) add(keyOf(r.scope_campaign_id, r.scope_agent_id, r.value, r.day), r.kind, BigInt(r.cents));
     if (dirty.length > 0) {
@@ -222,6 +235,10 @@ export async function allocateCostsLive(db: Executor, tenant: TenantRow, range: 
       c.channel,
     ]),
   );
+  // Either agent of a linked pair names the pair: its costs count under the first agent's id and
+  // spread over the pair's calls (which carry that id, ./dimensions.ts).
+  const links = await agentLinks(db, tenant.id);
+  const agentOf = (agentId: string) => links.get(agentId) ?? agentId;
 
   // Pools of shares to spread over calls, keyed by day, scope and kind.
   const pools = new Map<string, { day: string; scope: Scope; kind: CostKind; cents: bigint }>();
@@ -232,9 +249,9 @@ export async function allocateCostsLive(db: Executor, tenant: TenantRow, range: 
       if (isTimeGrouping(groupBy)) add(timeKey(groupBy, share.day), kind, share.cents);
       else if (cost.campaignId && groupBy === 'campaign') add(cost.campaignId, kind, share.cents);
       else if (cost.campaignId && groupBy === 'channel') add(channelOf.get(cost.campaignId) ?? null, kind, share.cents);
-      else if (cost.agentId && groupBy === 'agent') add(cost.agentId, kind, share.cents);
+      else if (cost.agentId && groupBy === 'agent') add(agentOf(cost.agentId), kind, share.cents);
       else {
-        const scope: Scope = cost.campaignId ? { campaignId: cost.campaignId } : cost.agentId ? { agentId: cost.agentId } : {};
+        const scope: Scope = cost.campaignId ? { campaignId: cost.campaignId } : cost.agentId ? { agentId: agentOf(cost.agentId) } : {};
         const poolKey = `${share.day}\u0000${scope.campaignId ?? ''}\u0000${scope.agentId ?? ''}\u0000${kind}`;
         const pool = pools.get(poolKey) ?? { day: share.day, scope, kind, cents: 0n };
         pool.cents += share.cents;
@@ -247,7 +264,7 @@ export async function allocateCostsLive(db: Executor, tenant: TenantRow, range: 
     const handled = await queryRows<HandledCall>(
       db,
       sql`select ${c(calls.id)} as id, (extract(epoch from ${c(calls.startedAt)}) * 1000)::bigint::text as ms,
-                 ${c(calls.handleSeconds)} as handle_seconds, ${c(calls.agentId)} as agent_id, ${c(calls.campaignId)}::text as campaign_id,
+                 ${c(calls.handleSeconds)} as handle_seconds, ${canonicalAgentIdSql(c(calls.tenantId), c(calls.agentId))} as agent_id, ${c(calls.campaignId)}::text as campaign_id,
                  to_char(${c(calls.startedAt)} at time zone ${tenant.timezone}, 'YYYY-MM-DD') as day,
                  ${callKeySql(groupBy, tenant.timezone)} as key
           from ${callsWithCampaign}

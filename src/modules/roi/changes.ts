@@ -11,7 +11,7 @@ import { attributionDirtyDeals } from '../../db/schema/index.js';
 import { idList, names } from '../../db/sql.js';
 import type { JobQueue } from '../../jobs/queue.js';
 import { recomputeStoredCredits } from './credits.js';
-import { markCostDaysDirty, markInstants } from './days.store.js';
+import { markAgentDaysDirty, markCostDaysDirty, markInstants } from './days.store.js';
 
 /** Note deals whose credits must be recomputed by the `roi-refresh` job. */
 export async function markDealsDirty(tx: Executor, tenantId: string, dealIds: readonly string[]): Promise<void> {
@@ -38,6 +38,14 @@ export async function dealsChanged(tx: Tx, tenantId: string, change: { dealIds: 
 /** Costs posted, replaced or deleted: the days of their periods (old and new) are rebuilt. */
 export async function costPeriodsChanged(tx: Executor, tenantId: string, periods: readonly { periodStart: string; periodEnd: string }[]): Promise<void> {
   await markCostDaysDirty(tx, tenantId, periods);
+}
+
+/**
+ * Agents linked to another (or unlinked): they count under another id now, in the agent rows and
+ * in the spread of agent-scoped costs; the days that depend on it are rebuilt.
+ */
+export async function agentLinksChanged(tx: Executor, tenantId: string, agentIds: readonly string[]): Promise<void> {
+  await markAgentDaysDirty(tx, tenantId, agentIds);
 }
 
 /**

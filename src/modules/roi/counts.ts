@@ -7,10 +7,10 @@ import { eq, sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import { queryRows, type Executor } from '../../db/client.js';
 import { calls, campaigns, roiDayCalls, type TenantRow } from '../../db/schema/index.js';
-import { dayStartUtc, daysInRange } from '../../domain/costs/prorate.js';
+import { dayStartUtc } from '../../domain/costs/prorate.js';
 import { pgArray } from '../../db/sql.js';
 import { dayDimOf } from './allocation.js';
-import { basisCurrent, computeDays, dirtyDaysBetween } from './days.store.js';
+import { basisCurrent, computeDays, dirtyDaysOf, wholeDaysInRange, type RoiReadState } from './days.store.js';
 import { c, callKeySql, callsWithCampaign, isTimeGrouping, timeKey, type GroupBy, type RowKey } from './dimensions.js';
 
 async function liveCounts(db: Executor, tenant: TenantRow, from: Date, to: Date, groupBy: GroupBy, into: Map<RowKey, number>): Promise<void> {
@@ -25,15 +25,16 @@ async function liveCounts(db: Executor, tenant: TenantRow, from: Date, to: Date,
   for (const r of rows) into.set(r.key, (into.get(r.key) ?? 0) + Number(r.n));
 }
 
-export async function callCounts(db: Executor, tenant: TenantRow, range: { from: Date; to: Date }, groupBy: GroupBy): Promise<Map<RowKey, number>> {
+/** `state`: the request's read state (./days.store.ts readRoiState), when the caller has it. */
+export async function callCounts(db: Executor, tenant: TenantRow, range: { from: Date; to: Date }, groupBy: GroupBy, state?: RoiReadState): Promise<Map<RowKey, number>> {
   const counts = new Map<RowKey, number>();
   const nextStart = (day: string) => dayStartUtc(DateTime.fromISO(day, { zone: 'utc' }).plus({ days: 1 }).toISODate()!, tenant.timezone);
-  const whole = daysInRange(range.from, range.to, tenant.timezone).filter((d) => nextStart(d) <= range.to);
+  const whole = wholeDaysInRange(range.from, range.to, tenant.timezone);
   const first = whole[0];
   const last = whole[whole.length - 1];
   const [current, dirty] = await Promise.all([
-    basisCurrent(db, tenant),
-    first && last ? dirtyDaysBetween(db, tenant.id, first, last) : Promise.resolve([]),
+    state?.current ?? basisCurrent(db, tenant),
+    first && last ? dirtyDaysOf(db, tenant, first, last, state) : Promise.resolve([]),
   ]);
   if (!first || !last || !current) {
     await liveCounts(db, tenant, range.from, range.to, groupBy, counts);

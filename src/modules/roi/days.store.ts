@@ -35,10 +35,11 @@ import {
   tenants,
   type TenantRow,
 } from '../../db/schema/index.js';
-import { dayStartUtc, prorateByDay, spreadOverCalls } from '../../domain/costs/prorate.js';
+import { dayStartUtc, daysInRange, prorateByDay, spreadOverCalls } from '../../domain/costs/prorate.js';
 import { parseAmount } from '../../domain/money.js';
 import { PERIOD_DIMS, type PeriodDim } from '../../domain/dimensions.js';
 import { col, names, pgArray } from '../../db/sql.js';
+import { agentLinks, canonicalAgentIdSql } from '../agents/index.js';
 
 /** The call dimensions a day's rows are summed by ('all': the day itself). */
 export const DAY_DIMS = PERIOD_DIMS;
@@ -100,7 +101,7 @@ export async function computeDays(db: Executor, tenant: TenantRow, days: readonl
     db,
     sql`select ${calls.id}, (extract(epoch from ${calls.startedAt}) * 1000)::bigint::text as ms,
                to_char(${calls.startedAt} at time zone ${tenant.timezone}, 'YYYY-MM-DD') as day,
-               ${calls.handleSeconds}, ${calls.status}, ${calls.agentId}, ${calls.queueName}, ${calls.campaignId}::text as campaign_id,
+               ${calls.handleSeconds}, ${calls.status}, ${canonicalAgentIdSql(sql`${tenant.id}::uuid`, sql`${calls.agentId}`)} as agent_id, ${calls.queueName}, ${calls.campaignId}::text as campaign_id,
                ${calls.provider}, ${calls.direction}
         from ${calls}
         where ${calls.tenantId} = ${tenant.id} and ${calls.startedAt} >= ${windowStart.toISOString()}::timestamptz and ${calls.startedAt} < ${windowEnd.toISOString()}::timestamptz
@@ -122,16 +123,20 @@ export async function computeDays(db: Executor, tenant: TenantRow, days: readonl
     else handledByDay.set(c.day, [c]);
   }
 
-  const costRows = await db
-    .select()
-    .from(costs)
-    .where(and(eq(costs.tenantId, tenant.id), lte(costs.periodStart, last), gte(costs.periodEnd, first), eq(costs.currency, tenant.currency)));
+  const [costRows, links] = await Promise.all([
+    db
+      .select()
+      .from(costs)
+      .where(and(eq(costs.tenantId, tenant.id), lte(costs.periodStart, last), gte(costs.periodEnd, first), eq(costs.currency, tenant.currency))),
+    agentLinks(db, tenant.id),
+  ]);
   const pools = new Map<string, { day: string; kind: 'direct' | 'indirect'; campaignId: string | null; agentId: string | null; cents: bigint }>();
   for (const cost of costRows) {
     const kind = cost.kind === 'direct' ? 'direct' : 'indirect';
-    // As allocateCostsLive: a cost is scoped by its campaign, else by its agent.
+    // As allocateCostsLive: a cost is scoped by its campaign, else by its agent (either agent of a
+    // linked pair names the pair, whose calls carry the first one's id).
     const campaignId = cost.campaignId ?? null;
-    const agentId = campaignId ? null : (cost.agentId ?? null);
+    const agentId = campaignId || !cost.agentId ? null : (links.get(cost.agentId) ?? cost.agentId);
     for (const share of prorateByDay(parseAmount(cost.amount), cost.periodStart, cost.periodEnd)) {
       if (!daySet.has(share.day) || share.cents === 0n) continue;
       const k = `${share.day}\u0000${campaignId ?? ''}\u0000${agentId ?? ''}\u0000${kind}`;
@@ -220,7 +225,7 @@ async function rebuildRevenueDays(tx: Tx, tenant: TenantRow, days: string[]): Pr
       select (${a(c.dealClosedAt)} at time zone ${tenant.timezone})::date as day, ${a(c.dealId)} as deal_id,
              coalesce(${a(c.dealType)}, 'unspecified') as deal_type, ${a(c.cents)} as cents,
              (extract(epoch from ${a(c.dealClosedAt)} - ${a(c.firstTouchAt)}) * 1000)::bigint as to_close,
-             ${a(c.agentId)} as agent_id, ${a(c.queueName)} as queue_name, ${a(c.campaignId)}::text as campaign_id,
+             ${canonicalAgentIdSql(a(c.tenantId), a(c.agentId))} as agent_id, ${a(c.queueName)} as queue_name, ${a(c.campaignId)}::text as campaign_id,
              ${a(c.provider)} as provider, ${a(c.direction)} as direction
       from ${c} a
       where ${a(c.tenantId)} = ${tenant.id} and ${a(c.dealClosedAt)} >= ${windowStart.toISOString()}::timestamptz and ${a(c.dealClosedAt)} < ${windowEnd.toISOString()}::timestamptz
@@ -337,6 +342,32 @@ export async function markCostDaysDirty(tx: Executor, tenantId: string, periods:
     cross join lateral generate_series((p->>0)::timestamp, (p->>1)::timestamp, interval '1 day') g`);
 }
 
+/**
+ * Mark the days whose rows depend on which id these agents count under (a link made or undone):
+ * the days of their calls (counts, and the shares spread over them), of the costs scoped to them
+ * (now spread over the pair's calls, or no longer) and the close days of the deals credited to
+ * their calls (roi_day_revenue by agent).
+ */
+export async function markAgentDaysDirty(tx: Executor, tenantId: string, agentIds: readonly string[]): Promise<void> {
+  if (agentIds.length === 0) return;
+  const ids = pgArray(agentIds);
+  const ac = attributionCredits;
+  await tx.execute(sql`
+    insert into ${roiDirtyDays} (${names(roiDirtyDays.tenantId, roiDirtyDays.day)})
+    select ${tenantId}::uuid, day from (
+      select (${calls.startedAt} at time zone ${tenants.timezone})::date as day
+      from ${calls} join ${tenants} on ${tenants.id} = ${calls.tenantId}
+      where ${calls.tenantId} = ${tenantId} and ${calls.agentId} = any(${ids}::text[])
+      union
+      select (${ac.dealClosedAt} at time zone ${tenants.timezone})::date
+      from ${ac} join ${tenants} on ${tenants.id} = ${ac.tenantId}
+      where ${ac.tenantId} = ${tenantId} and ${ac.agentId} = any(${ids}::text[]) and ${ac.dealClosedAt} is not null
+      union
+      select g::date from ${costs} cross join lateral generate_series(${costs.periodStart}::timestamp, ${costs.periodEnd}::timestamp, interval '1 day') g
+      where ${costs.tenantId} = ${tenantId} and ${costs.agentId} = any(${ids}::text[])
+    ) days`);
+}
+
 /** Dirty day marks and dirty deals of the tenant (GET /v1/status counts them as pending jobs). */
 export async function pendingRoiWork(db: Executor, tenantId: string): Promise<number> {
   const [row] = await queryRows<{ n: string }>(
@@ -355,6 +386,50 @@ export async function dirtyDaysBetween(db: Executor, tenantId: string, first: st
         where ${roiDirtyDays.tenantId} = ${tenantId} and ${roiDirtyDays.day} >= ${first}::date and ${roiDirtyDays.day} <= ${last}::date order by 1`,
   );
   return rows.map((r) => r.day);
+}
+
+/**
+ * What a reader of the stored ROI figures must know before summing them, read once per request in
+ * one round trip: whether the days are cut in the tenant's timezone, which days of
+ * [first, last] are marked dirty (computed on the fly), and which deals wait for the job (their
+ * stored credits are replaced by credits computed now). Each reader narrows the days to its own.
+ */
+export interface RoiReadState {
+  current: boolean;
+  dirtyDays: string[];
+  waitingDealIds: string[];
+}
+
+export async function readRoiState(db: Executor, tenant: TenantRow, first: string | undefined, last: string | undefined): Promise<RoiReadState> {
+  const d = roiDirtyDays;
+  const [row] = await queryRows<{ basis: string | null; dirty: string[]; waiting: string[] }>(
+    db,
+    sql`select (select ${roiBasis.timezone} from ${roiBasis} where ${roiBasis.tenantId} = ${tenant.id}) as basis,
+               ${
+                 first && last
+                   ? sql`coalesce((select array_agg(distinct to_char(${d.day}, 'YYYY-MM-DD')) from ${d}
+                           where ${d.tenantId} = ${tenant.id} and ${d.day} >= ${first}::date and ${d.day} <= ${last}::date), '{}')`
+                   : sql`'{}'::text[]`
+               } as dirty,
+               coalesce((select array_agg(${attributionDirtyDeals.dealId}::text) from ${attributionDirtyDeals}
+                         where ${attributionDirtyDeals.tenantId} = ${tenant.id}), '{}') as waiting`,
+  );
+  return { current: row?.basis === tenant.timezone, dirtyDays: [...(row?.dirty ?? [])].sort(), waitingDealIds: row?.waiting ?? [] };
+}
+
+/** A reader's dirty days: those of `state` within [first, last], or read now without a state. */
+export async function dirtyDaysOf(db: Executor, tenant: TenantRow, first: string, last: string, state: RoiReadState | undefined): Promise<string[]> {
+  return state ? state.dirtyDays.filter((day) => day >= first && day <= last) : dirtyDaysBetween(db, tenant.id, first, last);
+}
+
+/**
+ * The tenant days wholly inside [from, to): those whose start lies in it (daysInRange) but the last
+ * one when it ends after `to` (only the last can: every other day ends where the next begins).
+ */
+export function wholeDaysInRange(from: Date, to: Date, timezone: string): string[] {
+  const days = daysInRange(from, to, timezone);
+  const last = days[days.length - 1];
+  return last !== undefined && dayStartUtc(nextDay(last), timezone) > to ? days.slice(0, -1) : days;
 }
 
 /** Whether the stored days of the tenant are cut in its current timezone. */

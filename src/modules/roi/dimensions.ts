@@ -2,7 +2,7 @@
  * The dimensions figures are grouped by (contract sections 6 and 7) and the key of a call in each,
  * as SQL over `calls c left join campaigns cp on cp.id = c.campaign_id`. Keys: day `YYYY-MM-DD`,
  * week `YYYY-Www` (ISO week), month `YYYY-MM`, quarter `YYYY-Qn`, all in the tenant's timezone by
- * `startedAt`; agent (the call's `agent`) and campaign: ids; queue, channel, provider, direction:
+ * `startedAt`; agent (the call's `agent`, or the agent it is linked to) and campaign: ids; queue, channel, provider, direction:
  * names. A call without the dimension has the key null.
  *
  * Time groupings (`day`, `week`, `month`, `quarter`) are periods: under them a cost's daily share
@@ -14,6 +14,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import { calls, campaigns } from '../../db/schema/index.js';
 import { col } from '../../db/sql.js';
+import { canonicalAgentIdSql } from '../agents/index.js';
 
 /** A column of the calls under alias `c` (or of attribution_credits, whose copied call fields bear the same names). */
 export const c = (column: { name: string }): SQL => col('c', column);
@@ -56,7 +57,8 @@ export function callKeySql(groupBy: AllocationGroupBy, timezone: string): SQL {
     case 'quarter':
       return periodKeySql(groupBy, c(calls.startedAt), timezone);
     case 'agent':
-      return c(calls.agentId);
+      // The id the call's agent counts under: the first agent of a linked pair (the same person on two providers).
+      return canonicalAgentIdSql(c(calls.tenantId), c(calls.agentId));
     case 'queue':
       // By name, as the contract and the KPI rollups (a queue reported without a name, such as
       // Twilio's QueueSid alone, falls in the null row there too).

@@ -3,6 +3,7 @@
  *
  *   deal upserted (crm) ─► dealsChanged ─► attribution_dirty_deals ┐
  *   cost posted (costs) ─► costPeriodsChanged ─► roi_dirty_days ───┤─► roi-refresh job ─► credits,
+ *   agents linked (agents) ─► agentLinksChanged ─► roi_dirty_days ─┤
  *   call changed (call listener) ─► credits now, days marked ──────┘    ROI days ─► GET /v1/roi
  *
  * What other areas may use is exported here; everything else in this folder is internal.
@@ -12,7 +13,7 @@ export { roiRoutes } from './roi.routes.js';
 export { computeRoi } from './roi.service.js';
 export { roiOperations } from './roi.openapi.js';
 export { roiCallListener, type RoiNotifier } from './calls.listener.js';
-export { costPeriodsChanged, dealsChanged, requestRoiRefresh } from './changes.js';
+export { agentLinksChanged, costPeriodsChanged, dealsChanged, requestRoiRefresh } from './changes.js';
 export { refreshRoi, tenantsWithWaitingRoiWork } from './refresh.js';
 export { pendingRoiWork } from './days.store.js';
 /** Cost per row key and in total over a range, as GET /v1/roi allocates it (the KPI costPerCall). */

@@ -9,9 +9,9 @@ import { eq, sql, type SQL } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import { queryRows, type Executor } from '../../db/client.js';
 import { attributionCredits, attributionDirtyDeals, campaigns, crmDeals, roiDayRevenue, type TenantRow } from '../../db/schema/index.js';
-import { dayStartUtc, daysInRange } from '../../domain/costs/prorate.js';
+import { dayStartUtc } from '../../domain/costs/prorate.js';
 import { col, pgArray } from '../../db/sql.js';
-import { basisCurrent, dirtyDaysBetween, type RevenueDim } from './days.store.js';
+import { basisCurrent, dirtyDaysOf, wholeDaysInRange, type RevenueDim, type RoiReadState } from './days.store.js';
 import { callKeySql, isTimeGrouping, periodKeySql, timeKey, type GroupBy, type RowKey } from './dimensions.js';
 import type { DealTypeKey } from '../../domain/deals.js';
 
@@ -135,20 +135,23 @@ export async function storedRevenue(db: Executor, tenantId: string, from: Date, 
  * The same figures as `storedRevenue`, reading roi_day_revenue for the whole local close days of
  * the range that are not dirty (a few rows per day), minus the stored credits of deals waiting
  * for the job on those days (roi_day_revenue holds all credits), plus attribution_credits summed
- * for the partial days at the ends of the range and for the dirty days.
+ * for the partial days at the ends of the range and for the dirty days. `state`: the request's
+ * read state (./days.store.ts readRoiState), when the caller has it; with no deal waiting, the
+ * waiting deals' credits are not looked for.
  */
-export async function dayRevenue(db: Executor, tenant: TenantRow, from: Date, to: Date, groupBy: GroupBy): Promise<StoredRevenue> {
+export async function dayRevenue(db: Executor, tenant: TenantRow, from: Date, to: Date, groupBy: GroupBy, state?: RoiReadState): Promise<StoredRevenue> {
   const keySql = revenueKeySql(groupBy, tenant.timezone);
   const time = isTimeGrouping(groupBy);
   const startOf = (day: string) => dayStartUtc(day, tenant.timezone);
   const nextStart = (day: string) => startOf(DateTime.fromISO(day, { zone: 'utc' }).plus({ days: 1 }).toISODate()!);
-  const whole = daysInRange(from, to, tenant.timezone).filter((d) => nextStart(d) <= to);
+  const whole = wholeDaysInRange(from, to, tenant.timezone);
   const first = whole[0];
   const last = whole[whole.length - 1];
   const [current, dirty] = await Promise.all([
-    basisCurrent(db, tenant),
-    first && last ? dirtyDaysBetween(db, tenant.id, first, last) : Promise.resolve([]),
+    state?.current ?? basisCurrent(db, tenant),
+    first && last ? dirtyDaysOf(db, tenant, first, last, state) : Promise.resolve([]),
   ]);
+  const mayWait = !state || state.waitingDealIds.length > 0;
   if (!current || !first || !last) return storedRevenue(db, tenant.id, from, to, keySql);
 
   const wholeStart = startOf(first);
@@ -166,7 +169,7 @@ export async function dayRevenue(db: Executor, tenant: TenantRow, from: Date, to
   const r = roiDayRevenue;
   const [liveRows, waitingRows, stored, channels, liveWon, waitingCents] = await Promise.all([
     creditRows(db, tenant.id, live, keySql, false),
-    creditRows(db, tenant.id, [{ from: wholeStart, to: wholeEnd }], keySql, true, { timezone: tenant.timezone, days: dirty }),
+    mayWait ? creditRows(db, tenant.id, [{ from: wholeStart, to: wholeEnd }], keySql, true, { timezone: tenant.timezone, days: dirty }) : [],
     queryRows<{ dim: string; value: string | null; day: string | null; type: DealTypeKey; cents: string; deals: string; to_close: string }>(
       db,
       sql`select ${r.dim} as dim, ${r.value} as value, ${time ? sql`to_char(${r.day}, 'YYYY-MM-DD')` : sql`null::text`} as day, ${r.dealType} as type,
@@ -178,7 +181,7 @@ export async function dayRevenue(db: Executor, tenant: TenantRow, from: Date, to
     ),
     channelOf,
     wonSummary(db, tenant.id, live),
-    waitingWonCents(db, tenant, wholeStart, wholeEnd, dirty),
+    mayWait ? waitingWonCents(db, tenant, wholeStart, wholeEnd, dirty) : 0n,
   ]);
   const channel = channels ? new Map(channels.map((c) => [c.id, c.channel])) : null;
   const keyOf = (value: string | null): RowKey => {

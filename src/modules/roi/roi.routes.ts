@@ -7,6 +7,7 @@ import { dayStartUtc } from '../../domain/costs/prorate.js';
 import { ValidationError } from '../../lib/errors.js';
 import { roiQuery } from './roi.schemas.js';
 import { computeRoi } from './roi.service.js';
+import { withRoiComparison } from './compare.js';
 import { listTargets, withTargets } from '../targets/index.js';
 
 const DEFAULT_RANGE_MS = 30 * 86_400_000;
@@ -24,10 +25,13 @@ export function roiRoutes(db: Database): Router {
     const to = q.to ? toInstant(q.to, tenant.timezone) : new Date();
     const from = q.from ? toInstant(q.from, tenant.timezone) : new Date(to.getTime() - DEFAULT_RANGE_MS);
     if (from >= to) throw new ValidationError([{ path: 'query.to', message: 'to must be after from' }]);
-    const [answer, targets] = await Promise.all([
-      computeRoi(db, tenant, { from, to, groupBy: q.groupBy, model: q.model, windowDays: q.windowDays, basis: q.basis }),
-      listTargets(db, tenant.id),
-    ]);
+    const request = { groupBy: q.groupBy, model: q.model, windowDays: q.windowDays, basis: q.basis };
+    const answerOver = (window: { from: Date; to: Date }) => computeRoi(db, tenant, { ...request, ...window });
+    const compared = async () => {
+      const answer = await answerOver({ from, to });
+      return q.compare ? withRoiComparison(q.compare, { from, to }, tenant.timezone, answer, answerOver) : answer;
+    };
+    const [answer, targets] = await Promise.all([compared(), listTargets(db, tenant.id)]);
     const body = withTargets(targets, { groupBy: q.groupBy, filters: {} }, answer);
     if (wantsCsv(req)) {
       sendCsv(res, `callroi-roi-${q.groupBy}.csv`, recordsCsv([...body.rows.map((r) => ({ row: 'row', ...r })), { row: 'total', ...body.total }]));

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { formatField } from '../../http/csv.js';
+import { compareModes } from '../../domain/compare.js';
 import { attributionModels, DEFAULT_ATTRIBUTION_MODEL, DEFAULT_WINDOW_DAYS } from '../../domain/attribution/models.js';
 import { groupByDimensions } from './dimensions.js';
 
@@ -20,6 +21,8 @@ export const roiQuery = z
     format: z.enum(formatField).optional(),
     /** What `revenue` holds: the deals' amounts (default) or their margins. */
     basis: z.enum(roiBases).default('revenue'),
+    /** Adds to each row and the total the same figures over an earlier window (./compare.ts). */
+    compare: z.enum(compareModes).optional(),
   })
   .strict();
 

@@ -21,6 +21,8 @@ import { callCounts } from './counts.js';
 import { callKeySql, isTimeGrouping, periodKeySql, type GroupBy, type RowKey } from './dimensions.js';
 import { meanDaysOf, perUnit, roiPercent } from './figures.js';
 import { dayRevenue, type StoredRevenue } from './revenue.js';
+import { readRoiState, type RoiReadState } from './days.store.js';
+import { daysInRange } from '../../domain/costs/prorate.js';
 import { effectiveSettings } from '../tenants/index.js';
 import type { RoiBasis } from './roi.schemas.js';
 import { wonDealsWithTouches, type WonDeal } from './touches.js';
@@ -43,7 +45,8 @@ export interface RevenueRead {
   summed: StoredRevenue | null;
   attributeNow: WonDeal[];
 }
-export type RevenueSource = (db: Database, tenant: TenantRow, req: RoiRequest, keySql: SQL) => Promise<RevenueRead>;
+/** `state`: the request's read state (./days.store.ts readRoiState), for the sources that read stored days. */
+export type RevenueSource = (db: Database, tenant: TenantRow, req: RoiRequest, keySql: SQL, state?: RoiReadState) => Promise<RevenueRead>;
 
 /** Every won deal of the range with its touches, attributed now in TypeScript (any model and window). */
 export const liveRevenue: RevenueSource = async (db, tenant, req, keySql) => ({
@@ -56,12 +59,12 @@ export const liveRevenue: RevenueSource = async (db, tenant, req, keySql) => ({
  * listener), summed per close day (./revenue.ts dayRevenue); the deals still waiting for the job
  * are attributed now, so an answer never lags behind an upload. Other models and windows: live.
  */
-export const defaultRevenue: RevenueSource = async (db, tenant, req, keySql) => {
+export const defaultRevenue: RevenueSource = async (db, tenant, req, keySql, state) => {
   // Stored credits are of the amounts: margins (which follow the tenant's default) are attributed now.
   if (req.model !== DEFAULT_ATTRIBUTION_MODEL || req.windowDays !== DEFAULT_WINDOW_DAYS || req.basis === 'margin') return liveRevenue(db, tenant, req, keySql);
   const [summed, attributeNow] = await Promise.all([
-    dayRevenue(db, tenant, req.from, req.to, req.groupBy),
-    waitingDeals(db, tenant.id, closedIn(req), req.windowDays, keySql),
+    dayRevenue(db, tenant, req.from, req.to, req.groupBy, state),
+    waitingDeals(db, tenant.id, closedIn(req), req.windowDays, keySql, state),
   ]);
   return { summed, attributeNow };
 };
@@ -76,6 +79,9 @@ export function touchKeySql(groupBy: GroupBy, timezone: string): SQL {
 
 const closedIn = (req: RoiRequest) => sql`closed_at >= ${req.from.toISOString()}::timestamptz and closed_at < ${req.to.toISOString()}::timestamptz`;
 
+/** Deals that win a customer (contract section 7, extension): upsells, cross-sells and renewals do not. */
+const isAcquisition = (type: DealTypeKey) => type === 'new' || type === 'unspecified';
+
 class Accumulator {
   revenue = 0n;
   cost: CostCents = { total: 0n, direct: 0n, indirect: 0n };
@@ -83,6 +89,9 @@ class Accumulator {
   /** Deals credited here: ids from the deals attributed now, a count from stored credits (disjoint). */
   readonly dealIds = new Set<string>();
   storedDeals = 0;
+  /** Of those, the acquisitions (type `new` or none): the same two disjoint sources. */
+  readonly acquisitionIds = new Set<string>();
+  storedAcquisitions = 0;
   readonly byType = new Map<DealTypeKey, bigint>();
   /** closedAt − first touch of each deal credited here: sum and count (integer ms, exact). */
   toCloseSumMs = 0;
@@ -106,7 +115,7 @@ class Accumulator {
       directCost: formatCents(this.cost.direct),
       indirectCost: formatCents(this.cost.indirect),
       revenuePerCall: perUnit(this.revenue, this.calls),
-      costPerAcquisition: perUnit(this.cost.total, deals),
+      costPerAcquisition: perUnit(this.cost.total, this.acquisitionIds.size + this.storedAcquisitions),
       avgDaysFirstCallToClose: meanDaysOf(this.toCloseSumMs, this.toCloseCount),
       revenueByDealType: Object.fromEntries(dealTypeKeys.map((t) => [t, formatCents(this.byType.get(t) ?? 0n)])) as Record<DealTypeKey, string>,
     };
@@ -150,6 +159,7 @@ function creditDeals(
     }
     for (const acc of [...[...keys].map(row), total]) {
       acc.dealIds.add(deal.id);
+      if (isAcquisition(type)) acc.acquisitionIds.add(deal.id);
       acc.toCloseSumMs += toCloseMs;
       acc.toCloseCount += 1;
     }
@@ -158,10 +168,12 @@ function creditDeals(
 }
 
 /** Won deals of the range waiting for the `roi-refresh` job, with their touches (usually none: one cheap probe). */
-async function waitingDeals(db: Database, tenantId: string, range: SQL, windowDays: number, keySql: SQL): Promise<WonDeal[]> {
-  const dirty = await db.select({ id: attributionDirtyDeals.dealId }).from(attributionDirtyDeals).where(eq(attributionDirtyDeals.tenantId, tenantId));
+async function waitingDeals(db: Database, tenantId: string, range: SQL, windowDays: number, keySql: SQL, state?: RoiReadState): Promise<WonDeal[]> {
+  const dirty = state
+    ? state.waitingDealIds
+    : (await db.select({ id: attributionDirtyDeals.dealId }).from(attributionDirtyDeals).where(eq(attributionDirtyDeals.tenantId, tenantId))).map((d) => d.id);
   if (dirty.length === 0) return [];
-  return wonDealsWithTouches(db, tenantId, sql`${range} and id in (${idList(dirty.map((d) => d.id))}::uuid)`, windowDays, keySql);
+  return wonDealsWithTouches(db, tenantId, sql`${range} and id in (${idList(dirty)}::uuid)`, windowDays, keySql);
 }
 
 export async function computeRoi(db: Database, tenant: TenantRow, req: RoiRequest, revenueSource: RevenueSource = defaultRevenue) {
@@ -174,17 +186,21 @@ export async function computeRoi(db: Database, tenant: TenantRow, req: RoiReques
   };
   const total = new Accumulator();
 
-  // Independent reads, concurrently (each on its own pooled connection; in a transaction they queue).
-  const costsRead = allocateCosts(db, tenant, { from: req.from, to: req.to }, req.groupBy);
-  const countsRead = callCounts(db, tenant, { from: req.from, to: req.to }, req.groupBy);
+  // Independent reads, concurrently (each on its own pooled connection; in a transaction they
+  // queue), after one read of what the stored days' readers share (./days.store.ts readRoiState).
   const namesRead =
     req.groupBy === 'campaign'
       ? db.select({ id: campaigns.id, name: campaigns.name }).from(campaigns).where(and(eq(campaigns.tenantId, tenant.id)))
       : Promise.resolve(null);
+  namesRead.catch(() => undefined);
+  const rangeDays = daysInRange(req.from, req.to, tenant.timezone);
+  const state = await readRoiState(db, tenant, rangeDays[0], rangeDays[rangeDays.length - 1]);
+  const costsRead = allocateCosts(db, tenant, { from: req.from, to: req.to }, req.groupBy, state);
+  const countsRead = callCounts(db, tenant, { from: req.from, to: req.to }, req.groupBy, state);
   // Nothing may reject unobserved while the revenue is read.
-  for (const p of [costsRead, countsRead, namesRead]) p.catch(() => undefined);
+  for (const p of [costsRead, countsRead]) p.catch(() => undefined);
 
-  const revenue = await revenueSource(db, tenant, req, keySql);
+  const revenue = await revenueSource(db, tenant, req, keySql, state);
   let unattributed = 0n;
   let wonDeals = 0;
   if (revenue.summed) {
@@ -192,6 +208,7 @@ export async function computeRoi(db: Database, tenant: TenantRow, req: RoiReques
       const acc = r.level === 'row' ? row(r.key) : total;
       acc.credit(r.type, r.cents);
       acc.storedDeals += r.deals;
+      if (isAcquisition(r.type)) acc.storedAcquisitions += r.deals;
       acc.toCloseSumMs += r.toCloseSumMs;
       acc.toCloseCount += r.deals;
     }

@@ -499,7 +499,7 @@ async function renderRoi() {
           { key: 'roiPercent', label: 'ROI', value: (r) => r.roiPercent, text: (r) => esc(fmt.percent(r.roiPercent)) },
           { key: 'calls', label: 'Calls', value: (r) => r.calls, text: (r) => esc(fmt.count(r.calls)) },
           { key: 'deals', label: 'Deals', value: (r) => r.deals, text: (r) => esc(fmt.count(r.deals)) },
-          { key: 'costPerAcquisition', label: 'Cost per deal', value: (r) => (r.costPerAcquisition === null ? null : Number(r.costPerAcquisition)), text: (r) => esc(money(r.costPerAcquisition)) },
+          { key: 'costPerAcquisition', label: 'Cost per acquisition', value: (r) => (r.costPerAcquisition === null ? null : Number(r.costPerAcquisition)), text: (r) => esc(money(r.costPerAcquisition)) },
           { key: 'targets', label: 'Targets', value: (r) => (r.targets ?? []).filter((t) => t.met === false).length, text: (r) => targetsCell(r.targets) },
         ],
       });
