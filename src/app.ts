@@ -27,6 +27,7 @@ import { pendingRoiWork, roiOperations, roiRoutes } from './modules/roi/index.js
 import { targetOperations, targetRoutes, TargetsService } from './modules/targets/index.js';
 import { initiativeOperations, initiativeRoutes, InitiativesService } from './modules/initiatives/index.js';
 import { reportOperations, reportRoutes } from './modules/reports/index.js';
+import { automationOperations, automationRoutes, AutomationService } from './modules/automation/index.js';
 
 /** Every documented route (GET /openapi.json). */
 export const operations: Operation[] = [
@@ -46,6 +47,7 @@ export const operations: Operation[] = [
   ...targetOperations,
   ...initiativeOperations,
   ...reportOperations,
+  ...automationOperations,
   ...dashboardOperations,
 ];
 
@@ -100,6 +102,7 @@ export function createApp(deps: Deps): Express {
   app.use(targetRoutes(new TargetsService(deps.database.db)));
   app.use(initiativeRoutes(new InitiativesService(deps.database.db)));
   app.use(reportRoutes(deps.database.db));
+  app.use(automationRoutes(new AutomationService(deps.database.db, deps.listeners)));
   // Dirty KPI hours count as pending work: a client waiting for zero sees up-to-date KPIs.
   // Dirty deals and ROI days too: a client waiting for zero sees up-to-date ROI.
   app.use(

@@ -24,6 +24,7 @@ import { createLogger, type Logger } from './lib/logger.js';
 import { presenceStore } from './modules/agents/agents.repo.js';
 import type { CallChangeListener, PresenceSink } from './modules/calls/index.js';
 import { campaignListener } from './modules/campaigns/index.js';
+import { automationListener } from './modules/automation/index.js';
 import { kpiCallListener, tenantsWithStaleDirtyHours } from './modules/kpis/index.js';
 import { roiCallListener, tenantsWithWaitingRoiWork } from './modules/roi/index.js';
 import { ConnectionsService } from './modules/connections/connections.service.js';
@@ -95,6 +96,8 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
   listeners.push(kpiCallListener(kpiRefresh.wake));
   // Campaign enrich sets campaignId before the write.
   listeners.push(campaignListener);
+  // Automation endpoints: the evidence recompute derives self_served and handledBy from.
+  listeners.push(automationListener);
   // ROI: the credits of the deals a call touches recomputed now; its days marked for the job.
   listeners.push(roiCallListener(roiRefresh.wake));
   // Outbound webhooks: call.enriched rows written in the call's own transaction (outbox).

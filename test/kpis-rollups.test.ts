@@ -163,12 +163,14 @@ function expected(rows: CallRow[], responses: StoredResponse[], timezone: string
         handleSeconds: c.handleSeconds,
         fcrEligible: c.direction === 'inbound' && c.status === 'answered',
         fcrRepeated: repeated.has(c.id),
+        handledBy: c.handledBy as 'agent' | 'automation' | null,
+        escalatedFromAutomation: c.escalatedFromAutomation,
       },
       settings,
     );
     // CSAT and NPS over the responses to inbound calls only (no direction filter here).
     const surveyed =
-      c.direction === 'inbound' ? responses.filter((r) => r.call_id === c.id).map((r) => surveyContribution(r)).reduce(addSums, part) : part;
+      c.direction === 'inbound' ? responses.filter((r) => r.call_id === c.id).map((r) => surveyContribution({ ...r, selfServed: c.status === 'self_served' })).reduce(addSums, part) : part;
     const key = keyOf[groupBy](c, hour);
     const hours = buckets.get(key) ?? new Map<string, KpiSums>();
     hours.set(hour, addSums(hours.get(hour) ?? emptySums(), surveyed));

@@ -186,6 +186,9 @@ describe('KPIs from calls (Europe/Paris)', () => {
       nps: null,
       costPerCall: null,
       callsPerHour: 1.33, // 4 handled calls in local hours 10, 11 and 23
+      automatedRate: 0, // no self-served call among 6 offered
+      csatAutomated: null,
+      escalatedRate: null,
     });
     expect(row(body, '2025-03-11')).toMatchObject({
       offered: 2,

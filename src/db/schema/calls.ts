@@ -1,7 +1,15 @@
-import { index, integer, jsonb, numeric, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { boolean, index, integer, jsonb, numeric, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { instant, timestamps } from './_helpers.js';
 import { campaigns } from './campaigns.js';
 import { tenants } from './tenants.js';
+
+/** The automation a call met, and who told: the provider (its own report), an automation endpoint of the tenant, or an annotation. */
+export interface AutomationJson {
+  source: 'provider' | 'endpoint' | 'annotation';
+  id: string | null;
+  name: string | null;
+  evidence: string;
+}
 
 export interface AgentRefJson {
   id: string;
@@ -48,6 +56,11 @@ export const calls = pgTable(
     /** A deleted campaign is soft-deleted, so the calls that kept it still point at a row. */
     campaignId: uuid('campaign_id').references(() => campaigns.id),
     attributedRevenue: numeric('attributed_revenue', { precision: 18, scale: 2 }).notNull().default('0'),
+    /** 'agent' | 'automation' | null: who handled the call; 'automation' only on positive evidence (`automation`). */
+    handledBy: text('handled_by'),
+    /** The call met automation and was handed to (or reached) an agent. */
+    escalatedFromAutomation: boolean('escalated_from_automation').notNull().default(false),
+    automation: jsonb('automation').$type<AutomationJson>(),
     ...timestamps,
   },
   (t) => [

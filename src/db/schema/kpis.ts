@@ -32,6 +32,15 @@ export const kpiSumColumns = () => ({
     npsCount: integer('nps_count').notNull(),
     npsPromoters: integer('nps_promoters').notNull(),
     npsDetractors: integer('nps_detractors').notNull(),
+    /** Inbound calls handled by automation that reached no agent (status self_served). */
+    selfServed: integer('self_served').notNull().default(0),
+    /** Inbound calls that met automation (provider report, automation endpoint or annotation). */
+    automationMet: integer('automation_met').notNull().default(0),
+    /** Of those, the ones escalated to an agent. */
+    automationEscalated: integer('automation_escalated').notNull().default(0),
+    /** CSAT responses to self-served calls, and the 4s and 5s among them. */
+    csatAutomatedCount: integer('csat_automated_count').notNull().default(0),
+    csatAutomatedPositive: integer('csat_automated_positive').notNull().default(0),
 });
 
 /** The sum fields in column order, and their SQL column names: the one list every rollup query derives its columns from. */

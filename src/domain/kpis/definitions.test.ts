@@ -63,6 +63,9 @@ describe('contribution and finalize', () => {
       nps: null,
       costPerCall: '0.00',
       callsPerHour: 1.5, // 3 handled calls / 2 hours with a handled call (10 and 11)
+      automatedRate: 1 / 6, // the self-served call over itself + 5 offered
+      csatAutomated: null,
+      escalatedRate: null, // no call is known to have met automation
     });
   });
 
@@ -99,6 +102,9 @@ describe('contribution and finalize', () => {
       nps: null,
       costPerCall: null,
       callsPerHour: null,
+      automatedRate: null,
+      csatAutomated: null,
+      escalatedRate: null,
     });
   });
 

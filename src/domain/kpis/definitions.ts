@@ -37,6 +37,15 @@ export interface KpiCallFacts {
   fcrEligible: boolean;
   /** Followed by another inbound call from the same number within the FCR window (see fcr.ts). */
   fcrRepeated: boolean;
+  /** Who handled the call (src/domain/automation.ts); absent: not known to have met automation. */
+  handledBy?: 'agent' | 'automation' | null;
+  /** Met automation and was handed to an agent. */
+  escalatedFromAutomation?: boolean;
+}
+
+/** A call met automation when it was handled by it or escalated from it (never from the mere absence of an agent). */
+export function metAutomation(call: Pick<KpiCallFacts, 'handledBy' | 'escalatedFromAutomation'>): boolean {
+  return call.handledBy === 'automation' || call.escalatedFromAutomation === true;
 }
 
 /**
@@ -98,6 +107,14 @@ export interface KpiSums {
   npsCount: number;
   npsPromoters: number;
   npsDetractors: number;
+  /** Inbound self-served calls (automatedRate's numerator; + offered its denominator). */
+  selfServed: number;
+  /** Inbound calls that met automation, and those of them escalated to an agent (escalatedRate). */
+  automationMet: number;
+  automationEscalated: number;
+  /** CSAT responses to self-served calls, and the 4s and 5s (csatAutomated). */
+  csatAutomatedCount: number;
+  csatAutomatedPositive: number;
   /**
    * Distinct tenant-time clock hours with at least one handled call. A single call contributes
    * 0; `sealHourBucket` sets it to 0 or 1 once the hour bucket is complete, and then sums of
@@ -131,6 +148,12 @@ export interface KpiRow {
   nps: number | null;
   costPerCall: string | null;
   callsPerHour: number | null;
+  /** self_served / (self_served + offered). */
+  automatedRate: number | null;
+  /** csat over the responses to self-served calls. */
+  csatAutomated: number | null;
+  /** escalated / calls that met automation. */
+  escalatedRate: number | null;
 }
 
 export function emptySums(): KpiSums {
@@ -153,6 +176,11 @@ export function emptySums(): KpiSums {
     npsCount: 0,
     npsPromoters: 0,
     npsDetractors: 0,
+    selfServed: 0,
+    automationMet: 0,
+    automationEscalated: 0,
+    csatAutomatedCount: 0,
+    csatAutomatedPositive: 0,
     handledHours: 0,
     staffedSeconds: null,
     occupancyHandleSeconds: 0,
@@ -180,6 +208,11 @@ export function addSums(a: KpiSums, b: KpiSums): KpiSums {
     npsCount: a.npsCount + b.npsCount,
     npsPromoters: a.npsPromoters + b.npsPromoters,
     npsDetractors: a.npsDetractors + b.npsDetractors,
+    selfServed: a.selfServed + b.selfServed,
+    automationMet: a.automationMet + b.automationMet,
+    automationEscalated: a.automationEscalated + b.automationEscalated,
+    csatAutomatedCount: a.csatAutomatedCount + b.csatAutomatedCount,
+    csatAutomatedPositive: a.csatAutomatedPositive + b.csatAutomatedPositive,
     handledHours: a.handledHours + b.handledHours,
     // Known staffed time adds up; unknown (null) only stays null when nothing is known.
     staffedSeconds:
@@ -213,6 +246,10 @@ export function contribution(call: KpiCallFacts, settings: KpiSettings): KpiSums
   }
   if (call.direction !== 'inbound') return sums;
 
+  if (metAutomation(call)) {
+    sums.automationMet = 1;
+    sums.automationEscalated = call.escalatedFromAutomation ? 1 : 0;
+  }
   const withinSl = call.waitSeconds <= settings.serviceLevelSeconds;
   switch (call.status) {
     case 'answered':
@@ -241,10 +278,12 @@ export function contribution(call: KpiCallFacts, settings: KpiSettings): KpiSums
       sums.offered = 1;
       sums.voicemail = 1;
       break;
+    case 'self_served':
+      sums.selfServed = 1;
+      break;
     case 'busy':
     case 'failed':
     case 'in_progress':
-    case 'self_served':
       // Not in the contract's offered = answered + abandoned + missed + voicemail: a bot or IVR
       // that ended the call without an agent neither abandoned it nor let it ring out.
       break;
@@ -252,8 +291,11 @@ export function contribution(call: KpiCallFacts, settings: KpiSettings): KpiSums
   return sums;
 }
 
-/** A survey response's contribution (surveys are attributed to their call's bucket). */
-export function surveyContribution(response: { csat?: number | null; nps?: number | null }): KpiSums {
+/**
+ * A survey response's contribution (surveys are attributed to their call's bucket); `selfServed`:
+ * the response is to a self-served call (csatAutomated).
+ */
+export function surveyContribution(response: { csat?: number | null; nps?: number | null; selfServed?: boolean }): KpiSums {
   const sums = emptySums();
   if (response.csat !== undefined && response.csat !== null) {
     if (!Number.isInteger(response.csat) || response.csat < 1 || response.csat > 5) {
@@ -261,6 +303,10 @@ export function surveyContribution(response: { csat?: number | null; nps?: numbe
     }
     sums.csatCount = 1;
     sums.csatPositive = response.csat >= 4 ? 1 : 0;
+    if (response.selfServed) {
+      sums.csatAutomatedCount = 1;
+      sums.csatAutomatedPositive = sums.csatPositive;
+    }
   }
   if (response.nps !== undefined && response.nps !== null) {
     if (!Number.isInteger(response.nps) || response.nps < 0 || response.nps > 10) {
@@ -314,6 +360,9 @@ export function finalize(sums: KpiSums, settings: KpiSettings): KpiRow {
     nps: rounded2((sums.npsPromoters - sums.npsDetractors) * 100, sums.npsCount),
     costPerCall: sums.handledCount === 0 ? null : formatCents(divideRounded(sums.costCents, BigInt(sums.handledCount))),
     callsPerHour: rounded2(sums.handledCount, sums.handledHours),
+    automatedRate: fraction(sums.selfServed, sums.selfServed + sums.offered),
+    csatAutomated: fraction(sums.csatAutomatedPositive, sums.csatAutomatedCount),
+    escalatedRate: fraction(sums.automationEscalated, sums.automationMet),
   };
 }
 

@@ -50,6 +50,12 @@ export const callResponse = z.object({
   telephonyCost: z.object({ amount: z.string(), currency: z.string() }).nullable(),
   campaignId: z.uuid().nullable(),
   attributedRevenue: z.string().describe('2-decimal string, last_touch'),
+  handledBy: z.enum(['agent', 'automation']).nullable().describe('automation only on positive evidence (provider report, automation endpoint, annotation); null when neither an agent nor automation is known to have handled it'),
+  escalatedFromAutomation: z.boolean().describe('the call met automation and was handed to an agent'),
+  automation: z
+    .object({ source: z.enum(['provider', 'endpoint', 'annotation']), id: z.string().nullable(), name: z.string().nullable(), evidence: z.string() })
+    .nullable()
+    .describe('the evidence that the call met automation'),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 });

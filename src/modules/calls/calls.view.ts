@@ -37,6 +37,9 @@ export function callView(c: CallRow) {
     telephonyCost: c.costAmount !== null ? { amount: decimalString(c.costAmount), currency: c.costCurrency } : null,
     campaignId: c.campaignId,
     attributedRevenue: decimalString(c.attributedRevenue) ?? '0.00',
+    handledBy: c.handledBy as 'agent' | 'automation' | null,
+    escalatedFromAutomation: c.escalatedFromAutomation,
+    automation: c.automation,
     createdAt: c.createdAt.toISOString(),
     updatedAt: c.updatedAt.toISOString(),
   };

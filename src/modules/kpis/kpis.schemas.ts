@@ -58,6 +58,9 @@ export const kpiFigures = z.object({
   nps: z.number().min(-100).max(100).nullable(),
   costPerCall: z.string().nullable().describe('money, 2-decimal string in the tenant currency'),
   callsPerHour: z.number().nullable(),
+  automatedRate: fraction.describe('self_served / (self_served + offered): inbound calls automation ended without an agent'),
+  csatAutomated: fraction.describe('csat over the responses to self-served calls'),
+  escalatedRate: fraction.describe('calls escalated from automation to an agent / inbound calls that met automation'),
 });
 
 const figureDelta = z.union([z.number(), z.string(), z.null()]);

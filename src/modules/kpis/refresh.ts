@@ -29,6 +29,8 @@ interface RollupBasis {
   serviceLevelSeconds: number;
   fcrWindowDays: number;
   defaultAfterCallWorkSeconds: number;
+  /** The rollup columns' generation: a new sum column rebuilds the rollups built without it. */
+  columns: number;
 }
 
 function basisOf(tenant: TenantRow): RollupBasis {
@@ -39,6 +41,7 @@ function basisOf(tenant: TenantRow): RollupBasis {
     serviceLevelSeconds: s.serviceLevelSeconds,
     fcrWindowDays: s.fcrWindowDays,
     defaultAfterCallWorkSeconds: s.defaultAfterCallWorkSeconds,
+    columns: 2,
   };
 }
 
@@ -89,7 +92,8 @@ export async function rebuildHours(tx: Tx, tenantId: string, basis: RollupBasis,
     insert into kpi_hourly (tenant_id, hour_key, agent_id, queue, campaign_id, provider, direction, calls,
       offered, answered, abandoned, short_abandoned, short_abandoned_within_sl, missed, voicemail,
       answered_within_sl, wait_sum_answered, handled_count, handle_sum_handled, fcr_eligible, fcr_resolved,
-      csat_count, csat_positive, nps_count, nps_promoters, nps_detractors)
+      csat_count, csat_positive, nps_count, nps_promoters, nps_detractors,
+      self_served, automation_met, automation_escalated, csat_automated_count, csat_automated_positive)
     select ${tenantId}::uuid, k.hour_key, coalesce(ag.agent_id, ''), coalesce(c.queue_name, ''),
       coalesce(c.campaign_id::text, ''), c.provider, c.direction,
       count(*),
@@ -107,7 +111,13 @@ export async function rebuildHours(tx: Tx, tenantId: string, basis: RollupBasis,
       count(*) filter (where f.inbound and c.status = 'answered'),
       count(*) filter (where f.inbound and c.status = 'answered' and not f.repeated),
       coalesce(sum(s.csat_count), 0), coalesce(sum(s.csat_positive), 0),
-      coalesce(sum(s.nps_count), 0), coalesce(sum(s.nps_promoters), 0), coalesce(sum(s.nps_detractors), 0)
+      coalesce(sum(s.nps_count), 0), coalesce(sum(s.nps_promoters), 0), coalesce(sum(s.nps_detractors), 0),
+      count(*) filter (where f.inbound and c.status = 'self_served'),
+      -- Met automation (src/domain/kpis/definitions.ts metAutomation): handled by it, or escalated from it.
+      count(*) filter (where f.inbound and (c.handled_by = 'automation' or c.escalated_from_automation)),
+      count(*) filter (where f.inbound and c.escalated_from_automation),
+      coalesce(sum(s.csat_count) filter (where f.inbound and c.status = 'self_served'), 0),
+      coalesce(sum(s.csat_positive) filter (where f.inbound and c.status = 'self_served'), 0)
     from unnest(${keys}::text[]) as k(hour_key)
     join calls c on c.tenant_id = ${tenantId}
       and c.started_at >= ((k.hour_key || ':00')::timestamp at time zone ${tz}) - interval '3 hours'
