@@ -28,6 +28,7 @@ import { targetOperations, targetRoutes, TargetsService } from './modules/target
 import { initiativeOperations, initiativeRoutes, InitiativesService } from './modules/initiatives/index.js';
 import { reportOperations, reportRoutes } from './modules/reports/index.js';
 import { automationOperations, automationRoutes, AutomationService } from './modules/automation/index.js';
+import { annotationOperations, annotationRoutes, AnnotationsService } from './modules/annotations/index.js';
 
 /** Every documented route (GET /openapi.json). */
 export const operations: Operation[] = [
@@ -48,6 +49,7 @@ export const operations: Operation[] = [
   ...initiativeOperations,
   ...reportOperations,
   ...automationOperations,
+  ...annotationOperations,
   ...dashboardOperations,
 ];
 
@@ -103,6 +105,7 @@ export function createApp(deps: Deps): Express {
   app.use(initiativeRoutes(new InitiativesService(deps.database.db)));
   app.use(reportRoutes(deps.database.db));
   app.use(automationRoutes(new AutomationService(deps.database.db, deps.listeners)));
+  app.use(annotationRoutes(new AnnotationsService(deps.database.db, deps.listeners)));
   // Dirty KPI hours count as pending work: a client waiting for zero sees up-to-date KPIs.
   // Dirty deals and ROI days too: a client waiting for zero sees up-to-date ROI.
   app.use(

@@ -189,6 +189,8 @@ describe('KPIs from calls (Europe/Paris)', () => {
       automatedRate: 0, // no self-served call among 6 offered
       csatAutomated: null,
       escalatedRate: null,
+      positiveSentimentRate: null,
+      sentimentScore: null,
     });
     expect(row(body, '2025-03-11')).toMatchObject({
       offered: 2,

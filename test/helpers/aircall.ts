@@ -93,3 +93,14 @@ export const scenario = {
     ];
   },
 };
+
+/** A `sentiment.created` webhook (Aircall AI): the overall mood of the call's external participant. */
+export function sentimentCreated(callId: number, at: number, value: string, phone = '+14155550123'): Json {
+  return {
+    resource: 'sentiment',
+    event: 'sentiment.created',
+    timestamp: at,
+    token: AIRCALL_TOKEN,
+    data: { id: callId, call_id: callId, participants: [{ phone_number: phone, value, type: 'external' }] },
+  };
+}

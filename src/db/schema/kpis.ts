@@ -41,6 +41,12 @@ export const kpiSumColumns = () => ({
     /** CSAT responses to self-served calls, and the 4s and 5s among them. */
     csatAutomatedCount: integer('csat_automated_count').notNull().default(0),
     csatAutomatedPositive: integer('csat_automated_positive').notNull().default(0),
+    /** Calls with a sentiment, and the positive ones (positiveSentimentRate). */
+    sentimentCount: integer('sentiment_count').notNull().default(0),
+    sentimentPositive: integer('sentiment_positive').notNull().default(0),
+    /** Calls with a sentiment score, and the sum of their scores in thousandths (sentimentScore, exact). */
+    sentimentScoreCount: integer('sentiment_score_count').notNull().default(0),
+    sentimentScoreMilliSum: bigint('sentiment_score_milli_sum', { mode: 'number' }).notNull().default(0),
 });
 
 /** The sum fields in column order, and their SQL column names: the one list every rollup query derives its columns from. */

@@ -66,6 +66,8 @@ describe('contribution and finalize', () => {
       automatedRate: 1 / 6, // the self-served call over itself + 5 offered
       csatAutomated: null,
       escalatedRate: null, // no call is known to have met automation
+      positiveSentimentRate: null,
+      sentimentScore: null,
     });
   });
 
@@ -105,6 +107,8 @@ describe('contribution and finalize', () => {
       automatedRate: null,
       csatAutomated: null,
       escalatedRate: null,
+      positiveSentimentRate: null,
+      sentimentScore: null,
     });
   });
 

@@ -41,6 +41,8 @@ export interface KpiCallFacts {
   handledBy?: 'agent' | 'automation' | null;
   /** Met automation and was handed to an agent. */
   escalatedFromAutomation?: boolean;
+  /** The customer's sentiment (provider analytics or annotation); score -1..1 or null. */
+  sentiment?: { label: 'positive' | 'neutral' | 'negative'; score: number | null } | null;
 }
 
 /** A call met automation when it was handled by it or escalated from it (never from the mere absence of an agent). */
@@ -115,6 +117,12 @@ export interface KpiSums {
   /** CSAT responses to self-served calls, and the 4s and 5s (csatAutomated). */
   csatAutomatedCount: number;
   csatAutomatedPositive: number;
+  /** Calls (both directions) with a sentiment, and the positive ones (positiveSentimentRate). */
+  sentimentCount: number;
+  sentimentPositive: number;
+  /** Calls with a sentiment score, and their scores summed in thousandths (sentimentScore). */
+  sentimentScoreCount: number;
+  sentimentScoreMilliSum: number;
   /**
    * Distinct tenant-time clock hours with at least one handled call. A single call contributes
    * 0; `sealHourBucket` sets it to 0 or 1 once the hour bucket is complete, and then sums of
@@ -154,6 +162,10 @@ export interface KpiRow {
   csatAutomated: number | null;
   /** escalated / calls that met automation. */
   escalatedRate: number | null;
+  /** calls with a positive sentiment / calls with a sentiment. */
+  positiveSentimentRate: number | null;
+  /** mean sentiment score (-1..1, 3 decimals) of the calls with a score. */
+  sentimentScore: number | null;
 }
 
 export function emptySums(): KpiSums {
@@ -181,6 +193,10 @@ export function emptySums(): KpiSums {
     automationEscalated: 0,
     csatAutomatedCount: 0,
     csatAutomatedPositive: 0,
+    sentimentCount: 0,
+    sentimentPositive: 0,
+    sentimentScoreCount: 0,
+    sentimentScoreMilliSum: 0,
     handledHours: 0,
     staffedSeconds: null,
     occupancyHandleSeconds: 0,
@@ -213,6 +229,10 @@ export function addSums(a: KpiSums, b: KpiSums): KpiSums {
     automationEscalated: a.automationEscalated + b.automationEscalated,
     csatAutomatedCount: a.csatAutomatedCount + b.csatAutomatedCount,
     csatAutomatedPositive: a.csatAutomatedPositive + b.csatAutomatedPositive,
+    sentimentCount: a.sentimentCount + b.sentimentCount,
+    sentimentPositive: a.sentimentPositive + b.sentimentPositive,
+    sentimentScoreCount: a.sentimentScoreCount + b.sentimentScoreCount,
+    sentimentScoreMilliSum: a.sentimentScoreMilliSum + b.sentimentScoreMilliSum,
     handledHours: a.handledHours + b.handledHours,
     // Known staffed time adds up; unknown (null) only stays null when nothing is known.
     staffedSeconds:
@@ -222,6 +242,12 @@ export function addSums(a: KpiSums, b: KpiSums): KpiSums {
     occupancyHandleSeconds: a.occupancyHandleSeconds + b.occupancyHandleSeconds,
     costCents: a.costCents + b.costCents,
   };
+}
+
+/** A sentiment score (-1..1) in thousandths, the unit the rollups add up exactly. */
+export function sentimentMilli(score: number): number {
+  if (!Number.isFinite(score) || score < -1 || score > 1) throw new RangeError(`a sentiment score is from -1 to 1, got ${score}`);
+  return new Decimal(score).times(1000).toDecimalPlaces(0, Decimal.ROUND_HALF_UP).toNumber();
 }
 
 /** Answered inbound calls are the ones fcrRate is measured over (section 6). */
@@ -243,6 +269,15 @@ export function contribution(call: KpiCallFacts, settings: KpiSettings): KpiSums
     // Handled calls: both directions (aht, callsPerHour, costPerCall).
     sums.handledCount = 1;
     sums.handleSumHandled = call.handleSeconds;
+  }
+  if (call.sentiment) {
+    // Sentiment is over the calls of both directions (a sales call has a customer too).
+    sums.sentimentCount = 1;
+    sums.sentimentPositive = call.sentiment.label === 'positive' ? 1 : 0;
+    if (call.sentiment.score !== null) {
+      sums.sentimentScoreCount = 1;
+      sums.sentimentScoreMilliSum = sentimentMilli(call.sentiment.score);
+    }
   }
   if (call.direction !== 'inbound') return sums;
 
@@ -363,6 +398,11 @@ export function finalize(sums: KpiSums, settings: KpiSettings): KpiRow {
     automatedRate: fraction(sums.selfServed, sums.selfServed + sums.offered),
     csatAutomated: fraction(sums.csatAutomatedPositive, sums.csatAutomatedCount),
     escalatedRate: fraction(sums.automationEscalated, sums.automationMet),
+    positiveSentimentRate: fraction(sums.sentimentPositive, sums.sentimentCount),
+    sentimentScore:
+      sums.sentimentScoreCount === 0
+        ? null
+        : new Decimal(sums.sentimentScoreMilliSum).div(1000).div(sums.sentimentScoreCount).toDecimalPlaces(3, Decimal.ROUND_HALF_UP).toNumber(),
   };
 }
 

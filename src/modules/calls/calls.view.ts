@@ -40,6 +40,10 @@ export function callView(c: CallRow) {
     handledBy: c.handledBy as 'agent' | 'automation' | null,
     escalatedFromAutomation: c.escalatedFromAutomation,
     automation: c.automation,
+    sentiment: c.sentiment,
+    summary: c.summary,
+    topics: c.topics,
+    outcome: c.outcome,
     createdAt: c.createdAt.toISOString(),
     updatedAt: c.updatedAt.toISOString(),
   };

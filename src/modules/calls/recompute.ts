@@ -13,6 +13,7 @@ import type { TenantRow } from '../../db/schema/index.js';
 import { effectiveSettings } from '../tenants/index.js';
 import { afterCallWorkOf } from './after-call-work.js';
 import { handlingOf, type HandledBy } from '../../domain/automation.js';
+import { stableStringify } from '../../../connectors/shared/events.js';
 
 export interface CallChange {
   tenantId: string;
@@ -30,12 +31,14 @@ export interface CallEnrichment extends Partial<Pick<CallRow, 'campaignId'>> {
   automationEndpoint?: { id: string; label: string } | null;
   /** Who an annotation of the call says handled it. */
   annotatedHandledBy?: HandledBy | null;
+  /** What annotations of the call say (POST /v1/calls/annotations); their sentiment wins over the provider's. */
+  annotation?: Partial<Pick<CallRow, 'sentiment' | 'summary' | 'topics' | 'outcome'>>;
 }
 
 /** Derived data (rollups, attribution, campaigns) hooks in here; called inside the transaction. */
 export interface CallChangeListener {
   /** Fields the listener owns on the call row (e.g. campaignId), resolved before the write. */
-  enrich?(tx: Tx, tenant: TenantRow, draft: UnifiedCallDraft): Promise<CallEnrichment>;
+  enrich?(tx: Tx, tenant: TenantRow, draft: UnifiedCallDraft, ref: { connectionId: string; callKey: string }): Promise<CallEnrichment>;
   onCallsChanged?(tx: Tx, changes: CallChange[]): Promise<void>;
   /** Calls that no longer exist on their own (folded into another call, ./links.ts), already deleted. */
   onCallsRemoved?(tx: Tx, removed: { tenantId: string; row: CallRow }[]): Promise<void>;
@@ -73,12 +76,14 @@ const COMPARED: (keyof CallRow)[] = [
   'providerCallId', 'direction', 'status', 'externalNumber', 'trackingNumber', 'startedAt', 'answeredAt',
   'endedAt', 'waitSeconds', 'talkSeconds', 'holdSeconds', 'afterCallWorkSeconds', 'handleSeconds', 'agentId',
   'agentName', 'agents', 'offeredAgents', 'queueId', 'queueName', 'tags', 'recordingUrl', 'costAmount',
-  'costCurrency', 'campaignId', 'handledBy', 'escalatedFromAutomation', 'automation',
+  'costCurrency', 'campaignId', 'handledBy', 'escalatedFromAutomation', 'automation', 'sentiment', 'summary',
+  'topics', 'outcome',
 ];
 
 function same(a: unknown, b: unknown): boolean {
   if (a instanceof Date && b instanceof Date) return a.getTime() === b.getTime();
-  if (typeof a === 'object' || typeof b === 'object') return JSON.stringify(a) === JSON.stringify(b);
+  // jsonb comes back with its keys in PostgreSQL's order, not the draft's: compare key-order free.
+  if (typeof a === 'object' || typeof b === 'object') return stableStringify(a) === stableStringify(b);
   return a === b;
 }
 
@@ -101,7 +106,7 @@ export async function recomputeCall(
 
   const settings = effectiveSettings(tenant.settings);
   let extra: CallEnrichment = {};
-  for (const l of listeners) if (l.enrich) extra = { ...extra, ...(await l.enrich(tx, tenant, draft)) };
+  for (const l of listeners) if (l.enrich) extra = { ...extra, ...(await l.enrich(tx, tenant, draft, { connectionId: connection.id, callKey })) };
   const handling = handlingOf({
     direction: draft.direction,
     status: draft.status,
@@ -145,6 +150,10 @@ export async function recomputeCall(
     handledBy: handling.handledBy,
     escalatedFromAutomation: handling.escalatedFromAutomation,
     automation: handling.automation,
+    sentiment: extra.annotation?.sentiment ?? draft.sentiment ?? null,
+    summary: extra.annotation?.summary ?? null,
+    topics: extra.annotation?.topics ?? null,
+    outcome: extra.annotation?.outcome ?? null,
   };
 
   const [before] = await tx

@@ -61,6 +61,8 @@ export const kpiFigures = z.object({
   automatedRate: fraction.describe('self_served / (self_served + offered): inbound calls automation ended without an agent'),
   csatAutomated: fraction.describe('csat over the responses to self-served calls'),
   escalatedRate: fraction.describe('calls escalated from automation to an agent / inbound calls that met automation'),
+  positiveSentimentRate: fraction.describe('calls (both directions) with a positive sentiment / calls with a sentiment'),
+  sentimentScore: z.number().min(-1).max(1).nullable().describe('mean sentiment score (-1..1, 3 decimals) of the calls with a score'),
 });
 
 const figureDelta = z.union([z.number(), z.string(), z.null()]);

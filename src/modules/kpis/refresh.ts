@@ -41,7 +41,7 @@ function basisOf(tenant: TenantRow): RollupBasis {
     serviceLevelSeconds: s.serviceLevelSeconds,
     fcrWindowDays: s.fcrWindowDays,
     defaultAfterCallWorkSeconds: s.defaultAfterCallWorkSeconds,
-    columns: 2,
+    columns: 3,
   };
 }
 
@@ -93,7 +93,8 @@ export async function rebuildHours(tx: Tx, tenantId: string, basis: RollupBasis,
       offered, answered, abandoned, short_abandoned, short_abandoned_within_sl, missed, voicemail,
       answered_within_sl, wait_sum_answered, handled_count, handle_sum_handled, fcr_eligible, fcr_resolved,
       csat_count, csat_positive, nps_count, nps_promoters, nps_detractors,
-      self_served, automation_met, automation_escalated, csat_automated_count, csat_automated_positive)
+      self_served, automation_met, automation_escalated, csat_automated_count, csat_automated_positive,
+      sentiment_count, sentiment_positive, sentiment_score_count, sentiment_score_milli_sum)
     select ${tenantId}::uuid, k.hour_key, coalesce(ag.agent_id, ''), coalesce(c.queue_name, ''),
       coalesce(c.campaign_id::text, ''), c.provider, c.direction,
       count(*),
@@ -117,7 +118,12 @@ export async function rebuildHours(tx: Tx, tenantId: string, basis: RollupBasis,
       count(*) filter (where f.inbound and (c.handled_by = 'automation' or c.escalated_from_automation)),
       count(*) filter (where f.inbound and c.escalated_from_automation),
       coalesce(sum(s.csat_count) filter (where f.inbound and c.status = 'self_served'), 0),
-      coalesce(sum(s.csat_positive) filter (where f.inbound and c.status = 'self_served'), 0)
+      coalesce(sum(s.csat_positive) filter (where f.inbound and c.status = 'self_served'), 0),
+      count(c.sentiment),
+      count(*) filter (where c.sentiment->>'label' = 'positive'),
+      count(*) filter (where jsonb_typeof(c.sentiment->'score') = 'number'),
+      -- Scores in thousandths, rounded half away from zero like sentimentMilli (numeric round).
+      coalesce(sum(round((c.sentiment->>'score')::numeric * 1000)) filter (where jsonb_typeof(c.sentiment->'score') = 'number'), 0)
     from unnest(${keys}::text[]) as k(hour_key)
     join calls c on c.tenant_id = ${tenantId}
       and c.started_at >= ((k.hour_key || ':00')::timestamp at time zone ${tz}) - interval '3 hours'
