@@ -33,6 +33,9 @@ ALTER TABLE "kpi_daily" ADD COLUMN "automation_met" integer DEFAULT 0 NOT NULL;-
 ALTER TABLE "kpi_daily" ADD COLUMN "automation_escalated" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE "kpi_daily" ADD COLUMN "csat_automated_count" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE "kpi_daily" ADD COLUMN "csat_automated_positive" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
+ALTER TABLE "kpi_daily" ADD COLUMN "repeat_handle_sum" bigint DEFAULT 0 NOT NULL;--> statement-breakpoint
+ALTER TABLE "kpi_daily" ADD COLUMN "wait_sum_offered" bigint DEFAULT 0 NOT NULL;--> statement-breakpoint
+ALTER TABLE "kpi_daily" ADD COLUMN "transferred" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE "kpi_daily" ADD COLUMN "sentiment_count" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE "kpi_daily" ADD COLUMN "sentiment_positive" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE "kpi_daily" ADD COLUMN "sentiment_score_count" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
@@ -42,6 +45,9 @@ ALTER TABLE "kpi_hourly" ADD COLUMN "automation_met" integer DEFAULT 0 NOT NULL;
 ALTER TABLE "kpi_hourly" ADD COLUMN "automation_escalated" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE "kpi_hourly" ADD COLUMN "csat_automated_count" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE "kpi_hourly" ADD COLUMN "csat_automated_positive" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
+ALTER TABLE "kpi_hourly" ADD COLUMN "repeat_handle_sum" bigint DEFAULT 0 NOT NULL;--> statement-breakpoint
+ALTER TABLE "kpi_hourly" ADD COLUMN "wait_sum_offered" bigint DEFAULT 0 NOT NULL;--> statement-breakpoint
+ALTER TABLE "kpi_hourly" ADD COLUMN "transferred" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE "kpi_hourly" ADD COLUMN "sentiment_count" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE "kpi_hourly" ADD COLUMN "sentiment_positive" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE "kpi_hourly" ADD COLUMN "sentiment_score_count" integer DEFAULT 0 NOT NULL;--> statement-breakpoint

@@ -189,6 +189,10 @@ describe('KPIs from calls (Europe/Paris)', () => {
       automatedRate: 0, // no self-served call among 6 offered
       csatAutomated: null,
       escalatedRate: null,
+      repeatCalls: 1, // c2, repeated by c10
+      repeatCallsCost: null, // no cost
+      waitCost: null, // waitCostPerHour unset
+      transferRate: 0, // no call with two agents
       positiveSentimentRate: null,
       sentimentScore: null,
     });

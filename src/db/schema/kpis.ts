@@ -41,6 +41,10 @@ export const kpiSumColumns = () => ({
     /** CSAT responses to self-served calls, and the 4s and 5s among them. */
     csatAutomatedCount: integer('csat_automated_count').notNull().default(0),
     csatAutomatedPositive: integer('csat_automated_positive').notNull().default(0),
+    /** handleSeconds of the repeat calls of unresolved calls, waitSeconds of offered calls, handled calls with more than one agent. */
+    repeatHandleSum: bigint('repeat_handle_sum', { mode: 'number' }).notNull().default(0),
+    waitSumOffered: bigint('wait_sum_offered', { mode: 'number' }).notNull().default(0),
+    transferred: integer('transferred').notNull().default(0),
     /** Calls with a sentiment, and the positive ones (positiveSentimentRate). */
     sentimentCount: integer('sentiment_count').notNull().default(0),
     sentimentPositive: integer('sentiment_positive').notNull().default(0),

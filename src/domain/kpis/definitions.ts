@@ -41,6 +41,10 @@ export interface KpiCallFacts {
   handledBy?: 'agent' | 'automation' | null;
   /** Met automation and was handed to an agent. */
   escalatedFromAutomation?: boolean;
+  /** When fcrRepeated: handleSeconds of the repeat (the next inbound call of the number). */
+  repeatHandleSeconds?: number | null;
+  /** Agents who handled the call (`agents` of the unified call); more than one is a transfer. */
+  agentCount?: number;
   /** The customer's sentiment (provider analytics or annotation); score -1..1 or null. */
   sentiment?: { label: 'positive' | 'neutral' | 'negative'; score: number | null } | null;
 }
@@ -78,6 +82,8 @@ export interface KpiSettings {
   serviceLevelSeconds: number;
   serviceLevelFormula: ServiceLevelFormula;
   creditShortAbandons: boolean;
+  /** The cost of an hour of waiting, in cents (tenant setting waitCostPerHour); null: unset, waitCost null. */
+  waitCostPerHourCents?: bigint | null;
 }
 
 export const DEFAULT_KPI_SETTINGS: Readonly<KpiSettings> = Object.freeze({
@@ -109,6 +115,12 @@ export interface KpiSums {
   npsCount: number;
   npsPromoters: number;
   npsDetractors: number;
+  /** handleSeconds of the repeat calls of the row's unresolved calls (repeatCallsCost). */
+  repeatHandleSum: number;
+  /** waitSeconds of the offered calls (waitCost). */
+  waitSumOffered: number;
+  /** Handled calls with more than one agent (transferRate). */
+  transferred: number;
   /** Inbound self-served calls (automatedRate's numerator; + offered its denominator). */
   selfServed: number;
   /** Inbound calls that met automation, and those of them escalated to an agent (escalatedRate). */
@@ -162,6 +174,14 @@ export interface KpiRow {
   csatAutomated: number | null;
   /** escalated / calls that met automation. */
   escalatedRate: number | null;
+  /** fcrEligible − fcrResolved: answered inbound calls a later inbound call made unresolved. */
+  repeatCalls: number;
+  /** The repeats' handle seconds × the row's cost per handled second (cost / handle seconds of handled calls); null without cost. */
+  repeatCallsCost: string | null;
+  /** waitSeconds of offered calls × waitCostPerHour / 3600; null while the tenant has not set waitCostPerHour. */
+  waitCost: string | null;
+  /** handled calls with more than one agent / handled calls. */
+  transferRate: number | null;
   /** calls with a positive sentiment / calls with a sentiment. */
   positiveSentimentRate: number | null;
   /** mean sentiment score (-1..1, 3 decimals) of the calls with a score. */
@@ -193,6 +213,9 @@ export function emptySums(): KpiSums {
     automationEscalated: 0,
     csatAutomatedCount: 0,
     csatAutomatedPositive: 0,
+    repeatHandleSum: 0,
+    waitSumOffered: 0,
+    transferred: 0,
     sentimentCount: 0,
     sentimentPositive: 0,
     sentimentScoreCount: 0,
@@ -230,6 +253,9 @@ export function addSums(a: KpiSums, b: KpiSums): KpiSums {
     csatAutomatedCount: a.csatAutomatedCount + b.csatAutomatedCount,
     csatAutomatedPositive: a.csatAutomatedPositive + b.csatAutomatedPositive,
     sentimentCount: a.sentimentCount + b.sentimentCount,
+    repeatHandleSum: a.repeatHandleSum + b.repeatHandleSum,
+    waitSumOffered: a.waitSumOffered + b.waitSumOffered,
+    transferred: a.transferred + b.transferred,
     sentimentPositive: a.sentimentPositive + b.sentimentPositive,
     sentimentScoreCount: a.sentimentScoreCount + b.sentimentScoreCount,
     sentimentScoreMilliSum: a.sentimentScoreMilliSum + b.sentimentScoreMilliSum,
@@ -269,6 +295,7 @@ export function contribution(call: KpiCallFacts, settings: KpiSettings): KpiSums
     // Handled calls: both directions (aht, callsPerHour, costPerCall).
     sums.handledCount = 1;
     sums.handleSumHandled = call.handleSeconds;
+    sums.transferred = (call.agentCount ?? 0) > 1 ? 1 : 0;
   }
   if (call.sentiment) {
     // Sentiment is over the calls of both directions (a sales call has a customer too).
@@ -294,6 +321,8 @@ export function contribution(call: KpiCallFacts, settings: KpiSettings): KpiSums
       sums.waitSumAnswered = call.waitSeconds;
       sums.fcrEligible = 1;
       sums.fcrResolved = call.fcrRepeated ? 0 : 1;
+      sums.repeatHandleSum = call.fcrRepeated ? (call.repeatHandleSeconds ?? 0) : 0;
+      sums.waitSumOffered = call.waitSeconds;
       break;
     case 'abandoned':
       if (call.waitSeconds < settings.shortAbandonSeconds) {
@@ -303,15 +332,18 @@ export function contribution(call: KpiCallFacts, settings: KpiSettings): KpiSums
       } else {
         sums.offered = 1;
         sums.abandoned = 1;
+        sums.waitSumOffered = call.waitSeconds;
       }
       break;
     case 'missed':
       sums.offered = 1;
       sums.missed = 1;
+      sums.waitSumOffered = call.waitSeconds;
       break;
     case 'voicemail':
       sums.offered = 1;
       sums.voicemail = 1;
+      sums.waitSumOffered = call.waitSeconds;
       break;
     case 'self_served':
       sums.selfServed = 1;
@@ -398,6 +430,16 @@ export function finalize(sums: KpiSums, settings: KpiSettings): KpiRow {
     automatedRate: fraction(sums.selfServed, sums.selfServed + sums.offered),
     csatAutomated: fraction(sums.csatAutomatedPositive, sums.csatAutomatedCount),
     escalatedRate: fraction(sums.automationEscalated, sums.automationMet),
+    repeatCalls: sums.fcrEligible - sums.fcrResolved,
+    repeatCallsCost:
+      sums.handleSumHandled === 0
+        ? null
+        : formatCents(divideRounded(sums.costCents * BigInt(sums.repeatHandleSum), BigInt(sums.handleSumHandled))),
+    waitCost:
+      settings.waitCostPerHourCents === undefined || settings.waitCostPerHourCents === null
+        ? null
+        : formatCents(divideRounded(BigInt(sums.waitSumOffered) * settings.waitCostPerHourCents, 3600n)),
+    transferRate: fraction(sums.transferred, sums.handledCount),
     positiveSentimentRate: fraction(sums.sentimentPositive, sums.sentimentCount),
     sentimentScore:
       sums.sentimentScoreCount === 0

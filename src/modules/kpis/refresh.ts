@@ -41,7 +41,7 @@ function basisOf(tenant: TenantRow): RollupBasis {
     serviceLevelSeconds: s.serviceLevelSeconds,
     fcrWindowDays: s.fcrWindowDays,
     defaultAfterCallWorkSeconds: s.defaultAfterCallWorkSeconds,
-    columns: 3,
+    columns: 4,
   };
 }
 
@@ -94,7 +94,8 @@ export async function rebuildHours(tx: Tx, tenantId: string, basis: RollupBasis,
       answered_within_sl, wait_sum_answered, handled_count, handle_sum_handled, fcr_eligible, fcr_resolved,
       csat_count, csat_positive, nps_count, nps_promoters, nps_detractors,
       self_served, automation_met, automation_escalated, csat_automated_count, csat_automated_positive,
-      sentiment_count, sentiment_positive, sentiment_score_count, sentiment_score_milli_sum)
+      sentiment_count, sentiment_positive, sentiment_score_count, sentiment_score_milli_sum,
+      repeat_handle_sum, wait_sum_offered, transferred)
     select ${tenantId}::uuid, k.hour_key, coalesce(ag.agent_id, ''), coalesce(c.queue_name, ''),
       coalesce(c.campaign_id::text, ''), c.provider, c.direction,
       count(*),
@@ -123,7 +124,10 @@ export async function rebuildHours(tx: Tx, tenantId: string, basis: RollupBasis,
       count(*) filter (where c.sentiment->>'label' = 'positive'),
       count(*) filter (where jsonb_typeof(c.sentiment->'score') = 'number'),
       -- Scores in thousandths, rounded half away from zero like sentimentMilli (numeric round).
-      coalesce(sum(round((c.sentiment->>'score')::numeric * 1000)) filter (where jsonb_typeof(c.sentiment->'score') = 'number'), 0)
+      coalesce(sum(round((c.sentiment->>'score')::numeric * 1000)) filter (where jsonb_typeof(c.sentiment->'score') = 'number'), 0),
+      coalesce(sum(f.repeat_handle) filter (where f.inbound and c.status = 'answered'), 0),
+      coalesce(sum(c.wait_seconds) filter (where f.inbound and (c.status in ('answered', 'missed', 'voicemail') or (c.status = 'abandoned' and not f.short))), 0),
+      count(*) filter (where c.status = 'answered' and jsonb_array_length(c.agents) > 1)
     from unnest(${keys}::text[]) as k(hour_key)
     join calls c on c.tenant_id = ${tenantId}
       and c.started_at >= ((k.hour_key || ':00')::timestamp at time zone ${tz}) - interval '3 hours'
@@ -133,14 +137,20 @@ export async function rebuildHours(tx: Tx, tenantId: string, basis: RollupBasis,
       select c.direction = 'inbound' as inbound,
         c.wait_seconds < ${basis.shortAbandonSeconds} as short,
         c.wait_seconds <= ${basis.serviceLevelSeconds} as within_sl,
-        -- FCR (src/domain/kpis/fcr.ts): the next inbound call of the number, in (startedAt, id)
-        -- order, starts within the window. Any later one within the window implies the next one is.
-        (c.direction = 'inbound' and c.status = 'answered' and c.external_number is not null and exists (
-          select 1 from calls n
-          where n.tenant_id = c.tenant_id and n.external_number = c.external_number and n.direction = 'inbound'
-            and (n.started_at, n.id) > (c.started_at, c.id)
-            and n.started_at <= c.started_at + make_interval(days => ${basis.fcrWindowDays})
-        )) as repeated
+        r.handle_seconds is not null as repeated,
+        r.handle_seconds as repeat_handle
+      from (select 1) one
+      -- FCR (src/domain/kpis/fcr.ts): the next inbound call of the number, in (startedAt, id)
+      -- order, starts within the window: it is the repeat (repeatCallsCost counts its handle time).
+      left join lateral (
+        select n.handle_seconds from calls n
+        where c.direction = 'inbound' and c.status = 'answered' and c.external_number is not null
+          and n.tenant_id = c.tenant_id and n.external_number = c.external_number and n.direction = 'inbound'
+          and (n.started_at, n.id) > (c.started_at, c.id)
+          and n.started_at <= c.started_at + make_interval(days => ${basis.fcrWindowDays})
+        order by n.started_at, n.id
+        limit 1
+      ) r on true
     ) f
     -- The agent the call counts under: the one its agent is linked to (same person), else its own.
     cross join lateral (select ${canonicalAgentIdSql(sql`c.tenant_id`, sql`c.agent_id`)} as agent_id) ag
