@@ -24,6 +24,7 @@ CREATE TABLE "automation_endpoints" (
 ALTER TABLE "calls" ADD COLUMN "handled_by" text;--> statement-breakpoint
 ALTER TABLE "calls" ADD COLUMN "escalated_from_automation" boolean DEFAULT false NOT NULL;--> statement-breakpoint
 ALTER TABLE "calls" ADD COLUMN "automation" jsonb;--> statement-breakpoint
+ALTER TABLE "calls" ADD COLUMN "first_time_caller" boolean;--> statement-breakpoint
 ALTER TABLE "calls" ADD COLUMN "sentiment" jsonb;--> statement-breakpoint
 ALTER TABLE "calls" ADD COLUMN "summary" text;--> statement-breakpoint
 ALTER TABLE "calls" ADD COLUMN "topics" jsonb;--> statement-breakpoint
@@ -36,6 +37,7 @@ ALTER TABLE "kpi_daily" ADD COLUMN "csat_automated_positive" integer DEFAULT 0 N
 ALTER TABLE "kpi_daily" ADD COLUMN "repeat_handle_sum" bigint DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE "kpi_daily" ADD COLUMN "wait_sum_offered" bigint DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE "kpi_daily" ADD COLUMN "transferred" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
+ALTER TABLE "kpi_daily" ADD COLUMN "leads" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE "kpi_daily" ADD COLUMN "sentiment_count" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE "kpi_daily" ADD COLUMN "sentiment_positive" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE "kpi_daily" ADD COLUMN "sentiment_score_count" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
@@ -48,6 +50,7 @@ ALTER TABLE "kpi_hourly" ADD COLUMN "csat_automated_positive" integer DEFAULT 0 
 ALTER TABLE "kpi_hourly" ADD COLUMN "repeat_handle_sum" bigint DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE "kpi_hourly" ADD COLUMN "wait_sum_offered" bigint DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE "kpi_hourly" ADD COLUMN "transferred" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
+ALTER TABLE "kpi_hourly" ADD COLUMN "leads" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE "kpi_hourly" ADD COLUMN "sentiment_count" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE "kpi_hourly" ADD COLUMN "sentiment_positive" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE "kpi_hourly" ADD COLUMN "sentiment_score_count" integer DEFAULT 0 NOT NULL;--> statement-breakpoint

@@ -165,6 +165,7 @@ function expected(rows: CallRow[], responses: StoredResponse[], timezone: string
         fcrRepeated: repeated.has(c.id),
         repeatHandleSeconds: repeated.has(c.id) ? rows.find((r) => r.id === repeated.get(c.id))!.handleSeconds : null,
         agentCount: c.agents.length,
+        firstTimeCaller: c.firstTimeCaller,
         handledBy: c.handledBy as 'agent' | 'automation' | null,
         escalatedFromAutomation: c.escalatedFromAutomation,
       },

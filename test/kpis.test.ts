@@ -193,6 +193,7 @@ describe('KPIs from calls (Europe/Paris)', () => {
       repeatCallsCost: null, // no cost
       waitCost: null, // waitCostPerHour unset
       transferRate: 0, // no call with two agents
+      leads: 4, // the first calls of +…01, +…02, +…09 and c11's number; the calls without a number are no leads
       positiveSentimentRate: null,
       sentimentScore: null,
     });

@@ -68,6 +68,8 @@ export const calls = pgTable(
     /** The call met automation and was handed to (or reached) an agent. */
     escalatedFromAutomation: boolean('escalated_from_automation').notNull().default(false),
     automation: jsonb('automation').$type<AutomationJson>(),
+    /** No call to or from its number in the tenant's leadLookbackDays before it; null without a number. */
+    firstTimeCaller: boolean('first_time_caller'),
     sentiment: jsonb('sentiment').$type<SentimentJson>(),
     /** From annotations (POST /v1/calls/annotations): a transcript summary, topics, the call's outcome. */
     summary: text('summary'),

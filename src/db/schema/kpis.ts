@@ -45,6 +45,8 @@ export const kpiSumColumns = () => ({
     repeatHandleSum: bigint('repeat_handle_sum', { mode: 'number' }).notNull().default(0),
     waitSumOffered: bigint('wait_sum_offered', { mode: 'number' }).notNull().default(0),
     transferred: integer('transferred').notNull().default(0),
+    /** Calls whose number is a first-time caller (leads). */
+    leads: integer('leads').notNull().default(0),
     /** Calls with a sentiment, and the positive ones (positiveSentimentRate). */
     sentimentCount: integer('sentiment_count').notNull().default(0),
     sentimentPositive: integer('sentiment_positive').notNull().default(0),

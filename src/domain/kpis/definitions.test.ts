@@ -70,6 +70,7 @@ describe('contribution and finalize', () => {
       repeatCallsCost: '0.00', // no repeat handle time known here, and no cost
       waitCost: null, // waitCostPerHour unset
       transferRate: 0, // no call with two agents
+      leads: 0,
       positiveSentimentRate: null,
       sentimentScore: null,
     });
@@ -115,6 +116,7 @@ describe('contribution and finalize', () => {
       repeatCallsCost: null,
       waitCost: null,
       transferRate: null,
+      leads: 0,
       positiveSentimentRate: null,
       sentimentScore: null,
     });

@@ -45,6 +45,8 @@ export interface KpiCallFacts {
   repeatHandleSeconds?: number | null;
   /** Agents who handled the call (`agents` of the unified call); more than one is a transfer. */
   agentCount?: number;
+  /** Its number did not call or get called in the lookback before it (src/modules/leads). */
+  firstTimeCaller?: boolean | null;
   /** The customer's sentiment (provider analytics or annotation); score -1..1 or null. */
   sentiment?: { label: 'positive' | 'neutral' | 'negative'; score: number | null } | null;
 }
@@ -121,6 +123,8 @@ export interface KpiSums {
   waitSumOffered: number;
   /** Handled calls with more than one agent (transferRate). */
   transferred: number;
+  /** Calls (both directions) of a first-time caller. */
+  leads: number;
   /** Inbound self-served calls (automatedRate's numerator; + offered its denominator). */
   selfServed: number;
   /** Inbound calls that met automation, and those of them escalated to an agent (escalatedRate). */
@@ -182,6 +186,8 @@ export interface KpiRow {
   waitCost: string | null;
   /** handled calls with more than one agent / handled calls. */
   transferRate: number | null;
+  /** calls (both directions) whose number had no call in the tenant's leadLookbackDays before. */
+  leads: number;
   /** calls with a positive sentiment / calls with a sentiment. */
   positiveSentimentRate: number | null;
   /** mean sentiment score (-1..1, 3 decimals) of the calls with a score. */
@@ -216,6 +222,7 @@ export function emptySums(): KpiSums {
     repeatHandleSum: 0,
     waitSumOffered: 0,
     transferred: 0,
+    leads: 0,
     sentimentCount: 0,
     sentimentPositive: 0,
     sentimentScoreCount: 0,
@@ -256,6 +263,7 @@ export function addSums(a: KpiSums, b: KpiSums): KpiSums {
     repeatHandleSum: a.repeatHandleSum + b.repeatHandleSum,
     waitSumOffered: a.waitSumOffered + b.waitSumOffered,
     transferred: a.transferred + b.transferred,
+    leads: a.leads + b.leads,
     sentimentPositive: a.sentimentPositive + b.sentimentPositive,
     sentimentScoreCount: a.sentimentScoreCount + b.sentimentScoreCount,
     sentimentScoreMilliSum: a.sentimentScoreMilliSum + b.sentimentScoreMilliSum,
@@ -297,6 +305,7 @@ export function contribution(call: KpiCallFacts, settings: KpiSettings): KpiSums
     sums.handleSumHandled = call.handleSeconds;
     sums.transferred = (call.agentCount ?? 0) > 1 ? 1 : 0;
   }
+  if (call.firstTimeCaller) sums.leads = 1;
   if (call.sentiment) {
     // Sentiment is over the calls of both directions (a sales call has a customer too).
     sums.sentimentCount = 1;
@@ -440,6 +449,7 @@ export function finalize(sums: KpiSums, settings: KpiSettings): KpiRow {
         ? null
         : formatCents(divideRounded(BigInt(sums.waitSumOffered) * settings.waitCostPerHourCents, 3600n)),
     transferRate: fraction(sums.transferred, sums.handledCount),
+    leads: sums.leads,
     positiveSentimentRate: fraction(sums.sentimentPositive, sums.sentimentCount),
     sentimentScore:
       sums.sentimentScoreCount === 0

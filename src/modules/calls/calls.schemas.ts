@@ -56,6 +56,7 @@ export const callResponse = z.object({
     .object({ source: z.enum(['provider', 'endpoint', 'annotation']), id: z.string().nullable(), name: z.string().nullable(), evidence: z.string() })
     .nullable()
     .describe('the evidence that the call met automation'),
+  firstTimeCaller: z.boolean().nullable().describe("a lead: its number had no call (either direction) in the tenant's leadLookbackDays (default 90) before it; null without a number"),
   sentiment: z
     .object({ label: z.enum(['positive', 'neutral', 'negative']), score: z.number().min(-1).max(1).nullable(), source: z.string() })
     .nullable()

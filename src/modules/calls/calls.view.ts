@@ -40,6 +40,7 @@ export function callView(c: CallRow) {
     handledBy: c.handledBy as 'agent' | 'automation' | null,
     escalatedFromAutomation: c.escalatedFromAutomation,
     automation: c.automation,
+    firstTimeCaller: c.firstTimeCaller,
     sentiment: c.sentiment,
     summary: c.summary,
     topics: c.topics,

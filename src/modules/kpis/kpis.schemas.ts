@@ -65,6 +65,7 @@ export const kpiFigures = z.object({
   repeatCallsCost: z.string().nullable().describe("money: the repeat calls' handle seconds × the row's cost per handled second (costPerCall's cost / handle seconds); null without cost"),
   waitCost: z.string().nullable().describe('money: wait seconds of offered calls × tenant setting waitCostPerHour / 3600; null while unset'),
   transferRate: fraction.describe('handled calls with more than one agent / handled calls'),
+  leads: z.number().int().describe("calls (both directions) whose number had no call in the tenant's leadLookbackDays before (firstTimeCaller)"),
   positiveSentimentRate: fraction.describe('calls (both directions) with a positive sentiment / calls with a sentiment'),
   sentimentScore: z.number().min(-1).max(1).nullable().describe('mean sentiment score (-1..1, 3 decimals) of the calls with a score'),
 });

@@ -21,6 +21,7 @@ import { canonicalAgentIdSql } from '../agents/index.js';
 import { applyDefaultAfterCallWork, type CallChangeListener } from '../calls/index.js';
 import { effectiveSettings } from '../tenants/index.js';
 import { HOUR_KEY_FORMAT, markAllDirty } from './invalidate.js';
+import { refreshFirstTimeCallers } from '../leads/index.js';
 
 /** What the stored rollups depend on; a change of any of these rebuilds the tenant's rollups. */
 interface RollupBasis {
@@ -29,6 +30,8 @@ interface RollupBasis {
   serviceLevelSeconds: number;
   fcrWindowDays: number;
   defaultAfterCallWorkSeconds: number;
+  /** firstTimeCaller's lookback: a change recomputes every call's flag (through the call listeners). */
+  leadLookbackDays: number;
   /** The rollup columns' generation: a new sum column rebuilds the rollups built without it. */
   columns: number;
 }
@@ -41,7 +44,8 @@ function basisOf(tenant: TenantRow): RollupBasis {
     serviceLevelSeconds: s.serviceLevelSeconds,
     fcrWindowDays: s.fcrWindowDays,
     defaultAfterCallWorkSeconds: s.defaultAfterCallWorkSeconds,
-    columns: 4,
+    leadLookbackDays: s.leadLookbackDays,
+    columns: 5,
   };
 }
 
@@ -71,6 +75,9 @@ async function ensureBasis(tx: Tx, tenant: TenantRow, listeners: readonly CallCh
   if (previous && previous.defaultAfterCallWorkSeconds !== basis.defaultAfterCallWorkSeconds) {
     await applyDefaultAfterCallWork(tx, tenant.id, basis.defaultAfterCallWorkSeconds, listeners);
   }
+  if (previous && (previous.leadLookbackDays ?? 90) !== basis.leadLookbackDays) {
+    await refreshFirstTimeCallers(tx, tenant.id, null, () => listeners);
+  }
   await tx.execute(sql`delete from kpi_hourly where tenant_id = ${tenant.id}`);
   await tx.execute(sql`delete from kpi_daily where tenant_id = ${tenant.id}`);
   await markAllDirty(tx, tenant.id);
@@ -95,7 +102,7 @@ export async function rebuildHours(tx: Tx, tenantId: string, basis: RollupBasis,
       csat_count, csat_positive, nps_count, nps_promoters, nps_detractors,
       self_served, automation_met, automation_escalated, csat_automated_count, csat_automated_positive,
       sentiment_count, sentiment_positive, sentiment_score_count, sentiment_score_milli_sum,
-      repeat_handle_sum, wait_sum_offered, transferred)
+      repeat_handle_sum, wait_sum_offered, transferred, leads)
     select ${tenantId}::uuid, k.hour_key, coalesce(ag.agent_id, ''), coalesce(c.queue_name, ''),
       coalesce(c.campaign_id::text, ''), c.provider, c.direction,
       count(*),
@@ -127,7 +134,8 @@ export async function rebuildHours(tx: Tx, tenantId: string, basis: RollupBasis,
       coalesce(sum(round((c.sentiment->>'score')::numeric * 1000)) filter (where jsonb_typeof(c.sentiment->'score') = 'number'), 0),
       coalesce(sum(f.repeat_handle) filter (where f.inbound and c.status = 'answered'), 0),
       coalesce(sum(c.wait_seconds) filter (where f.inbound and (c.status in ('answered', 'missed', 'voicemail') or (c.status = 'abandoned' and not f.short))), 0),
-      count(*) filter (where c.status = 'answered' and jsonb_array_length(c.agents) > 1)
+      count(*) filter (where c.status = 'answered' and jsonb_array_length(c.agents) > 1),
+      count(*) filter (where c.first_time_caller)
     from unnest(${keys}::text[]) as k(hour_key)
     join calls c on c.tenant_id = ${tenantId}
       and c.started_at >= ((k.hour_key || ':00')::timestamp at time zone ${tz}) - interval '3 hours'
