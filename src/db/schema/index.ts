@@ -11,4 +11,3 @@ export * from './kpis.js';
 export * from './subscriptions.js';
 export * from './alerts.js';
 export * from './improvement.js';
-export * from './automation.js';
