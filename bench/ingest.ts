@@ -18,7 +18,7 @@ import pg from 'pg';
 import { benchProviders, deliveryFactory, forged, type BenchProvider, type Delivery } from './ingest/deliveries.js';
 import { summariseProfile } from './ingest/profile.js';
 import type { LoadEvent, LoadJob, LoadResult, ServerCommand, ServerReady, ServerReport } from './ingest/protocol.js';
-import { ADMIN_DATABASE_URL, cpuBetween, cpuOf, machineCpuSeconds, pidsNamed, REDIS_URL } from './machine.js';
+import { ADMIN_DATABASE_URL, cpuBetween, databaseUrlFor, withAdmin, cpuOf, machineCpuSeconds, pidsNamed, REDIS_URL } from './machine.js';
 
 export interface IngestOptions {
   warmupMs: number;
@@ -85,21 +85,7 @@ const SERVER_SCRIPTS: Record<ServerKind, string> = {
   express: here('./ingest/server-express.ts'),
 };
 
-function databaseUrl(name: string): string {
-  const u = new URL(ADMIN_DATABASE_URL);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
 
-async function withAdmin<T>(fn: (c: pg.Client) => Promise<T>, url = ADMIN_DATABASE_URL): Promise<T> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
 
 async function pgCounters(dbName: string): Promise<PgCounters> {
   return withAdmin(async (c) => {
@@ -201,7 +187,7 @@ async function runOne(spec: RunSpec, opts: IngestOptions, profileDir: string | n
     execArgv,
     env: {
       ...process.env,
-      BENCH_DATABASE_URL: databaseUrl(dbName),
+      BENCH_DATABASE_URL: databaseUrlFor(dbName),
       BENCH_REDIS_URL: REDIS_URL,
       BENCH_QUEUE_PREFIX: queuePrefix,
       BENCH_WORKERS: spec.server === 'hub-workers' ? '1' : '0',
@@ -300,7 +286,7 @@ async function runOne(spec: RunSpec, opts: IngestOptions, profileDir: string | n
       const table = isHub ? 'webhook_events' : 'bench_inbox';
       stored = await withAdmin(
         async (c) => Number((await c.query<{ n: string }>(`select count(*) as n from ${table}`)).rows[0]?.n ?? 0),
-        databaseUrl(dbName),
+        databaseUrlFor(dbName),
       );
     }
 

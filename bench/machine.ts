@@ -12,6 +12,24 @@ import { loadConfig, type Config } from '../src/config/env.js';
 export const ADMIN_DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
+/** The URL of database `name` on the benchmark's PostgreSQL server. */
+export function databaseUrlFor(name: string): string {
+  const u = new URL(ADMIN_DATABASE_URL);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+/** One admin connection for `fn` (create and drop the benchmark's databases, read counters). */
+export async function withAdmin<T>(fn: (c: pg.Client) => Promise<T>, url = ADMIN_DATABASE_URL): Promise<T> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
 export interface MachineInfo {
   cores: number;
   cpuModel: string;

@@ -37,8 +37,9 @@ import pg from 'pg';
 import { scenarios, type Scenario } from '../test/conformance/scenarios.js';
 import { twilioBuilder } from '../test/conformance/builders/twilio.js';
 import type { Delivery as BuiltDelivery } from '../test/conformance/builders/types.js';
+import { mulberry32 as rng } from '../test/helpers/prng.js';
 import { summariseProfile } from './ingest/profile.js';
-import { ADMIN_DATABASE_URL, pidCpuSeconds, REDIS_URL } from './machine.js';
+import { databaseUrlFor, pidCpuSeconds, REDIS_URL, withAdmin } from './machine.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PUBLIC_BASE_URL = 'https://hub.process-bench.example';
@@ -79,21 +80,7 @@ async function freePort(): Promise<number> {
   });
 }
 
-function dbUrl(name: string): string {
-  const u = new URL(ADMIN_DATABASE_URL);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
 
-async function admin<T>(fn: (c: pg.Client) => Promise<T>, url = ADMIN_DATABASE_URL): Promise<T> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
 
 interface Hub {
   port: number;
@@ -133,7 +120,7 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: n
 
 async function startHub(workerCount: number, profile: boolean): Promise<Hub> {
   const dbName = `callroi_bench_process_${randomBytes(4).toString('hex')}`;
-  await admin((c) => c.query(`create database ${dbName}`));
+  await withAdmin((c) => c.query(`create database ${dbName}`));
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'callroi-bench-process-'));
   const profileDir = profile ? mkdtempSync(join(tmpdir(), 'callroi-bench-prof-')) : null;
@@ -144,7 +131,7 @@ async function startHub(workerCount: number, profile: boolean): Promise<Hub> {
     ADMIN_TOKEN,
     ENCRYPTION_KEY,
     DATA_DIR: dataDir,
-    DATABASE_URL: dbUrl(dbName),
+    DATABASE_URL: databaseUrlFor(dbName),
     REDIS_URL,
     QUEUE_PREFIX: `bench-process-${randomBytes(4).toString('hex')}`,
     LOG_LEVEL: 'warn',
@@ -155,7 +142,7 @@ async function startHub(workerCount: number, profile: boolean): Promise<Hub> {
   const api = startRole('api', env, null);
   await waitFor('the API', async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok, 60_000);
   const workers = Array.from({ length: workerCount }, () => startRole('worker', env, profileDir));
-  const db = new pg.Pool({ connectionString: dbUrl(dbName), max: 4 });
+  const db = new pg.Pool({ connectionString: databaseUrlFor(dbName), max: 4 });
   const stopChild = (c: ChildProcess) =>
     new Promise<void>((resolve) => {
       if (c.exitCode !== null || c.signalCode !== null) return resolve();
@@ -173,7 +160,7 @@ async function startHub(workerCount: number, profile: boolean): Promise<Hub> {
     async stop() {
       await Promise.all([api, ...workers].map(stopChild));
       await db.end();
-      await admin((c) => c.query(`drop database if exists ${dbName} with (force)`));
+      await withAdmin((c) => c.query(`drop database if exists ${dbName} with (force)`));
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
@@ -226,17 +213,6 @@ interface Wire {
   body: string;
 }
 
-/** Deterministic PRNG (mulberry32) so a row sends the same order every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * The wire order: calls start in order, but each call's deliveries are shuffled among the next few

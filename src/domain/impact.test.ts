@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { mulberry32 as rng } from '../../test/helpers/prng.js';
 import { estimateChange, meanSample, studentTCdf, studentTQuantile, verdictOf, type ImpactSample } from './impact.js';
 
-/** Deterministic PRNG (mulberry32): each seed is one synthetic experiment. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A normal draw (Box–Muller). */
 function normal(r: () => number, mean: number, sd: number): number {

@@ -8,6 +8,7 @@
  * The order is drawn from a seed, printed with every failure. Replay one with
  * `CONFORMANCE_SEED=<seed> npx vitest run test/conformance`.
  */
+import { mulberry32 } from '../helpers/prng.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentRef } from '../../connectors/contract.js';
 import { createTestHub, type TestHub } from '../helpers/hub.js';
@@ -20,19 +21,9 @@ import { isoAt, scenarios, type AgentName, type Scenario } from './scenarios.js'
 
 const builders: ProviderBuilder[] = [twilioBuilder, ringcentralBuilder, vonageBuilder, aircallBuilder];
 
+const prng = mulberry32;
 const SEED = Number(process.env.CONFORMANCE_SEED ?? Math.floor(Math.random() * 2 ** 31));
 
-/** mulberry32: a small seeded PRNG, so a failing order can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Every delivery once, a third of them (at least one) twice, in a random order. */
 function arrivalOrder(deliveries: readonly Delivery[], random: () => number): Delivery[] {
