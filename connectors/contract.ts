@@ -177,6 +177,16 @@ export interface UnifiedCallDraft {
   /** The automation the provider reports took the call (inbound), present only on such a report:
    *  the evidence behind `self_served`, and kept when the bot escalated to an agent too. */
   automation?: AutomationRef;
+  /** The customer's sentiment as the provider's speech analytics report it, present only on such a report. */
+  sentiment?: SentimentRef;
+}
+
+export interface SentimentRef {
+  label: 'positive' | 'neutral' | 'negative';
+  /** -1..1, null when the provider gives a label only. */
+  score: number | null;
+  /** Who said so, e.g. "aircall sentiment.created". */
+  source: string;
 }
 
 export interface AutomationRef {

@@ -30,6 +30,8 @@ import { agentLinksChanged, pendingRoiWork, roiOperations, roiRoutes } from './m
 import { targetOperations, targetRoutes, TargetsService } from './modules/targets/index.js';
 import { initiativeOperations, initiativeRoutes, InitiativesService } from './modules/initiatives/index.js';
 import { reportOperations, reportRoutes } from './modules/reports/index.js';
+import { automationOperations, automationRoutes, AutomationService } from './modules/automation/index.js';
+import { annotationOperations, annotationRoutes, AnnotationsService } from './modules/annotations/index.js';
 
 /** `/webhooks/{provider}/…` → the provider, or "unknown" (a label never takes arbitrary input). */
 function webhookProvider(url: string): string {
@@ -57,6 +59,8 @@ export const operations: Operation[] = [
   ...targetOperations,
   ...initiativeOperations,
   ...reportOperations,
+  ...automationOperations,
+  ...annotationOperations,
   ...dashboardOperations,
 ];
 
@@ -129,6 +133,8 @@ export function createApp(deps: Deps): Express {
   app.use(targetRoutes(new TargetsService(deps.database.db)));
   app.use(initiativeRoutes(new InitiativesService(deps.database.db)));
   app.use(reportRoutes(deps.database.db));
+  app.use(automationRoutes(new AutomationService(deps.database.db, deps.listeners)));
+  app.use(annotationRoutes(new AnnotationsService(deps.database.db, deps.listeners)));
   // Dirty KPI hours count as pending work: a client waiting for zero sees up-to-date KPIs.
   // Dirty deals and ROI days too: a client waiting for zero sees up-to-date ROI.
   app.use(

@@ -26,6 +26,9 @@ import { createOutboundGuard, parseAllowedHosts, type OutboundGuard, type Resolv
 import { presenceStore } from './modules/agents/agents.repo.js';
 import type { CallChangeListener, PresenceSink } from './modules/calls/index.js';
 import { campaignListener } from './modules/campaigns/index.js';
+import { automationListener } from './modules/automation/index.js';
+import { annotationListener } from './modules/annotations/index.js';
+import { leadListener } from './modules/leads/index.js';
 import { kpiCallListener, tenantsWithStaleDirtyHours } from './modules/kpis/index.js';
 import { roiCallListener, tenantsWithWaitingRoiWork } from './modules/roi/index.js';
 import { ConnectionsService } from './modules/connections/connections.service.js';
@@ -115,6 +118,12 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
   listeners.push(kpiCallListener(kpiRefresh.wake));
   // Campaign enrich sets campaignId before the write.
   listeners.push(campaignListener);
+  // Automation endpoints: the evidence recompute derives self_served and handledBy from.
+  listeners.push(automationListener);
+  // Annotations (sentiment, summary, handledBy…) re-applied by every recompute of the call.
+  listeners.push(annotationListener);
+  // firstTimeCaller, and the later calls of a number when an earlier one arrives (order-independent).
+  listeners.push(leadListener(() => listeners));
   // ROI: the credits of the deals a call touches recomputed now; its days marked for the job.
   listeners.push(roiCallListener(roiRefresh.wake));
   // Outbound webhooks: call.enriched rows written in the call's own transaction (outbox).

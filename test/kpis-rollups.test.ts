@@ -23,7 +23,7 @@ import {
   type KpiSums,
 } from '../src/domain/kpis/definitions.js';
 import { dayOfHourKey, hourKey, monthOfHourKey, quarterOfHourKey, weekOfHourKey } from '../src/domain/kpis/buckets.js';
-import { repeatedCallIds } from '../src/domain/kpis/fcr.js';
+import { repeatsOf } from '../src/domain/kpis/fcr.js';
 import { markCallsDirty } from '../src/modules/kpis/invalidate.js';
 import { refreshTenant } from '../src/modules/kpis/refresh.js';
 import { createTestHub, type TestHub } from './helpers/hub.js';
@@ -146,7 +146,7 @@ interface StoredResponse {
 /** The contract's figures computed from the calls table (and the stored survey responses) alone, with the domain functions. */
 function expected(rows: CallRow[], responses: StoredResponse[], timezone: string, groupBy: GroupBy, fcrWindowDays: number) {
   const settings = { ...DEFAULT_KPI_SETTINGS };
-  const repeated = repeatedCallIds(
+  const repeated = repeatsOf(
     rows.map((c) => ({ id: c.id, externalNumber: c.externalNumber, direction: c.direction as 'inbound', status: c.status, startedAt: c.startedAt })),
     fcrWindowDays,
   );
@@ -163,12 +163,17 @@ function expected(rows: CallRow[], responses: StoredResponse[], timezone: string
         handleSeconds: c.handleSeconds,
         fcrEligible: c.direction === 'inbound' && c.status === 'answered',
         fcrRepeated: repeated.has(c.id),
+        repeatHandleSeconds: repeated.has(c.id) ? rows.find((r) => r.id === repeated.get(c.id))!.handleSeconds : null,
+        agentCount: c.agents.length,
+        firstTimeCaller: c.firstTimeCaller,
+        handledBy: c.handledBy as 'agent' | 'automation' | null,
+        escalatedFromAutomation: c.escalatedFromAutomation,
       },
       settings,
     );
     // CSAT and NPS over the responses to inbound calls only (no direction filter here).
     const surveyed =
-      c.direction === 'inbound' ? responses.filter((r) => r.call_id === c.id).map((r) => surveyContribution(r)).reduce(addSums, part) : part;
+      c.direction === 'inbound' ? responses.filter((r) => r.call_id === c.id).map((r) => surveyContribution({ ...r, selfServed: c.status === 'self_served' })).reduce(addSums, part) : part;
     const key = keyOf[groupBy](c, hour);
     const hours = buckets.get(key) ?? new Map<string, KpiSums>();
     hours.set(hour, addSums(hours.get(hour) ?? emptySums(), surveyed));
@@ -176,8 +181,8 @@ function expected(rows: CallRow[], responses: StoredResponse[], timezone: string
     totalBuckets.set(hour, addSums(totalBuckets.get(hour) ?? emptySums(), surveyed));
   }
   const seal = (hours: Map<string, KpiSums>) => [...hours.values()].map(sealHourBucket).reduce(addSums, emptySums());
-  const out = [...buckets].map(([key, hours]) => ({ key, ...finalize(seal(hours), settings), costPerCall: null }));
-  return { rows: sortRows(out), total: { key: null, ...finalize(seal(totalBuckets), settings), costPerCall: null } };
+  const out = [...buckets].map(([key, hours]) => ({ key, ...finalize(seal(hours), settings), costPerCall: null, repeatCallsCost: null }));
+  return { rows: sortRows(out), total: { key: null, ...finalize(seal(totalBuckets), settings), costPerCall: null, repeatCallsCost: null } };
 }
 
 const sortRows = <T extends { key: string | null }>(rows: T[]) =>

@@ -186,6 +186,16 @@ describe('KPIs from calls (Europe/Paris)', () => {
       nps: null,
       costPerCall: null,
       callsPerHour: 1.33, // 4 handled calls in local hours 10, 11 and 23
+      automatedRate: 0, // no self-served call among 6 offered
+      csatAutomated: null,
+      escalatedRate: null,
+      repeatCalls: 1, // c2, repeated by c10
+      repeatCallsCost: null, // no cost
+      waitCost: null, // waitCostPerHour unset
+      transferRate: 0, // no call with two agents
+      leads: 4, // the first calls of +…01, +…02, +…09 and c11's number; the calls without a number are no leads
+      positiveSentimentRate: null,
+      sentimentScore: null,
     });
     expect(row(body, '2025-03-11')).toMatchObject({
       offered: 2,

@@ -837,3 +837,29 @@ describe('aircall parse', () => {
     expect(connector.merge([{ callKey: '1', key: 'x', source: 'webhook', data: { foo: 1 } }])).toBeNull();
   });
 });
+
+describe('aircall sentiment (Aircall AI)', () => {
+  const sentiment = (callId: number, at: number, value: string, type = 'external'): Json => ({
+    resource: 'sentiment',
+    event: 'sentiment.created',
+    timestamp: at,
+    token: TOKEN,
+    data: { id: callId, call_id: callId, participants: [{ phone_number: '+14155550123', value, type }] },
+  });
+
+  it("gives the call the external participant's label, the latest analysis winning in any order", () => {
+    const calls = bodiesOf(scenarios.inbound_answered);
+    const id = scenarios.inbound_answered.deliveries[0]!.body.data.id as number;
+    const events = eventsFrom([...calls, sentiment(id, 1741615700, 'NEGATIVE'), sentiment(id, 1741615800, 'POSITIVE')]);
+    const reference = mergeOrFail(events);
+    expect(reference.sentiment).toEqual({ label: 'positive', score: null, source: 'aircall sentiment.created' });
+    expect({ ...reference, sentiment: undefined }).toEqual({ ...mergeOrFail(eventsFrom(calls)), sentiment: undefined });
+    fc.assert(fc.property(shuffledWithDuplicates(events), (mixed) => void expect(connector.merge(mixed)).toEqual(reference)), { numRuns: 100 });
+  });
+
+  it('ignores an unknown label or internal participants only, and refuses a body that is not a Sentiment object', () => {
+    expect(connector.parse(storedDelivery(sentiment(1, 1741615800, 'MIXED'))).calls).toEqual([]);
+    expect(connector.parse(storedDelivery(sentiment(1, 1741615800, 'POSITIVE', 'internal'))).calls).toEqual([]);
+    expect(() => connector.parse(storedDelivery({ ...sentiment(1, 1741615800, 'POSITIVE'), data: { call_id: 1 } }))).toThrow(DeliveryShapeError);
+  });
+});

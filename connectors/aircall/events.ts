@@ -210,3 +210,43 @@ export function voiceAgentEvent(agent: z.infer<typeof aircallVoiceAgentSchema>, 
   };
   return { callKey: callId, key: contentKey(`aiva:${event}:${at}`, facts), source: 'webhook', data: facts };
 }
+
+/**
+ * The Sentiment object of `sentiment.created` (Aircall AI, "Call Transcripts and Insights":
+ * developer.aircall.io/docs/log-transcriptions): the overall mood of each external participant of a
+ * call, `participants: [{ phone_number, value: POSITIVE | NEUTRAL | NEGATIVE, type }]`. Aircall gives
+ * a label, no score. `call_id` names the call (`id` as fallback, as on Voice Agent objects).
+ */
+export const aircallSentimentSchema = z.object({
+  id: idSchema.nullish(),
+  call_id: idSchema.nullish(),
+  participants: z
+    .array(
+      z.object({
+        phone_number: z.string().max(64).nullish(),
+        value: z.string().max(40),
+        type: z.string().max(40).nullish(),
+      }),
+    )
+    .max(50),
+});
+
+export const sentimentFactsSchema = z.object({
+  kind: z.literal('sentiment'),
+  /** Unix seconds the webhook payload was built at. */
+  at: z.number(),
+  callId: z.string(),
+  label: z.enum(['positive', 'neutral', 'negative']),
+});
+export type SentimentFacts = z.infer<typeof sentimentFactsSchema>;
+
+/** The customer's (first external participant's) sentiment as a CallEvent; null without a usable one. */
+export function sentimentEvent(s: z.infer<typeof aircallSentimentSchema>, at: number): CallEvent | null {
+  const callId = s.call_id ?? s.id;
+  if (!callId) return null;
+  const external = s.participants.find((p) => (p.type ?? 'external').toLowerCase() === 'external');
+  const label = external?.value.toLowerCase();
+  if (label !== 'positive' && label !== 'neutral' && label !== 'negative') return null;
+  const facts: SentimentFacts = { kind: 'sentiment', at, callId, label };
+  return { callKey: callId, key: contentKey(`sentiment:${at}`, facts), source: 'webhook', data: facts };
+}

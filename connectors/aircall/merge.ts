@@ -12,9 +12,9 @@
  * - Tags: Aircall keeps changing a call for about a day after it ends (tags, comments), so tags
  *   come from the latest webhook snapshot (which reflects `call.untagged` too) plus REST records.
  */
-import type { AgentRef, AutomationRef, CallEvent, CallStatus, UnifiedCallDraft } from '../contract.js';
+import type { AgentRef, AutomationRef, CallEvent, CallStatus, SentimentRef, UnifiedCallDraft } from '../contract.js';
 import { iso, secondsBetween, uniqueSorted } from '../shared/events.js';
-import { callFactsSchema, voiceAgentFactsSchema, type CallFacts, type VoiceAgentFacts } from './events.js';
+import { callFactsSchema, sentimentFactsSchema, voiceAgentFactsSchema, type CallFacts, type SentimentFacts, type VoiceAgentFacts } from './events.js';
 
 type Snapshot = CallEvent & { facts: CallFacts };
 
@@ -223,12 +223,20 @@ interface Snapshots {
   best: CallFacts;
   /** AIVA events of the call, in time order. */
   voiceAgent: VoiceAgentFacts[];
+  /** Aircall AI's latest sentiment of the customer (a label; Aircall gives no score). */
+  sentiment: SentimentRef | null;
 }
 
 function snapshotsOf(events: CallEvent[]): Snapshots | null {
   const snapshots: Snapshot[] = [];
   const voiceAgent = new Map<string, VoiceAgentFacts>();
+  let sentiment: { key: string; facts: SentimentFacts } | null = null;
   for (const e of events) {
+    const felt = sentimentFactsSchema.safeParse(e.data);
+    // The latest analysis wins (ties: the greater key, so any order gives the same one).
+    if (felt.success && (!sentiment || felt.data.at > sentiment.facts.at || (felt.data.at === sentiment.facts.at && e.key > sentiment.key))) {
+      sentiment = { key: e.key, facts: felt.data };
+    }
     const facts = callFactsSchema.safeParse(e.data);
     if (facts.success) snapshots.push({ ...e, facts: facts.data });
     const aiva = voiceAgentFactsSchema.safeParse(e.data);
@@ -246,6 +254,7 @@ function snapshotsOf(events: CallEvent[]): Snapshots | null {
     voiceAgent: [...voiceAgent.entries()]
       .sort(([ka, a], [kb, b]) => a.at - b.at || AIVA_RANK(a) - AIVA_RANK(b) || (ka < kb ? -1 : 1))
       .map(([, f]) => f),
+    sentiment: sentiment ? { label: sentiment.facts.label, score: null, source: 'aircall sentiment.created' } : null,
   };
 }
 
@@ -343,5 +352,6 @@ export function merge(events: CallEvent[]): UnifiedCallDraft | null {
     // Aircall's `cost` is a deprecated legacy field (US cents, "0.0" in practice): not a price.
     telephonyCost: null,
     ...(bot ? { automation: bot } : {}),
+    ...(snapshots.sentiment ? { sentiment: snapshots.sentiment } : {}),
   };
 }

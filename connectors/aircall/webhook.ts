@@ -14,8 +14,10 @@ import { iso, sha256Hex, stableStringify } from '../shared/events.js';
 import type { AircallCredentials } from './credentials.js';
 import {
   aircallCallSchema,
+  aircallSentimentSchema,
   aircallVoiceAgentSchema,
   callEventFromFacts,
+  sentimentEvent,
   toCallFacts,
   USED_VOICE_AGENT_EVENTS,
   voiceAgentEvent,
@@ -114,6 +116,14 @@ export function parse(delivery: StoredDelivery): ParsedDelivery {
   const envelope = envelopeSchema.safeParse(body);
   if (!envelope.success) throw new DeliveryShapeError('not an Aircall webhook: expected { resource, event, timestamp, data }');
   const { resource, event, timestamp, data } = envelope.data;
+
+  if (event === 'sentiment.created') {
+    const sentiment = aircallSentimentSchema.safeParse(data);
+    if (!sentiment.success) throw new DeliveryShapeError(`Aircall ${event}: data is not a Sentiment object (${sentiment.error.message})`);
+    const callEvent = sentimentEvent(sentiment.data, timestamp);
+    // No external participant with a known label: nothing to say about the customer.
+    return { calls: callEvent ? [callEvent] : [], presence: [] };
+  }
 
   if (resource === 'call') {
     if (!USED_CALL_EVENTS.has(event)) return { calls: [], presence: [] };

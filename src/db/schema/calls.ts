@@ -1,7 +1,22 @@
-import { index, integer, jsonb, numeric, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { boolean, index, integer, jsonb, numeric, pgTable, primaryKey, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { instant, timestamps } from './_helpers.js';
 import { tenantRef } from './_refs.js';
 import { campaigns } from './campaigns.js';
+
+/** The automation a call met, and who told: the provider (its own report), an automation endpoint of the tenant, or an annotation. */
+export interface AutomationJson {
+  source: 'provider' | 'endpoint' | 'annotation';
+  id: string | null;
+  name: string | null;
+  evidence: string;
+}
+
+/** The customer's sentiment: from the provider's speech analytics or an annotation (`source`). */
+export interface SentimentJson {
+  label: 'positive' | 'neutral' | 'negative';
+  score: number | null;
+  source: string;
+}
 
 export interface AgentRefJson {
   id: string;
@@ -46,6 +61,18 @@ export const calls = pgTable(
     /** A deleted campaign is soft-deleted, so the calls that kept it still point at a row. */
     campaignId: uuid('campaign_id').references(() => campaigns.id),
     attributedRevenue: numeric('attributed_revenue', { precision: 18, scale: 2 }).notNull().default('0'),
+    /** 'agent' | 'automation' | null: who handled the call; 'automation' only on positive evidence (`automation`). */
+    handledBy: text('handled_by'),
+    /** The call met automation and was handed to (or reached) an agent. */
+    escalatedFromAutomation: boolean('escalated_from_automation').notNull().default(false),
+    automation: jsonb('automation').$type<AutomationJson>(),
+    /** No call to or from its number in the tenant's leadLookbackDays before it; null without a number. */
+    firstTimeCaller: boolean('first_time_caller'),
+    sentiment: jsonb('sentiment').$type<SentimentJson>(),
+    /** From annotations (POST /v1/calls/annotations): a transcript summary, topics, the call's outcome. */
+    summary: text('summary'),
+    topics: jsonb('topics').$type<string[]>(),
+    outcome: text('outcome'),
     ...timestamps,
   },
   (t) => [
@@ -58,3 +85,26 @@ export const calls = pgTable(
 );
 
 export type CallRow = typeof calls.$inferSelect;
+
+/**
+ * What the tenant says of a call (POST /v1/calls/annotations), kept apart from the call so that a
+ * recompute of the call from its events applies it again. Keyed like the call's events (connection
+ * and call key), the identity a recompute knows. A null field says nothing.
+ */
+export const callAnnotations = pgTable(
+  'call_annotations',
+  {
+    tenantId: uuid('tenant_id').notNull(),
+    connectionId: uuid('connection_id').notNull(),
+    callKey: text('call_key').notNull(),
+    callId: uuid('call_id').notNull(),
+    sentiment: jsonb('sentiment').$type<SentimentJson>(),
+    summary: text('summary'),
+    topics: jsonb('topics').$type<string[]>(),
+    outcome: text('outcome'),
+    handledBy: text('handled_by'),
+    ...timestamps,
+  },
+  (t) => [primaryKey({ columns: [t.connectionId, t.callKey] }), index('call_annotations_tenant_call_idx').on(t.tenantId, t.callId)],
+);
+export type CallAnnotationRow = typeof callAnnotations.$inferSelect;

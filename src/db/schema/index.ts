@@ -11,3 +11,4 @@ export * from './kpis.js';
 export * from './subscriptions.js';
 export * from './alerts.js';
 export * from './improvement.js';
+export * from './automation.js';

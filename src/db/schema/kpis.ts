@@ -32,6 +32,27 @@ export const kpiSumColumns = () => ({
     npsCount: integer('nps_count').notNull(),
     npsPromoters: integer('nps_promoters').notNull(),
     npsDetractors: integer('nps_detractors').notNull(),
+    /** Inbound calls handled by automation that reached no agent (status self_served). */
+    selfServed: integer('self_served').notNull().default(0),
+    /** Inbound calls that met automation (provider report, automation endpoint or annotation). */
+    automationMet: integer('automation_met').notNull().default(0),
+    /** Of those, the ones escalated to an agent. */
+    automationEscalated: integer('automation_escalated').notNull().default(0),
+    /** CSAT responses to self-served calls, and the 4s and 5s among them. */
+    csatAutomatedCount: integer('csat_automated_count').notNull().default(0),
+    csatAutomatedPositive: integer('csat_automated_positive').notNull().default(0),
+    /** handleSeconds of the repeat calls of unresolved calls, waitSeconds of offered calls, handled calls with more than one agent. */
+    repeatHandleSum: bigint('repeat_handle_sum', { mode: 'number' }).notNull().default(0),
+    waitSumOffered: bigint('wait_sum_offered', { mode: 'number' }).notNull().default(0),
+    transferred: integer('transferred').notNull().default(0),
+    /** Calls whose number is a first-time caller (leads). */
+    leads: integer('leads').notNull().default(0),
+    /** Calls with a sentiment, and the positive ones (positiveSentimentRate). */
+    sentimentCount: integer('sentiment_count').notNull().default(0),
+    sentimentPositive: integer('sentiment_positive').notNull().default(0),
+    /** Calls with a sentiment score, and the sum of their scores in thousandths (sentimentScore, exact). */
+    sentimentScoreCount: integer('sentiment_score_count').notNull().default(0),
+    sentimentScoreMilliSum: bigint('sentiment_score_milli_sum', { mode: 'number' }).notNull().default(0),
 });
 
 /** The sum fields in column order, and their SQL column names: the one list every rollup query derives its columns from. */

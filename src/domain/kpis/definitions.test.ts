@@ -63,6 +63,16 @@ describe('contribution and finalize', () => {
       nps: null,
       costPerCall: '0.00',
       callsPerHour: 1.5, // 3 handled calls / 2 hours with a handled call (10 and 11)
+      automatedRate: 1 / 6, // the self-served call over itself + 5 offered
+      csatAutomated: null,
+      escalatedRate: null, // no call is known to have met automation
+      repeatCalls: 1, // the 30 s call was repeated
+      repeatCallsCost: '0.00', // no repeat handle time known here, and no cost
+      waitCost: null, // waitCostPerHour unset
+      transferRate: 0, // no call with two agents
+      leads: 0,
+      positiveSentimentRate: null,
+      sentimentScore: null,
     });
   });
 
@@ -99,6 +109,16 @@ describe('contribution and finalize', () => {
       nps: null,
       costPerCall: null,
       callsPerHour: null,
+      automatedRate: null,
+      csatAutomated: null,
+      escalatedRate: null,
+      repeatCalls: 0,
+      repeatCallsCost: null,
+      waitCost: null,
+      transferRate: null,
+      leads: 0,
+      positiveSentimentRate: null,
+      sentimentScore: null,
     });
   });
 
@@ -212,5 +232,22 @@ describe('additivity', () => {
         }
       }),
     );
+  });
+});
+
+describe('the cost of inefficiency', () => {
+  it('prices repeat calls at the cost per handled second, waits at the hourly wait cost, and counts transfers', () => {
+    const s = { ...settings, waitCostPerHourCents: 3000n }; // 30.00 an hour
+    const calls: KpiCallFacts[] = [
+      { ...facts('inbound', 'answered', 10, 300, true), repeatHandleSeconds: 200, agentCount: 2 },
+      { ...facts('inbound', 'answered', 30, 200), agentCount: 1 },
+      facts('inbound', 'abandoned', 47),
+      facts('inbound', 'abandoned', 3), // short: not offered, no wait cost
+    ];
+    const sums = addSums(sumAll(calls.map((c) => contribution(c, s))), costContribution(10_000n)); // 100.00 over 500 handled seconds
+    const row = finalize(sums, s);
+    // 200 s × 10 000 cents / 500 s = 4 000 cents; (10 + 30 + 47) s × 3 000 cents / 3 600 s = 72.5 → 73 cents.
+    expect(row).toMatchObject({ repeatCalls: 1, repeatCallsCost: '40.00', waitCost: '0.73', transferRate: 1 / 2 });
+    expect(finalize(sums, settings).waitCost).toBeNull();
   });
 });

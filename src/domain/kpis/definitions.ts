@@ -37,6 +37,23 @@ export interface KpiCallFacts {
   fcrEligible: boolean;
   /** Followed by another inbound call from the same number within the FCR window (see fcr.ts). */
   fcrRepeated: boolean;
+  /** Who handled the call (src/domain/automation.ts); absent: not known to have met automation. */
+  handledBy?: 'agent' | 'automation' | null;
+  /** Met automation and was handed to an agent. */
+  escalatedFromAutomation?: boolean;
+  /** When fcrRepeated: handleSeconds of the repeat (the next inbound call of the number). */
+  repeatHandleSeconds?: number | null;
+  /** Agents who handled the call (`agents` of the unified call); more than one is a transfer. */
+  agentCount?: number;
+  /** Its number did not call or get called in the lookback before it (src/modules/leads). */
+  firstTimeCaller?: boolean | null;
+  /** The customer's sentiment (provider analytics or annotation); score -1..1 or null. */
+  sentiment?: { label: 'positive' | 'neutral' | 'negative'; score: number | null } | null;
+}
+
+/** A call met automation when it was handled by it or escalated from it (never from the mere absence of an agent). */
+export function metAutomation(call: Pick<KpiCallFacts, 'handledBy' | 'escalatedFromAutomation'>): boolean {
+  return call.handledBy === 'automation' || call.escalatedFromAutomation === true;
 }
 
 /**
@@ -67,6 +84,8 @@ export interface KpiSettings {
   serviceLevelSeconds: number;
   serviceLevelFormula: ServiceLevelFormula;
   creditShortAbandons: boolean;
+  /** The cost of an hour of waiting, in cents (tenant setting waitCostPerHour); null: unset, waitCost null. */
+  waitCostPerHourCents?: bigint | null;
 }
 
 export const DEFAULT_KPI_SETTINGS: Readonly<KpiSettings> = Object.freeze({
@@ -98,6 +117,28 @@ export interface KpiSums {
   npsCount: number;
   npsPromoters: number;
   npsDetractors: number;
+  /** handleSeconds of the repeat calls of the row's unresolved calls (repeatCallsCost). */
+  repeatHandleSum: number;
+  /** waitSeconds of the offered calls (waitCost). */
+  waitSumOffered: number;
+  /** Handled calls with more than one agent (transferRate). */
+  transferred: number;
+  /** Calls (both directions) of a first-time caller. */
+  leads: number;
+  /** Inbound self-served calls (automatedRate's numerator; + offered its denominator). */
+  selfServed: number;
+  /** Inbound calls that met automation, and those of them escalated to an agent (escalatedRate). */
+  automationMet: number;
+  automationEscalated: number;
+  /** CSAT responses to self-served calls, and the 4s and 5s (csatAutomated). */
+  csatAutomatedCount: number;
+  csatAutomatedPositive: number;
+  /** Calls (both directions) with a sentiment, and the positive ones (positiveSentimentRate). */
+  sentimentCount: number;
+  sentimentPositive: number;
+  /** Calls with a sentiment score, and their scores summed in thousandths (sentimentScore). */
+  sentimentScoreCount: number;
+  sentimentScoreMilliSum: number;
   /**
    * Distinct tenant-time clock hours with at least one handled call. A single call contributes
    * 0; `sealHourBucket` sets it to 0 or 1 once the hour bucket is complete, and then sums of
@@ -131,6 +172,26 @@ export interface KpiRow {
   nps: number | null;
   costPerCall: string | null;
   callsPerHour: number | null;
+  /** self_served / (self_served + offered). */
+  automatedRate: number | null;
+  /** csat over the responses to self-served calls. */
+  csatAutomated: number | null;
+  /** escalated / calls that met automation. */
+  escalatedRate: number | null;
+  /** fcrEligible − fcrResolved: answered inbound calls a later inbound call made unresolved. */
+  repeatCalls: number;
+  /** The repeats' handle seconds × the row's cost per handled second (cost / handle seconds of handled calls); null without cost. */
+  repeatCallsCost: string | null;
+  /** waitSeconds of offered calls × waitCostPerHour / 3600; null while the tenant has not set waitCostPerHour. */
+  waitCost: string | null;
+  /** handled calls with more than one agent / handled calls. */
+  transferRate: number | null;
+  /** calls (both directions) whose number had no call in the tenant's leadLookbackDays before. */
+  leads: number;
+  /** calls with a positive sentiment / calls with a sentiment. */
+  positiveSentimentRate: number | null;
+  /** mean sentiment score (-1..1, 3 decimals) of the calls with a score. */
+  sentimentScore: number | null;
 }
 
 export function emptySums(): KpiSums {
@@ -153,6 +214,19 @@ export function emptySums(): KpiSums {
     npsCount: 0,
     npsPromoters: 0,
     npsDetractors: 0,
+    selfServed: 0,
+    automationMet: 0,
+    automationEscalated: 0,
+    csatAutomatedCount: 0,
+    csatAutomatedPositive: 0,
+    repeatHandleSum: 0,
+    waitSumOffered: 0,
+    transferred: 0,
+    leads: 0,
+    sentimentCount: 0,
+    sentimentPositive: 0,
+    sentimentScoreCount: 0,
+    sentimentScoreMilliSum: 0,
     handledHours: 0,
     staffedSeconds: null,
     occupancyHandleSeconds: 0,
@@ -180,6 +254,19 @@ export function addSums(a: KpiSums, b: KpiSums): KpiSums {
     npsCount: a.npsCount + b.npsCount,
     npsPromoters: a.npsPromoters + b.npsPromoters,
     npsDetractors: a.npsDetractors + b.npsDetractors,
+    selfServed: a.selfServed + b.selfServed,
+    automationMet: a.automationMet + b.automationMet,
+    automationEscalated: a.automationEscalated + b.automationEscalated,
+    csatAutomatedCount: a.csatAutomatedCount + b.csatAutomatedCount,
+    csatAutomatedPositive: a.csatAutomatedPositive + b.csatAutomatedPositive,
+    sentimentCount: a.sentimentCount + b.sentimentCount,
+    repeatHandleSum: a.repeatHandleSum + b.repeatHandleSum,
+    waitSumOffered: a.waitSumOffered + b.waitSumOffered,
+    transferred: a.transferred + b.transferred,
+    leads: a.leads + b.leads,
+    sentimentPositive: a.sentimentPositive + b.sentimentPositive,
+    sentimentScoreCount: a.sentimentScoreCount + b.sentimentScoreCount,
+    sentimentScoreMilliSum: a.sentimentScoreMilliSum + b.sentimentScoreMilliSum,
     handledHours: a.handledHours + b.handledHours,
     // Known staffed time adds up; unknown (null) only stays null when nothing is known.
     staffedSeconds:
@@ -189,6 +276,12 @@ export function addSums(a: KpiSums, b: KpiSums): KpiSums {
     occupancyHandleSeconds: a.occupancyHandleSeconds + b.occupancyHandleSeconds,
     costCents: a.costCents + b.costCents,
   };
+}
+
+/** A sentiment score (-1..1) in thousandths, the unit the rollups add up exactly. */
+export function sentimentMilli(score: number): number {
+  if (!Number.isFinite(score) || score < -1 || score > 1) throw new RangeError(`a sentiment score is from -1 to 1, got ${score}`);
+  return new Decimal(score).times(1000).toDecimalPlaces(0, Decimal.ROUND_HALF_UP).toNumber();
 }
 
 /** Answered inbound calls are the ones fcrRate is measured over (section 6). */
@@ -210,9 +303,24 @@ export function contribution(call: KpiCallFacts, settings: KpiSettings): KpiSums
     // Handled calls: both directions (aht, callsPerHour, costPerCall).
     sums.handledCount = 1;
     sums.handleSumHandled = call.handleSeconds;
+    sums.transferred = (call.agentCount ?? 0) > 1 ? 1 : 0;
+  }
+  if (call.firstTimeCaller) sums.leads = 1;
+  if (call.sentiment) {
+    // Sentiment is over the calls of both directions (a sales call has a customer too).
+    sums.sentimentCount = 1;
+    sums.sentimentPositive = call.sentiment.label === 'positive' ? 1 : 0;
+    if (call.sentiment.score !== null) {
+      sums.sentimentScoreCount = 1;
+      sums.sentimentScoreMilliSum = sentimentMilli(call.sentiment.score);
+    }
   }
   if (call.direction !== 'inbound') return sums;
 
+  if (metAutomation(call)) {
+    sums.automationMet = 1;
+    sums.automationEscalated = call.escalatedFromAutomation ? 1 : 0;
+  }
   const withinSl = call.waitSeconds <= settings.serviceLevelSeconds;
   switch (call.status) {
     case 'answered':
@@ -222,6 +330,8 @@ export function contribution(call: KpiCallFacts, settings: KpiSettings): KpiSums
       sums.waitSumAnswered = call.waitSeconds;
       sums.fcrEligible = 1;
       sums.fcrResolved = call.fcrRepeated ? 0 : 1;
+      sums.repeatHandleSum = call.fcrRepeated ? (call.repeatHandleSeconds ?? 0) : 0;
+      sums.waitSumOffered = call.waitSeconds;
       break;
     case 'abandoned':
       if (call.waitSeconds < settings.shortAbandonSeconds) {
@@ -231,20 +341,25 @@ export function contribution(call: KpiCallFacts, settings: KpiSettings): KpiSums
       } else {
         sums.offered = 1;
         sums.abandoned = 1;
+        sums.waitSumOffered = call.waitSeconds;
       }
       break;
     case 'missed':
       sums.offered = 1;
       sums.missed = 1;
+      sums.waitSumOffered = call.waitSeconds;
       break;
     case 'voicemail':
       sums.offered = 1;
       sums.voicemail = 1;
+      sums.waitSumOffered = call.waitSeconds;
+      break;
+    case 'self_served':
+      sums.selfServed = 1;
       break;
     case 'busy':
     case 'failed':
     case 'in_progress':
-    case 'self_served':
       // Not in the contract's offered = answered + abandoned + missed + voicemail: a bot or IVR
       // that ended the call without an agent neither abandoned it nor let it ring out.
       break;
@@ -252,8 +367,11 @@ export function contribution(call: KpiCallFacts, settings: KpiSettings): KpiSums
   return sums;
 }
 
-/** A survey response's contribution (surveys are attributed to their call's bucket). */
-export function surveyContribution(response: { csat?: number | null; nps?: number | null }): KpiSums {
+/**
+ * A survey response's contribution (surveys are attributed to their call's bucket); `selfServed`:
+ * the response is to a self-served call (csatAutomated).
+ */
+export function surveyContribution(response: { csat?: number | null; nps?: number | null; selfServed?: boolean }): KpiSums {
   const sums = emptySums();
   if (response.csat !== undefined && response.csat !== null) {
     if (!Number.isInteger(response.csat) || response.csat < 1 || response.csat > 5) {
@@ -261,6 +379,10 @@ export function surveyContribution(response: { csat?: number | null; nps?: numbe
     }
     sums.csatCount = 1;
     sums.csatPositive = response.csat >= 4 ? 1 : 0;
+    if (response.selfServed) {
+      sums.csatAutomatedCount = 1;
+      sums.csatAutomatedPositive = sums.csatPositive;
+    }
   }
   if (response.nps !== undefined && response.nps !== null) {
     if (!Number.isInteger(response.nps) || response.nps < 0 || response.nps > 10) {
@@ -314,6 +436,25 @@ export function finalize(sums: KpiSums, settings: KpiSettings): KpiRow {
     nps: rounded2((sums.npsPromoters - sums.npsDetractors) * 100, sums.npsCount),
     costPerCall: sums.handledCount === 0 ? null : formatCents(divideRounded(sums.costCents, BigInt(sums.handledCount))),
     callsPerHour: rounded2(sums.handledCount, sums.handledHours),
+    automatedRate: fraction(sums.selfServed, sums.selfServed + sums.offered),
+    csatAutomated: fraction(sums.csatAutomatedPositive, sums.csatAutomatedCount),
+    escalatedRate: fraction(sums.automationEscalated, sums.automationMet),
+    repeatCalls: sums.fcrEligible - sums.fcrResolved,
+    repeatCallsCost:
+      sums.handleSumHandled === 0
+        ? null
+        : formatCents(divideRounded(sums.costCents * BigInt(sums.repeatHandleSum), BigInt(sums.handleSumHandled))),
+    waitCost:
+      settings.waitCostPerHourCents === undefined || settings.waitCostPerHourCents === null
+        ? null
+        : formatCents(divideRounded(BigInt(sums.waitSumOffered) * settings.waitCostPerHourCents, 3600n)),
+    transferRate: fraction(sums.transferred, sums.handledCount),
+    leads: sums.leads,
+    positiveSentimentRate: fraction(sums.sentimentPositive, sums.sentimentCount),
+    sentimentScore:
+      sums.sentimentScoreCount === 0
+        ? null
+        : new Decimal(sums.sentimentScoreMilliSum).div(1000).div(sums.sentimentScoreCount).toDecimalPlaces(3, Decimal.ROUND_HALF_UP).toNumber(),
   };
 }
 

@@ -29,6 +29,14 @@ export function repeatedCallIds(
   calls: readonly FcrCall[],
   windowDays: number = DEFAULT_FCR_WINDOW_DAYS,
 ): Set<string> {
+  return new Set(repeatsOf(calls, windowDays).keys());
+}
+
+/** As `repeatedCallIds`, with the repeat of each: answered call id → the next inbound call's id. */
+export function repeatsOf(
+  calls: readonly FcrCall[],
+  windowDays: number = DEFAULT_FCR_WINDOW_DAYS,
+): Map<string, string> {
   if (!Number.isFinite(windowDays) || windowDays < 0) {
     throw new RangeError(`windowDays must be a non-negative number, got ${windowDays}`);
   }
@@ -46,14 +54,14 @@ export function repeatedCallIds(
     else byNumber.set(call.externalNumber, [entry]);
   }
 
-  const repeated = new Set<string>();
+  const repeated = new Map<string, string>();
   for (const list of byNumber.values()) {
     list.sort(compareByStartThenId);
     // Only the next call matters: if it is outside the window, every later one is too.
     for (let index = 0; index + 1 < list.length; index += 1) {
       const call = list[index]!;
       const next = list[index + 1]!;
-      if (call.answered && next.startedAtMs - call.startedAtMs <= windowMs) repeated.add(call.id);
+      if (call.answered && next.startedAtMs - call.startedAtMs <= windowMs) repeated.set(call.id, next.id);
     }
   }
   return repeated;

@@ -53,6 +53,20 @@ export const callResponse = z.object({
   telephonyCost: z.object({ amount: z.string(), currency: z.string() }).nullable(),
   campaignId: z.uuid().nullable(),
   attributedRevenue: z.string().describe('2-decimal string, last_touch'),
+  handledBy: z.enum(['agent', 'automation']).nullable().describe('automation only on positive evidence (provider report, automation endpoint, annotation); null when neither an agent nor automation is known to have handled it'),
+  escalatedFromAutomation: z.boolean().describe('the call met automation and was handed to an agent'),
+  automation: z
+    .object({ source: z.enum(['provider', 'endpoint', 'annotation']), id: z.string().nullable(), name: z.string().nullable(), evidence: z.string() })
+    .nullable()
+    .describe('the evidence that the call met automation'),
+  firstTimeCaller: z.boolean().nullable().describe("a lead: its number had no call (either direction) in the tenant's leadLookbackDays (default 90) before it; null without a number"),
+  sentiment: z
+    .object({ label: z.enum(['positive', 'neutral', 'negative']), score: z.number().min(-1).max(1).nullable(), source: z.string() })
+    .nullable()
+    .describe("the customer's sentiment: from the provider's speech analytics (source e.g. 'aircall sentiment.created') or an annotation (source 'annotation'), which wins"),
+  summary: z.string().nullable().describe('transcript summary (annotation)'),
+  topics: z.array(z.string()).nullable().describe('topics (annotation)'),
+  outcome: z.string().nullable().describe("the call's outcome in the tenant's words (annotation)"),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 });

@@ -12,6 +12,8 @@ import { callEvents, calls, type CallRow } from '../../db/schema/index.js';
 import type { TenantRow } from '../../db/schema/index.js';
 import { effectiveSettings } from '../tenants/index.js';
 import { afterCallWorkOf } from './after-call-work.js';
+import { handlingOf, type HandledBy } from '../../domain/automation.js';
+import { stableStringify } from '../../../connectors/shared/events.js';
 
 export interface CallChange {
   tenantId: string;
@@ -19,10 +21,24 @@ export interface CallChange {
   after: CallRow;
 }
 
+/**
+ * What listeners add to a draft before the write: fields they own on the row (campaignId), and the
+ * tenant's own evidence of who handled the call (src/domain/automation.ts), which the call's
+ * status and `handledBy` are derived from here.
+ */
+export interface CallEnrichment extends Partial<Pick<CallRow, 'campaignId' | 'firstTimeCaller'>> {
+  /** The automation endpoint (number or queue) the call came in on. */
+  automationEndpoint?: { id: string; label: string } | null;
+  /** Who an annotation of the call says handled it. */
+  annotatedHandledBy?: HandledBy | null;
+  /** What annotations of the call say (POST /v1/calls/annotations); their sentiment wins over the provider's. */
+  annotation?: Partial<Pick<CallRow, 'sentiment' | 'summary' | 'topics' | 'outcome'>>;
+}
+
 /** Derived data (rollups, attribution, campaigns) hooks in here; called inside the transaction. */
 export interface CallChangeListener {
   /** Fields the listener owns on the call row (e.g. campaignId), resolved before the write. */
-  enrich?(tx: Tx, tenant: TenantRow, draft: UnifiedCallDraft): Promise<Partial<Pick<CallRow, 'campaignId'>>>;
+  enrich?(tx: Tx, tenant: TenantRow, draft: UnifiedCallDraft, ref: { connectionId: string; callKey: string }): Promise<CallEnrichment>;
   onCallsChanged?(tx: Tx, changes: CallChange[]): Promise<void>;
   /** Calls that no longer exist on their own (folded into another call, ./links.ts), already deleted. */
   onCallsRemoved?(tx: Tx, removed: { tenantId: string; row: CallRow }[]): Promise<void>;
@@ -60,12 +76,14 @@ const COMPARED: (keyof CallRow)[] = [
   'providerCallId', 'direction', 'status', 'externalNumber', 'trackingNumber', 'startedAt', 'answeredAt',
   'endedAt', 'waitSeconds', 'talkSeconds', 'holdSeconds', 'afterCallWorkSeconds', 'handleSeconds', 'agentId',
   'agentName', 'agents', 'offeredAgents', 'queueId', 'queueName', 'tags', 'recordingUrl', 'costAmount',
-  'costCurrency', 'campaignId',
+  'costCurrency', 'campaignId', 'handledBy', 'escalatedFromAutomation', 'automation', 'sentiment', 'summary',
+  'topics', 'outcome', 'firstTimeCaller',
 ];
 
 function same(a: unknown, b: unknown): boolean {
   if (a instanceof Date && b instanceof Date) return a.getTime() === b.getTime();
-  if (typeof a === 'object' || typeof b === 'object') return JSON.stringify(a) === JSON.stringify(b);
+  // jsonb comes back with its keys in PostgreSQL's order, not the draft's: compare key-order free.
+  if (typeof a === 'object' || typeof b === 'object') return stableStringify(a) === stableStringify(b);
   return a === b;
 }
 
@@ -87,9 +105,17 @@ export async function recomputeCall(
   if (!draft) return null;
 
   const settings = effectiveSettings(tenant.settings);
-  const acw = afterCallWorkOf(draft.status, draft.afterCallWorkSeconds, settings.defaultAfterCallWorkSeconds);
-  let extra: Partial<Pick<CallRow, 'campaignId'>> = {};
-  for (const l of listeners) if (l.enrich) extra = { ...extra, ...(await l.enrich(tx, tenant, draft)) };
+  let extra: CallEnrichment = {};
+  for (const l of listeners) if (l.enrich) extra = { ...extra, ...(await l.enrich(tx, tenant, draft, { connectionId: connection.id, callKey })) };
+  const handling = handlingOf({
+    direction: draft.direction,
+    status: draft.status,
+    agentCount: draft.agents.length,
+    provider: draft.automation,
+    annotated: extra.annotatedHandledBy ?? null,
+    endpoint: extra.automationEndpoint ?? null,
+  });
+  const acw = afterCallWorkOf(handling.status as UnifiedCallDraft['status'], draft.afterCallWorkSeconds, settings.defaultAfterCallWorkSeconds);
 
   const values = {
     tenantId: tenant.id,
@@ -98,7 +124,7 @@ export async function recomputeCall(
     callKey,
     providerCallId: draft.providerCallId,
     direction: draft.direction,
-    status: draft.status,
+    status: handling.status,
     externalNumber: draft.externalNumber,
     trackingNumber: draft.trackingNumber,
     startedAt: new Date(draft.startedAt),
@@ -121,6 +147,14 @@ export async function recomputeCall(
     costAmount: draft.telephonyCost?.amount ?? null,
     costCurrency: draft.telephonyCost?.currency ?? null,
     campaignId: extra.campaignId ?? null,
+    handledBy: handling.handledBy,
+    escalatedFromAutomation: handling.escalatedFromAutomation,
+    automation: handling.automation,
+    firstTimeCaller: extra.firstTimeCaller ?? null,
+    sentiment: extra.annotation?.sentiment ?? draft.sentiment ?? null,
+    summary: extra.annotation?.summary ?? null,
+    topics: extra.annotation?.topics ?? null,
+    outcome: extra.annotation?.outcome ?? null,
   };
 
   const [before] = await tx

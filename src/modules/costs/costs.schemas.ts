@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-export const costCategories = ['salaries', 'licences', 'telephony', 'training', 'maintenance', 'other'] as const;
+export const costCategories = ['salaries', 'licences', 'telephony', 'training', 'maintenance', 'peaks', 'other'] as const;
 export const costKinds = ['direct', 'indirect'] as const;
 
 /** One cost row; periodStart/periodEnd are tenant-local dates, both included. */

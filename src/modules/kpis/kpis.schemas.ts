@@ -61,6 +61,16 @@ export const kpiFigures = z.object({
   nps: z.number().min(-100).max(100).nullable(),
   costPerCall: z.string().nullable().describe('money, 2-decimal string in the tenant currency'),
   callsPerHour: z.number().nullable(),
+  automatedRate: fraction.describe('self_served / (self_served + offered): inbound calls automation ended without an agent'),
+  csatAutomated: fraction.describe('csat over the responses to self-served calls'),
+  escalatedRate: fraction.describe('calls escalated from automation to an agent / inbound calls that met automation'),
+  repeatCalls: z.number().int().describe('fcrEligible − fcrResolved: answered inbound calls made unresolved by a later inbound call of the number'),
+  repeatCallsCost: z.string().nullable().describe("money: the repeat calls' handle seconds × the row's cost per handled second (costPerCall's cost / handle seconds); null without cost"),
+  waitCost: z.string().nullable().describe('money: wait seconds of offered calls × tenant setting waitCostPerHour / 3600; null while unset'),
+  transferRate: fraction.describe('handled calls with more than one agent / handled calls'),
+  leads: z.number().int().describe("calls (both directions) whose number had no call in the tenant's leadLookbackDays before (firstTimeCaller)"),
+  positiveSentimentRate: fraction.describe('calls (both directions) with a positive sentiment / calls with a sentiment'),
+  sentimentScore: z.number().min(-1).max(1).nullable().describe('mean sentiment score (-1..1, 3 decimals) of the calls with a score'),
 });
 
 const figureDelta = z.union([z.number(), z.string(), z.null()]);
@@ -102,6 +112,7 @@ export const kpiDefinitionsSchema = z.object({
   businessHoursOnly: z.boolean(),
   occupancy: z.string(),
   costPerCall: z.string(),
+  waitCostPerHour: z.string().nullable().optional(),
   /** False while a settings change is still being applied to the stored rollups. */
   rollupsCurrent: z.boolean(),
   compare: z.object({ mode: z.enum(compareModes), from: z.string(), to: z.string() }).optional(),

@@ -16,6 +16,7 @@ import {
   type KpiSums,
 } from '../../domain/kpis/definitions.js';
 import { ValidationError } from '../../lib/errors.js';
+import { parseAmount } from '../../domain/money.js';
 import { canonicalAgentId } from '../agents/index.js';
 import { effectiveSettings } from '../tenants/index.js';
 import { rowCosts, type RowCosts } from './cost-shares.js';
@@ -62,6 +63,7 @@ function kpiSettingsOf(settings: ReturnType<typeof effectiveSettings>): KpiSetti
     serviceLevelSeconds: settings.serviceLevelSeconds,
     serviceLevelFormula: settings.serviceLevelFormula,
     creditShortAbandons: settings.creditShortAbandons,
+    waitCostPerHourCents: settings.waitCostPerHour === null ? null : parseAmount(settings.waitCostPerHour),
   };
 }
 
@@ -139,7 +141,7 @@ export async function computeKpis(db: Database, tenant: TenantRow, query: KpisQu
     if (cents !== null) all = addSums(all, costContribution(cents));
     if (staffing) all = addSums(all, staffingContribution(staffing));
     const row = finalize(all, kpiSettings);
-    return { ...row, costPerCall: cents === null ? null : row.costPerCall };
+    return { ...row, costPerCall: cents === null ? null : row.costPerCall, repeatCallsCost: cents === null ? null : row.repeatCallsCost };
   };
   const rows = grouped.rows.map((r) => ({
     key: r.key,
@@ -172,6 +174,7 @@ export async function computeKpis(db: Database, tenant: TenantRow, query: KpisQu
         ? 'handle time in staffed hours / staffed time (schedules and provider availability, merged); null without staffed time'
         : 'null: staffed time is known per agent, so only for groupBy hour, day, week, month, quarter or agent, filtered by agentId at most',
       costPerCall: costNote,
+      waitCostPerHour: settings.waitCostPerHour,
       rollupsCurrent: context.fingerprint === rollupFingerprint(tenant),
     },
   };
@@ -200,7 +203,7 @@ async function withComparison(
 ): Promise<KpisResponse> {
   const window = compareWindow(mode, range, tenant.timezone);
   const previous = await computeKpis(db, tenant, { ...query, compare: undefined, from: window.from.toISOString(), to: window.to.toISOString() }, now);
-  const empty: KpiFiguresOnly = { ...finalize(emptySums(), kpiSettingsOf(effectiveSettings(tenant.settings))), costPerCall: null };
+  const empty: KpiFiguresOnly = { ...finalize(emptySums(), kpiSettingsOf(effectiveSettings(tenant.settings))), costPerCall: null, repeatCallsCost: null };
   // Keyed by dimension value (null: the calls without the dimension) or by period key.
   const byKey = new Map(previous.rows.map((r) => [r.key, figuresOf(r)]));
   const compared = (row: KpisResponse['total'], key: string | null, from: Date, to: Date, values = byKey.get(key) ?? empty) => ({

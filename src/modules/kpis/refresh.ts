@@ -21,6 +21,7 @@ import { canonicalAgentIdSql } from '../agents/index.js';
 import { applyDefaultAfterCallWork, type CallChangeListener } from '../calls/index.js';
 import { effectiveSettings } from '../tenants/index.js';
 import { HOUR_KEY_FORMAT, markAllDirty } from './invalidate.js';
+import { refreshFirstTimeCallers } from '../leads/index.js';
 
 /** What the stored rollups depend on; a change of any of these rebuilds the tenant's rollups. */
 interface RollupBasis {
@@ -29,6 +30,10 @@ interface RollupBasis {
   serviceLevelSeconds: number;
   fcrWindowDays: number;
   defaultAfterCallWorkSeconds: number;
+  /** firstTimeCaller's lookback: a change recomputes every call's flag (through the call listeners). */
+  leadLookbackDays: number;
+  /** The rollup columns' generation: a new sum column rebuilds the rollups built without it. */
+  columns: number;
 }
 
 function basisOf(tenant: TenantRow): RollupBasis {
@@ -39,6 +44,8 @@ function basisOf(tenant: TenantRow): RollupBasis {
     serviceLevelSeconds: s.serviceLevelSeconds,
     fcrWindowDays: s.fcrWindowDays,
     defaultAfterCallWorkSeconds: s.defaultAfterCallWorkSeconds,
+    leadLookbackDays: s.leadLookbackDays,
+    columns: 5,
   };
 }
 
@@ -68,6 +75,9 @@ async function ensureBasis(tx: Tx, tenant: TenantRow, listeners: readonly CallCh
   if (previous && previous.defaultAfterCallWorkSeconds !== basis.defaultAfterCallWorkSeconds) {
     await applyDefaultAfterCallWork(tx, tenant.id, basis.defaultAfterCallWorkSeconds, listeners);
   }
+  if (previous && (previous.leadLookbackDays ?? 90) !== basis.leadLookbackDays) {
+    await refreshFirstTimeCallers(tx, tenant.id, null, () => listeners);
+  }
   await tx.execute(sql`delete from kpi_hourly where tenant_id = ${tenant.id}`);
   await tx.execute(sql`delete from kpi_daily where tenant_id = ${tenant.id}`);
   await markAllDirty(tx, tenant.id);
@@ -89,7 +99,10 @@ export async function rebuildHours(tx: Tx, tenantId: string, basis: RollupBasis,
     insert into kpi_hourly (tenant_id, hour_key, agent_id, queue, campaign_id, provider, direction, calls,
       offered, answered, abandoned, short_abandoned, short_abandoned_within_sl, missed, voicemail,
       answered_within_sl, wait_sum_answered, handled_count, handle_sum_handled, fcr_eligible, fcr_resolved,
-      csat_count, csat_positive, nps_count, nps_promoters, nps_detractors)
+      csat_count, csat_positive, nps_count, nps_promoters, nps_detractors,
+      self_served, automation_met, automation_escalated, csat_automated_count, csat_automated_positive,
+      sentiment_count, sentiment_positive, sentiment_score_count, sentiment_score_milli_sum,
+      repeat_handle_sum, wait_sum_offered, transferred, leads)
     select ${tenantId}::uuid, k.hour_key, coalesce(ag.agent_id, ''), coalesce(c.queue_name, ''),
       coalesce(c.campaign_id::text, ''), c.provider, c.direction,
       count(*),
@@ -107,7 +120,22 @@ export async function rebuildHours(tx: Tx, tenantId: string, basis: RollupBasis,
       count(*) filter (where f.inbound and c.status = 'answered'),
       count(*) filter (where f.inbound and c.status = 'answered' and not f.repeated),
       coalesce(sum(s.csat_count), 0), coalesce(sum(s.csat_positive), 0),
-      coalesce(sum(s.nps_count), 0), coalesce(sum(s.nps_promoters), 0), coalesce(sum(s.nps_detractors), 0)
+      coalesce(sum(s.nps_count), 0), coalesce(sum(s.nps_promoters), 0), coalesce(sum(s.nps_detractors), 0),
+      count(*) filter (where f.inbound and c.status = 'self_served'),
+      -- Met automation (src/domain/kpis/definitions.ts metAutomation): handled by it, or escalated from it.
+      count(*) filter (where f.inbound and (c.handled_by = 'automation' or c.escalated_from_automation)),
+      count(*) filter (where f.inbound and c.escalated_from_automation),
+      coalesce(sum(s.csat_count) filter (where f.inbound and c.status = 'self_served'), 0),
+      coalesce(sum(s.csat_positive) filter (where f.inbound and c.status = 'self_served'), 0),
+      count(c.sentiment),
+      count(*) filter (where c.sentiment->>'label' = 'positive'),
+      count(*) filter (where jsonb_typeof(c.sentiment->'score') = 'number'),
+      -- Scores in thousandths, rounded half away from zero like sentimentMilli (numeric round).
+      coalesce(sum(round((c.sentiment->>'score')::numeric * 1000)) filter (where jsonb_typeof(c.sentiment->'score') = 'number'), 0),
+      coalesce(sum(f.repeat_handle) filter (where f.inbound and c.status = 'answered'), 0),
+      coalesce(sum(c.wait_seconds) filter (where f.inbound and (c.status in ('answered', 'missed', 'voicemail') or (c.status = 'abandoned' and not f.short))), 0),
+      count(*) filter (where c.status = 'answered' and jsonb_array_length(c.agents) > 1),
+      count(*) filter (where c.first_time_caller)
     from unnest(${keys}::text[]) as k(hour_key)
     join calls c on c.tenant_id = ${tenantId}
       and c.started_at >= ((k.hour_key || ':00')::timestamp at time zone ${tz}) - interval '3 hours'
@@ -117,14 +145,20 @@ export async function rebuildHours(tx: Tx, tenantId: string, basis: RollupBasis,
       select c.direction = 'inbound' as inbound,
         c.wait_seconds < ${basis.shortAbandonSeconds} as short,
         c.wait_seconds <= ${basis.serviceLevelSeconds} as within_sl,
-        -- FCR (src/domain/kpis/fcr.ts): the next inbound call of the number, in (startedAt, id)
-        -- order, starts within the window. Any later one within the window implies the next one is.
-        (c.direction = 'inbound' and c.status = 'answered' and c.external_number is not null and exists (
-          select 1 from calls n
-          where n.tenant_id = c.tenant_id and n.external_number = c.external_number and n.direction = 'inbound'
-            and (n.started_at, n.id) > (c.started_at, c.id)
-            and n.started_at <= c.started_at + make_interval(days => ${basis.fcrWindowDays})
-        )) as repeated
+        r.handle_seconds is not null as repeated,
+        r.handle_seconds as repeat_handle
+      from (select 1) one
+      -- FCR (src/domain/kpis/fcr.ts): the next inbound call of the number, in (startedAt, id)
+      -- order, starts within the window: it is the repeat (repeatCallsCost counts its handle time).
+      left join lateral (
+        select n.handle_seconds from calls n
+        where c.direction = 'inbound' and c.status = 'answered' and c.external_number is not null
+          and n.tenant_id = c.tenant_id and n.external_number = c.external_number and n.direction = 'inbound'
+          and (n.started_at, n.id) > (c.started_at, c.id)
+          and n.started_at <= c.started_at + make_interval(days => ${basis.fcrWindowDays})
+        order by n.started_at, n.id
+        limit 1
+      ) r on true
     ) f
     -- The agent the call counts under: the one its agent is linked to (same person), else its own.
     cross join lateral (select ${canonicalAgentIdSql(sql`c.tenant_id`, sql`c.agent_id`)} as agent_id) ag

@@ -24,6 +24,13 @@ export const settingsSchema = z
       .nullable(),
     /** Default of GET /v1/kpis `businessHoursOnly`. */
     kpisBusinessHoursOnly: z.boolean(),
+    /** What an hour of a caller's waiting costs, in the tenant's currency (a decimal string, ≤ 2 places); null: waitCost is null. */
+    waitCostPerHour: z
+      .string()
+      .regex(/^\d{1,12}(\.\d{1,2})?$/, 'must be a decimal string with at most 2 places, such as "30.00"')
+      .nullable(),
+    /** A call is a lead when its number has not called or been called in this many days before it. */
+    leadLookbackDays: z.number().int().min(1).max(3650),
     /** Thresholds of the alerts judged within the hour (src/domain/alerts.ts `intradayRules`); unset = the defaults. */
     alertRules: z
       .object({
@@ -54,6 +61,8 @@ export const defaultSettings: Settings = {
   creditShortAbandons: false,
   businessHours: null,
   kpisBusinessHoursOnly: false,
+  waitCostPerHour: null,
+  leadLookbackDays: 90,
   alertRules: null,
   defaultMarginPercent: null,
 };
