@@ -122,8 +122,8 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
   listeners.push(automationListener);
   // Annotations (sentiment, summary, handledBy…) re-applied by every recompute of the call.
   listeners.push(annotationListener);
-  // firstTimeCaller, and the later calls of a number when an earlier one arrives (order-independent).
-  listeners.push(leadListener(() => listeners));
+  // firstTimeCaller; a late call marks its number for the kpi-refresh job (order-independent).
+  listeners.push(leadListener);
   // ROI: the credits of the deals a call touches recomputed now; its days marked for the job.
   listeners.push(roiCallListener(roiRefresh.wake));
   // Outbound webhooks: call.enriched rows written in the call's own transaction (outbox).

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestHub, type TestHub } from './helpers/hub.js';
 import { aircallConnection, postAircall, scenario } from './helpers/aircall.js';
+import { mulberry32 } from './helpers/prng.js';
 
 let hub: TestHub;
 beforeAll(async () => {
@@ -54,4 +55,20 @@ describe('leads (firstTimeCaller)', () => {
     expect(await leadsOn(t.auth, '2025-03-10', '2025-03-11')).toBe(2);
     expect((await hub.api.patch('/v1/tenants/current').set(t.auth).send({ settings: { leadLookbackDays: 0 } })).status).toBe(400);
   }, 90_000);
+
+  it('a number that calls often: every order gives one lead, and no event waits on the others', async () => {
+    const t = await hub.tenant();
+    const conn = await aircallConnection(hub, t.auth);
+    // 40 calls of one number an hour apart, their deliveries shuffled and sent 8 at a time: the
+    // workers process them in concurrent batches, each of which used to lock the number's later calls.
+    const bodies = Array.from({ length: 40 }, (_, i) => scenario.answered(8100 + i, T + i * 3600)).flat();
+    const random = mulberry32(14);
+    const order = bodies.map((b) => ({ b, k: random() })).sort((x, y) => x.k - y.k).map((x) => x.b);
+    for (let i = 0; i < order.length; i += 8) await Promise.all(order.slice(i, i + 8).map((b) => postAircall(hub, conn, [b])));
+    await hub.settle(t.apiKey);
+    const got = await flags(t.auth);
+    expect(Object.keys(got)).toHaveLength(40);
+    expect(Object.entries(got).filter(([, lead]) => lead).map(([id]) => id)).toEqual(['8100']);
+    expect(await leadsOn(t.auth, '2025-03-10', '2025-03-13')).toBe(1);
+  }, 120_000);
 });

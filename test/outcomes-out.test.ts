@@ -15,7 +15,7 @@ let receiverUrl: string;
 const received: { headers: http.IncomingHttpHeaders; body: string }[] = [];
 
 beforeAll(async () => {
-  hub = await createTestHub({ deps: { deliveryRetryScale: 0.001 } });
+  hub = await createTestHub({ env: { ALLOW_HTTP_TARGETS: 'true', OUTBOUND_ALLOWED_HOSTS: '127.0.0.1' }, deps: { deliveryRetryScale: 0.001 } });
   receiver = http.createServer((req, res) => {
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString()));

@@ -12,3 +12,4 @@ export * from './subscriptions.js';
 export * from './alerts.js';
 export * from './improvement.js';
 export * from './automation.js';
+export * from './leads.js';

@@ -21,7 +21,7 @@ import { canonicalAgentIdSql } from '../agents/index.js';
 import { applyDefaultAfterCallWork, type CallChangeListener } from '../calls/index.js';
 import { effectiveSettings } from '../tenants/index.js';
 import { HOUR_KEY_FORMAT, markAllDirty } from './invalidate.js';
-import { refreshFirstTimeCallers } from '../leads/index.js';
+import { pendingLeadMarks, refreshFirstTimeCallers, refreshMarkedNumbers, tenantsWithStaleLeadMarks } from '../leads/index.js';
 
 /** What the stored rollups depend on; a change of any of these rebuilds the tenant's rollups. */
 interface RollupBasis {
@@ -281,10 +281,14 @@ export async function refreshTenant(db: Database, tenantId: string, batchSize = 
       const tenant = await lockTenant(tx, tenantId);
       if (!tenant) {
         await tx.execute(sql`delete from kpi_dirty_hours where tenant_id = ${tenantId}`);
+        await tx.execute(sql`delete from lead_dirty_numbers where tenant_id = ${tenantId}`);
         outcome.tenantGone = true;
         return true;
       }
       const basis = await ensureBasis(tx, tenant, listeners);
+      // Later calls of numbers whose calls arrived late: their flags change first, so the hours
+      // those changes mark are taken below, in this same pass.
+      await refreshMarkedNumbers(tx, tenantId, () => listeners);
       const taken = await queryRows<{ hour_key: string }>(
         tx,
         sql`delete from kpi_dirty_hours where id in (
@@ -303,13 +307,13 @@ export async function refreshTenant(db: Database, tenantId: string, batchSize = 
   }
 }
 
-/** Dirty marks of the tenant not yet processed (GET /v1/status counts them as pending jobs). */
+/** Dirty marks of the tenant not yet processed, lead marks included (GET /v1/status counts them as pending jobs). */
 export async function pendingDirtyHours(db: Database, tenantId: string): Promise<number> {
   const [row] = await queryRows<{ n: string | number }>(
     db,
     sql`select count(*) as n from (select 1 from kpi_dirty_hours where tenant_id = ${tenantId} limit 10000) d`,
   );
-  return Number(row?.n ?? 0);
+  return Number(row?.n ?? 0) + (await pendingLeadMarks(db, tenantId));
 }
 
 /** Tenants with dirty marks older than `olderThanMs` (a wake-up lost with Redis down, or a mark committed while its job was running). */
@@ -318,5 +322,5 @@ export async function tenantsWithStaleDirtyHours(db: Database, olderThanMs: numb
     db,
     sql`select distinct tenant_id from kpi_dirty_hours where marked_at < now() - make_interval(secs => ${olderThanMs / 1000})`,
   );
-  return rows.map((r) => r.tenant_id);
+  return [...new Set([...rows.map((r) => r.tenant_id), ...(await tenantsWithStaleLeadMarks(db, olderThanMs))])];
 }

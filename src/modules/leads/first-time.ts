@@ -4,45 +4,77 @@
  * one number are ordered by (startedAt, connectionId, callKey), so two calls at the same instant are
  * ordered too and exactly one of them can be first.
  *
- * Order-independent, like FCR: a call arriving late (or moving in time, or changing number) makes
- * the later calls of its numbers within the lookback after it recomputed here, in the same
- * transaction, and every call listener hears those changes (rollups, webhooks).
+ * Order-independent, like FCR: a call's own flag is computed when the call is written (`enrich`,
+ * reading its number's earlier calls, no lock). A call arriving late (or moving in time, changing
+ * number, or folded away) only leaves a mark for its number (lead_dirty_numbers) in its own
+ * transaction; the tenant's `kpi-refresh` job drains the marks and rewrites the later calls' flags
+ * through the call listeners (rollups, webhooks) before it rebuilds the hours.
+ *
+ * Why not in the event's transaction: a number that calls often would make every event of it lock
+ * all the number's later calls, outside the batch's lock order — workers then wait on and deadlock
+ * with each other (seen under faults: events left pending after a PostgreSQL restart). The job
+ * takes the calls' advisory locks in the batches' global order (connection, call key), so it waits
+ * at most for one event transaction and never deadlocks with one.
  */
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import { queryRows, type Tx } from '../../db/client.js';
+import { queryRows, type Executor, type Tx } from '../../db/client.js';
 import { calls, type CallRow } from '../../db/schema/index.js';
-import { pgArray } from '../../db/sql.js';
 import type { CallChange, CallChangeListener } from '../calls/index.js';
 import { effectiveSettings } from '../tenants/index.js';
 
 const lookbackOf = (settings: Record<string, unknown> | null | undefined) => effectiveSettings(settings).leadLookbackDays;
 
-/** The flag of the calls of `numbers` started at or after `from` (all of the tenant's when null), recomputed; changed calls go through the listeners. */
+/** Marks taken per pass of the job (a transaction): bounded so that one pass stays short. */
+const MARKS_PER_PASS = 2000;
+
+/** Whether a call of `number` is first in the lookback before (startedAt, connectionId, callKey): SQL for one call `c` of tenant `t`. */
+const firstTimeSql = sql`not exists (
+  select 1 from calls p
+  where p.tenant_id = c.tenant_id and p.external_number = c.external_number
+    and p.started_at >= c.started_at - make_interval(days => coalesce((t.settings->>'leadLookbackDays')::int, 90))
+    and (p.started_at, p.connection_id::text, p.call_key) < (c.started_at, c.connection_id::text, c.call_key)
+)`;
+
+/**
+ * Recompute the flag of the tenant's calls of `scope`'s numbers started at or after each number's
+ * `from` (every call of the tenant when null); the calls whose flag changes are rewritten under
+ * their locks and go through `listeners`. Returns how many changed.
+ */
 export async function refreshFirstTimeCallers(
   tx: Tx,
   tenantId: string,
-  scope: { numbers: string[]; from: Date } | null,
+  scope: { number: string; from: Date }[] | null,
   listeners: () => readonly CallChangeListener[],
 ): Promise<number> {
-  const changed = await queryRows<{ id: string; next: boolean }>(
+  if (scope && scope.length === 0) return 0;
+  const scoped = scope
+    ? sql`join (select * from jsonb_to_recordset(${JSON.stringify(scope)}::jsonb) as s(number text, "from" timestamptz)) s
+            on c.external_number = s.number and c.started_at >= s."from"`
+    : sql``;
+  const stale = await queryRows<{ id: string; connection_id: string; call_key: string; next: boolean }>(
     tx,
-    sql`select c.id, not exists (
-          select 1 from calls p
-          where p.tenant_id = c.tenant_id and p.external_number = c.external_number
-            and p.started_at >= c.started_at - make_interval(days => coalesce((t.settings->>'leadLookbackDays')::int, 90))
-            and (p.started_at, p.connection_id::text, p.call_key) < (c.started_at, c.connection_id::text, c.call_key)
-        ) as next
-        from calls c join tenants t on t.id = c.tenant_id
+    sql`select c.id, c.connection_id, c.call_key, ${firstTimeSql} as next
+        from calls c join tenants t on t.id = c.tenant_id ${scoped}
         where c.tenant_id = ${tenantId} and c.external_number is not null
-          ${scope ? sql`and c.external_number = any(${pgArray(scope.numbers)}::text[]) and c.started_at >= ${scope.from.toISOString()}::timestamptz` : sql``}`,
-  ).then((rows) => rows);
-  const next = new Map(changed.map((r) => [r.id, r.next]));
-  if (next.size === 0) return 0;
+          and c.first_time_caller is distinct from ${firstTimeSql}`,
+  );
+  if (stale.length === 0) return 0;
+  // The batches' global lock order: connection, then call key (src/jobs/process-event.ts).
+  stale.sort((a, b) => (a.connection_id === b.connection_id ? (a.call_key < b.call_key ? -1 : a.call_key > b.call_key ? 1 : 0) : a.connection_id < b.connection_id ? -1 : 1));
+  for (const r of stale) await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`${r.connection_id}:${r.call_key}`}, 0))`);
+  // Under the locks, read again: an event may have rewritten (or moved) a call since.
+  const ids = stale.map((r) => r.id);
+  const fresh = await queryRows<{ id: string; next: boolean }>(
+    tx,
+    sql`select c.id, ${firstTimeSql} as next from calls c join tenants t on t.id = c.tenant_id
+        where c.tenant_id = ${tenantId} and c.id = any(${`{${ids.join(',')}}`}::uuid[])`,
+  );
+  const next = new Map(fresh.map((r) => [r.id, r.next]));
   const rows = await tx.select().from(calls).where(and(eq(calls.tenantId, tenantId), inArray(calls.id, [...next.keys()]))).orderBy(calls.id).for('update');
   const changes: CallChange[] = [];
   const now = new Date();
   for (const before of rows) {
-    const flag = next.get(before.id)!;
+    const flag = before.externalNumber === null ? null : next.get(before.id)!;
     if (before.firstTimeCaller === flag) continue;
     await tx.update(calls).set({ firstTimeCaller: flag, updatedAt: now }).where(eq(calls.id, before.id));
     changes.push({ tenantId, before, after: { ...before, firstTimeCaller: flag, updatedAt: now } });
@@ -51,49 +83,82 @@ export async function refreshFirstTimeCallers(
   return changes.length;
 }
 
-/** The later calls of the numbers of these rows, from the earliest of them on. */
-function scopeOf(rows: CallRow[]): { numbers: string[]; from: Date } | null {
-  const numbered = rows.filter((r) => r.externalNumber !== null);
-  if (numbered.length === 0) return null;
-  return {
-    numbers: [...new Set(numbered.map((r) => r.externalNumber!))],
-    from: new Date(Math.min(...numbered.map((r) => r.startedAt.getTime()))),
-  };
+/** Drain the tenant's marks, a pass at a time, inside the job's transaction (src/modules/kpis/refresh.ts). */
+export async function refreshMarkedNumbers(tx: Tx, tenantId: string, listeners: () => readonly CallChangeListener[]): Promise<number> {
+  let changed = 0;
+  for (;;) {
+    const taken = await queryRows<{ number: string; from: string }>(
+      tx,
+      sql`with taken as (
+            delete from lead_dirty_numbers where id in (
+              select id from lead_dirty_numbers where tenant_id = ${tenantId} order by id limit ${MARKS_PER_PASS})
+            returning external_number, from_at)
+          select external_number as number, min(from_at) as from from taken group by external_number`,
+    );
+    if (taken.length === 0) return changed;
+    changed += await refreshFirstTimeCallers(tx, tenantId, taken.map((t) => ({ number: t.number, from: new Date(t.from) })), listeners);
+  }
 }
 
-/** `listeners`: every call listener of the hub (read when a change needs them). */
-export function leadListener(listeners: () => readonly CallChangeListener[]): CallChangeListener {
-  return {
-    enrich: async (tx, tenant, draft, ref) => {
-      if (!draft.externalNumber) return { firstTimeCaller: null };
-      const [row] = await queryRows<{ seen: boolean }>(
-        tx,
-        sql`select exists (
-              select 1 from calls p
-              where p.tenant_id = ${tenant.id} and p.external_number = ${draft.externalNumber}
-                and p.started_at >= ${draft.startedAt}::timestamptz - make_interval(days => ${lookbackOf(tenant.settings)})
-                and (p.started_at, p.connection_id::text, p.call_key) < (${draft.startedAt}::timestamptz, ${ref.connectionId}, ${ref.callKey})
-            ) as seen`,
-      );
-      return { firstTimeCaller: !row!.seen };
-    },
-    // Only a call that is new, moved in time or changed number changes the later calls' flags
-    // (which is also what keeps the flag updates below from coming back here).
-    onCallsChanged: async (tx, changes) => {
-      for (const tenantId of new Set(changes.map((c) => c.tenantId))) {
-        const moved = changes
-          .filter((c) => c.tenantId === tenantId)
-          .filter((c) => !c.before || c.before.startedAt.getTime() !== c.after.startedAt.getTime() || c.before.externalNumber !== c.after.externalNumber)
-          .flatMap((c) => (c.before ? [c.before, c.after] : [c.after]));
-        const scope = scopeOf(moved);
-        if (scope) await refreshFirstTimeCallers(tx, tenantId, scope, listeners);
-      }
-    },
-    onCallsRemoved: async (tx, removed) => {
-      for (const tenantId of new Set(removed.map((r) => r.tenantId))) {
-        const scope = scopeOf(removed.filter((r) => r.tenantId === tenantId).map((r) => r.row));
-        if (scope) await refreshFirstTimeCallers(tx, tenantId, scope, listeners);
-      }
-    },
-  };
+/** Tenants with marks older than `olderThanMs` (their job's wake-up was lost): the sweep's. */
+export async function tenantsWithStaleLeadMarks(db: Executor, olderThanMs: number): Promise<string[]> {
+  const rows = await queryRows<{ tenant_id: string }>(
+    db,
+    sql`select distinct tenant_id from lead_dirty_numbers where marked_at < now() - make_interval(secs => ${olderThanMs / 1000})`,
+  );
+  return rows.map((r) => r.tenant_id);
 }
+
+/** Marks waiting for the tenant's job. */
+export async function pendingLeadMarks(db: Executor, tenantId: string): Promise<number> {
+  const [row] = await queryRows<{ n: string | number }>(db, sql`select count(*) as n from (select 1 from lead_dirty_numbers where tenant_id = ${tenantId} limit 10000) d`);
+  return Number(row?.n ?? 0);
+}
+
+async function mark(tx: Tx, tenantId: string, rows: CallRow[]): Promise<void> {
+  const numbered = rows.filter((r) => r.externalNumber !== null);
+  if (numbered.length === 0) return;
+  const earliest = new Map<string, number>();
+  for (const r of numbered) earliest.set(r.externalNumber!, Math.min(earliest.get(r.externalNumber!) ?? Infinity, r.startedAt.getTime()));
+  const marks = [...earliest].map(([number, at]) => ({ number, from: new Date(at).toISOString() }));
+  await tx.execute(sql`
+    insert into lead_dirty_numbers (tenant_id, external_number, from_at)
+    select ${tenantId}::uuid, m.number, m."from"
+    from jsonb_to_recordset(${JSON.stringify(marks)}::jsonb) as m(number text, "from" timestamptz)`);
+}
+
+/**
+ * The call listener. It needs no wake-up of its own: every change that marks a number also marks
+ * the call's hours dirty (src/modules/kpis/invalidate.ts), which wakes the same job.
+ */
+export const leadListener: CallChangeListener = {
+  enrich: async (tx, tenant, draft, ref) => {
+    if (!draft.externalNumber) return { firstTimeCaller: null };
+    const [row] = await queryRows<{ seen: boolean }>(
+      tx,
+      sql`select exists (
+            select 1 from calls p
+            where p.tenant_id = ${tenant.id} and p.external_number = ${draft.externalNumber}
+              and p.started_at >= ${draft.startedAt}::timestamptz - make_interval(days => ${lookbackOf(tenant.settings)})
+              and (p.started_at, p.connection_id::text, p.call_key) < (${draft.startedAt}::timestamptz, ${ref.connectionId}, ${ref.callKey})
+          ) as seen`,
+    );
+    return { firstTimeCaller: !row!.seen };
+  },
+  // Only a call that is new, moved in time or changed number changes the later calls' flags
+  // (which is also what keeps the job's flag updates from marking again).
+  onCallsChanged: async (tx, changes) => {
+    for (const tenantId of new Set(changes.map((c) => c.tenantId))) {
+      const moved = changes
+        .filter((c) => c.tenantId === tenantId)
+        .filter((c) => !c.before || c.before.startedAt.getTime() !== c.after.startedAt.getTime() || c.before.externalNumber !== c.after.externalNumber)
+        .flatMap((c) => (c.before ? [c.before, c.after] : [c.after]));
+      await mark(tx, tenantId, moved);
+    }
+  },
+  onCallsRemoved: async (tx, removed) => {
+    for (const tenantId of new Set(removed.map((r) => r.tenantId))) {
+      await mark(tx, tenantId, removed.filter((r) => r.tenantId === tenantId).map((r) => r.row));
+    }
+  },
+};
