@@ -227,7 +227,7 @@ async function measure(count: number): Promise<SizeResult> {
 
     const buildStart = performance.now();
     await hub.db.transaction((tx) => markAllDirty(tx, tenant.id));
-    await refreshTenant(hub.db, tenant.id);
+    await refreshTenant(hub.db, tenant.id, hub.deps.listeners);
     const buildS = (performance.now() - buildStart) / 1000;
     await hub.db.execute(sql`analyze kpi_hourly`);
     await hub.db.execute(sql`analyze kpi_daily`);
@@ -284,7 +284,7 @@ async function measure(count: number): Promise<SizeResult> {
       return rows.length;
     });
     const refreshStart = performance.now();
-    const outcome = await refreshTenant(hub.db, tenant.id);
+    const outcome = await refreshTenant(hub.db, tenant.id, hub.deps.listeners);
     const maintenance = { changed, seconds: (performance.now() - refreshStart) / 1000, hours: outcome.hoursRecomputed };
 
     return {

@@ -52,7 +52,7 @@ async function seed(tenantId: string): Promise<void> {
     select gen_random_uuid(), ${tenantId}::uuid, c.id, 1 + (length(c.call_key) * 7) % 5, (length(c.call_key) * 3) % 11, c.started_at
     from calls c where c.tenant_id = ${tenantId} and c.call_key like '%3'`);
   await db.transaction((tx) => markAllDirty(tx, tenantId));
-  await refreshTenant(db, tenantId);
+  await refreshTenant(db, tenantId, hub.deps.listeners);
   // Incremental changes: calls moved by up to ± 40 days (across months) and statuses flipped; the
   // days and months before and after are dirty, as the call listener marks them.
   await db.transaction(async (tx) => {
@@ -68,7 +68,7 @@ async function seed(tenantId: string): Promise<void> {
     );
     await markCallsDirty(tx, tenantId, [...before, ...after].map((r) => ({ startedAt: new Date(r.started_at) })));
   });
-  await refreshTenant(db, tenantId);
+  await refreshTenant(db, tenantId, hub.deps.listeners);
 }
 
 const groupBys: KpiGroupBy[] = ['hour', 'day', 'week', 'month', 'quarter', 'agent', 'queue', 'campaign', 'provider', 'direction'];

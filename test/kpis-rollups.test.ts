@@ -211,10 +211,10 @@ describe('rollups equal a recomputation from the calls table', () => {
               .send({ responses: [{ callId: ids[op.pick % ids.length], csat: op.csat ?? undefined, nps: op.nps ?? undefined, respondedAt: new Date(BASE + op.minute * 60_000).toISOString() }] });
             expect(res.status).toBe(200);
           } else if (op.kind === 'refresh') {
-            await refreshTenant(hub.deps.database.db, t.id);
+            await refreshTenant(hub.deps.database.db, t.id, hub.deps.listeners);
           }
         }
-        await refreshTenant(hub.deps.database.db, t.id);
+        await refreshTenant(hub.deps.database.db, t.id, hub.deps.listeners);
         const rows = await hub.deps.database.db.select().from(calls).where(eq(calls.tenantId, t.id));
         const responses = await queryRows<StoredResponse>(hub.deps.database.db, sql`select call_id::text, csat, nps from survey_responses where tenant_id = ${t.id}`);
         for (const groupBy of Object.keys(keyOf) as GroupBy[]) {
@@ -273,7 +273,7 @@ describe('coalescing', () => {
     });
     const [marks] = await queryRows<{ n: string }>(db, sql`select count(*) as n from kpi_dirty_hours where tenant_id = ${t.id}`);
     expect(Number(marks!.n)).toBeGreaterThanOrEqual(10_250);
-    const outcome = await refreshTenant(db, t.id);
+    const outcome = await refreshTenant(db, t.id, hub.deps.listeners);
     // The first batch also rebuilt the new tenant's (empty) basis; every mark is the same hour.
     expect(outcome.hoursRecomputed).toBeLessThanOrEqual(outcome.batches);
     expect(outcome.batches).toBeLessThanOrEqual(3); // 10 250 marks in batches of 5 000

@@ -24,7 +24,7 @@ export const settings: JobSettings = {
 export function processor(deps: { db: Database; logger: Logger; listeners: CallChangeListener[]; enqueuer: CoalescingEnqueuer }): JobProcessor<typeof payload> {
   return async ({ tenantId }) => {
     // The listeners hear the calls rewritten when the tenant's default after-call work changed.
-    const outcome = await refreshTenant(deps.db, tenantId, undefined, deps.listeners);
+    const outcome = await refreshTenant(deps.db, tenantId, deps.listeners);
     if (outcome.hoursRecomputed > 0) deps.logger.debug({ tenantId, ...outcome }, 'kpi rollups refreshed');
     if (!outcome.tenantGone && (await pendingDirtyHours(deps.db, tenantId)) > 0) await deps.enqueuer.again(tenantId);
   };

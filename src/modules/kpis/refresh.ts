@@ -272,9 +272,11 @@ export interface RefreshOutcome {
 
 /**
  * Process every dirty hour of the tenant, `batchSize` dirty marks per transaction. `listeners`:
- * the hub's call listeners, which hear the calls rewritten when the default after-call work changed.
+ * the hub's call listeners (this one's included: it marks the hours of the calls rewritten here),
+ * which hear the calls rewritten when the default after-call work changed or a late call changed
+ * its number's later calls' firstTimeCaller — required, so that no caller forgets them.
  */
-export async function refreshTenant(db: Database, tenantId: string, batchSize = 5000, listeners: readonly CallChangeListener[] = []): Promise<RefreshOutcome> {
+export async function refreshTenant(db: Database, tenantId: string, listeners: readonly CallChangeListener[], batchSize = 5000): Promise<RefreshOutcome> {
   const outcome: RefreshOutcome = { hoursRecomputed: 0, batches: 0, tenantGone: false };
   for (;;) {
     const done = await db.transaction(async (tx) => {

@@ -59,9 +59,12 @@ export async function refreshFirstTimeCallers(
           and c.first_time_caller is distinct from ${firstTimeSql}`,
   );
   if (stale.length === 0) return 0;
-  // The batches' global lock order: connection, then call key (src/jobs/process-event.ts).
+  // The batches' global lock order: connection, then call key (src/jobs/process-event.ts). One
+  // statement; the keys sorted here and locked in array order (ordinality), not by a collation.
   stale.sort((a, b) => (a.connection_id === b.connection_id ? (a.call_key < b.call_key ? -1 : a.call_key > b.call_key ? 1 : 0) : a.connection_id < b.connection_id ? -1 : 1));
-  for (const r of stale) await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`${r.connection_id}:${r.call_key}`}, 0))`);
+  const keys = JSON.stringify(stale.map((r) => `${r.connection_id}:${r.call_key}`));
+  await tx.execute(sql`select count(pg_advisory_xact_lock(hashtextextended(k.value, 0)))
+    from (select value, n from jsonb_array_elements_text(${keys}::jsonb) with ordinality as e(value, n) order by n) k`);
   // Under the locks, read again: an event may have rewritten (or moved) a call since.
   const ids = stale.map((r) => r.id);
   const fresh = await queryRows<{ id: string; next: boolean }>(
