@@ -143,7 +143,7 @@ describe('sentiment and annotations', () => {
     expect(kpis.body.total).toMatchObject({ positiveSentimentRate: 0.5, sentimentScore: 0.2 });
     expect(kpis.body.total.compare.values).toMatchObject({ positiveSentimentRate: 0.25, sentimentScore: -0.05 });
     expect(kpis.body.total.compare.delta).toMatchObject({ positiveSentimentRate: 0.25, sentimentScore: 0.25 });
-    const byDay = new Map((kpis.body.rows as { key: string }[]).map((r) => [r.key, r as Record<string, any>]));
+    const byDay = new Map((kpis.body.rows as { key: string }[]).map((r) => [r.key, r as Record<string, unknown>]));
     // 10 March: 0.9, -0.5 against 10 March 2024: -0.2, 0 (neutral).
     expect(byDay.get('2025-03-10')).toMatchObject({ positiveSentimentRate: 0.5, sentimentScore: 0.2 });
     expect(byDay.get('2025-03-10')!.compare).toMatchObject({ values: { positiveSentimentRate: 0, sentimentScore: -0.1 }, delta: { positiveSentimentRate: 0.5, sentimentScore: 0.3 } });
