@@ -93,9 +93,10 @@ async function transcriptEvents(creds: TwilioCredentials, transcriptSid: string,
     // A call Twilio no longer lists (deleted): the leg itself is the best key there is.
     if (!isNotFound(err)) throw err;
   }
-  const at = (transcript.dateUpdated ?? transcript.dateCreated ?? ctx.now()).toISOString();
+  const valid = (d: unknown): d is Date => d instanceof Date && Number.isFinite(d.getTime());
+  const at = [transcript.dateUpdated, transcript.dateCreated].find(valid) ?? ctx.now();
   return sentiments.map(({ r, label }) => {
-    const facts: IntelligenceSentiment = { kind: 'intelligence-sentiment', transcriptSid, callSid: callSid!, operatorSid: r.operatorSid, label, at };
+    const facts: IntelligenceSentiment = { kind: 'intelligence-sentiment', transcriptSid, callSid: callSid!, operatorSid: r.operatorSid, label, at: at.toISOString() };
     return { callKey, key: contentKey(`intelligence:${transcriptSid}:${r.operatorSid}`, facts), source: 'rest', data: facts } satisfies CallEvent;
   });
 }
