@@ -115,6 +115,20 @@ export interface ParsedDelivery {
    * them as one call; `merge` reads the result from the events, whatever key the hub hands in.
    */
   callLinks?: { callKey: string; alias: string }[];
+  /**
+   * What the delivery only points at: facts the provider keeps behind its REST API (Twilio's
+   * transcript webhook names a transcript; the sentiment is in its operator results). The worker
+   * hands them to the connector's `follow` with the connection's credentials, outside any
+   * transaction, and stores what comes back with the delivery's own events.
+   */
+  pointers?: DeliveryPointer[];
+}
+
+/** A provider resource a delivery names (see `ParsedDelivery.pointers`). */
+export interface DeliveryPointer {
+  /** The connector's own word for the resource, e.g. "twilio-transcript". */
+  kind: string;
+  id: string;
 }
 
 export const connectionHealths = ['healthy', 'expiring', 'blacklisted', 'disabled'] as const;
@@ -238,6 +252,10 @@ export interface Connector<Creds = unknown> {
   /** Raw delivery → call events. Throws DeliveryShapeError when the body is not this provider's.
    *  The connection's credentials come along for what they configure (e.g. Vonage's price currency). */
   parse(delivery: StoredDelivery, creds?: Creds): ParsedDelivery;
+  /** Fetches what a delivery points at (`ParsedDelivery.pointers`) through the provider's REST API
+   *  → call events. Runs in the worker; a provider failure is thrown (a refusal fails the delivery,
+   *  an outage is retried). */
+  follow?(pointers: DeliveryPointer[], creds: Creds, ctx: ConnectorContext): Promise<CallEvent[]>;
   /** Every event of one call, in any order and with duplicates → the same unified call, or null
    *  while too little is known (e.g. only a leg we cannot place yet). */
   merge(events: CallEvent[]): UnifiedCallDraft | null;

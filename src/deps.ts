@@ -162,7 +162,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
 export function processors(deps: Deps): Processors {
   const base = { db: deps.database.db, logger: deps.logger, listeners: deps.listeners };
   return {
-    'process-event': processEvent.processor({ ...base, presence: deps.presence, connections: deps.connections }),
+    'process-event': processEvent.processor({ ...base, presence: deps.presence, connections: deps.connections, context: deps.context }),
     backfill: backfill.processor({ ...base, connections: deps.connections, context: deps.context }),
     'kpi-refresh': kpiRefresh.processor({ ...base, enqueuer: deps.kpiRefresh }),
     'roi-refresh': roiRefresh.processor({ db: deps.database.db }),

@@ -101,6 +101,57 @@ describe('sentiment and annotations', () => {
     expect(byDirection.body.rows[0]).toMatchObject({ key: 'Support Line', positiveSentimentRate: 1 / 4 });
   }, 90_000);
 
+  it('compare=previous_year per day and in total, from annotations on calls of two years', async () => {
+    const t = await hub.tenant();
+    const conn = await aircallConnection(hub, t.auth);
+    const DAY = 86_400;
+    await postAircall(hub, conn, [
+      ...scenario.answered(5001, T),
+      ...scenario.answered(5002, T + 600),
+      ...scenario.answered(5003, T + DAY),
+      ...scenario.answered(5004, T + DAY + 600),
+      ...scenario.answered(5101, YEAR_BEFORE),
+      ...scenario.answered(5104, YEAR_BEFORE + 600),
+      ...scenario.answered(5102, YEAR_BEFORE + DAY),
+      ...scenario.answered(5103, YEAR_BEFORE + DAY + 600),
+    ]);
+    await hub.settle(t.apiKey);
+    const row = (id: number, sentiment: unknown) => ({ provider: 'aircall', providerCallId: String(id), sentiment });
+    const res = await hub.api
+      .post('/v1/calls/annotations')
+      .set(t.auth)
+      .send({
+        annotations: [
+          row(5001, { label: 'positive', score: 0.9 }),
+          row(5002, { label: 'negative', score: -0.5 }),
+          row(5003, { label: 'neutral' }),
+          row(5003, { label: 'positive', score: 1.2 }), // out of range: rejected, 5003 stays neutral
+          row(5004, { label: 'positive', score: 0.2 }),
+          row(5999, { label: 'positive', score: 1 }), // unknown call: rejected
+          row(5101, { label: 'negative', score: -0.2 }),
+          row(5104, { label: 'neutral', score: 0 }),
+          row(5102, { label: 'positive', score: 0.6 }),
+          row(5103, { label: 'negative', score: -0.6 }),
+        ],
+      });
+    expect(res.body).toMatchObject({ upserted: 8, rejected: [{ index: 3 }, { index: 5 }] });
+    await hub.settle(t.apiKey);
+
+    const kpis = await hub.api.get('/v1/kpis').query({ from: '2025-03-10', to: '2025-03-12', groupBy: 'day', compare: 'previous_year' }).set(t.auth);
+    expect(kpis.status).toBe(200);
+    // 2025: 2 positive of 4 with a sentiment; scores 0.9, -0.5, 0.2 → 0.2. 2024: 1 of 4; -0.2, 0, 0.6, -0.6 → -0.05.
+    expect(kpis.body.total).toMatchObject({ positiveSentimentRate: 0.5, sentimentScore: 0.2 });
+    expect(kpis.body.total.compare.values).toMatchObject({ positiveSentimentRate: 0.25, sentimentScore: -0.05 });
+    expect(kpis.body.total.compare.delta).toMatchObject({ positiveSentimentRate: 0.25, sentimentScore: 0.25 });
+    const byDay = new Map((kpis.body.rows as { key: string }[]).map((r) => [r.key, r as Record<string, unknown>]));
+    // 10 March: 0.9, -0.5 against 10 March 2024: -0.2, 0 (neutral).
+    expect(byDay.get('2025-03-10')).toMatchObject({ positiveSentimentRate: 0.5, sentimentScore: 0.2 });
+    expect(byDay.get('2025-03-10')!.compare).toMatchObject({ values: { positiveSentimentRate: 0, sentimentScore: -0.1 }, delta: { positiveSentimentRate: 0.5, sentimentScore: 0.3 } });
+    // 11 March: neutral without a score and 0.2, against 0.6 and -0.6.
+    expect(byDay.get('2025-03-11')).toMatchObject({ positiveSentimentRate: 0.5, sentimentScore: 0.2 });
+    expect(byDay.get('2025-03-11')!.compare).toMatchObject({ values: { positiveSentimentRate: 0.5, sentimentScore: 0 }, delta: { positiveSentimentRate: 0, sentimentScore: 0.2 } });
+  }, 90_000);
+
   it('a malformed annotations body answers 400 and stores nothing', async () => {
     const t = await hub.tenant();
     for (const body of [{}, { annotations: [] }, { annotations: 'x' }, { annotations: [{}], extra: 1 }]) {

@@ -70,7 +70,17 @@ function failureOf(error: unknown): HttpFailure | null {
 }
 
 /** Twilio asks for an exponential backoff when it names no wait. */
-const rateLimit = (what: string) => ({ provider: 'twilio', what, failureOf, fallbackMs: (attempt: number) => 1000 * 2 ** attempt });
+export const rateLimit = (what: string) => ({ provider: 'twilio', what, failureOf, fallbackMs: (attempt: number) => 1000 * 2 ** attempt });
+
+/** The SDK's client for a connection: its API key when it has one, else the account and auth token. */
+export function restClient(creds: TwilioCredentials): twilio.Twilio {
+  // No keep-alive: a connection makes a few requests minutes apart, and an idle pooled socket only
+  // risks a reset (it also keeps HTTP interception in tests simple).
+  const httpClient = new twilio.RequestClient({ keepAlive: false });
+  return creds.apiKeySid && creds.apiKeySecret
+    ? twilio(creds.apiKeySid, creds.apiKeySecret, { accountSid: creds.accountSid, httpClient })
+    : twilio(creds.accountSid, creds.authToken, { httpClient });
+}
 
 /** The next page's URL as Twilio gave it (`next_page_uri`): the SDK reads it back as is. */
 export const backfillCursor = cursorCodec('Twilio', z.object({ v: z.literal(1), next: z.url() }));
@@ -81,14 +91,7 @@ export async function* backfill(
   cursor: string | null,
   ctx: ConnectorContext,
 ): AsyncGenerator<BackfillPage, void, void> {
-  // No keep-alive: a backfill makes a few requests minutes apart, and an idle pooled socket only
-  // risks a reset (it also keeps HTTP interception in tests simple).
-  const httpClient = new twilio.RequestClient({ keepAlive: false });
-  const client =
-    creds.apiKeySid && creds.apiKeySecret
-      ? twilio(creds.apiKeySid, creds.apiKeySecret, { accountSid: creds.accountSid, httpClient })
-      : twilio(creds.accountSid, creds.authToken, { httpClient });
-  const calls = client.api.v2010.accounts(creds.accountSid).calls;
+  const calls = restClient(creds).api.v2010.accounts(creds.accountSid).calls;
   const resumeAt = cursor ? backfillCursor.decode(cursor).next : null;
   let page = (await withRateLimit(ctx, rateLimit('GET Calls'), () =>
     resumeAt

@@ -72,3 +72,22 @@ export const emptyObservation: Omit<LegObservation, 'kind' | 'callSid'> = {
   relaySessionStatus: null,
   relayHandoff: null,
 };
+
+/**
+ * The sentiment Conversational Intelligence (formerly Voice Intelligence) found in a transcript of
+ * the call: the label of a Sentiment operator's result (`predicted_label`), stored as a CallEvent of
+ * its own under the call's key. Twilio gives a label with a confidence (`predicted_probability`),
+ * never a -1..1 score, so no score is kept. See README.md, "Sentiment".
+ */
+export const intelligenceSentiment = z.object({
+  kind: z.literal('intelligence-sentiment'),
+  transcriptSid: z.string(),
+  /** The call the transcript's recording belongs to (a leg: the parent or a child). */
+  callSid: z.string(),
+  operatorSid: z.string(),
+  label: z.enum(['positive', 'neutral', 'negative']),
+  /** The transcript's `date_updated` (ISO): the latest analysis of a call wins. */
+  at: z.string(),
+});
+
+export type IntelligenceSentiment = z.infer<typeof intelligenceSentiment>;

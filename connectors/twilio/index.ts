@@ -1,6 +1,7 @@
 import type { Connector } from '../contract.js';
 import { backfill } from './client.js';
 import { credentialsSchema, type TwilioCredentials } from './credentials.js';
+import { follow } from './intelligence.js';
 import { merge } from './merge.js';
 import { acknowledge, dedupeKey, parse, verify } from './webhook.js';
 
@@ -12,6 +13,7 @@ export const twilioConnector: Connector<TwilioCredentials> = {
   dedupeKey,
   acknowledge,
   parse,
+  follow,
   merge,
   backfill,
 };

@@ -10,10 +10,10 @@
  * - `Timestamp` is RFC 2822; `CallDuration` counts from the leg's answer.
  */
 import { Decimal } from 'decimal.js';
-import type { AgentRef, AutomationRef, CallEvent, CallStatus, UnifiedCallDraft } from '../contract.js';
+import type { AgentRef, AutomationRef, CallEvent, CallStatus, SentimentRef, UnifiedCallDraft } from '../contract.js';
 import { uniqueSorted } from '../shared/events.js';
 import { toE164 } from '../shared/phone.js';
-import { legObservation, type LegObservation } from './events.js';
+import { intelligenceSentiment, legObservation, type IntelligenceSentiment, type LegObservation } from './events.js';
 
 const TERMINAL = new Set(['completed', 'busy', 'no-answer', 'failed', 'canceled']);
 const ANSWERED_STATUS = new Set(['in-progress', 'answered']);
@@ -301,10 +301,23 @@ function agentsOf(parent: ParentFacts, children: readonly LegFacts[], answer: An
   return { agent: agents[0] ?? null, agents, offered };
 }
 
+/** The latest Conversational Intelligence sentiment of the call (a later transcript wins; ties by key). */
+function sentimentOf(events: readonly CallEvent[]): SentimentRef | null {
+  let latest: { key: string; facts: IntelligenceSentiment } | null = null;
+  for (const e of events) {
+    const facts = intelligenceSentiment.parse(e.data);
+    if (!latest || facts.at > latest.facts.at || (facts.at === latest.facts.at && e.key > latest.key)) latest = { key: e.key, facts };
+  }
+  return latest ? { label: latest.facts.label, score: null, source: 'twilio intelligence operator results' } : null;
+}
+
+const isSentiment = (e: CallEvent) => (e.data as { kind?: unknown }).kind === 'intelligence-sentiment';
+
 export function merge(events: CallEvent[]): UnifiedCallDraft | null {
   if (events.length === 0) return null;
   const callKey = events[0]!.callKey;
-  const all = uniqueSorted(events, orderOf).map((e) => legObservation.parse(e.data));
+  const sentiment = sentimentOf(events.filter(isSentiment));
+  const all = uniqueSorted(events.filter((e) => !isSentiment(e)), orderOf).map((e) => legObservation.parse(e.data));
   const parentObs = all.filter((o) => o.callSid === callKey);
   // A child leg alone cannot say which way the call went: wait for the parent.
   if (parentObs.length === 0) return null;
@@ -345,5 +358,6 @@ export function merge(events: CallEvent[]): UnifiedCallDraft | null {
     recordingUrl: first([...answer.legs.map((l) => l.recordingUrl), ...children.map((c) => c.recordingUrl), parent.recordingUrl]),
     telephonyCost: sumPrices([parent.legFacts, ...children]),
     ...(parent.bot && !parent.outbound ? { automation: parent.bot } : {}),
+    ...(sentiment ? { sentiment } : {}),
   };
 }

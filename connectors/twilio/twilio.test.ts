@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import nock from 'nock';
 import fc from 'fast-check';
 import twilio from 'twilio';
 import { describe, expect, it } from 'vitest';
@@ -317,5 +319,123 @@ describe('twilio ConversationRelay: self-served calls on Twilio\'s own report', 
     const plain = connector.merge(eventsOfParams([voiceUrl, parentCompleted]))!;
     expect(plain.status).toBe('abandoned');
     expect(plain.automation).toBeUndefined();
+  });
+});
+
+// Conversational Intelligence: the Service's webhook names a transcript; `follow` reads the
+// transcript, its call and its operator results through the SDK (nock answers for Twilio).
+describe('twilio Conversational Intelligence sentiment', () => {
+  const PARENT = 'CAaa00000000000000000000000000aa01';
+  const CHILD = 'CAaa00000000000000000000000000aa02';
+  const TRANSCRIPT = 'GTaa00000000000000000000000000aa03';
+  const RECORDING = 'REaa00000000000000000000000000aa04';
+  const webhookBody = (eventType = 'voice_intelligence_transcript_available') =>
+    JSON.stringify({ account_sid: creds.accountSid, service_sid: 'GAaa00000000000000000000000000aa05', transcript_sid: TRANSCRIPT, customer_key: null, event_type: eventType });
+  const stored = (body: string) => ({ rawBody: body, headers: { 'content-type': 'application/json' }, query: { bodySHA256: 'x' }, receivedAt: new Date() });
+
+  it('reads the transcript webhook as a pointer to its transcript; other event types say nothing', () => {
+    expect(connector.parse(stored(webhookBody()))).toEqual({ calls: [], presence: [], pointers: [{ kind: 'twilio-transcript', id: TRANSCRIPT }] });
+    expect(connector.parse(stored(webhookBody('something_else')))).toEqual({ calls: [], presence: [] });
+    expect(() => connector.parse(stored('{"transcript_sid":"nope","event_type":"x"}'))).toThrow(/transcript_sid/);
+    expect(() => connector.parse(stored('not json'))).toThrow(/not JSON/);
+  });
+
+  it('verifies a JSON delivery through its bodySHA256 with the SDK, and refuses a changed body', () => {
+    const body = webhookBody();
+    const url = `https://hub.example/webhooks/twilio/c1?bodySHA256=${createHash('sha256').update(body).digest('hex')}`;
+    const req = (raw: string): WebhookRequest => ({
+      method: 'POST',
+      rawBody: Buffer.from(raw),
+      publicUrl: url,
+      query: Object.fromEntries(new URL(url).searchParams),
+      headers: { 'content-type': 'application/json', 'x-twilio-signature': twilio.getExpectedTwilioSignature(AUTH_TOKEN, url, {}) },
+    });
+    expect(connector.verify(req(body), creds, ctx)).toEqual({ ok: true });
+    expect(connector.verify(req(body.replace('aa03', 'aa13')), creds, ctx).ok).toBe(false);
+  });
+
+  const sentimentResult = (label: string, name = 'Sentiment Analysis') => ({
+    operator_type: 'conversation-classify',
+    name,
+    operator_sid: `LY${'0'.repeat(30)}${name.length.toString(16).padStart(2, '0')}`,
+    predicted_label: label,
+    predicted_probability: 0.93,
+    label_probabilities: { positive: 0.02, negative: 0.93, neutral: 0.05 },
+    transcript_sid: TRANSCRIPT,
+  });
+  const transcript = (mediaProperties: Record<string, unknown>, status = 'completed') => ({
+    sid: TRANSCRIPT,
+    account_sid: creds.accountSid,
+    status,
+    channel: { media_properties: mediaProperties, participants: [], type: 'voice' },
+    date_created: '2025-03-10T14:10:00Z',
+    date_updated: '2025-03-10T14:11:00Z',
+  });
+  const INTEL = 'https://intelligence.twilio.com';
+  const API = 'https://api.twilio.com';
+  const callPath = (sid: string) => `/2010-04-01/Accounts/${creds.accountSid}/Calls/${sid}.json`;
+  const results = (list: unknown[]) => ({ operator_results: list, meta: { page: 0, page_size: 100, first_page_url: '', previous_page_url: null, next_page_url: null, key: 'operator_results', url: '' } });
+
+  it('maps a Sentiment operator label to the customer call (the parent of the recorded leg), without a score', async () => {
+    nock.disableNetConnect();
+    try {
+      nock(INTEL)
+        .get(`/v2/Transcripts/${TRANSCRIPT}`)
+        .reply(200, transcript({ source_sid: RECORDING, reference_sids: { call_sid: CHILD } }))
+        .get(`/v2/Transcripts/${TRANSCRIPT}/OperatorResults`)
+        .query(true)
+        .reply(200, results([sentimentResult('negative'), { ...sentimentResult('x'), operator_type: 'text-generation', name: 'Summary' }]));
+      nock(API).get(callPath(CHILD)).reply(200, { sid: CHILD, parent_call_sid: PARENT, account_sid: creds.accountSid });
+      const events = await connector.follow!([{ kind: 'twilio-transcript', id: TRANSCRIPT }], creds, ctx);
+      expect(nock.isDone()).toBe(true);
+      expect(events).toHaveLength(1);
+      expect(events[0]).toMatchObject({ callKey: PARENT, data: { kind: 'intelligence-sentiment', callSid: CHILD, label: 'negative', at: '2025-03-10T14:11:00.000Z' } });
+
+      // Order-independent: alone it waits for the call; with the call it sets the sentiment.
+      expect(connector.merge(events)).toBeNull();
+      const call = eventsOf(fixture('inbound_answered')).map((e) => ({ ...e, callKey: PARENT, data: { ...e.data, callSid: e.data.callSid === e.callKey ? PARENT : e.data.callSid, parentCallSid: e.data.parentCallSid ? PARENT : null } }));
+      const without = connector.merge(call)!;
+      expect(without.sentiment).toBeUndefined();
+      const withIt = connector.merge([...events, ...call].reverse())!;
+      expect(withIt.sentiment).toEqual({ label: 'negative', score: null, source: 'twilio intelligence operator results' });
+      expect({ ...withIt, sentiment: undefined }).toEqual({ ...without, sentiment: undefined });
+    } finally {
+      nock.cleanAll();
+      nock.enableNetConnect();
+    }
+  });
+
+  it('finds the call through the recording when the transcript names none; mixed, other operators and unfinished transcripts give nothing', async () => {
+    nock.disableNetConnect();
+    try {
+      nock(INTEL)
+        .get(`/v2/Transcripts/${TRANSCRIPT}`)
+        .reply(200, transcript({ source_sid: RECORDING }))
+        .get(`/v2/Transcripts/${TRANSCRIPT}/OperatorResults`)
+        .query(true)
+        .reply(200, results([sentimentResult('positive')]));
+      nock(API)
+        .get(`/2010-04-01/Accounts/${creds.accountSid}/Recordings/${RECORDING}.json`)
+        .reply(200, { sid: RECORDING, call_sid: PARENT, account_sid: creds.accountSid })
+        .get(callPath(PARENT))
+        .reply(200, { sid: PARENT, parent_call_sid: null, account_sid: creds.accountSid });
+      const events = await connector.follow!([{ kind: 'twilio-transcript', id: TRANSCRIPT }], creds, ctx);
+      expect(events.map((e) => [e.callKey, (e.data as { label: string }).label])).toEqual([[PARENT, 'positive']]);
+
+      nock(INTEL)
+        .get(`/v2/Transcripts/${TRANSCRIPT}`)
+        .reply(200, transcript({ source_sid: RECORDING, reference_sids: { call_sid: PARENT } }))
+        .get(`/v2/Transcripts/${TRANSCRIPT}/OperatorResults`)
+        .query(true)
+        .reply(200, results([sentimentResult('mixed'), sentimentResult('positive', 'Escalation Request')]));
+      expect(await connector.follow!([{ kind: 'twilio-transcript', id: TRANSCRIPT }], creds, ctx)).toEqual([]);
+
+      nock(INTEL).get(`/v2/Transcripts/${TRANSCRIPT}`).reply(200, transcript({}, 'in-progress'));
+      expect(await connector.follow!([{ kind: 'twilio-transcript', id: TRANSCRIPT }], creds, ctx)).toEqual([]);
+      expect(nock.isDone()).toBe(true);
+    } finally {
+      nock.cleanAll();
+      nock.enableNetConnect();
+    }
   });
 });

@@ -94,9 +94,44 @@ function kindOf(p: Record<string, string>): LegObservation['kind'] {
   return 'voice-url';
 }
 
+/**
+ * The webhook of a Conversational Intelligence Service (Console: the Service's Webhook URL, POST):
+ * JSON naming a transcript that is ready. It carries no result itself: `follow`
+ * (./intelligence.ts) fetches the transcript and its operator results in the worker.
+ */
+const transcriptWebhookSchema = z.looseObject({
+  account_sid: z.string().max(64).optional(),
+  service_sid: z.string().max(64).optional(),
+  transcript_sid: z.string().regex(/^GT[0-9a-fA-F]{32}$/, 'transcript_sid must be a Twilio transcript SID'),
+  customer_key: z.string().max(256).nullish(),
+  event_type: z.string().max(128),
+});
+
+/** The transcript webhook's event type once the transcript and its operator results are ready. */
+export const TRANSCRIPT_AVAILABLE = 'voice_intelligence_transcript_available';
+
+function parseTranscriptWebhook(rawBody: string): ParsedDelivery {
+  let body: unknown;
+  try {
+    body = JSON.parse(rawBody);
+  } catch {
+    throw new DeliveryShapeError('Twilio JSON webhook: the body is not JSON');
+  }
+  const parsed = transcriptWebhookSchema.safeParse(body);
+  if (!parsed.success) {
+    throw new DeliveryShapeError(
+      `not a Twilio Conversational Intelligence webhook: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}`,
+    );
+  }
+  // Another event type says nothing we read (yet): kept as a processed delivery with no call events.
+  if (parsed.data.event_type !== TRANSCRIPT_AVAILABLE) return { calls: [], presence: [] };
+  return { calls: [], presence: [], pointers: [{ kind: 'twilio-transcript', id: parsed.data.transcript_sid }] };
+}
+
 export function parse(delivery: StoredDelivery): ParsedDelivery {
   const contentType = delivery.headers['content-type'] ?? '';
-  if (contentType.includes('json')) throw new DeliveryShapeError('Twilio call webhooks are form-encoded, got JSON');
+  // Call webhooks are form-encoded; the only JSON one Twilio sends us is Conversational Intelligence's.
+  if (contentType.includes('json')) return parseTranscriptWebhook(delivery.rawBody);
   const raw = formParams(delivery.rawBody);
   const parsed = paramsSchema.safeParse(raw);
   if (!parsed.success) {

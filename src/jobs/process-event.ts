@@ -33,7 +33,8 @@ import {
   type CallChangeListener,
   type PresenceSink,
 } from '../modules/calls/index.js';
-import type { ConnectionsService } from '../modules/connections/connections.service.js';
+import { providerFailure, type ConnectionsService } from '../modules/connections/index.js';
+import type { ConnectorContextFactory } from './context.js';
 import type { JobProcessor, JobSettings } from './job.js';
 
 export const payload = z.object({ eventId: z.uuid() });
@@ -59,6 +60,8 @@ interface ProcessDeps {
   listeners: CallChangeListener[];
   presence: PresenceSink;
   connections: ConnectionsService;
+  /** For connectors that fetch what a delivery points at (`follow`). */
+  context: ConnectorContextFactory;
 }
 
 interface Parsed {
@@ -78,22 +81,51 @@ export function processor(deps: ProcessDeps): JobProcessor<typeof payload> {
   };
 }
 
-/** Reads a stored delivery with its connector; an unreadable shape is marked failed (returns null). */
+/** Keeps a valid delivery that cannot be used, visible and reprocessable after a fix (status failed). */
+async function markFailed(deps: ProcessDeps, event: WebhookEventRow, reason: string): Promise<void> {
+  await deps.db
+    .update(webhookEvents)
+    .set({ status: 'failed', error: reason.slice(0, 2000), attempts: sql`${webhookEvents.attempts} + 1`, processedAt: new Date() })
+    .where(eq(webhookEvents.id, event.id));
+}
+
+/**
+ * Reads a stored delivery with its connector, and fetches what it points at (`follow`: a REST call
+ * to the provider, made here, before any transaction). An unreadable shape or a provider refusing
+ * the fetch (401, 403, 404: it will refuse again) marks the delivery failed (returns null); a
+ * provider that did not answer (429, 5xx, network) throws, so the job is tried again.
+ */
 async function parseEvent(deps: ProcessDeps, event: WebhookEventRow): Promise<ParsedDelivery | null> {
+  const provider = event.provider as ProviderId;
+  const connector = connectorFor(provider);
+  let connection: Awaited<ReturnType<ConnectionsService['forWebhook']>>;
+  let parsed: ParsedDelivery;
   try {
-    const connection = await deps.connections.forWebhook(event.provider, event.connectionId);
-    return connectorFor(event.provider as ProviderId).parse(
+    connection = await deps.connections.forWebhook(event.provider, event.connectionId);
+    parsed = connector.parse(
       { rawBody: event.body, headers: event.headers, query: event.query, receivedAt: event.receivedAt },
       connection?.credentials,
     );
   } catch (err) {
     if (!isShapeError(err)) throw err;
     // Valid delivery, unreadable shape: keep it, visible and reprocessable after a fix.
-    await deps.db
-      .update(webhookEvents)
-      .set({ status: 'failed', error: (err as Error).message.slice(0, 2000), attempts: sql`${webhookEvents.attempts} + 1`, processedAt: new Date() })
-      .where(eq(webhookEvents.id, event.id));
+    await markFailed(deps, event, (err as Error).message);
     deps.logger.warn({ eventId: event.id, provider: event.provider, err: (err as Error).message }, 'delivery shape not understood');
+    return null;
+  }
+  if (!parsed.pointers?.length || !connector.follow) return parsed;
+  if (!connection) {
+    await markFailed(deps, event, 'the connection is gone: what the delivery points at cannot be fetched');
+    return null;
+  }
+  try {
+    const fetched = await connector.follow(parsed.pointers, connection.credentials, deps.context(provider));
+    return { ...parsed, calls: [...parsed.calls, ...fetched] };
+  } catch (err) {
+    const failure = providerFailure(err, provider);
+    if (!failure.permanent) throw err;
+    await markFailed(deps, event, failure.reason);
+    deps.logger.warn({ eventId: event.id, provider, reason: failure.reason }, 'provider refused what the delivery points at');
     return null;
   }
 }

@@ -63,7 +63,7 @@ export const callResponse = z.object({
   sentiment: z
     .object({ label: z.enum(['positive', 'neutral', 'negative']), score: z.number().min(-1).max(1).nullable(), source: z.string() })
     .nullable()
-    .describe("the customer's sentiment: from the provider's speech analytics (source e.g. 'aircall sentiment.created') or an annotation (source 'annotation'), which wins"),
+    .describe("the customer's sentiment: from the provider's speech analytics (source 'aircall sentiment.created' or 'twilio intelligence operator results') or an annotation (source 'annotation'), which wins"),
   summary: z.string().nullable().describe('transcript summary (annotation)'),
   topics: z.array(z.string()).nullable().describe('topics (annotation)'),
   outcome: z.string().nullable().describe("the call's outcome in the tenant's words (annotation)"),
