@@ -14,6 +14,7 @@ import { effectiveSettings } from '../tenants/index.js';
 import { afterCallWorkOf } from './after-call-work.js';
 import { handlingOf, type HandledBy } from '../../domain/automation.js';
 import { stableStringify } from '../../../connectors/shared/events.js';
+import { pgArray } from '../../db/sql.js';
 
 export interface CallChange {
   tenantId: string;
@@ -94,14 +95,67 @@ export async function recomputeCall(
   callKey: string,
   listeners: CallChangeListener[],
 ): Promise<CallChange | null> {
-  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`${connection.id}:${callKey}`}, 0))`);
-  const rows = await tx
-    .select({ eventKey: callEvents.eventKey, source: callEvents.source, data: callEvents.data })
-    .from(callEvents)
-    .where(and(eq(callEvents.connectionId, connection.id), eq(callEvents.callKey, callKey)));
-  const draft = connectorFor(connection.provider).merge(
-    rows.map((r) => ({ callKey, key: r.eventKey, source: r.source as CallEvent['source'], data: r.data })),
-  );
+  const [change] = await recomputeCalls(tx, tenant, connection, [callKey], listeners);
+  if (!change) return null;
+  for (const l of listeners) await l.onCallsChanged?.(tx, [change]);
+  return change;
+}
+
+/**
+ * Recompute several calls of one connection: their locks (in key order, the order every writer
+ * takes them), their events and their current rows are read in three statements for all of them,
+ * then each call is merged, enriched and written. Only the listeners' `enrich` runs here; the
+ * caller runs their change hooks over the changes returned (once, or per call as recomputeCall).
+ * Nothing in between writes another call's row, so the rows read first are still current.
+ */
+export async function recomputeCalls(
+  tx: Tx,
+  tenant: TenantRow,
+  connection: { id: string; provider: ProviderId },
+  callKeys: readonly string[],
+  enrichers: readonly Pick<CallChangeListener, 'enrich'>[],
+): Promise<CallChange[]> {
+  const keys = [...new Set(callKeys)].sort();
+  if (keys.length === 0) return [];
+  const keyList = pgArray(keys);
+  // unnest yields the (sorted) keys in order, so the locks are taken in that order.
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${connection.id}::text || ':' || k, 0)) from unnest(${keyList}::text[]) as k`);
+  const [eventRows, rows] = await Promise.all([
+    tx
+      .select({ callKey: callEvents.callKey, eventKey: callEvents.eventKey, source: callEvents.source, data: callEvents.data })
+      .from(callEvents)
+      .where(and(eq(callEvents.connectionId, connection.id), sql`${callEvents.callKey} = any(${keyList}::text[])`)),
+    tx
+      .select()
+      .from(calls)
+      .where(and(eq(calls.connectionId, connection.id), sql`${calls.callKey} = any(${keyList}::text[])`)),
+  ]);
+  const eventsOf = new Map<string, CallEvent[]>();
+  for (const r of eventRows) {
+    const list = eventsOf.get(r.callKey) ?? [];
+    list.push({ callKey: r.callKey, key: r.eventKey, source: r.source as CallEvent['source'], data: r.data });
+    eventsOf.set(r.callKey, list);
+  }
+  const rowOf = new Map(rows.map((r) => [r.callKey, r]));
+  const changes: CallChange[] = [];
+  for (const callKey of keys) {
+    const change = await writeCall(tx, tenant, connection, callKey, eventsOf.get(callKey) ?? [], rowOf.get(callKey), enrichers);
+    if (change) changes.push(change);
+  }
+  return changes;
+}
+
+/** One call from its events: merged, enriched, compared with its row `before` and written when it differs. */
+async function writeCall(
+  tx: Tx,
+  tenant: TenantRow,
+  connection: { id: string; provider: ProviderId },
+  callKey: string,
+  events: CallEvent[],
+  before: CallRow | undefined,
+  listeners: readonly Pick<CallChangeListener, 'enrich'>[],
+): Promise<CallChange | null> {
+  const draft = connectorFor(connection.provider).merge(events);
   if (!draft) return null;
 
   const settings = effectiveSettings(tenant.settings);
@@ -157,11 +211,6 @@ export async function recomputeCall(
     outcome: extra.annotation?.outcome ?? null,
   };
 
-  const [before] = await tx
-    .select()
-    .from(calls)
-    .where(and(eq(calls.connectionId, connection.id), eq(calls.callKey, callKey)))
-    .limit(1);
   if (before) {
     // Normalise numeric strings the way PostgreSQL returns them before comparing.
     const candidate = { ...before, ...values, costAmount: values.costAmount === null ? null : new Decimal(values.costAmount).toFixed(6) };
@@ -171,15 +220,11 @@ export async function recomputeCall(
       .set({ ...values, updatedAt: new Date() })
       .where(eq(calls.id, before.id))
       .returning();
-    const change = { tenantId: tenant.id, before, after: after! };
-    for (const l of listeners) await l.onCallsChanged?.(tx, [change]);
-    return change;
+    return { tenantId: tenant.id, before, after: after! };
   }
   const [after] = await tx
     .insert(calls)
     .values({ id: randomUUID(), ...values })
     .returning();
-  const change = { tenantId: tenant.id, before: null, after: after! };
-  for (const l of listeners) await l.onCallsChanged?.(tx, [change]);
-  return change;
+  return { tenantId: tenant.id, before: null, after: after! };
 }
