@@ -40,6 +40,12 @@ export interface CallEnrichment extends Partial<Pick<CallRow, 'campaignId' | 'fi
 export interface CallChangeListener {
   /** Fields the listener owns on the call row (e.g. campaignId), resolved before the write. */
   enrich?(tx: Tx, tenant: TenantRow, draft: UnifiedCallDraft, ref: { connectionId: string; callKey: string }): Promise<CallEnrichment>;
+  /**
+   * The same for several calls of one connection in one statement (a worker's batch): one
+   * enrichment per item, in order. Only for what does not depend on the other calls being written
+   * (a listener reading the calls table keeps to `enrich`, run per call between the writes).
+   */
+  enrichMany?(tx: Tx, tenant: TenantRow, items: readonly { draft: UnifiedCallDraft; ref: { connectionId: string; callKey: string } }[]): Promise<CallEnrichment[]>;
   onCallsChanged?(tx: Tx, changes: CallChange[]): Promise<void>;
   /** Calls that no longer exist on their own (folded into another call, ./links.ts), already deleted. */
   onCallsRemoved?(tx: Tx, removed: { tenantId: string; row: CallRow }[]): Promise<void>;
@@ -113,7 +119,7 @@ export async function recomputeCalls(
   tenant: TenantRow,
   connection: { id: string; provider: ProviderId },
   callKeys: readonly string[],
-  enrichers: readonly Pick<CallChangeListener, 'enrich'>[],
+  enrichers: readonly Pick<CallChangeListener, 'enrich' | 'enrichMany'>[],
 ): Promise<CallChange[]> {
   const keys = [...new Set(callKeys)].sort();
   if (keys.length === 0) return [];
@@ -137,30 +143,39 @@ export async function recomputeCalls(
     eventsOf.set(r.callKey, list);
   }
   const rowOf = new Map(rows.map((r) => [r.callKey, r]));
+  const merge = connectorFor(connection.provider).merge;
+  const drafts = keys.flatMap((callKey) => {
+    const draft = merge(eventsOf.get(callKey) ?? []);
+    return draft ? [{ draft, ref: { connectionId: connection.id, callKey } }] : [];
+  });
+  // Listeners that enrich a batch at once do it now, for every call; the others per call below.
+  const batched = await Promise.all(
+    enrichers.map((l) => (l.enrichMany && drafts.length > 1 ? l.enrichMany(tx, tenant, drafts) : Promise.resolve(null))),
+  );
   const changes: CallChange[] = [];
-  for (const callKey of keys) {
-    const change = await writeCall(tx, tenant, connection, callKey, eventsOf.get(callKey) ?? [], rowOf.get(callKey), enrichers);
+  for (const [i, { draft, ref }] of drafts.entries()) {
+    let extra: CallEnrichment = {};
+    for (const [j, l] of enrichers.entries()) {
+      const got = batched[j] ? batched[j][i]! : l.enrich ? await l.enrich(tx, tenant, draft, ref) : {};
+      extra = { ...extra, ...got };
+    }
+    const change = await writeCall(tx, tenant, connection, ref.callKey, draft, extra, rowOf.get(ref.callKey));
     if (change) changes.push(change);
   }
   return changes;
 }
 
-/** One call from its events: merged, enriched, compared with its row `before` and written when it differs. */
+/** One call from its merged events and enrichment: compared with its row `before` and written when it differs. */
 async function writeCall(
   tx: Tx,
   tenant: TenantRow,
   connection: { id: string; provider: ProviderId },
   callKey: string,
-  events: CallEvent[],
+  draft: UnifiedCallDraft,
+  extra: CallEnrichment,
   before: CallRow | undefined,
-  listeners: readonly Pick<CallChangeListener, 'enrich'>[],
 ): Promise<CallChange | null> {
-  const draft = connectorFor(connection.provider).merge(events);
-  if (!draft) return null;
-
   const settings = effectiveSettings(tenant.settings);
-  let extra: CallEnrichment = {};
-  for (const l of listeners) if (l.enrich) extra = { ...extra, ...(await l.enrich(tx, tenant, draft, { connectionId: connection.id, callKey })) };
   const handling = handlingOf({
     direction: draft.direction,
     status: draft.status,
