@@ -112,7 +112,9 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     allowedHosts: outbound.policy.allowedHosts,
   });
   const kpiRefresh = coalescingEnqueuer(queue, 'kpi-refresh', logger);
-  const roiRefresh = coalescingEnqueuer(queue, 'roi-refresh', logger);
+  // ROI days are rebuilt at most every ROI_REFRESH_EVERY_MS per tenant (a hot day's rebuild reads
+  // all its calls; readers compute marked days themselves meanwhile).
+  const roiRefresh = coalescingEnqueuer(queue, 'roi-refresh', logger, config.ROI_REFRESH_EVERY_MS);
   const listeners: CallChangeListener[] = [];
   // KPI rollups: dirty hours and agent/queue names, inside each call transaction.
   listeners.push(kpiCallListener(kpiRefresh.wake));

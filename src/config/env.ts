@@ -35,6 +35,12 @@ export const envSchema = z.object({
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(32),
   /** Seconds a running job holds its lock: a worker that dies loses its jobs to others after this. */
   JOB_LOCK_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
+  /**
+   * How often, at most, a tenant's ROI days are rebuilt while calls keep changing them (ms). A day's
+   * rebuild reads all its calls, so under a steady flow it runs once per period, not once per
+   * second; readers compute the days still marked on the fly, so figures never wait for it.
+   */
+  ROI_REFRESH_EVERY_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
   /** Seconds a pending event may wait before the sweeper re-enqueues it. */
   SWEEP_AFTER_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
   /** How often the worker re-reads the last hours of calls from each provider (0 = off). */

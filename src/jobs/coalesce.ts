@@ -21,6 +21,8 @@ export function slotJobId(name: TenantJob, tenantId: string, tag: string, slotMs
 export function coalescingEnqueuer(queue: JobQueue, name: TenantJob, logger: Logger, slotMs = 1000) {
   const lastSlot = new Map<string, string>();
   return {
+    /** The slot: at most one job per tenant and slot from wakes (the sweep waits longer than this). */
+    slotMs,
     wake(tenantId: string): void {
       const jobId = slotJobId(name, tenantId, 'wake', slotMs);
       if (lastSlot.get(tenantId) === jobId) return;

@@ -115,7 +115,9 @@ export function startMaintenance(deps: {
   );
   // KPI and ROI safety nets: marks whose wake-up was lost (Redis down) or came too early.
   stops.push(every(1000, 'kpi sweep', async () => deps.kpiRefresh.enqueuer.sweep(await deps.kpiRefresh.stale(1500)), logger));
-  stops.push(every(1000, 'roi sweep', async () => deps.roiRefresh.enqueuer.sweep(await deps.roiRefresh.stale(1500)), logger));
+  // Marks older than the wake slot (plus the job's start) were missed by the wakes; younger ones have a job coming.
+  const roiStaleMs = Math.max(1500, deps.roiRefresh.enqueuer.slotMs + 500);
+  stops.push(every(1000, 'roi sweep', async () => deps.roiRefresh.enqueuer.sweep(await deps.roiRefresh.stale(roiStaleMs)), logger));
   // Anomalies of the last complete days, raised once each (alert.raised webhooks).
   stops.push(every(15 * 60_000, 'alert check', () => deps.raiseAlerts(), logger, { failureLevel: 'warn' }));
   // Alerts within the hour: the current hour and day so far, and the notified targets.

@@ -24,7 +24,7 @@ import { MicroBatcher } from '../lib/micro-batch.js';
 import {
   aliasesOf,
   foldAlias,
-  recomputeCall,
+  recomputeCalls,
   retireAliasRow,
   rootsOf,
   storeCallEvents,
@@ -143,8 +143,8 @@ async function applyDeliveries(tx: Tx, deps: ProcessDeps, tenantById: Map<string
     entry.links.push(...(parsed.callLinks ?? []));
     byConnection.set(event.connectionId, entry);
   }
-  // Listeners' enrich runs per call inside recomputeCall; their change hooks run once, by the caller.
-  const enrichOnly = deps.listeners.filter((l) => l.enrich).map((l) => ({ enrich: l.enrich!.bind(l) }));
+  // Listeners' enrich runs per call inside recomputeCalls; their change hooks run once, by the caller.
+  const enrichOnly = deps.listeners.filter((l) => l.enrich).map((l) => ({ enrich: l.enrich!.bind(l), enrichMany: l.enrichMany?.bind(l) }));
   const changes: CallChange[] = [];
   // One global order for every row and lock a transaction takes: connections, then call keys.
   for (const connectionId of [...byConnection.keys()].sort()) {
@@ -183,10 +183,8 @@ async function applyDeliveries(tx: Tx, deps: ProcessDeps, tenantById: Map<string
       }
       recompute.add(callKey);
     }
-    for (const callKey of [...recompute].sort()) {
-      const change = await recomputeCall(tx, tenant, connection, callKey, enrichOnly);
-      if (change) changes.push(change);
-    }
+    // The batch's calls of this connection together: one statement each for their locks, events and rows.
+    changes.push(...(await recomputeCalls(tx, tenant, connection, [...recompute], enrichOnly)));
     const gone = retired.filter((r) => r.alias !== null);
     for (const r of gone) await retireAliasRow(tx, r.alias!, r.root);
     if (gone.length > 0) {

@@ -61,6 +61,9 @@ export async function createTestHub(
     DATA_DIR: dataDir,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     SWEEP_AFTER_SECONDS: '1',
+    // The ROI days of a test's few calls rebuild in milliseconds: every second, as before the
+    // production default became 5 s, so that settle() does not wait for the slot.
+    ROI_REFRESH_EVERY_MS: '1000',
     RECONCILE_EVERY_MINUTES: '0',
     ...(databaseName ? { DATABASE_URL: databaseUrl(databaseName), REDIS_URL: redisUrl() } : {}),
     ...opts.env,

@@ -1,4 +1,4 @@
-import { bigint, bigserial, index, integer, pgTable, primaryKey, smallint, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, index, integer, jsonb, pgTable, primaryKey, smallint, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { instant } from './_helpers.js';
 
 /**
@@ -121,6 +121,12 @@ export const kpiDirtyHours = pgTable(
     id: bigserial('id', { mode: 'number' }).primaryKey(),
     tenantId: uuid('tenant_id').notNull(),
     hourKey: text('hour_key').notNull(),
+    /**
+     * A call change marks only its call's group of the hour: [agentId, queueName, campaignId,
+     * provider, direction] as the call row has them, and the refresh rebuilds only the kpi_hourly
+     * row of that group (the hour's other calls are not read again). Null: the whole hour.
+     */
+    callGroup: jsonb('call_group').$type<[string | null, string | null, string | null, string, string]>(),
     markedAt: instant('marked_at').notNull().defaultNow(),
   },
   (t) => [index('kpi_dirty_hours_tenant_idx').on(t.tenantId, t.id)],

@@ -22,13 +22,29 @@ export const annotationListener: CallChangeListener = {
       .from(callAnnotations)
       .where(and(eq(callAnnotations.connectionId, ref.connectionId), eq(callAnnotations.callKey, ref.callKey)))
       .limit(1);
-    if (!a) return {};
-    return {
-      annotatedHandledBy: (a.handledBy as HandledBy | null) ?? null,
-      annotation: { sentiment: a.sentiment, summary: a.summary, topics: a.topics, outcome: a.outcome },
-    };
+    return a ? enrichmentOf(a) : {};
+  },
+  // A batch of one connection's calls: their annotations in one statement.
+  enrichMany: async (tx, _tenant, items) => {
+    const connectionIds = [...new Set(items.map((i) => i.ref.connectionId))];
+    const rows = await tx
+      .select()
+      .from(callAnnotations)
+      .where(and(inArray(callAnnotations.connectionId, connectionIds), inArray(callAnnotations.callKey, [...new Set(items.map((i) => i.ref.callKey))])));
+    const byRef = new Map(rows.map((a) => [`${a.connectionId}\u0000${a.callKey}`, a]));
+    return items.map(({ ref }) => {
+      const a = byRef.get(`${ref.connectionId}\u0000${ref.callKey}`);
+      return a ? enrichmentOf(a) : {};
+    });
   },
 };
+
+function enrichmentOf(a: CallAnnotationRow) {
+  return {
+    annotatedHandledBy: (a.handledBy as HandledBy | null) ?? null,
+    annotation: { sentiment: a.sentiment, summary: a.summary, topics: a.topics, outcome: a.outcome },
+  };
+}
 
 interface CallRef {
   id: string;

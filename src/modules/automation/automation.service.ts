@@ -43,6 +43,16 @@ export const automationListener: CallChangeListener = {
       .orderBy(asc(automationEndpoints.createdAt), asc(automationEndpoints.id));
     return { automationEndpoint: endpointOf(endpoints, draft) };
   },
+  // A batch: the tenant's endpoints read once.
+  enrichMany: async (tx, tenant, items) => {
+    if (!items.some(({ draft }) => draft.direction === 'inbound')) return items.map(() => ({}));
+    const endpoints = await tx
+      .select({ id: automationEndpoints.id, number: automationEndpoints.number, queue: automationEndpoints.queue })
+      .from(automationEndpoints)
+      .where(eq(automationEndpoints.tenantId, tenant.id))
+      .orderBy(asc(automationEndpoints.createdAt), asc(automationEndpoints.id));
+    return items.map(({ draft }) => (draft.direction === 'inbound' ? { automationEndpoint: endpointOf(endpoints, draft) } : {}));
+  },
 };
 
 export class AutomationService {

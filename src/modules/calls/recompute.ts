@@ -14,6 +14,7 @@ import { effectiveSettings } from '../tenants/index.js';
 import { afterCallWorkOf } from './after-call-work.js';
 import { handlingOf, type HandledBy } from '../../domain/automation.js';
 import { stableStringify } from '../../../connectors/shared/events.js';
+import { pgArray } from '../../db/sql.js';
 
 export interface CallChange {
   tenantId: string;
@@ -39,6 +40,12 @@ export interface CallEnrichment extends Partial<Pick<CallRow, 'campaignId' | 'fi
 export interface CallChangeListener {
   /** Fields the listener owns on the call row (e.g. campaignId), resolved before the write. */
   enrich?(tx: Tx, tenant: TenantRow, draft: UnifiedCallDraft, ref: { connectionId: string; callKey: string }): Promise<CallEnrichment>;
+  /**
+   * The same for several calls of one connection in one statement (a worker's batch): one
+   * enrichment per item, in order. Only for what does not depend on the other calls being written
+   * (a listener reading the calls table keeps to `enrich`, run per call between the writes).
+   */
+  enrichMany?(tx: Tx, tenant: TenantRow, items: readonly { draft: UnifiedCallDraft; ref: { connectionId: string; callKey: string } }[]): Promise<CallEnrichment[]>;
   onCallsChanged?(tx: Tx, changes: CallChange[]): Promise<void>;
   /** Calls that no longer exist on their own (folded into another call, ./links.ts), already deleted. */
   onCallsRemoved?(tx: Tx, removed: { tenantId: string; row: CallRow }[]): Promise<void>;
@@ -94,19 +101,81 @@ export async function recomputeCall(
   callKey: string,
   listeners: CallChangeListener[],
 ): Promise<CallChange | null> {
-  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`${connection.id}:${callKey}`}, 0))`);
-  const rows = await tx
-    .select({ eventKey: callEvents.eventKey, source: callEvents.source, data: callEvents.data })
-    .from(callEvents)
-    .where(and(eq(callEvents.connectionId, connection.id), eq(callEvents.callKey, callKey)));
-  const draft = connectorFor(connection.provider).merge(
-    rows.map((r) => ({ callKey, key: r.eventKey, source: r.source as CallEvent['source'], data: r.data })),
-  );
-  if (!draft) return null;
+  const [change] = await recomputeCalls(tx, tenant, connection, [callKey], listeners);
+  if (!change) return null;
+  for (const l of listeners) await l.onCallsChanged?.(tx, [change]);
+  return change;
+}
 
+/**
+ * Recompute several calls of one connection: their locks (in key order, the order every writer
+ * takes them), their events and their current rows are read in three statements for all of them,
+ * then each call is merged, enriched and written. Only the listeners' `enrich` runs here; the
+ * caller runs their change hooks over the changes returned (once, or per call as recomputeCall).
+ * Nothing in between writes another call's row, so the rows read first are still current.
+ */
+export async function recomputeCalls(
+  tx: Tx,
+  tenant: TenantRow,
+  connection: { id: string; provider: ProviderId },
+  callKeys: readonly string[],
+  enrichers: readonly Pick<CallChangeListener, 'enrich' | 'enrichMany'>[],
+): Promise<CallChange[]> {
+  const keys = [...new Set(callKeys)].sort();
+  if (keys.length === 0) return [];
+  const keyList = pgArray(keys);
+  // unnest yields the (sorted) keys in order, so the locks are taken in that order.
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${connection.id}::text || ':' || k, 0)) from unnest(${keyList}::text[]) as k`);
+  const [eventRows, rows] = await Promise.all([
+    tx
+      .select({ callKey: callEvents.callKey, eventKey: callEvents.eventKey, source: callEvents.source, data: callEvents.data })
+      .from(callEvents)
+      .where(and(eq(callEvents.connectionId, connection.id), sql`${callEvents.callKey} = any(${keyList}::text[])`)),
+    tx
+      .select()
+      .from(calls)
+      .where(and(eq(calls.connectionId, connection.id), sql`${calls.callKey} = any(${keyList}::text[])`)),
+  ]);
+  const eventsOf = new Map<string, CallEvent[]>();
+  for (const r of eventRows) {
+    const list = eventsOf.get(r.callKey) ?? [];
+    list.push({ callKey: r.callKey, key: r.eventKey, source: r.source as CallEvent['source'], data: r.data });
+    eventsOf.set(r.callKey, list);
+  }
+  const rowOf = new Map(rows.map((r) => [r.callKey, r]));
+  const merge = connectorFor(connection.provider).merge;
+  const drafts = keys.flatMap((callKey) => {
+    const draft = merge(eventsOf.get(callKey) ?? []);
+    return draft ? [{ draft, ref: { connectionId: connection.id, callKey } }] : [];
+  });
+  // Listeners that enrich a batch at once do it now, for every call; the others per call below.
+  const batched = await Promise.all(
+    enrichers.map((l) => (l.enrichMany && drafts.length > 1 ? l.enrichMany(tx, tenant, drafts) : Promise.resolve(null))),
+  );
+  const changes: CallChange[] = [];
+  for (const [i, { draft, ref }] of drafts.entries()) {
+    let extra: CallEnrichment = {};
+    for (const [j, l] of enrichers.entries()) {
+      const got = batched[j] ? batched[j][i]! : l.enrich ? await l.enrich(tx, tenant, draft, ref) : {};
+      extra = { ...extra, ...got };
+    }
+    const change = await writeCall(tx, tenant, connection, ref.callKey, draft, extra, rowOf.get(ref.callKey));
+    if (change) changes.push(change);
+  }
+  return changes;
+}
+
+/** One call from its merged events and enrichment: compared with its row `before` and written when it differs. */
+async function writeCall(
+  tx: Tx,
+  tenant: TenantRow,
+  connection: { id: string; provider: ProviderId },
+  callKey: string,
+  draft: UnifiedCallDraft,
+  extra: CallEnrichment,
+  before: CallRow | undefined,
+): Promise<CallChange | null> {
   const settings = effectiveSettings(tenant.settings);
-  let extra: CallEnrichment = {};
-  for (const l of listeners) if (l.enrich) extra = { ...extra, ...(await l.enrich(tx, tenant, draft, { connectionId: connection.id, callKey })) };
   const handling = handlingOf({
     direction: draft.direction,
     status: draft.status,
@@ -157,11 +226,6 @@ export async function recomputeCall(
     outcome: extra.annotation?.outcome ?? null,
   };
 
-  const [before] = await tx
-    .select()
-    .from(calls)
-    .where(and(eq(calls.connectionId, connection.id), eq(calls.callKey, callKey)))
-    .limit(1);
   if (before) {
     // Normalise numeric strings the way PostgreSQL returns them before comparing.
     const candidate = { ...before, ...values, costAmount: values.costAmount === null ? null : new Decimal(values.costAmount).toFixed(6) };
@@ -171,15 +235,11 @@ export async function recomputeCall(
       .set({ ...values, updatedAt: new Date() })
       .where(eq(calls.id, before.id))
       .returning();
-    const change = { tenantId: tenant.id, before, after: after! };
-    for (const l of listeners) await l.onCallsChanged?.(tx, [change]);
-    return change;
+    return { tenantId: tenant.id, before, after: after! };
   }
   const [after] = await tx
     .insert(calls)
     .values({ id: randomUUID(), ...values })
     .returning();
-  const change = { tenantId: tenant.id, before: null, after: after! };
-  for (const l of listeners) await l.onCallsChanged?.(tx, [change]);
-  return change;
+  return { tenantId: tenant.id, before: null, after: after! };
 }

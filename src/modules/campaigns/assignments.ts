@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { and, asc, desc, eq, gt, inArray, isNull, lte, or, sql } from 'drizzle-orm';
-import type { Executor } from '../../db/client.js';
+import { queryRows, type Executor } from '../../db/client.js';
 import { campaignNumbers, type CampaignNumberRow } from '../../db/schema/index.js';
 
 export interface Period {
@@ -31,6 +31,26 @@ export async function campaignAt(db: Executor, tenantId: string, trackingNumber:
     .orderBy(sql`${campaignNumbers.validFrom} desc nulls last`, desc(campaignNumbers.createdAt))
     .limit(1);
   return row?.campaignId ?? null;
+}
+
+/** campaignAt for several calls in one statement: one campaign (or null) per call, in order. */
+export async function campaignsAt(db: Executor, tenantId: string, list: readonly { trackingNumber: string | null; startedAt: Date }[]): Promise<(string | null)[]> {
+  const asked = list.map((c, i) => ({ i, number: c.trackingNumber, at: c.startedAt.toISOString() })).filter((c) => c.number);
+  const found = new Map<number, string | null>();
+  if (asked.length > 0) {
+    const n = campaignNumbers;
+    const rows = await queryRows<{ i: number; campaign_id: string | null }>(
+      db,
+      // The same choice as campaignAt, per call.
+      sql`select x.i, (select ${n.campaignId} from ${n}
+            where ${n.tenantId} = ${tenantId} and ${n.number} = x.number
+              and (${n.validFrom} is null or ${n.validFrom} <= x.at) and (${n.validTo} is null or ${n.validTo} > x.at)
+            order by ${n.validFrom} desc nulls last, ${n.createdAt} desc limit 1) as campaign_id
+          from jsonb_to_recordset(${JSON.stringify(asked)}::jsonb) as x(i int, number text, at timestamptz)`,
+    );
+    for (const r of rows) found.set(Number(r.i), r.campaign_id);
+  }
+  return list.map((_, i) => found.get(i) ?? null);
 }
 
 const before = (a: Date | null, b: Date | null) => (a === null ? b !== null : b !== null && a < b);

@@ -36,6 +36,26 @@ export async function markCallsDirty(
   notify?.(tenantId);
 }
 
+/** A call's group in kpi_dirty_hours.call_group (the raw fields its kpi_hourly row is keyed by). */
+const callGroupOf = (r: CallRow) => [r.agentId, r.queueName, r.campaignId, r.provider, r.direction];
+
+/**
+ * Mark the group of these calls in their hours dirty (tenant time): the refresh rebuilds the
+ * kpi_hourly row of each group, reading only that group's calls, so the cost of a change does not
+ * grow with the hour's other calls. What depends on other rows than the call's own (surveys, the
+ * FCR of earlier calls, agent links, settings) marks whole hours or the other calls' groups.
+ */
+export async function markCallGroupsDirty(tx: Executor, tenantId: string, rows: CallRow[], notify?: DirtyNotifier): Promise<void> {
+  if (rows.length === 0) return;
+  const marks = [...new Set(rows.map((r) => JSON.stringify([r.startedAt.toISOString(), callGroupOf(r)])))].sort();
+  await tx.execute(sql`
+    insert into kpi_dirty_hours (tenant_id, hour_key, call_group)
+    select distinct t.id, to_char((m->>0)::timestamptz at time zone t.timezone, ${HOUR_KEY_FORMAT}), m->1
+    from tenants t cross join jsonb_array_elements(${`[${marks.join(',')}]`}::jsonb) as m
+    where t.id = ${tenantId}`);
+  notify?.(tenantId);
+}
+
 /** Mark the hours of these agents' calls dirty: a link between agents changes the agent they count under. */
 export async function markAgentCallsDirty(tx: Executor, tenantId: string, agentIds: string[]): Promise<void> {
   if (agentIds.length === 0) return;
@@ -66,8 +86,9 @@ async function markEarlierCallsOfNumbersDirty(tx: Tx, tenantId: string, rows: Ca
   const numbers = [...new Set(relevant.map((r) => r.externalNumber!))];
   const times = relevant.map((r) => r.startedAt.getTime());
   await tx.execute(sql`
-    insert into kpi_dirty_hours (tenant_id, hour_key)
-    select distinct t.id, to_char(c.started_at at time zone t.timezone, ${HOUR_KEY_FORMAT})
+    insert into kpi_dirty_hours (tenant_id, hour_key, call_group)
+    select distinct t.id, to_char(c.started_at at time zone t.timezone, ${HOUR_KEY_FORMAT}),
+      jsonb_build_array(c.agent_id, c.queue_name, c.campaign_id::text, c.provider, c.direction)
     from tenants t
     join calls c on c.tenant_id = t.id
     where t.id = ${tenantId}
@@ -78,7 +99,7 @@ async function markEarlierCallsOfNumbersDirty(tx: Tx, tenantId: string, rows: Ca
           - make_interval(days => coalesce((t.settings->>'fcrWindowDays')::int, 7))`);
 }
 
-/** The KPI module's CallChangeListener: dirty hours (before and after) and the agent/queue names. */
+/** The KPI module's CallChangeListener: dirty call groups of hours (before and after) and the agent/queue names. */
 export function kpiCallListener(notify?: DirtyNotifier): CallChangeListener {
   return {
     async onCallsChanged(tx: Tx, changes: CallChange[]) {
@@ -86,7 +107,7 @@ export function kpiCallListener(notify?: DirtyNotifier): CallChangeListener {
       for (const change of changes) byTenant.set(change.tenantId, [...(byTenant.get(change.tenantId) ?? []), change]);
       for (const [tenantId, list] of byTenant) {
         const rows = list.flatMap((c) => (c.before ? [c.before, c.after] : [c.after]));
-        await markCallsDirty(tx, tenantId, rows, notify);
+        await markCallGroupsDirty(tx, tenantId, rows, notify);
         await markEarlierCallsOfNumbersDirty(tx, tenantId, rows);
         await upsertAgentsAndQueues(tx, tenantId, list.map((c) => c.after));
       }
@@ -95,7 +116,7 @@ export function kpiCallListener(notify?: DirtyNotifier): CallChangeListener {
     async onCallsRemoved(tx: Tx, removed) {
       for (const tenantId of new Set(removed.map((r) => r.tenantId))) {
         const rows = removed.filter((r) => r.tenantId === tenantId).map((r) => r.row);
-        await markCallsDirty(tx, tenantId, rows, notify);
+        await markCallGroupsDirty(tx, tenantId, rows, notify);
         await markEarlierCallsOfNumbersDirty(tx, tenantId, rows);
       }
     },

@@ -1,7 +1,9 @@
 /**
  * The coalesced per-tenant refresh (job `kpi-refresh`, src/jobs/kpi-refresh.ts): take the dirty
- * hours, rebuild their rollup rows from the calls table (one INSERT … SELECT per batch of hours),
- * repeat until nothing is dirty.
+ * marks, rebuild their rollup rows from the calls table (one INSERT … SELECT per batch: whole hours,
+ * or only the marked call groups of an hour, so that a call's change costs the calls of its
+ * agent/queue/campaign/provider/direction in that hour, not every call of the hour), repeat until
+ * nothing is dirty.
  *
  * Coalescing: call transactions only append dirty marks; one job per tenant and second is enqueued
  * (src/jobs/coalesce.ts), and a batch turns any number of marks of one hour into one recomputation.
@@ -9,7 +11,7 @@
  * the calls read after the dirty marks are taken, so a call committed before its mark was taken is
  * seen, and one committed later left a mark for the next run.
  */
-import { eq, sql } from 'drizzle-orm';
+import { eq, sql, type SQL } from 'drizzle-orm';
 import type { Database, Tx } from '../../db/client.js';
 import { queryRows } from '../../db/client.js';
 import { kpiSumColumnNames, kpiSumFields, tenants, type TenantRow } from '../../db/schema/index.js';
@@ -91,11 +93,54 @@ async function ensureBasis(tx: Tx, tenant: TenantRow, listeners: readonly CallCh
 export async function rebuildHours(tx: Tx, tenantId: string, basis: RollupBasis, hourKeys: string[]): Promise<void> {
   if (hourKeys.length === 0) return;
   const keys = pgArray(hourKeys);
-  const tz = basis.timezone;
   await tx.execute(sql`delete from kpi_hourly where tenant_id = ${tenantId} and hour_key = any(${keys}::text[])`);
+  await insertHourRows(tx, tenantId, basis, sql``, sql`unnest(${keys}::text[]) as k(hour_key)`, sql``, sql`true`);
+}
+
+/** A call group of an hour, as kpi_dirty_hours.call_group marks it (raw agent id, queue, campaign, provider, direction). */
+export interface HourGroupMark {
+  hourKey: string;
+  group: [string | null, string | null, string | null, string, string];
+}
+
+/**
+ * Rebuild the kpi_hourly rows of these groups of hours: the marks become rows' keys (the agent
+ * the call counts under: its linked one, else its own) and only the calls of those keys are read,
+ * selected first by their raw fields (the key's agent or an agent linked to it), then exactly.
+ */
+export async function rebuildHourGroups(tx: Tx, tenantId: string, basis: RollupBasis, marks: HourGroupMark[]): Promise<void> {
+  if (marks.length === 0) return;
+  const json = JSON.stringify(marks.map((m) => [m.hourKey, m.group]));
+  const keysCte = sql`with keys as (
+      select distinct m->>0 as hour_key, coalesce(${canonicalAgentIdSql(sql`${tenantId}::uuid`, sql`(m->1->>0)`)}, '') as agent_id,
+        coalesce(m->1->>1, '') as queue, coalesce(m->1->>2, '') as campaign_id, m->1->>3 as provider, m->1->>4 as direction
+      from jsonb_array_elements(${json}::jsonb) as m
+    )`;
+  await tx.execute(sql`${keysCte}
+    delete from kpi_hourly h using keys k
+    where h.tenant_id = ${tenantId} and h.hour_key = k.hour_key and h.agent_id = k.agent_id and h.queue = k.queue
+      and h.campaign_id = k.campaign_id and h.provider = k.provider and h.direction = k.direction`);
+  await insertHourRows(
+    tx,
+    tenantId,
+    basis,
+    keysCte,
+    sql`(select keys.*, array(select a.id from agents a where a.tenant_id = ${tenantId} and a.linked_to = keys.agent_id) || keys.agent_id as raw_agents from keys) as k`,
+    sql`and c.provider = k.provider and c.direction = k.direction and coalesce(c.queue_name, '') = k.queue
+      and coalesce(c.campaign_id::text, '') = k.campaign_id and coalesce(c.agent_id, '') = any(k.raw_agents)`,
+    sql`coalesce(ag.agent_id, '') = k.agent_id`,
+  );
+}
+
+/**
+ * The kpi_hourly rows of the calls joined to `keys` (a relation with an hour_key column, after the
+ * optional `prefix` CTE): `join` narrows the calls of each key's hour, `where` filters the rows.
+ */
+async function insertHourRows(tx: Tx, tenantId: string, basis: RollupBasis, prefix: SQL, keys: SQL, join: SQL, where: SQL): Promise<void> {
+  const tz = basis.timezone;
   // Each hour key selects its calls by an index range on started_at wide enough for any offset
   // and DST change (the local hour start ± 3 h), then exactly by the local hour key.
-  await tx.execute(sql`
+  await tx.execute(sql`${prefix}
     insert into kpi_hourly (tenant_id, hour_key, agent_id, queue, campaign_id, provider, direction, calls,
       offered, answered, abandoned, short_abandoned, short_abandoned_within_sl, missed, voicemail,
       answered_within_sl, wait_sum_answered, handled_count, handle_sum_handled, fcr_eligible, fcr_resolved,
@@ -136,11 +181,12 @@ export async function rebuildHours(tx: Tx, tenantId: string, basis: RollupBasis,
       coalesce(sum(c.wait_seconds) filter (where f.inbound and (c.status in ('answered', 'missed', 'voicemail') or (c.status = 'abandoned' and not f.short))), 0),
       count(*) filter (where c.status = 'answered' and jsonb_array_length(c.agents) > 1),
       count(*) filter (where c.first_time_caller)
-    from unnest(${keys}::text[]) as k(hour_key)
+    from ${keys}
     join calls c on c.tenant_id = ${tenantId}
       and c.started_at >= ((k.hour_key || ':00')::timestamp at time zone ${tz}) - interval '3 hours'
       and c.started_at < ((k.hour_key || ':00')::timestamp at time zone ${tz}) + interval '4 hours'
       and to_char(c.started_at at time zone ${tz}, ${HOUR_KEY_FORMAT}) = k.hour_key
+      ${join}
     cross join lateral (
       select c.direction = 'inbound' as inbound,
         c.wait_seconds < ${basis.shortAbandonSeconds} as short,
@@ -168,6 +214,7 @@ export async function rebuildHours(tx: Tx, tenantId: string, basis: RollupBasis,
         count(*) filter (where r.nps <= 6) as nps_detractors
       from survey_responses r where r.tenant_id = c.tenant_id and r.call_id = c.id
     ) s on true
+    where ${where}
     group by k.hour_key, ag.agent_id, c.queue_name, c.campaign_id, c.provider, c.direction`);
 }
 
@@ -291,15 +338,19 @@ export async function refreshTenant(db: Database, tenantId: string, listeners: r
       // Later calls of numbers whose calls arrived late: their flags change first, so the hours
       // those changes mark are taken below, in this same pass.
       await refreshMarkedNumbers(tx, tenantId, () => listeners);
-      const taken = await queryRows<{ hour_key: string }>(
+      const taken = await queryRows<{ hour_key: string; call_group: HourGroupMark['group'] | null }>(
         tx,
         sql`delete from kpi_dirty_hours where id in (
               select id from kpi_dirty_hours where tenant_id = ${tenantId} order by id limit ${batchSize})
-            returning hour_key`,
+            returning hour_key, call_group`,
       );
       if (taken.length === 0) return true;
+      // A whole-hour mark covers the groups of its hour; the other hours rebuild only their groups.
+      const wholeHours = new Set(taken.filter((r) => r.call_group === null).map((r) => r.hour_key));
+      const groups = taken.filter((r) => r.call_group !== null && !wholeHours.has(r.hour_key)).map((r) => ({ hourKey: r.hour_key, group: r.call_group! }));
       const hours = [...new Set(taken.map((r) => r.hour_key))].sort();
-      await rebuildHours(tx, tenantId, basis, hours);
+      await rebuildHours(tx, tenantId, basis, [...wholeHours].sort());
+      await rebuildHourGroups(tx, tenantId, basis, groups);
       await rebuildDays(tx, tenantId, [...new Set(hours.map((h) => h.slice(0, 10)))]);
       outcome.hoursRecomputed += hours.length;
       outcome.batches += 1;

@@ -9,7 +9,7 @@
  *   days of its periods). The `roi-refresh` job (./refresh.ts) drains the marks (coalesced: a day marked by a
  *   thousand calls is rebuilt once) and rebuilds those days, under a per-tenant lock.
  * - Readers take stored rows for clean days and compute the still-dirty days of their range on
- *   the fly with the same code (`computeDays`), so figures never lag behind the marks.
+ *   the fly with the same SQL (`computeDays`, ./days.compute.ts), so figures never lag behind the marks.
  * - The days are cut in the tenant's timezone, recorded in roi_basis: while it differs from the
  *   tenant's (a PATCHed timezone), readers use the live allocation and the job rebuilds everything.
  *
@@ -18,7 +18,7 @@
  * readers decide the row (the scope for campaign/channel or agent groupings, the call's key
  * otherwise). The cents are exactly those of `allocateCostsLive` in ./allocation.ts.
  */
-import { and, eq, gte, lte, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import { queryRows, type Database, type Executor, type Tx } from '../../db/client.js';
 import {
@@ -35,149 +35,22 @@ import {
   tenants,
   type TenantRow,
 } from '../../db/schema/index.js';
-import { dayStartUtc, daysInRange, prorateByDay, spreadOverCalls } from '../../domain/costs/prorate.js';
-import { parseAmount } from '../../domain/money.js';
-import { PERIOD_DIMS, type PeriodDim } from '../../domain/dimensions.js';
+import { dayStartUtc, daysInRange } from '../../domain/costs/prorate.js';
+import { PERIOD_DIMS } from '../../domain/dimensions.js';
 import { col, names, pgArray } from '../../db/sql.js';
-import { agentLinks, canonicalAgentIdSql } from '../agents/index.js';
+import { canonicalAgentIdSql } from '../agents/index.js';
+import { costPools, countsSql, sharesSql } from './days.compute.js';
 
 /** The call dimensions a day's rows are summed by ('all': the day itself). */
 export const DAY_DIMS = PERIOD_DIMS;
-export type DayDim = PeriodDim;
-
-export interface ShareRow {
-  day: string;
-  kind: 'direct' | 'indirect';
-  scopeCampaignId: string | null;
-  scopeAgentId: string | null;
-  dim: DayDim;
-  value: string | null;
-  cents: bigint;
-}
-
-export interface CountRow {
-  day: string;
-  dim: DayDim;
-  value: string | null;
-  calls: number;
-}
-
-interface DayCall {
-  id: string;
-  ms: string;
-  day: string;
-  handle_seconds: number;
-  status: string;
-  agent_id: string | null;
-  queue_name: string | null;
-  campaign_id: string | null;
-  provider: string;
-  direction: string;
-}
+export type { CountRow, DayDim, ShareRow } from './days.compute.js';
+export { computeDays } from './days.compute.js';
 
 const nextDay = (day: string) => DateTime.fromISO(day, { zone: 'utc' }).plus({ days: 1 }).toISODate()!;
 
-function dimValues(c: DayCall): [DayDim, string | null][] {
-  return [
-    ['all', ''],
-    ['agent', c.agent_id],
-    ['queue', c.queue_name],
-    ['campaign', c.campaign_id],
-    ['provider', c.provider],
-    ['direction', c.direction],
-  ];
-}
-
-/** The rows of these days (sorted, distinct), computed from costs and calls as they are now. */
-export async function computeDays(db: Executor, tenant: TenantRow, days: readonly string[]): Promise<{ shares: ShareRow[]; counts: CountRow[] }> {
-  if (days.length === 0) return { shares: [], counts: [] };
-  const daySet = new Set(days);
-  const first = days[0]!;
-  const last = days[days.length - 1]!;
-  const windowStart = dayStartUtc(first, tenant.timezone);
-  const windowEnd = dayStartUtc(nextDay(last), tenant.timezone);
-
-  const dayCalls = await queryRows<DayCall>(
-    db,
-    sql`select ${calls.id}, (extract(epoch from ${calls.startedAt}) * 1000)::bigint::text as ms,
-               to_char(${calls.startedAt} at time zone ${tenant.timezone}, 'YYYY-MM-DD') as day,
-               ${calls.handleSeconds}, ${calls.status}, ${canonicalAgentIdSql(sql`${tenant.id}::uuid`, sql`${calls.agentId}`)} as agent_id, ${calls.queueName}, ${calls.campaignId}::text as campaign_id,
-               ${calls.provider}, ${calls.direction}
-        from ${calls}
-        where ${calls.tenantId} = ${tenant.id} and ${calls.startedAt} >= ${windowStart.toISOString()}::timestamptz and ${calls.startedAt} < ${windowEnd.toISOString()}::timestamptz
-        order by ${calls.startedAt}, ${calls.id}`,
-  );
-  const handledByDay = new Map<string, DayCall[]>();
-  const counts = new Map<string, CountRow>();
-  for (const c of dayCalls) {
-    if (!daySet.has(c.day)) continue;
-    for (const [dim, value] of dimValues(c)) {
-      const k = `${c.day}\u0000${dim}\u0000${value ?? '\u0001'}`;
-      const row = counts.get(k);
-      if (row) row.calls += 1;
-      else counts.set(k, { day: c.day, dim, value, calls: 1 });
-    }
-    if (c.status !== 'answered') continue;
-    const list = handledByDay.get(c.day);
-    if (list) list.push(c);
-    else handledByDay.set(c.day, [c]);
-  }
-
-  const [costRows, links] = await Promise.all([
-    db
-      .select()
-      .from(costs)
-      .where(and(eq(costs.tenantId, tenant.id), lte(costs.periodStart, last), gte(costs.periodEnd, first), eq(costs.currency, tenant.currency))),
-    agentLinks(db, tenant.id),
-  ]);
-  const pools = new Map<string, { day: string; kind: 'direct' | 'indirect'; campaignId: string | null; agentId: string | null; cents: bigint }>();
-  for (const cost of costRows) {
-    const kind = cost.kind === 'direct' ? 'direct' : 'indirect';
-    // As allocateCostsLive: a cost is scoped by its campaign, else by its agent (either agent of a
-    // linked pair names the pair, whose calls carry the first one's id).
-    const campaignId = cost.campaignId ?? null;
-    const agentId = campaignId || !cost.agentId ? null : (links.get(cost.agentId) ?? cost.agentId);
-    for (const share of prorateByDay(parseAmount(cost.amount), cost.periodStart, cost.periodEnd)) {
-      if (!daySet.has(share.day) || share.cents === 0n) continue;
-      const k = `${share.day}\u0000${campaignId ?? ''}\u0000${agentId ?? ''}\u0000${kind}`;
-      const pool = pools.get(k);
-      if (pool) pool.cents += share.cents;
-      else pools.set(k, { day: share.day, kind, campaignId, agentId, cents: share.cents });
-    }
-  }
-
-  const shares = new Map<string, ShareRow>();
-  const add = (pool: { day: string; kind: 'direct' | 'indirect'; campaignId: string | null; agentId: string | null }, dim: DayDim, value: string | null, cents: bigint) => {
-    const k = `${pool.day}\u0000${pool.kind}\u0000${pool.campaignId ?? ''}\u0000${pool.agentId ?? ''}\u0000${dim}\u0000${value ?? '\u0001'}`;
-    const row = shares.get(k);
-    if (row) row.cents += cents;
-    else shares.set(k, { day: pool.day, kind: pool.kind, scopeCampaignId: pool.campaignId, scopeAgentId: pool.agentId, dim, value, cents });
-  };
-  for (const pool of pools.values()) {
-    const candidates = (handledByDay.get(pool.day) ?? []).filter(
-      (c) => (pool.campaignId === null || c.campaign_id === pool.campaignId) && (pool.agentId === null || c.agent_id === pool.agentId),
-    );
-    if (candidates.length === 0) {
-      for (const dim of DAY_DIMS) add(pool, dim, null, pool.cents);
-      continue;
-    }
-    const byId = new Map(candidates.map((c) => [c.id, c]));
-    const spread = spreadOverCalls(
-      pool.cents,
-      candidates.map((c) => ({ id: c.id, startedAt: new Date(Number(c.ms)), handleSeconds: c.handle_seconds })),
-    );
-    for (const [callId, cents] of spread) {
-      if (cents === 0n) continue;
-      for (const [dim, value] of dimValues(byId.get(callId)!)) add(pool, dim, value, cents);
-    }
-  }
-  return { shares: [...shares.values()], counts: [...counts.values()] };
-}
-
-const BATCH = 2000;
-
+/** Replace the rows of these (sorted) days, computed in PostgreSQL by ./days.compute.ts: no call leaves the database. */
 async function storeDays(tx: Tx, tenant: TenantRow, days: string[]): Promise<void> {
-  const { shares, counts } = await computeDays(tx, tenant, days);
+  const pools = await costPools(tx, tenant, days);
   // Both lists as arrays: the (tenant, dim, day) index serves `dim = any and day = any`.
   const dayList = pgArray(days);
   const dimList = pgArray(DAY_DIMS);
@@ -185,21 +58,16 @@ async function storeDays(tx: Tx, tenant: TenantRow, days: string[]): Promise<voi
     await tx.execute(sql`delete from ${t} where ${t.tenantId} = ${tenant.id} and ${t.dim} = any(${dimList}::text[]) and ${t.day} = any(${dayList}::date[])`);
   }
   await rebuildRevenueDays(tx, tenant, days);
-  // One JSON parameter per batch: thousands of rows in one statement without a parameter each.
-  for (let i = 0; i < shares.length; i += BATCH) {
-    const rows = shares.slice(i, i + BATCH).map((r) => [r.day, r.kind, r.scopeCampaignId, r.scopeAgentId, r.dim, r.value, r.cents.toString()]);
+  if (pools.length > 0) {
     await tx.execute(sql`
       insert into ${costDayShares} (${names(costDayShares.tenantId, costDayShares.day, costDayShares.kind, costDayShares.scopeCampaignId, costDayShares.scopeAgentId, costDayShares.dim, costDayShares.value, costDayShares.cents)})
-      select ${tenant.id}::uuid, (r->>0)::date, r->>1, (r->>2)::uuid, r->>3, r->>4, r->>5, (r->>6)::bigint
-      from jsonb_array_elements(${JSON.stringify(rows)}::jsonb) r`);
+      select ${tenant.id}::uuid, r.day::date, r.kind, r.scope_campaign_id::uuid, r.scope_agent_id, r.dim, r.value, r.cents
+      from (${sharesSql(tenant, days, pools)}) r`);
   }
-  for (let i = 0; i < counts.length; i += BATCH) {
-    const rows = counts.slice(i, i + BATCH).map((r) => [r.day, r.dim, r.value, r.calls]);
-    await tx.execute(sql`
-      insert into ${roiDayCalls} (${names(roiDayCalls.tenantId, roiDayCalls.day, roiDayCalls.dim, roiDayCalls.value, roiDayCalls.calls)})
-      select ${tenant.id}::uuid, (r->>0)::date, r->>1, r->>2, (r->>3)::int
-      from jsonb_array_elements(${JSON.stringify(rows)}::jsonb) r`);
-  }
+  await tx.execute(sql`
+    insert into ${roiDayCalls} (${names(roiDayCalls.tenantId, roiDayCalls.day, roiDayCalls.dim, roiDayCalls.value, roiDayCalls.calls)})
+    select ${tenant.id}::uuid, r.day::date, r.dim, r.value, r.calls
+    from (${countsSql(tenant, days)}) r`);
 }
 
 /** The revenue dims of roi_day_revenue ('all' by close day also serves the time groupings; 'won': the CRM's won deals). */

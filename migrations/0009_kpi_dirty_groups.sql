@@ -1,0 +1,1 @@
+ALTER TABLE "kpi_dirty_hours" ADD COLUMN "call_group" jsonb;
