@@ -60,10 +60,13 @@ export interface CountRow {
   dim: DayDim;
   value: string | null;
   calls: number;
+  /** Of those, the leads (firstTimeCaller or crmLead). */
+  leads: number;
 }
 
 interface DayCall {
   id: string;
+  lead: boolean;
   ms: string;
   day: string;
   handle_seconds: number;
@@ -102,7 +105,7 @@ export async function computeDays(db: Executor, tenant: TenantRow, days: readonl
     sql`select ${calls.id}, (extract(epoch from ${calls.startedAt}) * 1000)::bigint::text as ms,
                to_char(${calls.startedAt} at time zone ${tenant.timezone}, 'YYYY-MM-DD') as day,
                ${calls.handleSeconds}, ${calls.status}, ${canonicalAgentIdSql(sql`${tenant.id}::uuid`, sql`${calls.agentId}`)} as agent_id, ${calls.queueName}, ${calls.campaignId}::text as campaign_id,
-               ${calls.provider}, ${calls.direction}
+               ${calls.provider}, ${calls.direction}, (coalesce(${calls.firstTimeCaller}, false) or ${calls.crmLead}) as lead
         from ${calls}
         where ${calls.tenantId} = ${tenant.id} and ${calls.startedAt} >= ${windowStart.toISOString()}::timestamptz and ${calls.startedAt} < ${windowEnd.toISOString()}::timestamptz
         order by ${calls.startedAt}, ${calls.id}`,
@@ -114,8 +117,11 @@ export async function computeDays(db: Executor, tenant: TenantRow, days: readonl
     for (const [dim, value] of dimValues(c)) {
       const k = `${c.day}\u0000${dim}\u0000${value ?? '\u0001'}`;
       const row = counts.get(k);
-      if (row) row.calls += 1;
-      else counts.set(k, { day: c.day, dim, value, calls: 1 });
+      const lead = c.lead ? 1 : 0;
+      if (row) {
+        row.calls += 1;
+        row.leads += lead;
+      } else counts.set(k, { day: c.day, dim, value, calls: 1, leads: lead });
     }
     if (c.status !== 'answered') continue;
     const list = handledByDay.get(c.day);
@@ -194,10 +200,10 @@ async function storeDays(tx: Tx, tenant: TenantRow, days: string[]): Promise<voi
       from jsonb_array_elements(${JSON.stringify(rows)}::jsonb) r`);
   }
   for (let i = 0; i < counts.length; i += BATCH) {
-    const rows = counts.slice(i, i + BATCH).map((r) => [r.day, r.dim, r.value, r.calls]);
+    const rows = counts.slice(i, i + BATCH).map((r) => [r.day, r.dim, r.value, r.calls, r.leads]);
     await tx.execute(sql`
-      insert into ${roiDayCalls} (${names(roiDayCalls.tenantId, roiDayCalls.day, roiDayCalls.dim, roiDayCalls.value, roiDayCalls.calls)})
-      select ${tenant.id}::uuid, (r->>0)::date, r->>1, r->>2, (r->>3)::int
+      insert into ${roiDayCalls} (${names(roiDayCalls.tenantId, roiDayCalls.day, roiDayCalls.dim, roiDayCalls.value, roiDayCalls.calls, roiDayCalls.leads)})
+      select ${tenant.id}::uuid, (r->>0)::date, r->>1, r->>2, (r->>3)::int, (r->>4)::int
       from jsonb_array_elements(${JSON.stringify(rows)}::jsonb) r`);
   }
 }

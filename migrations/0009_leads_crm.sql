@@ -1,0 +1,22 @@
+CREATE TABLE "crm_leads" (
+	"id" uuid PRIMARY KEY NOT NULL,
+	"tenant_id" uuid NOT NULL,
+	"external_id" text NOT NULL,
+	"contact_external_id" text,
+	"phones" jsonb DEFAULT '[]'::jsonb NOT NULL,
+	"match_phones" jsonb DEFAULT '[]'::jsonb NOT NULL,
+	"source" text NOT NULL,
+	"lead_created_at" timestamp with time zone NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+ALTER TABLE "calls" ADD COLUMN "crm_lead" boolean DEFAULT false NOT NULL;--> statement-breakpoint
+ALTER TABLE "roi_day_calls" ADD COLUMN "leads" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
+ALTER TABLE "crm_leads" ADD CONSTRAINT "crm_leads_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+CREATE UNIQUE INDEX "crm_leads_tenant_external_idx" ON "crm_leads" USING btree ("tenant_id","external_id");--> statement-breakpoint
+CREATE INDEX "crm_leads_tenant_contact_idx" ON "crm_leads" USING btree ("tenant_id","contact_external_id");--> statement-breakpoint
+CREATE INDEX "crm_leads_match_phones_idx" ON "crm_leads" USING gin ("match_phones");--> statement-breakpoint
+-- roi_day_calls rows built before the leads column hold 0 leads: forget every tenant's ROI basis,
+-- so the next roi-refresh rebuilds its days (readers compute live until then).
+DELETE FROM "roi_basis";
