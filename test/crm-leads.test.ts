@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestHub, type TestHub } from './helpers/hub.js';
 import { aircallConnection, postAircall, scenario } from './helpers/aircall.js';
+import { DateTime } from 'luxon';
 import { mulberry32 } from './helpers/prng.js';
 
 let hub: TestHub;
@@ -201,4 +202,121 @@ describe('POST /v1/crm/leads', () => {
     expect((await flags(t.auth))['7011']).toMatchObject({ crmLead: false, lead: false });
     expect((await hub.api.get('/v1/kpis').query({ from: '2025-01-01', to: '2025-02-01', groupBy: 'month' }).set(t.auth)).body.total.leads).toBe(0);
   }, 180_000);
+});
+
+/** The contract's rules written plainly over the random data, to compare the hub with. */
+describe('lead figures against a plain reference', () => {
+  interface RCall { id: number; t: number; number: string; direction: 'inbound' | 'outbound'; status: 'answered' | 'abandoned' }
+  interface RLead { externalId: string; phones: string[]; created: number }
+  interface RDeal { externalId: string; phones: string[]; closed: number }
+  const LOOKBACK = 30;
+  const WINDOW = 30;
+
+  function reference(calls: RCall[], leads: RLead[], deals: RDeal[], range: { from: number; to: number }) {
+    const before = (c: RCall, p: RCall) => p.t < c.t;
+    const ftc = (c: RCall) => !calls.some((p) => p.number === c.number && before(c, p) && p.t >= c.t - LOOKBACK * DAY);
+    const crm = (c: RCall) =>
+      leads.some(
+        (l) =>
+          l.phones.includes(c.number) &&
+          c.t >= l.created - LOOKBACK * DAY &&
+          !calls.some((p) => l.phones.includes(p.number) && p.t >= l.created - LOOKBACK * DAY && before(c, p)),
+      );
+    const flags = Object.fromEntries(calls.map((c) => [String(c.id), { firstTimeCaller: ftc(c), crmLead: crm(c) }]));
+    const isLead = (c: RCall) => ftc(c) || crm(c);
+    const rows = new Map<string, { leads: number; leadDeals: number; sumMs: number; n: number }>();
+    const rowOf = (k: string) => rows.get(k) ?? (rows.set(k, { leads: 0, leadDeals: 0, sumMs: 0, n: 0 }), rows.get(k)!);
+    for (const c of calls) if (c.t >= range.from && c.t < range.to && isLead(c)) rowOf(c.direction).leads++;
+    for (const d of deals) {
+      if (d.closed < range.from || d.closed >= range.to) continue;
+      const touches = calls
+        .filter((c) => d.phones.includes(c.number) && c.t >= d.closed - WINDOW * DAY && c.t <= d.closed && (c.direction === 'inbound' || c.status === 'answered'))
+        .sort((a, b) => a.t - b.t);
+      const first = touches[0];
+      if (!first) continue;
+      const r = rowOf(first.direction);
+      if (isLead(first)) r.leadDeals++;
+      r.sumMs += (d.closed - first.t) * 1000;
+      r.n++;
+    }
+    const figures = (r: { leads: number; leadDeals: number; sumMs: number; n: number }) => ({
+      leads: r.leads,
+      leadCloseRate: r.leads === 0 ? null : r.leadDeals / r.leads,
+      avgDaysToConversion: r.n === 0 ? null : Math.round((r.sumMs / r.n / 86_400_000) * 100) / 100,
+    });
+    const total = [...rows.values()].reduce((a, r) => ({ leads: a.leads + r.leads, leadDeals: a.leadDeals + r.leadDeals, sumMs: a.sumMs + r.sumMs, n: a.n + r.n }), { leads: 0, leadDeals: 0, sumMs: 0, n: 0 });
+    const months = new Map<string, number>();
+    for (const c of calls) if (isLead(c)) {
+      const m = DateTime.fromSeconds(c.t, { zone: 'America/Los_Angeles' }).toFormat('yyyy-MM');
+      months.set(m, (months.get(m) ?? 0) + 1);
+    }
+    return { flags, byDirection: Object.fromEntries([...rows].map(([k, r]) => [k, figures(r)])), total: figures(total), months };
+  }
+
+  for (const seed of [1, 2, 3]) {
+    it(`seed ${seed}: flags, ROI and KPI rows equal the reference, whatever the order`, async () => {
+      const random = mulberry32(seed * 7919);
+      const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)]!;
+      const pool = ['+14155550301', '+14155550302', '+14155550303', '+14155550304'];
+      const used = new Set<number>();
+      const calls: RCall[] = Array.from({ length: 22 }, (_, i) => {
+        let t: number;
+        do t = T + Math.floor((random() * 180 - 120) * 24 * 60) * 60;
+        while (used.has(t));
+        used.add(t);
+        const direction = random() < 0.3 ? 'outbound' : 'inbound';
+        return { id: 9000 + seed * 100 + i, t, number: pick(pool), direction, status: direction === 'outbound' || random() < 0.6 ? 'answered' : 'abandoned' };
+      });
+      const somePhones = () => [...new Set([pick(pool), ...(random() < 0.5 ? [pick([...pool, '+14155550399'])] : [])])];
+      const leads: RLead[] = Array.from({ length: 3 }, (_, i) => ({ externalId: `L${i}`, phones: somePhones(), created: T + Math.floor((random() * 100 - 60) * DAY) }));
+      const deals: RDeal[] = Array.from({ length: 5 }, (_, i) => ({ externalId: `D${i}`, phones: somePhones(), closed: T + Math.floor((random() * 120 - 60) * DAY) + 7 }));
+
+      const t = await hub.tenant();
+      expect((await hub.api.patch('/v1/tenants/current').set(t.auth).send({ settings: { leadLookbackDays: LOOKBACK } })).status).toBe(200);
+      const conn = await aircallConnection(hub, t.auth);
+      const bodies = (c: RCall) =>
+        c.status === 'answered'
+          ? scenario.answered(c.id, c.t, 60, { raw_digits: digits(c.number), direction: c.direction })
+          : scenario.abandoned(c.id, c.t, 20, { raw_digits: digits(c.number) });
+      const shuffled = calls.map((c) => ({ c, k: random() })).sort((a, b) => a.k - b.k).map((x) => x.c);
+      const half = Math.floor(shuffled.length / 2);
+      // Half the calls, then the leads and deals, then the other half: marks move both ways.
+      await postAircall(hub, conn, shuffled.slice(0, half).flatMap(bodies));
+      await hub.settle(t.apiKey);
+      await post(t.auth, '/v1/crm/leads', { leads: leads.map((l) => ({ externalId: l.externalId, phones: l.phones, source: 'test', createdAt: iso(l.created) })) });
+      await post(t.auth, '/v1/crm/deals', { deals: deals.map((d) => ({ externalId: d.externalId, phones: d.phones, amount: '10.00', currency: 'USD', stage: 'won', closedAt: iso(d.closed) })) });
+      await postAircall(hub, conn, shuffled.slice(half).flatMap(bodies));
+      await post(t.auth, '/v1/costs', { costs: [{ category: 'salaries', kind: 'direct', amount: '123.45', currency: 'USD', periodStart: '2025-01-01', periodEnd: '2025-03-31' }] });
+      await hub.settle(t.apiKey);
+
+      const range = { from: '2024-10-01', to: '2025-07-01' };
+      const ref = reference(calls, leads, deals, { from: Date.parse('2024-10-01T07:00:00Z') / 1000, to: Date.parse('2025-07-01T07:00:00Z') / 1000 });
+      const got = await flags(t.auth);
+      expect(Object.fromEntries(Object.entries(got).map(([id, f]) => [id, { firstTimeCaller: f.firstTimeCaller, crmLead: f.crmLead }]))).toEqual(ref.flags);
+
+      const pickFigures = (r: Record<string, unknown> | undefined) =>
+        r ? { leads: r.leads, leadCloseRate: r.leadCloseRate, avgDaysToConversion: r.avgDaysToConversion } : { leads: 0, leadCloseRate: null, avgDaysToConversion: null };
+      // costPerLead: the row's cost (ROI's, which the KPI costPerCall shares) / its leads, in cents rounded half up.
+      const roiRows = (await hub.api.get('/v1/roi').query({ ...range, groupBy: 'direction' }).set(t.auth)).body.rows as { key: string | null; cost: string }[];
+      const perLead = (key: string | null, leads: number) => {
+        const cents = BigInt(Math.round(Number(roiRows.find((r) => r.key === key)?.cost ?? '0') * 100));
+        return leads === 0 ? null : (Number((cents * 2n + BigInt(leads)) / (2n * BigInt(leads))) / 100).toFixed(2);
+      };
+      for (const path of ['/v1/roi', '/v1/kpis']) {
+        const body = (await hub.api.get(path).query({ ...range, groupBy: 'direction' }).set(t.auth)).body;
+        for (const dir of ['inbound', 'outbound']) {
+          const r = (body.rows as { key: string }[]).find((x) => x.key === dir) as Record<string, unknown> | undefined;
+          expect(pickFigures(r), `${path} ${dir}`).toEqual(ref.byDirection[dir] ?? { leads: 0, leadCloseRate: null, avgDaysToConversion: null });
+          if (r) expect(r.costPerLead, `${path} ${dir} costPerLead`).toBe(perLead(dir, r.leads as number));
+        }
+        expect(body.total.costPerLead).toBe(ref.total.leads === 0 ? null : (Math.round(12345 / ref.total.leads) / 100).toFixed(2));
+        expect(pickFigures(body.total), `${path} total`).toEqual(ref.total);
+        // Time rows: leads are additive, the months' sum to the total.
+        const months = (await hub.api.get(path).query({ ...range, groupBy: 'month' }).set(t.auth)).body;
+        const leadsByMonth = Object.fromEntries((months.rows as { key: string; leads: number }[]).filter((r) => r.leads > 0).map((r) => [r.key, r.leads]));
+        expect(leadsByMonth, `${path} months`).toEqual(Object.fromEntries([...ref.months].sort()));
+        expect(months.total.leads).toBe(ref.total.leads);
+      }
+    }, 240_000);
+  }
 });
