@@ -78,3 +78,14 @@ export const roiDayRevenue = pgTable(
   },
   (t) => [index('roi_day_revenue_tenant_dim_day_idx').on(t.tenantId, t.dim, t.day)],
 );
+
+/**
+ * The credits per call and model last sent as `deal.attributed` for a deal (a hash): sent again
+ * only when they change. Its own table, written only under the deal's attribution lock
+ * (src/modules/roi/credits.ts), so an event's transaction never waits on the deal's row.
+ */
+export const dealAttributionSent = pgTable('deal_attribution_sent', {
+  dealId: uuid('deal_id').primaryKey(),
+  tenantId: uuid('tenant_id').notNull(),
+  fingerprint: text('fingerprint').notNull(),
+});
