@@ -264,13 +264,17 @@ export class SubscriptionsService {
     );
   }
 
-  /** Deliveries of the tenant due now (GET /v1/status); a paused endpoint's wait for its resume. */
+  /**
+   * Deliveries of the tenant due now (GET /v1/status), and those held back a few seconds by the
+   * per-call spacing before their first attempt (they are the latest news of a call, not a retry);
+   * a paused endpoint's wait for its resume.
+   */
   async pendingFor(tenantId: string): Promise<number> {
     const [row] = await queryRows<{ n: number }>(
       this.db,
       sql`select count(*)::int as n from (
             select 1 from deliveries d join subscriptions s on s.id = d.subscription_id
-            where d.tenant_id = ${tenantId} and d.status = 'pending' and d.next_attempt_at <= now()
+            where d.tenant_id = ${tenantId} and d.status = 'pending' and (d.next_attempt_at <= now() or (d.coalesce_key is not null and d.attempts = 0))
               and s.paused_at is null and s.deleted_at is null
             limit 10000) x`,
     );
