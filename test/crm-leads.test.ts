@@ -9,6 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestHub, type TestHub } from './helpers/hub.js';
 import { aircallConnection, postAircall, scenario } from './helpers/aircall.js';
 import { DateTime } from 'luxon';
+import { eq } from 'drizzle-orm';
+import { crmDeals, tenants } from '../src/db/schema/index.js';
+import { leadConversions } from '../src/modules/roi/index.js';
 import { mulberry32 } from './helpers/prng.js';
 
 let hub: TestHub;
@@ -182,6 +185,17 @@ describe('POST /v1/crm/leads', () => {
     expect(row(byDirection.rows, null)).toMatchObject({ leads: 0, leadCloseRate: null, costPerLead: null, avgDaysToConversion: null });
     expect(byDirection.total).toMatchObject(marchFigures);
 
+    // Deals still waiting for the roi-refresh job are read live, the others from the stored first
+    // touches: the same conversions either way.
+    const db = hub.deps.database.db;
+    const [tenantRow] = await db.select().from(tenants).where(eq(tenants.id, t.id));
+    const dealIds = (await db.select({ id: crmDeals.id }).from(crmDeals).where(eq(crmDeals.tenantId, t.id))).map((d) => d.id);
+    const marchRange = { from: new Date('2025-03-01T08:00:00Z'), to: new Date('2025-04-01T07:00:00Z') };
+    const stored = await leadConversions(db, tenantRow!, marchRange, 'direction', 30, []);
+    expect(stored.total).toEqual({ leadDeals: 3, conversionSumMs: Math.round(20.041666 * 86_400) * 1000, conversions: 3 });
+    expect(await leadConversions(db, tenantRow!, marchRange, 'direction', 30, dealIds)).toEqual(stored);
+    expect(await leadConversions(db, tenantRow!, marchRange, 'direction', 30, dealIds.slice(0, 2))).toEqual(stored);
+
     // The KPI rows carry the same figures.
     const kpis = (await hub.api.get('/v1/kpis').query({ ...march, groupBy: 'direction' }).set(t.auth)).body;
     expect(row(kpis.rows, 'inbound')).toMatchObject({ leads: 3, leadCloseRate: 2 / 3, costPerLead: '38.71', avgDaysToConversion: 9.52 });
@@ -212,7 +226,7 @@ describe('lead figures against a plain reference', () => {
   const LOOKBACK = 30;
   const WINDOW = 30;
 
-  function reference(calls: RCall[], leads: RLead[], deals: RDeal[], range: { from: number; to: number }) {
+  function reference(calls: RCall[], leads: RLead[], deals: RDeal[], range: { from: number; to: number }, window = WINDOW) {
     const before = (c: RCall, p: RCall) => p.t < c.t;
     const ftc = (c: RCall) => !calls.some((p) => p.number === c.number && before(c, p) && p.t >= c.t - LOOKBACK * DAY);
     const crm = (c: RCall) =>
@@ -230,7 +244,7 @@ describe('lead figures against a plain reference', () => {
     for (const d of deals) {
       if (d.closed < range.from || d.closed >= range.to) continue;
       const touches = calls
-        .filter((c) => d.phones.includes(c.number) && c.t >= d.closed - WINDOW * DAY && c.t <= d.closed && (c.direction === 'inbound' || c.status === 'answered'))
+        .filter((c) => d.phones.includes(c.number) && c.t >= d.closed - window * DAY && c.t <= d.closed && (c.direction === 'inbound' || c.status === 'answered'))
         .sort((a, b) => a.t - b.t);
       const first = touches[0];
       if (!first) continue;
@@ -317,6 +331,15 @@ describe('lead figures against a plain reference', () => {
         expect(leadsByMonth, `${path} months`).toEqual(Object.fromEntries([...ref.months].sort()));
         expect(months.total.leads).toBe(ref.total.leads);
       }
+      // Another window: the first touches are read live, with the same rule.
+      const rangeUnix = { from: Date.parse('2024-10-01T07:00:00Z') / 1000, to: Date.parse('2025-07-01T07:00:00Z') / 1000 };
+      const ref7 = reference(calls, leads, deals, rangeUnix, 7);
+      const roi7 = (await hub.api.get('/v1/roi').query({ ...range, groupBy: 'direction', windowDays: 7 }).set(t.auth)).body;
+      for (const dir of ['inbound', 'outbound']) {
+        const r = (roi7.rows as { key: string }[]).find((x) => x.key === dir) as Record<string, unknown> | undefined;
+        expect(pickFigures(r), `windowDays=7 ${dir}`).toEqual(ref7.byDirection[dir] ?? { leads: 0, leadCloseRate: null, avgDaysToConversion: null });
+      }
+      expect(pickFigures(roi7.total)).toEqual(ref7.total);
     }, 240_000);
   }
 });

@@ -46,6 +46,27 @@ export const attributionCredits = pgTable(
   ],
 );
 
+/**
+ * Each won deal's first touch under the default window (the earliest touch by startedAt, then id),
+ * kept with its stored credits (src/modules/roi/credits.ts): the lead figures (leadCloseRate,
+ * avgDaysToConversion) read it with the call's lead flag and grouping fields as they are now.
+ */
+export const dealFirstTouches = pgTable(
+  'deal_first_touches',
+  {
+    dealId: uuid('deal_id')
+      .primaryKey()
+      .references(() => crmDeals.id, { onDelete: 'cascade' }),
+    tenantId: uuid('tenant_id').notNull(),
+    callId: uuid('call_id')
+      .notNull()
+      .references(() => calls.id, { onDelete: 'cascade' }),
+    startedAt: instant('started_at').notNull(),
+    dealClosedAt: instant('deal_closed_at').notNull(),
+  },
+  (t) => [index('deal_first_touches_tenant_closed_idx').on(t.tenantId, t.dealClosedAt), index('deal_first_touches_call_idx').on(t.callId)],
+);
+
 /** Deals whose stored credits must be recomputed (drained by the `roi-refresh` job). */
 export const attributionDirtyDeals = pgTable(
   'attribution_dirty_deals',

@@ -8,7 +8,7 @@ import { queryRows, type Executor, type Tx } from '../../db/client.js';
 import { attributionCredits, calls } from '../../db/schema/index.js';
 import { attribute, attributionModels, DEFAULT_ATTRIBUTION_MODEL, DEFAULT_WINDOW_DAYS } from '../../domain/attribution/models.js';
 import { createHash } from 'node:crypto';
-import { crmDeals, dealAttributionSent } from '../../db/schema/index.js';
+import { crmDeals, dealAttributionSent, dealFirstTouches } from '../../db/schema/index.js';
 import { formatCents } from '../../domain/money.js';
 import { emitCallsEnriched, writeOutbox } from '../subscriptions/index.js';
 import type { WonDeal } from './touches.js';
@@ -54,6 +54,10 @@ export async function recomputeStoredCredits(tx: Tx, tenantId: string, dealIds: 
     }
   }
   for (let i = 0; i < credits.length; i += BATCH) await tx.insert(attributionCredits).values(credits.slice(i, i + BATCH));
+  // The deals' first touches (the lead figures), replaced with their credits.
+  await tx.delete(dealFirstTouches).where(and(eq(dealFirstTouches.tenantId, tenantId), inArray(dealFirstTouches.dealId, ids)));
+  const firsts = deals.flatMap((d) => (d.touches[0] ? [{ dealId: d.id, tenantId, callId: d.touches[0].callId, startedAt: d.touches[0].startedAt, dealClosedAt: d.closedAt }] : []));
+  for (let i = 0; i < firsts.length; i += BATCH) await tx.insert(dealFirstTouches).values(firsts.slice(i, i + BATCH));
   if (credits.length > 0) await copyCallFields(tx, tenantId, sql`${col('a', ac.dealId)} in (${idList(ids)}::uuid)`);
   // The close days whose credits changed: their roi_day_revenue rows are rebuilt (./days.store.ts).
   const closeInstants = new Map<number, Date>();

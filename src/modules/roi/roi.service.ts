@@ -203,7 +203,7 @@ export async function computeRoi(db: Database, tenant: TenantRow, req: RoiReques
   const state = await readRoiState(db, tenant, rangeDays[0], rangeDays[rangeDays.length - 1]);
   const costsRead = allocateCosts(db, tenant, { from: req.from, to: req.to }, req.groupBy, state);
   const countsRead = callCounts(db, tenant, { from: req.from, to: req.to }, req.groupBy, state);
-  const conversionsRead = leadConversions(db, tenant, { from: req.from, to: req.to }, req.groupBy, req.windowDays);
+  const conversionsRead = leadConversions(db, tenant, { from: req.from, to: req.to }, req.groupBy, req.windowDays, state.waitingDealIds);
   // Nothing may reject unobserved while the revenue is read.
   for (const p of [costsRead, countsRead, conversionsRead]) p.catch(() => undefined);
 
