@@ -10,7 +10,7 @@ import { attribute, attributionModels, DEFAULT_ATTRIBUTION_MODEL, DEFAULT_WINDOW
 import { createHash } from 'node:crypto';
 import { crmDeals, dealAttributionSent, dealFirstTouches } from '../../db/schema/index.js';
 import { formatCents } from '../../domain/money.js';
-import { emitCallsEnriched, writeOutbox } from '../subscriptions/index.js';
+import { emitCallsEnriched, subscribedTo, writeOutbox } from '../subscriptions/index.js';
 import type { WonDeal } from './touches.js';
 import { col, idList, names } from '../../db/sql.js';
 
@@ -113,6 +113,8 @@ export async function copyCallFields(tx: Executor, tenantId: string, filter: SQL
  * (deleted, no longer won) goes out once with `attributed: false` and empty credits.
  */
 async function emitDealsAttributed(tx: Tx, tenantId: string, ids: readonly string[], won: readonly WonDeal[]): Promise<void> {
+  // Five models per deal are not computed for nobody (a subscriber added later hears the next change).
+  if (!(await subscribedTo(tx, tenantId, 'deal.attributed'))) return;
   const rows = await tx
     .select({ id: crmDeals.id, externalId: crmDeals.externalId, currency: crmDeals.currency, stage: crmDeals.stage, fingerprint: dealAttributionSent.fingerprint })
     .from(crmDeals)
@@ -120,6 +122,8 @@ async function emitDealsAttributed(tx: Tx, tenantId: string, ids: readonly strin
     .where(and(eq(crmDeals.tenantId, tenantId), inArray(crmDeals.id, [...ids])));
   const byId = new Map(won.map((d) => [d.id, d]));
   const payloads: Record<string, unknown>[] = [];
+  const sent: { dealId: string; tenantId: string; fingerprint: string }[] = [];
+  const gone: { dealId: string; tenantId: string; fingerprint: string }[] = [];
   for (const row of rows) {
     const deal = byId.get(row.id);
     const touches = deal?.touches ?? [];
@@ -140,14 +144,15 @@ async function emitDealsAttributed(tx: Tx, tenantId: string, ids: readonly strin
     // Nothing sent yet and nothing to say: no event.
     const fingerprint = attributed ? createHash('sha256').update(JSON.stringify(data)).digest('base64url') : null;
     if (fingerprint === row.fingerprint) continue;
-    if (fingerprint === null) await tx.delete(dealAttributionSent).where(eq(dealAttributionSent.dealId, row.id));
-    else {
-      await tx
-        .insert(dealAttributionSent)
-        .values({ dealId: row.id, tenantId, fingerprint })
-        .onConflictDoUpdate({ target: dealAttributionSent.dealId, set: { fingerprint } });
-    }
+    (fingerprint === null ? gone : sent).push({ dealId: row.id, tenantId, fingerprint: fingerprint ?? '' });
     payloads.push(data);
+  }
+  if (gone.length > 0) await tx.delete(dealAttributionSent).where(inArray(dealAttributionSent.dealId, gone.map((g) => g.dealId)));
+  for (let i = 0; i < sent.length; i += BATCH) {
+    await tx
+      .insert(dealAttributionSent)
+      .values(sent.slice(i, i + BATCH))
+      .onConflictDoUpdate({ target: dealAttributionSent.dealId, set: { fingerprint: sql`excluded.fingerprint` } });
   }
   await writeOutbox(tx, tenantId, 'deal.attributed', payloads, (data) => `deal:${String((data.deal as { id: string }).id)}`);
 }

@@ -60,9 +60,18 @@ export async function writeOutbox(
   );
 }
 
+/** Whether a live subscription of the tenant takes `eventType` (emitters skip building payloads nobody takes). */
+export async function subscribedTo(tx: Tx, tenantId: string, eventType: SubscriptionEvent): Promise<boolean> {
+  const [row] = await queryRows<{ n: number }>(
+    tx,
+    sql`select count(*)::int as n from subscriptions where tenant_id = ${tenantId} and deleted_at is null and events ? ${eventType}`,
+  );
+  return (row?.n ?? 0) > 0;
+}
+
 /** call.enriched for these calls, as they are now in the transaction (one row per call, coalesced per call). */
 export async function emitCallsEnriched(tx: Tx, tenantId: string, callIds: readonly string[]): Promise<void> {
-  if (callIds.length === 0) return;
+  if (callIds.length === 0 || !(await subscribedTo(tx, tenantId, 'call.enriched'))) return;
   const rows = await tx.select().from(calls).where(and(eq(calls.tenantId, tenantId), inArray(calls.id, [...callIds])));
   await writeOutbox(tx, tenantId, 'call.enriched', rows.filter((r) => r.status !== 'in_progress').map((r) => callView(r)), callKey);
 }
