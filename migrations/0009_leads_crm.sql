@@ -30,14 +30,13 @@ ALTER TABLE "roi_day_calls" ADD COLUMN "leads" integer DEFAULT 0 NOT NULL;--> st
 ALTER TABLE "deliveries" ADD COLUMN "coalesce_key" text;--> statement-breakpoint
 ALTER TABLE "deliveries" ADD COLUMN "sent_at" timestamp with time zone;--> statement-breakpoint
 ALTER TABLE "crm_leads" ADD CONSTRAINT "crm_leads_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "deal_first_touches" ADD CONSTRAINT "deal_first_touches_deal_id_crm_deals_id_fk" FOREIGN KEY ("deal_id") REFERENCES "public"."crm_deals"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "deal_first_touches" ADD CONSTRAINT "deal_first_touches_call_id_calls_id_fk" FOREIGN KEY ("call_id") REFERENCES "public"."calls"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "crm_leads_tenant_external_idx" ON "crm_leads" USING btree ("tenant_id","external_id");--> statement-breakpoint
 CREATE INDEX "crm_leads_tenant_contact_idx" ON "crm_leads" USING btree ("tenant_id","contact_external_id");--> statement-breakpoint
 CREATE INDEX "crm_leads_match_phones_idx" ON "crm_leads" USING gin ("match_phones");--> statement-breakpoint
 CREATE INDEX "deal_first_touches_tenant_closed_idx" ON "deal_first_touches" USING btree ("tenant_id","deal_closed_at");--> statement-breakpoint
 CREATE INDEX "deal_first_touches_call_idx" ON "deal_first_touches" USING btree ("call_id");--> statement-breakpoint
 CREATE INDEX "deliveries_subscription_key_idx" ON "deliveries" USING btree ("subscription_id","coalesce_key","created_at") WHERE coalesce_key is not null;--> statement-breakpoint
+
 -- roi_day_calls rows built before the leads column hold 0 leads: forget every tenant's ROI basis,
 -- so the next roi-refresh rebuilds its days (readers compute live until then).
 DELETE FROM "roi_basis";--> statement-breakpoint

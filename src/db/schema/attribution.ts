@@ -54,13 +54,12 @@ export const attributionCredits = pgTable(
 export const dealFirstTouches = pgTable(
   'deal_first_touches',
   {
-    dealId: uuid('deal_id')
-      .primaryKey()
-      .references(() => crmDeals.id, { onDelete: 'cascade' }),
+    // No foreign keys: their checks would take key-share locks on the deal and call rows inside
+    // event transactions. The rows go with the deal's credits (a deal deleted is forgotten first);
+    // a call folded away recomputes its number's deals in its transaction, and readers join calls.
+    dealId: uuid('deal_id').primaryKey(),
     tenantId: uuid('tenant_id').notNull(),
-    callId: uuid('call_id')
-      .notNull()
-      .references(() => calls.id, { onDelete: 'cascade' }),
+    callId: uuid('call_id').notNull(),
     startedAt: instant('started_at').notNull(),
     dealClosedAt: instant('deal_closed_at').notNull(),
   },
