@@ -163,4 +163,28 @@ describe('outcomes out to CRMs', () => {
     expect(ofCall.filter((d) => d.status === 'superseded').length).toBeGreaterThan(0);
     expect(ofCall.every((d) => d.status === 'delivered' || d.status === 'superseded')).toBe(true);
   }, 120_000);
+
+  it('a CRM lead posted after the calls marks the first one, and the CRM hears it', async () => {
+    const t = await hub.tenant();
+    const sub = await hub.api.post('/v1/subscriptions').set(t.auth).send({ url: receiverUrl, events: ['call.enriched'] });
+    const secret = sub.body.secret as string;
+    const conn = await aircallConnection(hub, t.auth);
+    // The fixture's number called 100 days before T: 7202 (at T) is its first call in the lead's window.
+    await postAircall(hub, conn, [...scenario.answered(7201, T - 100 * 86_400), ...scenario.answered(7202, T), ...scenario.answered(7203, T + 86_400)]);
+    await hub.settle(t.apiKey);
+    const before = await deliveredFor(secret, '7202', (d) => d.status === 'answered');
+    expect(before).toMatchObject({ firstTimeCaller: true, crmLead: false });
+    const all = (await hub.api.get('/v1/calls').set(t.auth)).body.data as { updatedAt: string }[];
+    const since = all.map((c) => c.updatedAt).sort().at(-1)!;
+    const res = await hub.api
+      .post('/v1/crm/leads')
+      .set(t.auth)
+      .send({ leads: [{ externalId: 'L-7', phones: ['+1 415-555-0123'], source: 'web form', createdAt: new Date((T + 3600) * 1000).toISOString() }] });
+    expect(res.body).toEqual({ upserted: 1, rejected: [] });
+    const marked = await deliveredFor(secret, '7202', (d) => d.crmLead === true);
+    expect(marked.lead).toBe(true);
+    expect(Date.parse(marked.updatedAt as string)).toBeGreaterThan(Date.parse(before.updatedAt as string));
+    const calls = (await hub.api.get('/v1/calls').query({ updatedSince: since }).set(t.auth)).body.data as { providerCallId: string; crmLead: boolean }[];
+    expect(calls.map((c) => [c.providerCallId, c.crmLead])).toEqual([['7202', true]]);
+  }, 60_000);
 });
