@@ -109,7 +109,7 @@ export async function copyCallFields(tx: Executor, tenantId: string, filter: SQL
 
 /**
  * `deal.attributed`: a won deal's credits per call under every model (default window), sent when
- * they differ from the last ones sent (a fingerprint on the deal); a deal that no longer has any
+ * they differ from the last ones sent (a fingerprint in deal_attribution_sent); a deal that no longer has any
  * (deleted, no longer won) goes out once with `attributed: false` and empty credits.
  */
 async function emitDealsAttributed(tx: Tx, tenantId: string, ids: readonly string[], won: readonly WonDeal[]): Promise<void> {
