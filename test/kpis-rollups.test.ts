@@ -166,6 +166,7 @@ function expected(rows: CallRow[], responses: StoredResponse[], timezone: string
         repeatHandleSeconds: repeated.has(c.id) ? rows.find((r) => r.id === repeated.get(c.id))!.handleSeconds : null,
         agentCount: c.agents.length,
         firstTimeCaller: c.firstTimeCaller,
+        crmLead: c.crmLead,
         handledBy: c.handledBy as 'agent' | 'automation' | null,
         escalatedFromAutomation: c.escalatedFromAutomation,
       },
@@ -181,8 +182,10 @@ function expected(rows: CallRow[], responses: StoredResponse[], timezone: string
     totalBuckets.set(hour, addSums(totalBuckets.get(hour) ?? emptySums(), surveyed));
   }
   const seal = (hours: Map<string, KpiSums>) => [...hours.values()].map(sealHourBucket).reduce(addSums, emptySums());
-  const out = [...buckets].map(([key, hours]) => ({ key, ...finalize(seal(hours), settings), costPerCall: null, repeatCallsCost: null }));
-  return { rows: sortRows(out), total: { key: null, ...finalize(seal(totalBuckets), settings), costPerCall: null, repeatCallsCost: null } };
+  // No deal and no cost here: the lead figures are 0 won deals over the row's leads.
+  const leadFigures = (sums: KpiSums) => ({ leadCloseRate: sums.leads === 0 ? null : 0, costPerLead: null, avgDaysToConversion: null });
+  const out = [...buckets].map(([key, hours]) => ({ key, ...finalize(seal(hours), settings), costPerCall: null, repeatCallsCost: null, ...leadFigures(seal(hours)) }));
+  return { rows: sortRows(out), total: { key: null, ...finalize(seal(totalBuckets), settings), costPerCall: null, repeatCallsCost: null, ...leadFigures(seal(totalBuckets)) } };
 }
 
 const sortRows = <T extends { key: string | null }>(rows: T[]) =>

@@ -194,6 +194,9 @@ describe('KPIs from calls (Europe/Paris)', () => {
       waitCost: null, // waitCostPerHour unset
       transferRate: 0, // no call with two agents
       leads: 4, // the first calls of +…01, +…02, +…09 and c11's number; the calls without a number are no leads
+      leadCloseRate: 0, // no won deal
+      costPerLead: null, // no cost
+      avgDaysToConversion: null, // no won deal with a touch
       positiveSentimentRate: null,
       sentimentScore: null,
     });

@@ -74,15 +74,19 @@ async function randomTenant(seed: number): Promise<{ tenant: TenantRow; days: st
       campaign: rand() < 0.6 ? pick(campaignIds) : null,
       provider: pick(['twilio', 'aircall']),
       direction: pick(['inbound', 'inbound', 'outbound']),
+      // Leads: either flag, or neither (a null firstTimeCaller is not a lead).
+      first_time: pick([true, false, null]),
+      crm_lead: rand() < 0.2,
     };
   });
   await db.execute(sql`
     insert into calls (id, tenant_id, connection_id, provider, call_key, provider_call_id, direction, status, started_at,
-      wait_seconds, talk_seconds, after_call_work_seconds, handle_seconds, agent_id, queue_name, campaign_id)
+      wait_seconds, talk_seconds, after_call_work_seconds, handle_seconds, agent_id, queue_name, campaign_id,
+      first_time_caller, crm_lead)
     select r.id, ${tenant!.id}, ${connectionId}, r.provider, r.key, r.key, r.direction, r.status, r.started_at,
-      0, r.handle, 0, r.handle, r.agent, r.queue, r.campaign
+      0, r.handle, 0, r.handle, r.agent, r.queue, r.campaign, r.first_time, r.crm_lead
     from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(id uuid, key text, started_at timestamptz, status text, handle int,
-      agent text, queue text, campaign uuid, provider text, direction text)`);
+      agent text, queue text, campaign uuid, provider text, direction text, first_time boolean, crm_lead boolean)`);
 
   // Costs: every scope, both kinds, negative amounts, a credit note cancelling a cost (a zero
   // pool), one in another currency, periods of one to several days.

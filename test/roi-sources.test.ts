@@ -232,12 +232,14 @@ describe('call counts', () => {
     const db = hub.deps.database.db;
     for (const range of [RANGE, { from: new Date('2025-03-04T23:00:00Z'), to: new Date('2025-03-06T23:00:00Z') }, { from: new Date('2025-03-05T10:00:00Z'), to: new Date('2025-03-05T11:00:00Z') }]) {
       for (const groupBy of groupByDimensions) {
-        const live = await queryRows<{ key: string | null; n: string }>(
+        const live = await queryRows<{ key: string | null; n: string; leads: string }>(
           db,
-          sql`select ${callKeySql(groupBy, tenant.timezone)} as key, count(*)::text as n from calls c left join campaigns cp on cp.id = c.campaign_id
+          sql`select ${callKeySql(groupBy, tenant.timezone)} as key, count(*)::text as n,
+                     count(*) filter (where coalesce(c.first_time_caller, false) or c.crm_lead)::text as leads
+              from calls c left join campaigns cp on cp.id = c.campaign_id
               where c.tenant_id = ${tenant.id} and c.started_at >= ${range.from.toISOString()}::timestamptz and c.started_at < ${range.to.toISOString()}::timestamptz group by 1`,
         );
-        expect(await callCounts(db, tenant, range, groupBy), groupBy).toEqual(new Map(live.map((r) => [r.key, Number(r.n)])));
+        expect(await callCounts(db, tenant, range, groupBy), groupBy).toEqual(new Map(live.map((r) => [r.key, { calls: Number(r.n), leads: Number(r.leads) }])));
       }
     }
   });

@@ -27,6 +27,7 @@ interface DayCall {
   campaign_id: string | null;
   provider: string;
   direction: string;
+  lead: boolean;
 }
 
 const nextDay = (day: string) => DateTime.fromISO(day, { zone: 'utc' }).plus({ days: 1 }).toISODate()!;
@@ -56,7 +57,7 @@ export async function computeDaysReference(db: Executor, tenant: TenantRow, days
     sql`select ${calls.id}, (extract(epoch from ${calls.startedAt}) * 1000)::bigint::text as ms,
                to_char(${calls.startedAt} at time zone ${tenant.timezone}, 'YYYY-MM-DD') as day,
                ${calls.handleSeconds}, ${calls.status}, ${canonicalAgentIdSql(sql`${tenant.id}::uuid`, sql`${calls.agentId}`)} as agent_id, ${calls.queueName}, ${calls.campaignId}::text as campaign_id,
-               ${calls.provider}, ${calls.direction}
+               ${calls.provider}, ${calls.direction}, (coalesce(${calls.firstTimeCaller}, false) or ${calls.crmLead}) as lead
         from ${calls}
         where ${calls.tenantId} = ${tenant.id} and ${calls.startedAt} >= ${windowStart.toISOString()}::timestamptz and ${calls.startedAt} < ${windowEnd.toISOString()}::timestamptz
         order by ${calls.startedAt}, ${calls.id}`,
@@ -68,8 +69,11 @@ export async function computeDaysReference(db: Executor, tenant: TenantRow, days
     for (const [dim, value] of dimValues(c)) {
       const k = `${c.day}\u0000${dim}\u0000${value ?? '\u0001'}`;
       const row = counts.get(k);
-      if (row) row.calls += 1;
-      else counts.set(k, { day: c.day, dim, value, calls: 1 });
+      const lead = c.lead ? 1 : 0;
+      if (row) {
+        row.calls += 1;
+        row.leads += lead;
+      } else counts.set(k, { day: c.day, dim, value, calls: 1, leads: lead });
     }
     if (c.status !== 'answered') continue;
     const list = handledByDay.get(c.day);

@@ -46,6 +46,26 @@ export const attributionCredits = pgTable(
   ],
 );
 
+/**
+ * Each won deal's first touch under the default window (the earliest touch by startedAt, then id),
+ * kept with its stored credits (src/modules/roi/credits.ts): the lead figures (leadCloseRate,
+ * avgDaysToConversion) read it with the call's lead flag and grouping fields as they are now.
+ */
+export const dealFirstTouches = pgTable(
+  'deal_first_touches',
+  {
+    // No foreign keys: their checks would take key-share locks on the deal and call rows inside
+    // event transactions. The rows go with the deal's credits (a deal deleted is forgotten first);
+    // a call folded away recomputes its number's deals in its transaction, and readers join calls.
+    dealId: uuid('deal_id').primaryKey(),
+    tenantId: uuid('tenant_id').notNull(),
+    callId: uuid('call_id').notNull(),
+    startedAt: instant('started_at').notNull(),
+    dealClosedAt: instant('deal_closed_at').notNull(),
+  },
+  (t) => [index('deal_first_touches_tenant_closed_idx').on(t.tenantId, t.dealClosedAt), index('deal_first_touches_call_idx').on(t.callId)],
+);
+
 /** Deals whose stored credits must be recomputed (drained by the `roi-refresh` job). */
 export const attributionDirtyDeals = pgTable(
   'attribution_dirty_deals',
@@ -78,3 +98,14 @@ export const roiDayRevenue = pgTable(
   },
   (t) => [index('roi_day_revenue_tenant_dim_day_idx').on(t.tenantId, t.dim, t.day)],
 );
+
+/**
+ * The credits per call and model last sent as `deal.attributed` for a deal (a hash): sent again
+ * only when they change. Its own table, written only under the deal's attribution lock
+ * (src/modules/roi/credits.ts), so an event's transaction never waits on the deal's row.
+ */
+export const dealAttributionSent = pgTable('deal_attribution_sent', {
+  dealId: uuid('deal_id').primaryKey(),
+  tenantId: uuid('tenant_id').notNull(),
+  fingerprint: text('fingerprint').notNull(),
+});

@@ -68,6 +68,8 @@ export const calls = pgTable(
     automation: jsonb('automation').$type<AutomationJson>(),
     /** No call to or from its number in the tenant's leadLookbackDays before it; null without a number. */
     firstTimeCaller: boolean('first_time_caller'),
+    /** A CRM lead marks this call (the first call of one of the lead's phones in its window; src/modules/leads/crm-leads.ts). */
+    crmLead: boolean('crm_lead').notNull().default(false),
     sentiment: jsonb('sentiment').$type<SentimentJson>(),
     /** From annotations (POST /v1/calls/annotations): a transcript summary, topics, the call's outcome. */
     summary: text('summary'),

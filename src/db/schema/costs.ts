@@ -66,6 +66,8 @@ export const roiDayCalls = pgTable(
     dim: text('dim').notNull(),
     value: text('value'),
     calls: integer('calls').notNull(),
+    /** Of those, the leads (firstTimeCaller or crmLead). */
+    leads: integer('leads').notNull().default(0),
   },
   (t) => [index('roi_day_calls_tenant_dim_day_idx').on(t.tenantId, t.dim, t.day)],
 );

@@ -49,5 +49,35 @@ export const crmDeals = pgTable(
   ],
 );
 
+/**
+ * CRM leads, upserted on externalId (POST /v1/crm/leads). A lead marks one call: the first call of
+ * one of its `matchPhones` started at or after `leadCreatedAt` − the tenant's leadLookbackDays
+ * (src/modules/leads/crm-leads.ts; contract section 6).
+ */
+export const crmLeads = pgTable(
+  'crm_leads',
+  {
+    id: uuid('id').primaryKey(),
+    tenantId: tenantRef(),
+    externalId: text('external_id').notNull(),
+    contactExternalId: text('contact_external_id'),
+    /** As posted, E.164. */
+    phones: jsonb('phones').$type<string[]>().notNull().default([]),
+    /** `phones` and its contact's phones: what calls are matched on (kept up to date when the contact changes). */
+    matchPhones: jsonb('match_phones').$type<string[]>().notNull().default([]),
+    source: text('source').notNull(),
+    /** When the CRM created the lead (the API's `createdAt`). */
+    leadCreatedAt: instant('lead_created_at').notNull(),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex('crm_leads_tenant_external_idx').on(t.tenantId, t.externalId),
+    index('crm_leads_tenant_contact_idx').on(t.tenantId, t.contactExternalId),
+    // "Which leads have this number" (a call arrives, a number is refreshed): jsonb containment through GIN.
+    index('crm_leads_match_phones_idx').using('gin', t.matchPhones),
+  ],
+);
+
+export type CrmLeadRow = typeof crmLeads.$inferSelect;
 export type CrmContactRow = typeof crmContacts.$inferSelect;
 export type CrmDealRow = typeof crmDeals.$inferSelect;

@@ -24,7 +24,8 @@ export const subscriptions = pgTable(
 
 /**
  * The outbox and delivery log: a row is written in the same transaction as the change it reports,
- * then delivered (and retried with backoff) by the worker. status: pending → delivered | failed.
+ * then delivered (and retried with backoff) by the worker. status: pending → delivered | failed |
+ * superseded (a later row of the same subscription and coalesce key carries the newer state).
  */
 export const deliveries = pgTable(
   'deliveries',
@@ -40,9 +41,18 @@ export const deliveries = pgTable(
     lastError: text('last_error'),
     nextAttemptAt: instant('next_attempt_at').notNull().defaultNow(),
     deliveredAt: instant('delivered_at'),
+    /**
+     * What the row reports on (`call:<id>`, `deal:<id>`): of a subscription's pending rows with one
+     * key only the newest is sent, and at most once per COALESCE_SECONDS (subscriptions.service).
+     * Null: every row is its own event (alerts, reports).
+     */
+    coalesceKey: text('coalesce_key'),
+    /** When an attempt of this row started (the per-key spacing reads it). */
+    sentAt: instant('sent_at'),
     ...timestamps,
   },
   (t) => [
+    index('deliveries_subscription_key_idx').on(t.subscriptionId, t.coalesceKey, t.createdAt).where(sql`coalesce_key is not null`),
     index('deliveries_due_idx').on(t.nextAttemptAt).where(sql`status = 'pending'`),
     index('deliveries_subscription_idx').on(t.subscriptionId, t.createdAt),
     // The fair claim takes the next few due rows of each subscription (subscriptions.service due()).

@@ -47,6 +47,8 @@ export interface KpiCallFacts {
   agentCount?: number;
   /** Its number did not call or get called in the lookback before it (src/modules/leads). */
   firstTimeCaller?: boolean | null;
+  /** A CRM lead marks it (src/modules/leads). */
+  crmLead?: boolean;
   /** The customer's sentiment (provider analytics or annotation); score -1..1 or null. */
   sentiment?: { label: 'positive' | 'neutral' | 'negative'; score: number | null } | null;
 }
@@ -305,7 +307,7 @@ export function contribution(call: KpiCallFacts, settings: KpiSettings): KpiSums
     sums.handleSumHandled = call.handleSeconds;
     sums.transferred = (call.agentCount ?? 0) > 1 ? 1 : 0;
   }
-  if (call.firstTimeCaller) sums.leads = 1;
+  if (call.firstTimeCaller || call.crmLead) sums.leads = 1;
   if (call.sentiment) {
     // Sentiment is over the calls of both directions (a sales call has a customer too).
     sums.sentimentCount = 1;

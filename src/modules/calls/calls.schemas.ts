@@ -60,6 +60,8 @@ export const callResponse = z.object({
     .nullable()
     .describe('the evidence that the call met automation'),
   firstTimeCaller: z.boolean().nullable().describe("a lead: its number had no call (either direction) in the tenant's leadLookbackDays (default 90) before it; null without a number"),
+  crmLead: z.boolean().describe('a CRM lead (POST /v1/crm/leads) marks this call: the first call of one of its phones from its createdAt − leadLookbackDays on'),
+  lead: z.boolean().describe('firstTimeCaller or crmLead: the call counts in the leads figures'),
   sentiment: z
     .object({ label: z.enum(['positive', 'neutral', 'negative']), score: z.number().min(-1).max(1).nullable(), source: z.string() })
     .nullable()

@@ -41,6 +41,8 @@ export function callView(c: CallRow) {
     escalatedFromAutomation: c.escalatedFromAutomation,
     automation: c.automation,
     firstTimeCaller: c.firstTimeCaller,
+    crmLead: c.crmLead,
+    lead: c.firstTimeCaller === true || c.crmLead,
     sentiment: c.sentiment,
     summary: c.summary,
     topics: c.topics,

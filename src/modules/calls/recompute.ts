@@ -27,7 +27,7 @@ export interface CallChange {
  * tenant's own evidence of who handled the call (src/domain/automation.ts), which the call's
  * status and `handledBy` are derived from here.
  */
-export interface CallEnrichment extends Partial<Pick<CallRow, 'campaignId' | 'firstTimeCaller'>> {
+export interface CallEnrichment extends Partial<Pick<CallRow, 'campaignId' | 'firstTimeCaller' | 'crmLead'>> {
   /** The automation endpoint (number or queue) the call came in on. */
   automationEndpoint?: { id: string; label: string } | null;
   /** Who an annotation of the call says handled it. */
@@ -84,7 +84,7 @@ const COMPARED: (keyof CallRow)[] = [
   'endedAt', 'waitSeconds', 'talkSeconds', 'holdSeconds', 'afterCallWorkSeconds', 'handleSeconds', 'agentId',
   'agentName', 'agents', 'offeredAgents', 'queueId', 'queueName', 'tags', 'recordingUrl', 'costAmount',
   'costCurrency', 'campaignId', 'handledBy', 'escalatedFromAutomation', 'automation', 'sentiment', 'summary',
-  'topics', 'outcome', 'firstTimeCaller',
+  'topics', 'outcome', 'firstTimeCaller', 'crmLead',
 ];
 
 function same(a: unknown, b: unknown): boolean {
@@ -220,6 +220,7 @@ async function writeCall(
     escalatedFromAutomation: handling.escalatedFromAutomation,
     automation: handling.automation,
     firstTimeCaller: extra.firstTimeCaller ?? null,
+    crmLead: extra.crmLead ?? false,
     sentiment: extra.annotation?.sentiment ?? draft.sentiment ?? null,
     summary: extra.annotation?.summary ?? null,
     topics: extra.annotation?.topics ?? null,

@@ -24,4 +24,15 @@ export const dealRow = z.object({
   closedAt: z.iso.datetime({ offset: true }).nullish(),
 });
 
+/** A lead from the CRM: matched to calls by its phones, or its contact's (contract section 6). */
+export const leadRow = z
+  .object({
+    externalId: externalIdField,
+    phones: phonesField.default([]),
+    contactExternalId: externalIdField.nullish(),
+    source: z.string().trim().min(1).max(200),
+    createdAt: z.iso.datetime({ offset: true }),
+  })
+  .strict();
+
 export const externalIdParam = z.object({ externalId: externalIdField });

@@ -13,7 +13,9 @@ import { idList } from '../../db/sql.js';
 import { lastPerKey, normalisePhones, prepareRows, RowError, tenantAmount, type BulkResult } from '../../http/bulk.js';
 import { dealsChanged, requestRoiRefresh } from '../roi/index.js';
 import { dealsOfContacts, upsertContacts, upsertDeals, type ContactInput, type DealInput } from './crm.repo.js';
-import { contactRow, dealRow } from './crm.schemas.js';
+import { contactRow, dealRow, leadRow } from './crm.schemas.js';
+import { contactsChangedForLeads, deleteLead, getLead, leadView, listLeads, upsertLeads, type LeadInput } from './leads.js';
+import { randomUUID } from 'node:crypto';
 
 export function contactView(c: CrmContactRow) {
   return { id: c.id, externalId: c.externalId, phones: c.phones, name: c.name, email: c.email, createdAt: c.createdAt.toISOString(), updatedAt: c.updatedAt.toISOString() };
@@ -48,13 +50,14 @@ export class CrmService {
       const c = contactRow.parse(row);
       return { externalId: c.externalId, phones: normalisePhones(tenant, c.phones), name: c.name ?? null, email: c.email ?? null };
     });
-    const dirty = await this.db.transaction(async (tx) => {
+    const { dirty, marked } = await this.db.transaction(async (tx) => {
       const changed = await upsertContacts(tx, tenant.id, lastPerKey(valid, (c) => c.externalId));
       const deals = await dealsOfContacts(tx, tenant.id, changed);
       await dealsChanged(tx, tenant.id, { dealIds: deals });
-      return deals.length;
+      return { dirty: deals.length, marked: await contactsChangedForLeads(tx, tenant, changed) };
     });
     if (dirty > 0) await requestRoiRefresh(this.queue, tenant.id);
+    if (marked > 0) await this.wakeLeads(tenant.id);
     return { upserted: valid.length, rejected };
   }
 
@@ -103,6 +106,43 @@ export class CrmService {
     return { upserted: valid.length, rejected };
   }
 
+  async upsertLeads(tenant: TenantRow, rows: unknown[]): Promise<BulkResult> {
+    const { valid, rejected } = prepareRows(rows, (row): LeadInput => {
+      const l = leadRow.parse(row);
+      const phones = normalisePhones(tenant, l.phones);
+      // Nothing to match a call on: the row would mark no call, ever.
+      if (phones.length === 0 && !l.contactExternalId) throw new RowError('phones: give phones or contactExternalId');
+      return { externalId: l.externalId, contactExternalId: l.contactExternalId ?? null, phones, source: l.source, createdAt: new Date(l.createdAt) };
+    });
+    const marked = await this.db.transaction((tx) => upsertLeads(tx, tenant, lastPerKey(valid, (l) => l.externalId)));
+    if (marked > 0) await this.wakeLeads(tenant.id);
+    return { upserted: valid.length, rejected };
+  }
+
+  async listLeads(tenant: TenantRow, limit: number) {
+    return (await listLeads(this.db, tenant.id, limit)).map(leadView);
+  }
+
+  async getLead(tenant: TenantRow, externalId: string) {
+    const row = await getLead(this.db, tenant.id, externalId);
+    if (!row) throw new NotFoundError('Lead');
+    return leadView(row);
+  }
+
+  async deleteLead(tenant: TenantRow, externalId: string): Promise<void> {
+    const found = await this.db.transaction((tx) => deleteLead(tx, tenant, externalId));
+    if (!found) throw new NotFoundError('Lead');
+    await this.wakeLeads(tenant.id);
+  }
+
+  /**
+   * After commit: the tenant's `kpi-refresh` job drains the lead marks (and the sweep does, should
+   * this enqueue be lost). Its own job id: a running job may have drained the marks already.
+   */
+  private async wakeLeads(tenantId: string): Promise<void> {
+    await this.queue.enqueue('kpi-refresh', { tenantId }, { jobId: `kpi-refresh-${tenantId}-${randomUUID()}` });
+  }
+
   async getContact(tenant: TenantRow, externalId: string) {
     const [row] = await this.db.select().from(crmContacts).where(and(eq(crmContacts.tenantId, tenant.id), eq(crmContacts.externalId, externalId)));
     if (!row) throw new NotFoundError('Contact');
@@ -116,7 +156,7 @@ export class CrmService {
   }
 
   async deleteContact(tenant: TenantRow, externalId: string): Promise<void> {
-    const dirty = await this.db.transaction(async (tx) => {
+    const { dirty, marked } = await this.db.transaction(async (tx) => {
       const [row] = await tx
         .delete(crmContacts)
         .where(and(eq(crmContacts.tenantId, tenant.id), eq(crmContacts.externalId, externalId)))
@@ -124,9 +164,10 @@ export class CrmService {
       if (!row) throw new NotFoundError('Contact');
       const deals = await dealsOfContacts(tx, tenant.id, [externalId]);
       await dealsChanged(tx, tenant.id, { dealIds: deals });
-      return deals.length;
+      return { dirty: deals.length, marked: await contactsChangedForLeads(tx, tenant, [externalId]) };
     });
     if (dirty > 0) await requestRoiRefresh(this.queue, tenant.id);
+    if (marked > 0) await this.wakeLeads(tenant.id);
   }
 
   async deleteDeal(tenant: TenantRow, externalId: string): Promise<void> {

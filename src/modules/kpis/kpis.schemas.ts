@@ -68,7 +68,10 @@ export const kpiFigures = z.object({
   repeatCallsCost: z.string().nullable().describe("money: the repeat calls' handle seconds × the row's cost per handled second (costPerCall's cost / handle seconds); null without cost"),
   waitCost: z.string().nullable().describe('money: wait seconds of offered calls × tenant setting waitCostPerHour / 3600; null while unset'),
   transferRate: fraction.describe('handled calls with more than one agent / handled calls'),
-  leads: z.number().int().describe("calls (both directions) whose number had no call in the tenant's leadLookbackDays before (firstTimeCaller)"),
+  leads: z.number().int().describe("calls (both directions) that are leads: firstTimeCaller (no call of the number in the tenant's leadLookbackDays before) or crmLead (marked by a CRM lead)"),
+  leadCloseRate: z.number().min(0).nullable().describe('won deals closed in the range whose first touch is a lead call (counted in the row of that touch; time groupings: of the close) / leads; null without leads, or under filters'),
+  costPerLead: z.string().nullable().describe("money: the row's cost (as costPerCall's) / leads; null without leads or cost"),
+  avgDaysToConversion: z.number().nullable().describe("mean days from a won deal's first touch to its closedAt, over the row's won deals with a touch (2 decimals)"),
   positiveSentimentRate: fraction.describe('calls (both directions) with a positive sentiment / calls with a sentiment'),
   sentimentScore: z.number().min(-1).max(1).nullable().describe('mean sentiment score (-1..1, 3 decimals) of the calls with a score'),
 });
@@ -112,6 +115,7 @@ export const kpiDefinitionsSchema = z.object({
   businessHoursOnly: z.boolean(),
   occupancy: z.string(),
   costPerCall: z.string(),
+  leads: z.string(),
   waitCostPerHour: z.string().nullable().optional(),
   /** False while a settings change is still being applied to the stored rollups. */
   rollupsCurrent: z.boolean(),

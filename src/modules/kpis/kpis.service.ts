@@ -18,6 +18,7 @@ import {
 import { ValidationError } from '../../lib/errors.js';
 import { parseAmount } from '../../domain/money.js';
 import { canonicalAgentId } from '../agents/index.js';
+import { leadConversions, leadFigures, noConversions, type LeadConversions } from '../roi/index.js';
 import { effectiveSettings } from '../tenants/index.js';
 import { rowCosts, type RowCosts } from './cost-shares.js';
 import { rollupSums, staffedSums, type RollupFilters, type RollupQuery } from './kpis.repo.js';
@@ -134,6 +135,14 @@ export async function computeKpis(db: Database, tenant: TenantRow, query: KpisQu
   }
 
   const staffedByKey = new Map(staffed?.rows.map((r) => [r.key, r]) ?? []);
+  // The lead figures' won deals (src/modules/roi leadConversions): by the first touch's row, so
+  // not under filters or business hours, whose rows the deals' first touches are not cut by.
+  const conversions =
+    Object.keys(activeFilters).length === 0 && !businessHoursOnly ? await leadConversions(db, tenant, { from: range.from, to: range.to }, query.groupBy) : null;
+  const leadsOf = (sums: KpiSums, cents: bigint | null, conv: LeadConversions | null | undefined) => {
+    const figures = leadFigures(sums.leads, cents, conv ?? noConversions());
+    return conversions ? figures : { ...figures, leadCloseRate: null, avgDaysToConversion: null };
+  };
 
   const kpiSettings = kpiSettingsOf(settings);
   const withExtras = (sums: KpiSums, cents: bigint | null, staffing: { staffedSeconds: number; handleSeconds: number } | null | undefined) => {
@@ -143,11 +152,12 @@ export async function computeKpis(db: Database, tenant: TenantRow, query: KpisQu
     const row = finalize(all, kpiSettings);
     return { ...row, costPerCall: cents === null ? null : row.costPerCall, repeatCallsCost: cents === null ? null : row.repeatCallsCost };
   };
-  const rows = grouped.rows.map((r) => ({
-    key: r.key,
-    ...withExtras(r.sums, costs ? (costs.byKey.get(r.key) ?? 0n) : null, staffedByKey.get(r.key)),
-  }));
-  const total = { key: null, ...withExtras(grouped.total.sums, costs ? costs.totalCents : null, staffed?.total) };
+  const rows = grouped.rows.map((r) => {
+    const cents = costs ? (costs.byKey.get(r.key) ?? 0n) : null;
+    return { key: r.key, ...withExtras(r.sums, cents, staffedByKey.get(r.key)), ...leadsOf(r.sums, cents, conversions?.byKey.get(r.key)) };
+  });
+  const totalCents = costs ? costs.totalCents : null;
+  const total = { key: null, ...withExtras(grouped.total.sums, totalCents, staffed?.total), ...leadsOf(grouped.total.sums, totalCents, conversions?.total) };
 
   const response: KpisResponse = {
     rows,
@@ -174,6 +184,9 @@ export async function computeKpis(db: Database, tenant: TenantRow, query: KpisQu
         ? 'handle time in staffed hours / staffed time (schedules and provider availability, merged); null without staffed time'
         : 'null: staffed time is known per agent, so only for groupBy hour, day, week, month, quarter or agent, filtered by agentId at most',
       costPerCall: costNote,
+      leads:
+        'calls with firstTimeCaller or crmLead; leadCloseRate = won deals closed in the range whose first touch (default window) is a lead call / leads, the deal in the row of its first touch (time groupings: of its close); costPerLead = the costPerCall cost / leads; avgDaysToConversion = mean days from first touch to close' +
+        (conversions ? '' : ' (leadCloseRate and avgDaysToConversion: null under filters or business hours)'),
       waitCostPerHour: settings.waitCostPerHour,
       rollupsCurrent: context.fingerprint === rollupFingerprint(tenant),
     },
@@ -203,7 +216,7 @@ async function withComparison(
 ): Promise<KpisResponse> {
   const window = compareWindow(mode, range, tenant.timezone);
   const previous = await computeKpis(db, tenant, { ...query, compare: undefined, from: window.from.toISOString(), to: window.to.toISOString() }, now);
-  const empty: KpiFiguresOnly = { ...finalize(emptySums(), kpiSettingsOf(effectiveSettings(tenant.settings))), costPerCall: null, repeatCallsCost: null };
+  const empty: KpiFiguresOnly = { ...finalize(emptySums(), kpiSettingsOf(effectiveSettings(tenant.settings))), costPerCall: null, repeatCallsCost: null, ...leadFigures(0, null, noConversions()) };
   // Keyed by dimension value (null: the calls without the dimension) or by period key.
   const byKey = new Map(previous.rows.map((r) => [r.key, figuresOf(r)]));
   const compared = (row: KpisResponse['total'], key: string | null, from: Date, to: Date, values = byKey.get(key) ?? empty) => ({

@@ -180,7 +180,7 @@ async function insertHourRows(tx: Tx, tenantId: string, basis: RollupBasis, pref
       coalesce(sum(f.repeat_handle) filter (where f.inbound and c.status = 'answered'), 0),
       coalesce(sum(c.wait_seconds) filter (where f.inbound and (c.status in ('answered', 'missed', 'voicemail') or (c.status = 'abandoned' and not f.short))), 0),
       count(*) filter (where c.status = 'answered' and jsonb_array_length(c.agents) > 1),
-      count(*) filter (where c.first_time_caller)
+      count(*) filter (where c.first_time_caller or c.crm_lead)
     from ${keys}
     join calls c on c.tenant_id = ${tenantId}
       and c.started_at >= ((k.hour_key || ':00')::timestamp at time zone ${tz}) - interval '3 hours'

@@ -24,6 +24,45 @@ import { effectiveSettings } from '../tenants/index.js';
 
 const lookbackOf = (settings: Record<string, unknown> | null | undefined) => effectiveSettings(settings).leadLookbackDays;
 
+/**
+ * Whether a CRM lead marks call `c` (tenant `t`): a lead of the tenant has the call's number among
+ * its match phones, the call started at or after the lead's createdAt − leadLookbackDays, and no
+ * call of any of the lead's phones started in that window before it (same order as above). Depends
+ * on the set of calls and leads only, never on their arrival order.
+ */
+const crmLeadSql = sql`exists (
+  select 1 from crm_leads l
+  where l.tenant_id = c.tenant_id and l.match_phones ? c.external_number
+    and c.started_at >= l.lead_created_at - make_interval(days => coalesce((t.settings->>'leadLookbackDays')::int, 90))
+    and not exists (
+      select 1 from calls p
+      where p.tenant_id = c.tenant_id and p.external_number in (select jsonb_array_elements_text(l.match_phones))
+        and p.started_at >= l.lead_created_at - make_interval(days => coalesce((t.settings->>'leadLookbackDays')::int, 90))
+        and (p.started_at, p.connection_id::text, p.call_key) < (c.started_at, c.connection_id::text, c.call_key))
+)`;
+
+/**
+ * The scope grown by the other phones of the CRM leads that have one of its numbers: a call of one
+ * phone may take a lead's mark from a later call of another phone of the same lead.
+ */
+async function withLeadPhones(tx: Tx, tenantId: string, scope: { number: string; from: Date }[]): Promise<{ number: string; from: Date }[]> {
+  const rows = await queryRows<{ number: string; from: string }>(
+    tx,
+    sql`select p.phone as number, min(s."from") as from
+        from jsonb_to_recordset(${JSON.stringify(scope)}::jsonb) as s(number text, "from" timestamptz)
+        join crm_leads l on l.tenant_id = ${tenantId} and l.match_phones ? s.number
+        cross join lateral jsonb_array_elements_text(l.match_phones) as p(phone)
+        group by p.phone`,
+  );
+  const from = new Map(scope.map((s) => [s.number, s.from]));
+  for (const r of rows) {
+    const at = new Date(r.from);
+    const known = from.get(r.number);
+    if (!known || at < known) from.set(r.number, at);
+  }
+  return [...from].map(([number, at]) => ({ number, from: at }));
+}
+
 /** Marks taken per pass of the job (a transaction): bounded so that one pass stays short. */
 const MARKS_PER_PASS = 2000;
 
@@ -47,16 +86,17 @@ export async function refreshFirstTimeCallers(
   listeners: () => readonly CallChangeListener[],
 ): Promise<number> {
   if (scope && scope.length === 0) return 0;
+  if (scope) scope = await withLeadPhones(tx, tenantId, scope);
   const scoped = scope
     ? sql`join (select * from jsonb_to_recordset(${JSON.stringify(scope)}::jsonb) as s(number text, "from" timestamptz)) s
             on c.external_number = s.number and c.started_at >= s."from"`
     : sql``;
-  const stale = await queryRows<{ id: string; connection_id: string; call_key: string; next: boolean }>(
+  const stale = await queryRows<{ id: string; connection_id: string; call_key: string }>(
     tx,
-    sql`select c.id, c.connection_id, c.call_key, ${firstTimeSql} as next
+    sql`select c.id, c.connection_id, c.call_key
         from calls c join tenants t on t.id = c.tenant_id ${scoped}
         where c.tenant_id = ${tenantId} and c.external_number is not null
-          and c.first_time_caller is distinct from ${firstTimeSql}`,
+          and (c.first_time_caller is distinct from ${firstTimeSql} or c.crm_lead is distinct from ${crmLeadSql})`,
   );
   if (stale.length === 0) return 0;
   // The batches' global lock order: connection, then call key (src/jobs/process-event.ts). One
@@ -67,20 +107,22 @@ export async function refreshFirstTimeCallers(
     from (select value, n from jsonb_array_elements_text(${keys}::jsonb) with ordinality as e(value, n) order by n) k`);
   // Under the locks, read again: an event may have rewritten (or moved) a call since.
   const ids = stale.map((r) => r.id);
-  const fresh = await queryRows<{ id: string; next: boolean }>(
+  const fresh = await queryRows<{ id: string; next: boolean; crm: boolean }>(
     tx,
-    sql`select c.id, ${firstTimeSql} as next from calls c join tenants t on t.id = c.tenant_id
+    sql`select c.id, ${firstTimeSql} as next, ${crmLeadSql} as crm from calls c join tenants t on t.id = c.tenant_id
         where c.tenant_id = ${tenantId} and c.id = any(${`{${ids.join(',')}}`}::uuid[])`,
   );
-  const next = new Map(fresh.map((r) => [r.id, r.next]));
+  const next = new Map(fresh.map((r) => [r.id, r]));
   const rows = await tx.select().from(calls).where(and(eq(calls.tenantId, tenantId), inArray(calls.id, [...next.keys()]))).orderBy(calls.id).for('update');
   const changes: CallChange[] = [];
   const now = new Date();
   for (const before of rows) {
-    const flag = before.externalNumber === null ? null : next.get(before.id)!;
-    if (before.firstTimeCaller === flag) continue;
-    await tx.update(calls).set({ firstTimeCaller: flag, updatedAt: now }).where(eq(calls.id, before.id));
-    changes.push({ tenantId, before, after: { ...before, firstTimeCaller: flag, updatedAt: now } });
+    const flags = next.get(before.id)!;
+    const flag = before.externalNumber === null ? null : flags.next;
+    const crmLead = before.externalNumber !== null && flags.crm;
+    if (before.firstTimeCaller === flag && before.crmLead === crmLead) continue;
+    await tx.update(calls).set({ firstTimeCaller: flag, crmLead, updatedAt: now }).where(eq(calls.id, before.id));
+    changes.push({ tenantId, before, after: { ...before, firstTimeCaller: flag, crmLead, updatedAt: now } });
   }
   if (changes.length > 0) for (const l of listeners()) await l.onCallsChanged?.(tx, changes);
   return changes.length;
@@ -119,10 +161,19 @@ export async function pendingLeadMarks(db: Executor, tenantId: string): Promise<
 }
 
 async function mark(tx: Tx, tenantId: string, rows: CallRow[]): Promise<void> {
-  const numbered = rows.filter((r) => r.externalNumber !== null);
-  if (numbered.length === 0) return;
+  await markNumbers(tx, tenantId, rows.filter((r) => r.externalNumber !== null).map((r) => ({ number: r.externalNumber!, from: r.startedAt })));
+}
+
+/**
+ * Leave marks for the tenant's `kpi-refresh` job: the flags of these numbers' calls started at or
+ * after `from` may be stale. In the caller's transaction; the caller wakes the job after commit
+ * (a lost wake-up is swept: tenantsWithStaleLeadMarks). CRM leads call it when their phones or
+ * createdAt change.
+ */
+export async function markNumbers(tx: Executor, tenantId: string, numbers: readonly { number: string; from: Date }[]): Promise<void> {
+  if (numbers.length === 0) return;
   const earliest = new Map<string, number>();
-  for (const r of numbered) earliest.set(r.externalNumber!, Math.min(earliest.get(r.externalNumber!) ?? Infinity, r.startedAt.getTime()));
+  for (const r of numbers) earliest.set(r.number, Math.min(earliest.get(r.number) ?? Infinity, r.from.getTime()));
   const marks = [...earliest].map(([number, at]) => ({ number, from: new Date(at).toISOString() }));
   await tx.execute(sql`
     insert into lead_dirty_numbers (tenant_id, external_number, from_at)
@@ -136,17 +187,31 @@ async function mark(tx: Tx, tenantId: string, rows: CallRow[]): Promise<void> {
  */
 export const leadListener: CallChangeListener = {
   enrich: async (tx, tenant, draft, ref) => {
-    if (!draft.externalNumber) return { firstTimeCaller: null };
-    const [row] = await queryRows<{ seen: boolean }>(
+    if (!draft.externalNumber) return { firstTimeCaller: null, crmLead: false };
+    const lookback = lookbackOf(tenant.settings);
+    const at = sql`${draft.startedAt}::timestamptz`;
+    const self = sql`(${at}, ${ref.connectionId}::text, ${ref.callKey}::text)`;
+    // The call's own flags only (other calls' are the job's): read, never locked.
+    const [row] = await queryRows<{ seen: boolean; crm: boolean }>(
       tx,
       sql`select exists (
             select 1 from calls p
             where p.tenant_id = ${tenant.id} and p.external_number = ${draft.externalNumber}
-              and p.started_at >= ${draft.startedAt}::timestamptz - make_interval(days => ${lookbackOf(tenant.settings)})
-              and (p.started_at, p.connection_id::text, p.call_key) < (${draft.startedAt}::timestamptz, ${ref.connectionId}, ${ref.callKey})
-          ) as seen`,
+              and p.started_at >= ${at} - make_interval(days => ${lookback})
+              and (p.started_at, p.connection_id::text, p.call_key) < ${self}
+          ) as seen,
+          exists (
+            select 1 from crm_leads l
+            where l.tenant_id = ${tenant.id} and l.match_phones ? ${draft.externalNumber}::text
+              and ${at} >= l.lead_created_at - make_interval(days => ${lookback})
+              and not exists (
+                select 1 from calls p
+                where p.tenant_id = ${tenant.id} and p.external_number in (select jsonb_array_elements_text(l.match_phones))
+                  and p.started_at >= l.lead_created_at - make_interval(days => ${lookback})
+                  and (p.started_at, p.connection_id::text, p.call_key) < ${self})
+          ) as crm`,
     );
-    return { firstTimeCaller: !row!.seen };
+    return { firstTimeCaller: !row!.seen, crmLead: row!.crm };
   },
   // Only a call that is new, moved in time or changed number changes the later calls' flags
   // (which is also what keeps the job's flag updates from marking again).

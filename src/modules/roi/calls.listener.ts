@@ -69,7 +69,7 @@ async function recomputeTouchedCredits(tx: Tx, changes: CallChange[]): Promise<v
 }
 
 /** The call fields a day's rows read. */
-const DAY_FIELDS = ['startedAt', 'status', 'handleSeconds', 'agentId', 'queueName', 'campaignId', 'provider', 'direction'] as const;
+const DAY_FIELDS = ['startedAt', 'status', 'handleSeconds', 'agentId', 'queueName', 'campaignId', 'provider', 'direction', 'firstTimeCaller', 'crmLead'] as const;
 
 /** Marks the days of calls whose allocation fields changed; returns the tenants marked. */
 async function markCallDays(tx: Tx, changes: CallChange[]): Promise<string[]> {

@@ -3,10 +3,15 @@
  * `attributedRevenue`. Recomputed per deal, for the deals that changed only: a deal won, changed
  * or deleted, or a call that is (or was) one of its touches.
  */
-import { sql, type SQL } from 'drizzle-orm';
+import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Executor, type Tx } from '../../db/client.js';
 import { attributionCredits, calls } from '../../db/schema/index.js';
-import { attribute, DEFAULT_ATTRIBUTION_MODEL, DEFAULT_WINDOW_DAYS } from '../../domain/attribution/models.js';
+import { attribute, attributionModels, DEFAULT_ATTRIBUTION_MODEL, DEFAULT_WINDOW_DAYS } from '../../domain/attribution/models.js';
+import { createHash } from 'node:crypto';
+import { crmDeals, dealAttributionSent, dealFirstTouches } from '../../db/schema/index.js';
+import { formatCents } from '../../domain/money.js';
+import { emitCallsEnriched, subscribedTo, writeOutbox } from '../subscriptions/index.js';
+import type { WonDeal } from './touches.js';
 import { col, idList, names } from '../../db/sql.js';
 
 const ac = attributionCredits;
@@ -49,6 +54,10 @@ export async function recomputeStoredCredits(tx: Tx, tenantId: string, dealIds: 
     }
   }
   for (let i = 0; i < credits.length; i += BATCH) await tx.insert(attributionCredits).values(credits.slice(i, i + BATCH));
+  // The deals' first touches (the lead figures), replaced with their credits.
+  await tx.delete(dealFirstTouches).where(and(eq(dealFirstTouches.tenantId, tenantId), inArray(dealFirstTouches.dealId, ids)));
+  const firsts = deals.flatMap((d) => (d.touches[0] ? [{ dealId: d.id, tenantId, callId: d.touches[0].callId, startedAt: d.touches[0].startedAt, dealClosedAt: d.closedAt }] : []));
+  for (let i = 0; i < firsts.length; i += BATCH) await tx.insert(dealFirstTouches).values(firsts.slice(i, i + BATCH));
   if (credits.length > 0) await copyCallFields(tx, tenantId, sql`${col('a', ac.dealId)} in (${idList(ids)}::uuid)`);
   // The close days whose credits changed: their roi_day_revenue rows are rebuilt (./days.store.ts).
   const closeInstants = new Map<number, Date>();
@@ -56,16 +65,22 @@ export async function recomputeStoredCredits(tx: Tx, tenantId: string, dealIds: 
   for (const c of credits) if (c.dealClosedAt) closeInstants.set(c.dealClosedAt.getTime(), c.dealClosedAt);
   await markInstants(tx, tenantId, [...closeInstants.values()]);
   const callIds = [...affected].sort();
+  const revenueChanged: string[] = [];
   for (let i = 0; i < callIds.length; i += BATCH) {
-    // attributedRevenue is this module's own column of the call, read by no call listener.
-    await tx.execute(sql`
+    // attributedRevenue is this module's own column of the call, read by no call listener: the
+    // calls whose revenue changes go out as call.enriched from here (with their updatedAt moved).
+    const updated = await queryRows<{ id: string }>(tx, sql`
       update ${calls} set ${names(calls.attributedRevenue)} = x.revenue, ${names(calls.updatedAt)} = now()
       from (
         select ${col('c', calls.id)} as id, coalesce((select sum(${col('a', ac.cents)}) from ${ac} a where ${col('a', ac.callId)} = ${col('c', calls.id)}), 0) / 100.0 as revenue
         from ${calls} c where ${col('c', calls.tenantId)} = ${tenantId} and ${col('c', calls.id)} in (${idList(callIds.slice(i, i + BATCH))}::uuid)
       ) x
-      where ${calls.id} = x.id and ${calls.attributedRevenue} is distinct from x.revenue`);
+      where ${calls.id} = x.id and ${calls.attributedRevenue} is distinct from x.revenue
+      returning ${calls.id} as id`);
+    revenueChanged.push(...updated.map((r) => r.id));
   }
+  await emitCallsEnriched(tx, tenantId, revenueChanged);
+  await emitDealsAttributed(tx, tenantId, ids, deals);
   return { deals: ids.length, calls: callIds.length };
 }
 
@@ -90,4 +105,54 @@ export async function copyCallFields(tx: Executor, tenantId: string, filter: SQL
   // Their close days' roi_day_revenue rows group by these fields: rebuilt.
   const closeInstants = [...new Set(updated.flatMap((r) => (r.deal_closed_at ? [r.deal_closed_at] : [])))].map((ms) => new Date(Number(ms)));
   await markInstants(tx, tenantId, closeInstants);
+}
+
+/**
+ * `deal.attributed`: a won deal's credits per call under every model (default window), sent when
+ * they differ from the last ones sent (a fingerprint in deal_attribution_sent); a deal that no longer has any
+ * (deleted, no longer won) goes out once with `attributed: false` and empty credits.
+ */
+async function emitDealsAttributed(tx: Tx, tenantId: string, ids: readonly string[], won: readonly WonDeal[]): Promise<void> {
+  // Five models per deal are not computed for nobody (a subscriber added later hears the next change).
+  if (!(await subscribedTo(tx, tenantId, 'deal.attributed'))) return;
+  const rows = await tx
+    .select({ id: crmDeals.id, externalId: crmDeals.externalId, currency: crmDeals.currency, stage: crmDeals.stage, fingerprint: dealAttributionSent.fingerprint })
+    .from(crmDeals)
+    .leftJoin(dealAttributionSent, eq(dealAttributionSent.dealId, crmDeals.id))
+    .where(and(eq(crmDeals.tenantId, tenantId), inArray(crmDeals.id, [...ids])));
+  const byId = new Map(won.map((d) => [d.id, d]));
+  const payloads: Record<string, unknown>[] = [];
+  const sent: { dealId: string; tenantId: string; fingerprint: string }[] = [];
+  const gone: { dealId: string; tenantId: string; fingerprint: string }[] = [];
+  for (const row of rows) {
+    const deal = byId.get(row.id);
+    const touches = deal?.touches ?? [];
+    const credits = Object.fromEntries(
+      attributionModels.map((model) => {
+        const byCall = deal && touches.length > 0 ? attribute(deal.amountCents, touches.map((t) => ({ id: t.callId, startedAt: t.startedAt })), model, deal.closedAt) : new Map<string, bigint>();
+        return [model, [...byCall].map(([callId, cents]) => ({ callId, amount: formatCents(cents) }))];
+      }),
+    );
+    const attributed = touches.length > 0;
+    const data = {
+      deal: { id: row.id, externalId: row.externalId, stage: row.stage, amount: deal ? formatCents(deal.amountCents) : null, currency: row.currency, type: deal?.type ?? null, closedAt: deal?.closedAt.toISOString() ?? null },
+      attributed,
+      windowDays: DEFAULT_WINDOW_DAYS,
+      touches: touches.map((t) => ({ callId: t.callId, startedAt: t.startedAt.toISOString() })),
+      credits,
+    };
+    // Nothing sent yet and nothing to say: no event.
+    const fingerprint = attributed ? createHash('sha256').update(JSON.stringify(data)).digest('base64url') : null;
+    if (fingerprint === row.fingerprint) continue;
+    (fingerprint === null ? gone : sent).push({ dealId: row.id, tenantId, fingerprint: fingerprint ?? '' });
+    payloads.push(data);
+  }
+  if (gone.length > 0) await tx.delete(dealAttributionSent).where(inArray(dealAttributionSent.dealId, gone.map((g) => g.dealId)));
+  for (let i = 0; i < sent.length; i += BATCH) {
+    await tx
+      .insert(dealAttributionSent)
+      .values(sent.slice(i, i + BATCH))
+      .onConflictDoUpdate({ target: dealAttributionSent.dealId, set: { fingerprint: sql`excluded.fingerprint` } });
+  }
+  await writeOutbox(tx, tenantId, 'deal.attributed', payloads, (data) => `deal:${String((data.deal as { id: string }).id)}`);
 }

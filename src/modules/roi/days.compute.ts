@@ -45,6 +45,8 @@ export interface CountRow {
   dim: DayDim;
   value: string | null;
   calls: number;
+  /** Of those, the leads (firstTimeCaller or crmLead). */
+  leads: number;
 }
 
 /** A day's share of the costs of one scope and kind, to be spread over that scope's calls. */
@@ -103,7 +105,8 @@ function dayCallsSql(tenant: TenantRow, days: readonly string[], where: SQL = sq
   return sql`select ${calls.id} as id, (extract(epoch from ${calls.startedAt}) * 1000)::bigint as ms,
                     to_char(${calls.startedAt} at time zone ${tenant.timezone}, 'YYYY-MM-DD') as day,
                     ${calls.handleSeconds} as handle_seconds, ${calls.agentId} as raw_agent_id, ${calls.queueName} as queue_name,
-                    ${calls.campaignId}::text as campaign_id, ${calls.provider} as provider, ${calls.direction} as direction
+                    ${calls.campaignId}::text as campaign_id, ${calls.provider} as provider, ${calls.direction} as direction,
+                    (coalesce(${calls.firstTimeCaller}, false) or ${calls.crmLead}) as lead
              from ${calls}
              where ${calls.tenantId} = ${tenant.id} and ${calls.startedAt} >= ${start}::timestamptz and ${calls.startedAt} < ${end}::timestamptz
                and to_char(${calls.startedAt} at time zone ${tenant.timezone}, 'YYYY-MM-DD') = any(${pgArray(days)}::text[])
@@ -116,16 +119,16 @@ const dimValues = (alias: string) =>
     ('provider', ${alias}.provider), ('direction', ${alias}.direction)) as v(dim, value)`);
 
 /**
- * The call counts of these days: columns day (text), dim, value, calls. The calls are grouped by
+ * The call counts of these days: columns day (text), dim, value, calls, leads. The calls are grouped by
  * their raw fields first, so the agent link is looked up once per agent, not once per call.
  */
 export function countsSql(tenant: TenantRow, days: readonly string[]): SQL {
   return sql`
-    select g.day, v.dim, v.value, sum(g.n)::int as calls
+    select g.day, v.dim, v.value, sum(g.n)::int as calls, sum(g.leads)::int as leads
     from (
-      select dc.day, ${canonicalAgentIdSql(sql`${tenant.id}::uuid`, sql`dc.raw_agent_id`)} as agent_id, dc.queue_name, dc.campaign_id, dc.provider, dc.direction, dc.n
+      select dc.day, ${canonicalAgentIdSql(sql`${tenant.id}::uuid`, sql`dc.raw_agent_id`)} as agent_id, dc.queue_name, dc.campaign_id, dc.provider, dc.direction, dc.n, dc.leads
       from (
-        select day, raw_agent_id, queue_name, campaign_id, provider, direction, count(*) as n
+        select day, raw_agent_id, queue_name, campaign_id, provider, direction, count(*) as n, count(*) filter (where lead) as leads
         from (${dayCallsSql(tenant, days)}) c
         group by 1, 2, 3, 4, 5, 6
       ) dc
@@ -184,7 +187,7 @@ export async function computeDays(db: Executor, tenant: TenantRow, days: readonl
   if (days.length === 0) return { shares: [], counts: [] };
   const pools = await costPools(db, tenant, days);
   const [countRows, shareRows] = await Promise.all([
-    queryRows<{ day: string; dim: DayDim; value: string | null; calls: number }>(db, countsSql(tenant, days)),
+    queryRows<{ day: string; dim: DayDim; value: string | null; calls: number; leads: number }>(db, countsSql(tenant, days)),
     pools.length === 0
       ? []
       : queryRows<{ day: string; kind: 'direct' | 'indirect'; scope_campaign_id: string | null; scope_agent_id: string | null; dim: DayDim; value: string | null; cents: string }>(
@@ -193,7 +196,7 @@ export async function computeDays(db: Executor, tenant: TenantRow, days: readonl
         ),
   ]);
   return {
-    counts: countRows.map((r) => ({ day: r.day, dim: r.dim, value: r.value, calls: Number(r.calls) })),
+    counts: countRows.map((r) => ({ day: r.day, dim: r.dim, value: r.value, calls: Number(r.calls), leads: Number(r.leads) })),
     shares: shareRows.map((r) => ({
       day: r.day,
       kind: r.kind,

@@ -65,8 +65,8 @@ async function storeDays(tx: Tx, tenant: TenantRow, days: string[]): Promise<voi
       from (${sharesSql(tenant, days, pools)}) r`);
   }
   await tx.execute(sql`
-    insert into ${roiDayCalls} (${names(roiDayCalls.tenantId, roiDayCalls.day, roiDayCalls.dim, roiDayCalls.value, roiDayCalls.calls)})
-    select ${tenant.id}::uuid, r.day::date, r.dim, r.value, r.calls
+    insert into ${roiDayCalls} (${names(roiDayCalls.tenantId, roiDayCalls.day, roiDayCalls.dim, roiDayCalls.value, roiDayCalls.calls, roiDayCalls.leads)})
+    select ${tenant.id}::uuid, r.day::date, r.dim, r.value, r.calls, r.leads
     from (${countsSql(tenant, days)}) r`);
 }
 

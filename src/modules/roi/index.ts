@@ -18,3 +18,5 @@ export { refreshRoi, tenantsWithWaitingRoiWork } from './refresh.js';
 export { pendingRoiWork } from './days.store.js';
 /** Cost per row key and in total over a range, as GET /v1/roi allocates it (the KPI costPerCall). */
 export { allocatedCostCents } from './allocation.js';
+/** The lead figures (leadCloseRate, costPerLead, avgDaysToConversion) the KPI rows share with ROI rows. */
+export { leadConversions, leadFigures, noConversions, type LeadConversions } from './leads.js';

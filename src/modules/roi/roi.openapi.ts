@@ -20,6 +20,10 @@ const roiFigures = z.object({
   costPerAcquisition: money.nullable().describe('cost / acquisitions credited in the row (deals of type `new` or without a type); null without one'),
   avgDaysFirstCallToClose: z.number().nullable(),
   revenueByDealType: z.record(z.string(), money),
+  leads: z.number().int().describe('calls of the row that are leads (firstTimeCaller or crmLead)'),
+  leadCloseRate: z.number().min(0).nullable().describe("won deals whose first touch is a lead call of the row (time groupings: closed in the period) / leads; null without leads"),
+  costPerLead: money.nullable().describe('cost / leads; null without leads'),
+  avgDaysToConversion: z.number().nullable().describe("mean days from a won deal's first touch to its closedAt, over the deals whose first touch is in the row (time groupings: closed in it)"),
   targets: z.array(rowTargetSchema).describe('the targets that apply to this row (roiPercent), met or not'),
 });
 const comparedFigures = z.object({

@@ -26,6 +26,7 @@ import { daysInRange } from '../../domain/costs/prorate.js';
 import { effectiveSettings } from '../tenants/index.js';
 import type { RoiBasis } from './roi.schemas.js';
 import { wonDealsWithTouches, type WonDeal } from './touches.js';
+import { leadConversions, leadFigures, noConversions, type LeadConversions } from './leads.js';
 
 export interface RoiRequest {
   from: Date;
@@ -86,6 +87,10 @@ class Accumulator {
   revenue = 0n;
   cost: CostCents = { total: 0n, direct: 0n, indirect: 0n };
   calls = 0;
+  /** Calls of the row that are leads (firstTimeCaller or crmLead). */
+  leads = 0;
+  /** The won deals whose first touch lies in this row (./leads.ts). */
+  conversions: LeadConversions = noConversions();
   /** Deals credited here: ids from the deals attributed now, a count from stored credits (disjoint). */
   readonly dealIds = new Set<string>();
   storedDeals = 0;
@@ -118,6 +123,7 @@ class Accumulator {
       costPerAcquisition: perUnit(this.cost.total, this.acquisitionIds.size + this.storedAcquisitions),
       avgDaysFirstCallToClose: meanDaysOf(this.toCloseSumMs, this.toCloseCount),
       revenueByDealType: Object.fromEntries(dealTypeKeys.map((t) => [t, formatCents(this.byType.get(t) ?? 0n)])) as Record<DealTypeKey, string>,
+      ...leadFigures(this.leads, this.cost.total, this.conversions),
     };
   }
 }
@@ -197,8 +203,9 @@ export async function computeRoi(db: Database, tenant: TenantRow, req: RoiReques
   const state = await readRoiState(db, tenant, rangeDays[0], rangeDays[rangeDays.length - 1]);
   const costsRead = allocateCosts(db, tenant, { from: req.from, to: req.to }, req.groupBy, state);
   const countsRead = callCounts(db, tenant, { from: req.from, to: req.to }, req.groupBy, state);
+  const conversionsRead = leadConversions(db, tenant, { from: req.from, to: req.to }, req.groupBy, req.windowDays, state.waitingDealIds);
   // Nothing may reject unobserved while the revenue is read.
-  for (const p of [costsRead, countsRead]) p.catch(() => undefined);
+  for (const p of [costsRead, countsRead, conversionsRead]) p.catch(() => undefined);
 
   const revenue = await revenueSource(db, tenant, req, keySql, state);
   let unattributed = 0n;
@@ -231,9 +238,14 @@ export async function computeRoi(db: Database, tenant: TenantRow, req: RoiReques
   total.cost = allocation.total;
 
   for (const [key, n] of await countsRead) {
-    row(key).calls = n;
-    total.calls += n;
+    row(key).calls = n.calls;
+    row(key).leads = n.leads;
+    total.calls += n.calls;
+    total.leads += n.leads;
   }
+  const conversions = await conversionsRead;
+  for (const [key, conv] of conversions.byKey) row(key).conversions = conv;
+  total.conversions = conversions.total;
 
   const nameRows = await namesRead;
   const names = nameRows ? new Map(nameRows.map((c) => [c.id, c.name])) : null;

@@ -46,6 +46,7 @@ interface Row {
  * The touch rule of contract section 7 as two CTEs, `dp` (each deal's phones, its own and its
  * contact's) and `t` (the touches: deal_id, call_id, started_at, key), after a CTE `d` of deals
  * with columns id, closed_at, phones, contact_external_id. The one place this rule is written in SQL.
+ * `t.lead`: the touch is a lead call (firstTimeCaller or crmLead).
  */
 export function touchCtes(tenantId: string, windowDays: number, keySql: SQL): SQL {
   const c = (column: { name: string }) => col('c', column);
@@ -57,7 +58,8 @@ export function touchCtes(tenantId: string, windowDays: number, keySql: SQL): SQ
             join ${crmContacts} ct on ${ct(crmContacts.tenantId)} = ${tenantId} and ${ct(crmContacts.externalId)} = d.contact_external_id
             cross join lateral jsonb_array_elements_text(${ct(crmContacts.phones)}) as p(phone)
         ), t as (
-          select dp.deal_id, ${c(calls.id)} as call_id, ${c(calls.startedAt)} as started_at, ${keySql} as key
+          select dp.deal_id, ${c(calls.id)} as call_id, ${c(calls.startedAt)} as started_at, ${keySql} as key,
+                 (coalesce(${c(calls.firstTimeCaller)}, false) or ${c(calls.crmLead)}) as lead
           from dp join d on d.id = dp.deal_id
           join ${calls} c on ${c(calls.tenantId)} = ${tenantId} and ${c(calls.externalNumber)} = dp.phone
             and ${c(calls.startedAt)} >= d.closed_at - make_interval(secs => ${windowDays * 86_400})
@@ -108,4 +110,35 @@ export async function wonDealsWithTouches(
     if (r.call_id !== null && r.started_ms !== null) deal.touches.push({ callId: r.call_id, startedAt: new Date(Number(r.started_ms)), key: r.key });
   }
   return [...deals.values()];
+}
+
+/** A won deal's first touch (the earliest by startedAt, then id), as the lead figures read it. */
+export interface FirstTouch {
+  dealId: string;
+  closedAt: Date;
+  startedAt: Date;
+  /** The first touch is a lead call. */
+  lead: boolean;
+  /** Its row key (`keySql`; under a time grouping the period of the deal's closedAt). */
+  key: RowKey;
+}
+
+/**
+ * The first touch of each won deal selected by `dealFilter` that has a touch (deals without one
+ * are left out): leadCloseRate and avgDaysToConversion (contract section 6). One query.
+ */
+export async function firstTouches(db: Executor, tenantId: string, dealFilter: SQL, windowDays: number, keySql: SQL): Promise<FirstTouch[]> {
+  const rows = await queryRows<{ deal_id: string; closed_ms: string; started_ms: string; lead: boolean; key: string | null }>(
+    db,
+    sql`with d as (
+          select ${names(crmDeals.id, crmDeals.closedAt, crmDeals.phones, crmDeals.contactExternalId)}
+          from ${crmDeals}
+          where ${crmDeals.tenantId} = ${tenantId} and ${crmDeals.stage} = 'won' and ${crmDeals.closedAt} is not null and (${dealFilter})
+        ), ${touchCtes(tenantId, windowDays, keySql)}
+        select distinct on (t.deal_id) t.deal_id, (extract(epoch from d.closed_at) * 1000)::bigint::text as closed_ms,
+               (extract(epoch from t.started_at) * 1000)::bigint::text as started_ms, t.lead, t.key
+        from t join d on d.id = t.deal_id
+        order by t.deal_id, t.started_at, t.call_id`,
+  );
+  return rows.map((r) => ({ dealId: r.deal_id, closedAt: new Date(Number(r.closed_ms)), startedAt: new Date(Number(r.started_ms)), lead: r.lead, key: r.key }));
 }

@@ -57,7 +57,7 @@ const deliveryLogResponse = z.object({
 });
 
 export const subscriptionOperations: Operation[] = [
-  { method: 'post', path: '/v1/subscriptions', operationId: 'createSubscription', tag: 'subscriptions', auth: 'tenant', summary: 'Subscribe a URL to call.enriched / alert.raised; the signing secret is shown once', body: createSubscriptionBody, response: subscriptionResponse.extend({ secret: z.string().describe('shown once: verifies the Standard Webhooks signatures') }) },
+  { method: 'post', path: '/v1/subscriptions', operationId: 'createSubscription', tag: 'subscriptions', auth: 'tenant', summary: 'Subscribe a URL to call.enriched, deal.attributed, alert.raised, alert.resolved or report.ready; the signing secret is shown once', body: createSubscriptionBody, response: subscriptionResponse.extend({ secret: z.string().describe('shown once: verifies the Standard Webhooks signatures') }) },
   { method: 'get', path: '/v1/subscriptions', operationId: 'listSubscriptions', tag: 'subscriptions', auth: 'tenant', summary: 'Subscriptions', response: z.object({ data: z.array(subscriptionResponse) }) },
   { method: 'get', path: '/v1/subscriptions/:id', operationId: 'getSubscription', tag: 'subscriptions', auth: 'tenant', summary: 'One subscription', response: subscriptionResponse },
   { method: 'delete', path: '/v1/subscriptions/:id', operationId: 'deleteSubscription', tag: 'subscriptions', auth: 'tenant', summary: 'Stop deliveries', status: 204 },

@@ -4,11 +4,11 @@
  * `whsec_` secret), retried with backoff, every attempt visible in the delivery log.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { and, asc, desc, eq, isNull, lte, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, lte, sql } from 'drizzle-orm';
 import { Webhook } from 'standardwebhooks';
 import { z } from 'zod';
 import { queryRows, type Database, type Tx } from '../../db/client.js';
-import { deliveries, subscriptions, type DeliveryRow, type SubscriptionRow } from '../../db/schema/index.js';
+import { calls, deliveries, subscriptions, type DeliveryRow, type SubscriptionRow } from '../../db/schema/index.js';
 import type { SecretBox } from '../../lib/crypto.js';
 import { NotFoundError, ValidationError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
@@ -18,7 +18,65 @@ import { callView } from '../calls/index.js';
 import { isUuid } from '../../lib/ids.js';
 import { metrics } from '../../lib/metrics.js';
 
-export const subscriptionEvents = ['call.enriched', 'alert.raised', 'alert.resolved', 'report.ready'] as const;
+export const subscriptionEvents = ['call.enriched', 'deal.attributed', 'alert.raised', 'alert.resolved', 'report.ready'] as const;
+export type SubscriptionEvent = (typeof subscriptionEvents)[number];
+
+/**
+ * At most one delivery per subscription and coalesce key (a call, a deal) this often: changes that
+ * come faster wait in the outbox, and only the newest is sent, with the latest state.
+ */
+export const COALESCE_SECONDS = 5;
+
+/**
+ * Outbox write, inside the transaction that made the change (the one way every area emits). With
+ * `coalesceKeyOf`, a row per payload is appended (never updated: no event transaction waits on
+ * another's row); the deliverer sends only the newest row of a key (src: deliver below).
+ */
+export async function writeOutbox(
+  tx: Tx,
+  tenantId: string,
+  eventType: SubscriptionEvent,
+  payloads: Record<string, unknown>[],
+  coalesceKeyOf?: (data: Record<string, unknown>) => string,
+): Promise<void> {
+  if (payloads.length === 0) return;
+  const subs = await tx
+    .select({ id: subscriptions.id, events: subscriptions.events })
+    .from(subscriptions)
+    .where(and(eq(subscriptions.tenantId, tenantId), isNull(subscriptions.deletedAt)));
+  const targets = subs.filter((s) => s.events.includes(eventType));
+  if (targets.length === 0) return;
+  await tx.insert(deliveries).values(
+    targets.flatMap((s) =>
+      payloads.map((data) => ({
+        id: randomUUID(),
+        tenantId,
+        subscriptionId: s.id,
+        eventType,
+        payload: { type: eventType, timestamp: new Date().toISOString(), data },
+        coalesceKey: coalesceKeyOf ? coalesceKeyOf(data) : null,
+      })),
+    ),
+  );
+}
+
+/** Whether a live subscription of the tenant takes `eventType` (emitters skip building payloads nobody takes). */
+export async function subscribedTo(tx: Tx, tenantId: string, eventType: SubscriptionEvent): Promise<boolean> {
+  const [row] = await queryRows<{ n: number }>(
+    tx,
+    sql`select count(*)::int as n from subscriptions where tenant_id = ${tenantId} and deleted_at is null and events ? ${eventType}`,
+  );
+  return (row?.n ?? 0) > 0;
+}
+
+/** call.enriched for these calls, as they are now in the transaction (one row per call, coalesced per call). */
+export async function emitCallsEnriched(tx: Tx, tenantId: string, callIds: readonly string[]): Promise<void> {
+  if (callIds.length === 0 || !(await subscribedTo(tx, tenantId, 'call.enriched'))) return;
+  const rows = await tx.select().from(calls).where(and(eq(calls.tenantId, tenantId), inArray(calls.id, [...callIds])));
+  await writeOutbox(tx, tenantId, 'call.enriched', rows.filter((r) => r.status !== 'in_progress').map((r) => callView(r)), callKey);
+}
+
+const callKey = (data: Record<string, unknown>) => `call:${String(data.id)}`;
 
 export const createSubscriptionBody = z
   .object({
@@ -165,26 +223,9 @@ export class SubscriptionsService {
     return rows.map(deliveryView);
   }
 
-  /** Outbox write, inside the transaction that made the change. */
-  async emit(tx: Tx, tenantId: string, eventType: (typeof subscriptionEvents)[number], payloads: Record<string, unknown>[]): Promise<void> {
-    if (payloads.length === 0) return;
-    const subs = await tx
-      .select({ id: subscriptions.id, events: subscriptions.events })
-      .from(subscriptions)
-      .where(and(eq(subscriptions.tenantId, tenantId), isNull(subscriptions.deletedAt)));
-    const targets = subs.filter((s) => s.events.includes(eventType));
-    if (targets.length === 0) return;
-    await tx.insert(deliveries).values(
-      targets.flatMap((s) =>
-        payloads.map((data) => ({
-          id: randomUUID(),
-          tenantId,
-          subscriptionId: s.id,
-          eventType,
-          payload: { type: eventType, timestamp: new Date().toISOString(), data },
-        })),
-      ),
-    );
+  /** Outbox write, inside the transaction that made the change (./writeOutbox). */
+  async emit(tx: Tx, tenantId: string, eventType: SubscriptionEvent, payloads: Record<string, unknown>[]): Promise<void> {
+    await writeOutbox(tx, tenantId, eventType, payloads);
   }
 
   /** call.enriched: a call that has ended (or changed after it ended) goes to the CRMs. */
@@ -193,11 +234,12 @@ export class SubscriptionsService {
       onCallsChanged: async (tx: Tx, changes: CallChange[]) => {
         const ended = changes.filter((c) => c.after.status !== 'in_progress');
         for (const tenantId of new Set(ended.map((c) => c.tenantId))) {
-          await this.emit(
+          await writeOutbox(
             tx,
             tenantId,
             'call.enriched',
             ended.filter((c) => c.tenantId === tenantId).map((c) => callView(c.after)),
+            callKey,
           );
         }
       },
@@ -231,17 +273,68 @@ export class SubscriptionsService {
     );
   }
 
-  /** Deliveries of the tenant due now (GET /v1/status); a paused endpoint's wait for its resume. */
+  /**
+   * Deliveries of the tenant due now (GET /v1/status), and those held back a few seconds by the
+   * per-call spacing before their first attempt (they are the latest news of a call, not a retry);
+   * a paused endpoint's wait for its resume.
+   */
   async pendingFor(tenantId: string): Promise<number> {
     const [row] = await queryRows<{ n: number }>(
       this.db,
       sql`select count(*)::int as n from (
             select 1 from deliveries d join subscriptions s on s.id = d.subscription_id
-            where d.tenant_id = ${tenantId} and d.status = 'pending' and d.next_attempt_at <= now()
+            where d.tenant_id = ${tenantId} and d.status = 'pending' and (d.next_attempt_at <= now() or (d.coalesce_key is not null and d.attempts = 0))
               and s.paused_at is null and s.deleted_at is null
             limit 10000) x`,
     );
     return row?.n ?? 0;
+  }
+
+  /**
+   * A coalesced row's turn (one subscription, one call or deal), under a lock of that pair: a newer
+   * pending row of the pair supersedes this one (it carries later state); older pending rows are
+   * superseded by this one; an attempt of the pair less than COALESCE_SECONDS ago postpones it. A
+   * call.enriched row is sent with the call as it is now. Returns the payload to send, or null.
+   */
+  private async claimCoalesced(d: DeliveryRow): Promise<Record<string, unknown> | null> {
+    return this.db.transaction(async (tx) => {
+      await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`delivery/${d.subscriptionId}/${d.coalesceKey}`}, 0))`);
+      const pending = await tx
+        .select({ id: deliveries.id, createdAt: deliveries.createdAt })
+        .from(deliveries)
+        .where(and(eq(deliveries.subscriptionId, d.subscriptionId), eq(deliveries.coalesceKey, d.coalesceKey!), eq(deliveries.status, 'pending')))
+        .orderBy(desc(deliveries.createdAt), desc(deliveries.id));
+      const newest = pending[0];
+      if (!newest) return null; // delivered or closed meanwhile
+      const now = new Date();
+      if (newest.id !== d.id) {
+        if (pending.some((p) => p.id === d.id)) {
+          await tx.update(deliveries).set({ status: 'superseded', lastError: `superseded by ${newest.id}`, updatedAt: now }).where(eq(deliveries.id, d.id));
+        }
+        return null;
+      }
+      const older = pending.slice(1).map((p) => p.id);
+      if (older.length > 0) {
+        await tx.update(deliveries).set({ status: 'superseded', lastError: `superseded by ${d.id}`, updatedAt: now }).where(inArray(deliveries.id, older));
+      }
+      const [last] = await queryRows<{ at: string | null }>(
+        tx,
+        sql`select max(sent_at)::text as at from deliveries where subscription_id = ${d.subscriptionId} and coalesce_key = ${d.coalesceKey}`,
+      );
+      const notBefore = last?.at ? new Date(new Date(last.at).getTime() + COALESCE_SECONDS * 1000) : null;
+      if (notBefore && notBefore > now) {
+        await tx.update(deliveries).set({ nextAttemptAt: notBefore, updatedAt: now }).where(eq(deliveries.id, d.id));
+        return null;
+      }
+      let payload = d.payload;
+      if (d.eventType === 'call.enriched' && typeof (d.payload.data as { id?: unknown } | undefined)?.id === 'string') {
+        const [call] = await tx.select().from(calls).where(eq(calls.id, (d.payload.data as { id: string }).id)).limit(1);
+        // The latest state of the call (a call folded into another since keeps what was written).
+        if (call) payload = { ...d.payload, data: callView(call) };
+      }
+      await tx.update(deliveries).set({ sentAt: now, payload, updatedAt: now }).where(eq(deliveries.id, d.id));
+      return payload;
+    });
   }
 
   /** One attempt. Never throws for the receiver's failures: they are recorded and rescheduled. */
@@ -255,7 +348,9 @@ export class SubscriptionsService {
     }
     // Queued before the pause: it waits with the others.
     if (sub.pausedAt) return;
-    const body = JSON.stringify(d.payload);
+    const payload = d.coalesceKey ? await this.claimCoalesced(d) : d.payload;
+    if (!payload) return;
+    const body = JSON.stringify(payload);
     const timestamp = new Date();
     const signature = new Webhook(this.box.decrypt(sub.secretSealed)).sign(d.id, timestamp, body);
     let statusCode: number | null = null;
