@@ -144,11 +144,11 @@ describe('ROI days in SQL', () => {
     const stored = await queryRows<{ day: string; kind: 'direct' | 'indirect'; c: string | null; a: string | null; dim: string; value: string | null; cents: string }>(db, sql`
       select to_char(day, 'YYYY-MM-DD') as day, kind, scope_campaign_id::text as c, scope_agent_id as a, dim, value, cents::text
       from cost_day_shares where tenant_id = ${tenant.id} and to_char(day, 'YYYY-MM-DD') = any(${`{${days.join(',')}}`}::text[])`);
-    const storedCounts = await queryRows<{ day: string; dim: string; value: string | null; calls: number }>(db, sql`
-      select to_char(day, 'YYYY-MM-DD') as day, dim, value, calls from roi_day_calls
+    const storedCounts = await queryRows<{ day: string; dim: string; value: string | null; calls: number; leads: number }>(db, sql`
+      select to_char(day, 'YYYY-MM-DD') as day, dim, value, calls, leads from roi_day_calls
       where tenant_id = ${tenant.id} and to_char(day, 'YYYY-MM-DD') = any(${`{${days.join(',')}}`}::text[])`);
     const shares = stored.map((r) => ({ day: r.day, kind: r.kind, scopeCampaignId: r.c, scopeAgentId: r.a, dim: r.dim, value: r.value, cents: BigInt(r.cents) }) as ShareRow);
-    const counts = storedCounts.map((r) => ({ day: r.day, dim: r.dim, value: r.value, calls: Number(r.calls) }) as CountRow);
+    const counts = storedCounts.map((r) => ({ day: r.day, dim: r.dim, value: r.value, calls: Number(r.calls), leads: Number(r.leads) }) as CountRow);
     expect(byKey(counts, countKey)).toEqual(byKey(reference.counts, countKey));
     expect(byKey(shares, shareKey)).toEqual(byKey(reference.shares, shareKey));
     expect(reference.counts.length).toBeGreaterThan(0);
