@@ -80,10 +80,12 @@ function creditCtes(tenantId: string, model: AttributionModel, windowDays: numbe
       // (remainder (2a mod 5)(n−2) over W), a middle's a/(5(n−2)) (remainder a mod 5(n−2)). The
       // leftover goes down the ranking by remainder then rn: ends first when their remainder is
       // larger, middles first when smaller, plain rn order when equal. n ≤ 2: linear.
+      // One pass (no union over ranked, which would materialise it); greatest() keeps n ≤ 2 rows
+      // from dividing by zero in the columns they do not use.
       return sql`${ranked}, pb as (
           select r.*, div(2 * a, 5) as end_base, mod(2 * a, 5) * (n - 2) as end_rem,
-                 div(a, 5 * (n - 2)) as mid_base, mod(a, 5 * (n - 2)) as mid_rem
-          from ranked r where n >= 3
+                 div(a, 5 * greatest(n - 2, 1)) as mid_base, mod(a, 5 * greatest(n - 2, 1)) as mid_rem
+          from ranked r
         ), pb_ranked as (
           select pb.*, a - 2 * end_base - (n - 2) * mid_base as leftover,
                  case when end_rem > mid_rem then case when rn = 1 then 1 when rn = n then 2 else rn + 1 end
@@ -92,20 +94,19 @@ function creditCtes(tenantId: string, model: AttributionModel, windowDays: numbe
           from pb
         ), credits as (
           select deal_id, call_id, key, type, closed_ms, first_ms,
-                 s * (case when rn = 1 or rn = n then end_base else mid_base end + case when place <= leftover then 1 else 0 end) as cents
+                 s * case when n <= 2 then div(a, n) + case when rn <= mod(a, n) then 1 else 0 end
+                          else case when rn = 1 or rn = n then end_base else mid_base end + case when place <= leftover then 1 else 0 end end as cents
           from pb_ranked
-          union all
-          select deal_id, call_id, key, type, closed_ms, first_ms, s * (div(a, n) + case when rn <= mod(a, n) then 1 else 0 end)
-          from ranked where n <= 2
         )`;
     case 'time_decay':
       // Exact integer arithmetic on numeric: a × w reaches 2^62 × |amount|.
-      // tw materialized: each weight computed once (a subquery would be inlined into every use of w).
-      return sql`${ranked}, tw as materialized (
-          select r.*, ${timeDecayWeightSql(sql`r.newest_ms - r.ms`)}::numeric as w from ranked r
+      // tw kept apart by `offset 0`: each weight computed once (a subquery pulled up would repeat
+      // the expression at every use of w), and the rows keep ranked's order (deal, ms, id).
+      return sql`${ranked}, tw as (
+          select r.*, ${timeDecayWeightSql(sql`r.newest_ms - r.ms`)}::numeric as w from ranked r offset 0
         ), shares as (
-          select tw.*, div(a * w, sum(w) over (partition by deal_id)) as base, mod(a * w, sum(w) over (partition by deal_id)) as rem
-          from tw
+          select ws.*, div(a * w, total_w) as base, mod(a * w, total_w) as rem
+          from (select tw.*, sum(w) over (partition by deal_id) as total_w from tw) ws
         ), placed as (
           select shares.*, a - sum(base) over (partition by deal_id) as leftover,
                  row_number() over (partition by deal_id order by rem desc, rn) as place
