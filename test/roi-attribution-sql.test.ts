@@ -144,7 +144,7 @@ describe('attribution in SQL', () => {
     expect(credited).toBeGreaterThan(100);
   });
 
-  it('GET /v1/roi figures served from SQL equal the reference for every model, grouping and basis', { timeout: 240_000 }, async () => {
+  it('GET /v1/roi figures (computeRoi) served from SQL equal the reference for every model, grouping and basis', { timeout: 240_000 }, async () => {
     const db = hub.deps.database.db;
     for (const seed of [11, 12, 13]) {
       const { tenant } = await scenario(seed);
