@@ -47,6 +47,15 @@ export async function openDatabase(opts: {
       // Fail fast when PostgreSQL is down, so a webhook gets its 503 while the provider still waits.
       connectionTimeoutMillis: 3000,
       idleTimeoutMillis: 30_000,
+      // No JIT: the hub's statements are reports of milliseconds to seconds, and jsonb set-returning
+      // functions (a deal's phones) inflate row estimates ×100 per level, so the planner's cost
+      // passes jit_inline/optimize_above_cost and compiling takes longer than running: measured on
+      // GET /v1/roi's SQL attribution (bench/roi.ts), 3.4 s with JIT against 0.46 s without. A
+      // session SET, done before the pool hands the new client out, rather than a startup option,
+      // which connection poolers may refuse; a failure (no such setting) is ignored.
+      onConnect: async (client) => {
+        await client.query('set jit = off').catch(() => undefined);
+      },
     });
     // A client losing its server (a restart sends 57P01 to every backend) emits 'error'; an 'error'
     // event without a listener ends the process. pg-pool listens on idle clients only and removes

@@ -2,7 +2,6 @@
  * Revenue attribution (contract section 7): which calls touched a won deal, and how the deal's
  * amount is credited to them under each model.
  */
-import { Decimal } from 'decimal.js';
 import { allocateLargestRemainder } from '../allocation.js';
 import { compareByStartThenId, MILLIS_PER_DAY, toEpochMillis, type Instant } from '../instant.js';
 
@@ -91,7 +90,7 @@ export function touchesOf<C extends AttributableCall>(
  * - linear: 1 each.
  * - position_based: one touch → 100 %; two → 50/50; n ≥ 3 → 40 % first, 40 % last, 20 % split
  *   equally over the n − 2 middle ones. As integers: 2(n−2), 1, …, 1, 2(n−2) (sum 5(n−2)).
- * - time_decay: 2^(−(closedAt − startedAt) / 7 days), see `timeDecayWeights`.
+ * - time_decay: 2^(−(closedAt − startedAt) / 7 days) as integers, see `timeDecayWeight`.
  *
  * The map holds the touches that receive a non-zero credit, in (startedAt, id) order; a touch that
  * gets nothing (first_touch's later calls, a 1-cent deal over 3 linear touches) is left out, so
@@ -149,27 +148,57 @@ function modelWeights(model: AttributionModel, startedAtMs: readonly number[]): 
   }
 }
 
-// decimal.js is deterministic (pure JavaScript, no platform Math.pow), so the same touches always
-// give the same weights, hence the same cents.
-const DecimalForWeights = Decimal.clone({ precision: 40, rounding: Decimal.ROUND_HALF_EVEN });
-const TIME_DECAY_SCALE = new DecimalForWeights('1e18');
-const HALF_LIFE_MS = TIME_DECAY_HALF_LIFE_DAYS * MILLIS_PER_DAY;
+/** time_decay's half-life in ms (the reference and src/modules/roi/attribution.sql.ts). */
+export const HALF_LIFE_MS = TIME_DECAY_HALF_LIFE_DAYS * MILLIS_PER_DAY;
+/** Integer weights are 2^(−age / half-life) scaled by 2^62 (the newest touch weighs exactly 2^62). */
+export const TIME_DECAY_SCALE_EXPONENT = 62;
 
 /**
- * time_decay weights as integers: 2^(−age / half-life) is irrational, so each weight is computed
- * with 40 significant digits (decimal.js) and scaled by 10^18, rounded down.
+ * e^(−z) = Σ (−z)^n / n! for n ≤ 18, the coefficients as doubles (n! is exact in a double up to
+ * 18!, and one division is correctly rounded). For 0 ≤ z < ln 2 the first term left out is below
+ * 0.7^19 / 19! ≈ 10^−20, far under a double's precision.
+ */
+export const TIME_DECAY_POLYNOMIAL: readonly number[] = (() => {
+  const out: number[] = [];
+  let factorial = 1;
+  for (let n = 0; n <= 18; n++) {
+    if (n > 0) factorial *= n;
+    out.push((n % 2 === 0 ? 1 : -1) / factorial);
+  }
+  return out;
+})();
+
+/**
+ * One time_decay weight, 2^(−ageMs / half-life) as an integer: ⌊2^62 × 2^(−f)⌋ shifted right by k,
+ * where ageMs / half-life = k + f (k whole, 0 ≤ f < 1), and 2^(−f) = e^(−f ln 2) evaluated by the
+ * polynomial above in Horner's form.
  *
- * The age is measured from the newest touch rather than from closedAt: 2^(−(closedAt − tᵢ)/h) =
- * 2^(−(closedAt − t_newest)/h) × 2^(−(t_newest − tᵢ)/h), and the common factor cancels out of the
- * proportions. Measuring from the newest touch keeps the largest weight at exactly 10^18, so the
- * 18 digits of precision go to the ratios, whatever the window (a touch ~420 days older than the
- * newest gets weight 0, i.e. less than 10^−18 of the newest's).
+ * Why this form: the weight must be the same bit for bit in TypeScript and in PostgreSQL (the served
+ * path attributes in SQL, this function is the reference). It uses only IEEE 754 double operations
+ * that both sides round correctly — one division, floor, subtraction, multiplication, addition —
+ * in a fixed order, then exact integer steps; no pow/exp, whose last bit differs between libraries.
+ * The result is within about 10^−15 (relative) of the exact 2^(−age/h) before the final floor.
+ * A touch 63 or more half-lives older than the newest (441 days) weighs 0.
+ */
+export function timeDecayWeight(ageMs: number): bigint {
+  const x = ageMs / HALF_LIFE_MS;
+  const k = Math.floor(x);
+  if (k >= 63) return 0n;
+  const z = (x - k) * Math.LN2;
+  const c = TIME_DECAY_POLYNOMIAL;
+  let p = c[c.length - 1]!;
+  for (let n = c.length - 2; n >= 0; n--) p = p * z + c[n]!;
+  return BigInt(Math.floor(p * 2 ** TIME_DECAY_SCALE_EXPONENT)) >> BigInt(k);
+}
+
+/**
+ * time_decay weights as integers (`timeDecayWeight`). The age is measured from the newest touch
+ * rather than from closedAt: 2^(−(closedAt − tᵢ)/h) = 2^(−(closedAt − t_newest)/h) ×
+ * 2^(−(t_newest − tᵢ)/h), and the common factor cancels out of the proportions. Measuring from the
+ * newest touch keeps the largest weight at exactly 2^62, so the precision goes to the ratios,
+ * whatever the window.
  */
 function timeDecayWeights(startedAtMs: readonly number[]): bigint[] {
   const newestMs = startedAtMs.reduce((max, ms) => Math.max(max, ms), -Infinity);
-  return startedAtMs.map((ms) => {
-    const halfLives = new DecimalForWeights(newestMs - ms).div(HALF_LIFE_MS);
-    const weight = DecimalForWeights.pow(2, halfLives.neg()).mul(TIME_DECAY_SCALE);
-    return BigInt(weight.toFixed(0, Decimal.ROUND_DOWN));
-  });
+  return startedAtMs.map((ms) => timeDecayWeight(newestMs - ms));
 }

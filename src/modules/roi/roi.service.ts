@@ -4,8 +4,9 @@
  *   the model (cents, largest remainder), each credit going to the row of its call, even when the
  *   call started before `from`; under a time grouping, to the period of the deal's closedAt. Default model and window: the stored credits summed in SQL
  *   (./revenue.ts dayRevenue), plus the deals still waiting for the `roi-refresh` job attributed
- *   now; other models and windows: deals × touches read in SQL and attributed in TypeScript
- *   (src/domain/attribution/models.ts).
+ *   now; other models, windows and the margin basis: attributed in SQL (./attribution.sql.ts),
+ *   exact to the cent against the reference, `liveRevenue` (deals × touches read in SQL and
+ *   attributed in TypeScript, src/domain/attribution/models.ts), which tests compare it with.
  * - cost: ./allocation.ts (materialised days), the same allocation as the KPI costPerCall;
  * - calls: calls started in [from, to), by key (./counts.ts); deals: deals with a credit in the row.
  */
@@ -27,6 +28,7 @@ import { effectiveSettings } from '../tenants/index.js';
 import type { RoiBasis } from './roi.schemas.js';
 import { wonDealsWithTouches, type WonDeal } from './touches.js';
 import { leadConversions, leadFigures, noConversions, type LeadConversions } from './leads.js';
+import { sqlRevenue } from './attribution.sql.js';
 
 export interface RoiRequest {
   from: Date;
@@ -45,6 +47,8 @@ export interface RoiRequest {
 export interface RevenueRead {
   summed: StoredRevenue | null;
   attributeNow: WonDeal[];
+  /** Won deals of `summed` left out for want of an amount (basis margin: no margin known). */
+  withoutAmount?: number;
 }
 /** `state`: the request's read state (./days.store.ts readRoiState), for the sources that read stored days. */
 export type RevenueSource = (db: Database, tenant: TenantRow, req: RoiRequest, keySql: SQL, state?: RoiReadState) => Promise<RevenueRead>;
@@ -58,11 +62,11 @@ export const liveRevenue: RevenueSource = async (db, tenant, req, keySql) => ({
 /**
  * The default model and window: the stored credits (kept by the `roi-refresh` job and the call
  * listener), summed per close day (./revenue.ts dayRevenue); the deals still waiting for the job
- * are attributed now, so an answer never lags behind an upload. Other models and windows: live.
+ * are attributed now, so an answer never lags behind an upload. Other models and windows: in SQL.
  */
 export const defaultRevenue: RevenueSource = async (db, tenant, req, keySql, state) => {
   // Stored credits are of the amounts: margins (which follow the tenant's default) are attributed now.
-  if (req.model !== DEFAULT_ATTRIBUTION_MODEL || req.windowDays !== DEFAULT_WINDOW_DAYS || req.basis === 'margin') return liveRevenue(db, tenant, req, keySql);
+  if (req.model !== DEFAULT_ATTRIBUTION_MODEL || req.windowDays !== DEFAULT_WINDOW_DAYS || req.basis === 'margin') return sqlRevenue(db, tenant, req, keySql);
   const [summed, attributeNow] = await Promise.all([
     dayRevenue(db, tenant, req.from, req.to, req.groupBy, state),
     waitingDeals(db, tenant.id, closedIn(req), req.windowDays, keySql, state),
@@ -265,7 +269,7 @@ export async function computeRoi(db: Database, tenant: TenantRow, req: RoiReques
       /** Won deals of the range without any touch: revenue no call can claim. */
       unattributedRevenue: formatCents(unattributed),
       /** basis=margin: won deals of the range with no margin of their own and no tenant default (left out, never guessed). */
-      ...(basis === 'margin' ? { dealsWithoutMargin: credited.withoutAmount } : {}),
+      ...(basis === 'margin' ? { dealsWithoutMargin: credited.withoutAmount + (revenue.withoutAmount ?? 0) } : {}),
     },
     rows: ordered.map(([key, acc]) => ({ key, ...(names ? { name: key === null ? null : (names.get(key) ?? null) } : {}), ...acc.view() })),
   };
