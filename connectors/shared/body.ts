@@ -6,9 +6,12 @@
  *
  * The values are shared between those readers: treat them as read-only.
  */
+import { createHash } from 'node:crypto';
+
 const texts = new WeakMap<Buffer, string>();
 const jsons = new WeakMap<Buffer, { value: unknown } | null>();
 const forms = new WeakMap<Buffer, readonly (readonly [string, string])[]>();
+const hashes = new WeakMap<Buffer, string>();
 
 /** The body as UTF-8 text. */
 export function bodyText(rawBody: Buffer): string {
@@ -18,6 +21,16 @@ export function bodyText(rawBody: Buffer): string {
     texts.set(rawBody, text);
   }
   return text;
+}
+
+/** SHA-256 of the body's bytes, hex (Vonage signs it, and it is its dedupe key too). */
+export function bodySha256Hex(rawBody: Buffer): string {
+  let hash = hashes.get(rawBody);
+  if (hash === undefined) {
+    hash = createHash('sha256').update(rawBody).digest('hex');
+    hashes.set(rawBody, hash);
+  }
+  return hash;
 }
 
 /** The body parsed as JSON, or null when it is not JSON. */
