@@ -81,10 +81,13 @@ export async function runApiPrimary(config: Config, processes: number, logger: L
   const done = new Promise<number>((resolve) => (resolveDone = resolve));
   let exitCode = 0;
 
+  /** Children that have served: one stopped before it listened had nothing to drain. */
+  const listened = new WeakSet<Worker>();
   const fork = () => {
     const worker = cluster.fork();
     worker.once('listening', () => {
       served = true;
+      listened.add(worker);
     });
   };
   const live = () => Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && !w.isDead());
@@ -106,7 +109,9 @@ export async function runApiPrimary(config: Config, processes: number, logger: L
 
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) {
-      if (code !== 0) exitCode = 1;
+      // A child still starting when the signal came ends by it (its handler is not installed
+      // yet): it held no request, so that is a clean stop too.
+      if (code !== 0 && listened.has(worker)) exitCode = 1;
       if (live().length === 0) resolveDone(exitCode);
       return;
     }

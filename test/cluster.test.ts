@@ -3,7 +3,8 @@
  * primary and two API children on one port. On a fresh database the primary migrates once; both
  * children take webhooks; GET /metrics (answered by either child) sums both children's counters; a
  * child killed with SIGKILL is replaced; SIGTERM lets a request in flight finish, then every process
- * exits 0; a child that cannot listen ends the primary with the child's one-line reason.
+ * exits 0; a child that cannot listen ends the primary with the child's one-line reason; children
+ * that keep dying end it with status 1.
  */
 import http from 'node:http';
 import net from 'node:net';
@@ -245,6 +246,31 @@ describe('an API cluster that cannot start', () => {
       await new Promise<void>((r) => taken.close(() => r()));
     }
   });
+});
+
+describe('children that keep dying', () => {
+  it('end the primary with status 1 instead of forking forever', async () => {
+    const dbName = await emptyDatabase();
+    const hub = startHubProcess('api', clusterEnv(dbName, await closedPort()));
+    try {
+      // Kill every child as soon as it serves: the fifth death within a minute ends the primary.
+      const killed = new Set<number>();
+      while (hub.alive()) {
+        const listening = await linesMatching(hub, LISTENING, killed.size + 1).catch(() => []);
+        for (const l of listening) {
+          if (killed.has(l.pid)) continue;
+          killed.add(l.pid);
+          process.kill(l.pid, 'SIGKILL');
+        }
+      }
+      const { code } = await hub.exited;
+      expect(code).toBe(1);
+      expect(killed.size).toBeGreaterThanOrEqual(5);
+      expect(hub.lines.some((l) => l.includes('API processes keep dying; giving up'))).toBe(true);
+    } finally {
+      await hub.kill('SIGKILL');
+    }
+  }, 120_000);
 });
 
 describe('restart backoff', () => {
