@@ -8,6 +8,7 @@
  * PostgreSQL's counters at the window's edges, then checks that every 2xx is a stored row.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -46,7 +47,7 @@ const defaults: IngestOptions = {
   log: (line) => console.error(line),
 };
 
-type ServerKind = 'hub' | 'hub-workers' | 'bare' | 'express';
+type ServerKind = 'hub' | 'hub-workers' | 'bare' | 'express' | 'api-role';
 
 interface RunSpec {
   /** Short name for --runs (ceiling1, ceiling2, hub-twilio, …, hub-workers). */
@@ -54,6 +55,8 @@ interface RunSpec {
   label: string;
   server: ServerKind;
   provider: BenchProvider;
+  /** api-role: API_PROCESSES of `src/main.ts api`. */
+  processes?: number;
 }
 
 interface PgCounters {
@@ -83,6 +86,7 @@ const SERVER_SCRIPTS: Record<ServerKind, string> = {
   'hub-workers': here('./ingest/server-hub.ts'),
   bare: here('./ingest/server-bare.ts'),
   express: here('./ingest/server-express.ts'),
+  'api-role': here('./ingest/server-api-role.ts'),
 };
 
 
@@ -180,7 +184,7 @@ async function runOne(spec: RunSpec, opts: IngestOptions, profileDir: string | n
   const dbName = `callroi_bench_${tag}`;
   const queuePrefix = `callroi-bench-${tag}`;
   await withAdmin((c) => c.query(`create database ${dbName}`));
-  const isHub = spec.server === 'hub' || spec.server === 'hub-workers';
+  const isHub = spec.server === 'hub' || spec.server === 'hub-workers' || spec.server === 'api-role';
   const execArgv = ['--import', 'tsx'];
   const profileFile = profileDir ? `${profileDir}/server.cpuprofile` : null;
   const server = fork(SERVER_SCRIPTS[spec.server], [], {
@@ -191,6 +195,7 @@ async function runOne(spec: RunSpec, opts: IngestOptions, profileDir: string | n
       BENCH_REDIS_URL: REDIS_URL,
       BENCH_QUEUE_PREFIX: queuePrefix,
       BENCH_WORKERS: spec.server === 'hub-workers' ? '1' : '0',
+      BENCH_API_PROCESSES: String(spec.processes ?? 1),
       ...(profileFile ? { BENCH_PROFILE_FILE: profileFile } : {}),
     },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -373,6 +378,17 @@ function markdown(results: RunResult[], opts: IngestOptions): string {
     }
     lines.push('');
   }
+  const apiOne = results.find((r) => r.spec.key === 'api-1');
+  const apiCluster = results.find((r) => r.spec.key === 'api-cluster');
+  if (apiOne && apiCluster) {
+    lines.push(
+      `The \`api\` role as production starts it (\`src/main.ts api\`; CPU and peak RSS are its whole process tree's and its largest process's): ` +
+        `a cluster of ${apiCluster.spec.processes} API processes accepts **${fmt(apiCluster.acceptedPerSecond)}/s**, ` +
+        `${fmt(apiCluster.acceptedPerSecond / apiOne.acceptedPerSecond, 2)}× one process's ${fmt(apiOne.acceptedPerSecond)}/s ` +
+        `(the load generator, PostgreSQL and Redis share the same ${availableParallelism()} cores).`,
+    );
+    lines.push('');
+  }
   lines.push(`Where the CPU went during each window (CPU seconds, user + system; the machine has ${results[0] ? fmt(results[0].cpu.machineTotal / (results[0].load.windowMs / 1000), 1) : '?'} core-seconds per second):`);
   lines.push('');
   lines.push('| run | server | load generator | PostgreSQL (all backends) | Redis | other processes | machine busy | commits/s | rows per commit | WAL syncs/s | WAL MiB/s |');
@@ -417,6 +433,9 @@ export async function run(options: Partial<IngestOptions> = {}): Promise<string>
     { key: 'ceiling1', label: 'ceiling 1: node:http + batched INSERT', server: 'bare', provider: 'twilio' },
     ...benchProviders.map((provider): RunSpec => ({ key: `hub-${provider}`, label: `hub: ${provider}`, server: 'hub', provider })),
   ];
+  // The api role as production runs it: one process, then the cluster (one child per core).
+  specs.push({ key: 'api-1', label: 'api role, 1 process: twilio', server: 'api-role', provider: 'twilio', processes: 1 });
+  specs.push({ key: 'api-cluster', label: `api role, cluster of ${availableParallelism()}: twilio`, server: 'api-role', provider: 'twilio', processes: availableParallelism() });
   if (opts.withWorkers) specs.push({ key: 'hub-workers', label: 'hub + workers in-process: twilio', server: 'hub-workers', provider: 'twilio' });
   const selected = opts.runs.length > 0 ? specs.filter((s) => opts.runs.includes(s.key)) : specs;
   if (selected.length === 0) throw new Error(`--runs matched nothing (known: ${specs.map((s) => s.key).join(', ')})`);

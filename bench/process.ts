@@ -137,6 +137,8 @@ async function startHub(workerCount: number, profile: boolean): Promise<Hub> {
     LOG_LEVEL: 'warn',
     RECONCILE_EVERY_MINUTES: '0',
     CONNECTION_CHECK_MINUTES: '0',
+    // One API process: the rows compare one worker's CPU with one API process's.
+    API_PROCESSES: '1',
   };
   // The API migrates first; workers start once it serves (they find the schema in place).
   const api = startRole('api', env, null);

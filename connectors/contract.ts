@@ -241,9 +241,10 @@ export interface Connector<Creds = unknown> {
   verify(req: WebhookRequest, creds: Creds, ctx: ConnectorContext): VerifyResult;
   /** Identity of the delivery: the same provider event delivered twice → same key. */
   dedupeKey(req: WebhookRequest): string;
-  /** Remove secrets a provider puts in the body itself (Aircall's webhook `token`) before the
-   *  delivery is stored: secrets are never kept in clear text nor returned by the events API. */
-  redact?(rawBody: string): string;
+  /** The verified delivery's body as it is to be stored, without the secrets a provider puts in the
+   *  body itself (Aircall's webhook `token`): secrets are never kept in clear text nor returned by
+   *  the events API. */
+  redact?(req: WebhookRequest): string;
   /** What to answer once the delivery is stored (Twilio action callbacks want TwiML). */
   acknowledge?(req: WebhookRequest): HandshakeResponse;
   /** The provider can join two of its call keys into one call after the fact (`callLinks`): the hub

@@ -22,3 +22,4 @@ export function connectorFor(provider: ProviderId): AnyConnector {
 }
 
 export * from './contract.js';
+export { bodyText, jsonBody } from './shared/body.js';

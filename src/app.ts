@@ -14,7 +14,7 @@ import { callOperations, callRoutes } from './modules/calls/index.js';
 import { connectionOperations, connectionRoutes } from './modules/connections/connections.routes.js';
 import { healthRoutes, statusRoutes, systemOperations } from './modules/system/system.routes.js';
 import { adminTenantRoutes, tenantOperations, tenantRoutes } from './modules/tenants/index.js';
-import { webhookOperations, webhookRoutes } from './modules/webhooks/webhooks.routes.js';
+import { mountWebhookRoute, webhookOperations } from './modules/webhooks/webhooks.routes.js';
 import { subscriptionOperations, subscriptionRoutes } from './modules/subscriptions/subscriptions.routes.js';
 import { alertOperations, alertRoutes } from './modules/alerts/alerts.routes.js';
 import { dashboardOperations, dashboardRoutes } from './modules/dashboard/dashboard.routes.js';
@@ -84,17 +84,15 @@ export function createApp(deps: Deps): Express {
 
   // Webhooks first: the hot path crosses no other router. They read their raw bytes (signatures
   // are over the exact body), so they are mounted before any JSON parser.
-  app.use(
-    webhookRoutes({
-      connections: deps.connections,
-      inbox: deps.inbox,
-      queue: deps.queue,
-      logger: deps.logger,
-      publicBaseUrl: deps.config.PUBLIC_BASE_URL,
-      bodyLimit: deps.config.BODY_LIMIT_BYTES,
-      context: deps.context,
-    }),
-  );
+  mountWebhookRoute(app, {
+    connections: deps.connections,
+    inbox: deps.inbox,
+    queue: deps.queue,
+    logger: deps.logger,
+    publicBaseUrl: deps.config.PUBLIC_BASE_URL,
+    bodyLimit: deps.config.BODY_LIMIT_BYTES,
+    context: deps.context,
+  });
   app.use(healthRoutes(deps));
   app.use(docsRoutes(() => operations, deps.config.PUBLIC_BASE_URL));
   app.use(dashboardRoutes());

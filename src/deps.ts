@@ -69,6 +69,8 @@ export interface DepsOptions {
   deliveryRetryScale?: number;
   /** Tests: the outbound guard's DNS, so no test resolves (or connects to) a real private name. */
   outboundResolver?: Resolver;
+  /** False in an API cluster's children: their primary has migrated before forking them. */
+  migrate?: boolean;
 }
 
 export async function createDeps(config: Config, opts: DepsOptions = {}): Promise<Deps> {
@@ -80,7 +82,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
   const database = await openDatabase({
     databaseUrl: config.DATABASE_URL,
     dataDir: config.DATA_DIR,
-    migrate: true,
+    migrate: opts.migrate ?? true,
     onConnectionError: (err) => logger.warn({ err: err.message, code: (err as { code?: string }).code }, 'database connection lost; reconnecting on next use'),
   }).catch((err: unknown) => {
     throw new StartupError(config.DATABASE_URL ? 'DATABASE_URL' : 'DATA_DIR', describeError(err));

@@ -1,6 +1,7 @@
 /**
  * Entry point: `all` (API + workers in one process, the embedded default), `api`, or `worker`.
- * With REDIS_URL, `api` and `worker` run as separate processes and scale horizontally.
+ * With REDIS_URL, `api` and `worker` run as separate processes and scale horizontally; on
+ * PostgreSQL `api` runs API_PROCESSES of them as a node:cluster on one port (src/cluster.ts).
  *
  * A start that cannot succeed exits non-zero within seconds with one line on stderr naming the
  * variable to fix and the cause (src/config/startup.ts): the database and Redis are probed first,
@@ -9,13 +10,10 @@
  * A stop is bounded: with PostgreSQL or Redis gone, draining could wait forever on them.
  */
 import 'dotenv/config';
+import cluster from 'node:cluster';
 import type { Server } from 'node:http';
-import { ConfigError, loadConfig } from './config/env.js';
+import { apiProcesses, ConfigError, loadConfig } from './config/env.js';
 import { describeError, listenError, probePostgres, probeRedis, StartupError } from './config/startup.js';
-import { createApp } from './app.js';
-import { createDeps, startWorkers } from './deps.js';
-import { createHttpServer, serverLimits } from './http/server.js';
-import { serveMetrics } from './lib/metrics-server.js';
 
 const role = (process.argv[2] ?? 'all') as 'all' | 'api' | 'worker';
 
@@ -25,9 +23,26 @@ async function main(): Promise<void> {
   if (role !== 'all' && !config.REDIS_URL) {
     throw new ConfigError(`REDIS_URL: "${role}" alone needs REDIS_URL (jobs must reach the other processes); use "npm start" for one process`);
   }
-  if (config.DATABASE_URL) await probePostgres(config.DATABASE_URL);
-  if (config.REDIS_URL) await probeRedis(config.REDIS_URL);
-  const deps = await createDeps(config);
+  // A cluster child's primary has probed both and migrated before forking it.
+  const clusterChild = cluster.isWorker;
+  if (!clusterChild) {
+    if (config.DATABASE_URL) await probePostgres(config.DATABASE_URL);
+    if (config.REDIS_URL) await probeRedis(config.REDIS_URL);
+  }
+  const processes = apiProcesses(config, role);
+  if (processes > 1 && !clusterChild) {
+    // Loaded only here and below: the primary stays small (it never loads the app).
+    const [{ runApiPrimary }, { createLogger }] = await Promise.all([import('./cluster.js'), import('./lib/logger.js')]);
+    process.exit(await runApiPrimary(config, processes, createLogger(config.LOG_LEVEL)));
+  }
+  if (clusterChild) (await import('./cluster.js')).joinApiCluster();
+  const [{ createApp }, { createDeps, startWorkers }, { createHttpServer, serverLimits }, { serveMetrics }] = await Promise.all([
+    import('./app.js'),
+    import('./deps.js'),
+    import('./http/server.js'),
+    import('./lib/metrics-server.js'),
+  ]);
+  const deps = await createDeps(config, { migrate: !clusterChild });
   const { logger } = deps;
   let server: Server | null = null;
   let stopMaintenance: (() => void) | null = null;

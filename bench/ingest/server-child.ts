@@ -5,6 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { Session } from 'node:inspector/promises';
+import { benchCredentials, benchProviders, type BenchProvider } from './deliveries.js';
 import { usageSince, type ServerCommand, type ServerReady, type ServerReport } from './protocol.js';
 
 export async function listenLoopback(server: Server): Promise<number> {
@@ -68,4 +69,26 @@ export function required(name: string): string {
   const v = process.env[name];
   if (!v) throw new Error(`${name} is not set`);
   return v;
+}
+
+async function postJson(port: number, path: string, token: string, body: unknown): Promise<Record<string, unknown>> {
+  const res = await fetch(`http://127.0.0.1:${port}${path}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+    body: JSON.stringify(body),
+  });
+  const json = (await res.json()) as Record<string, unknown>;
+  if (res.status !== 201) throw new Error(`${path}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+/** One tenant and one connection per provider, made through the hub's own HTTP API. */
+export async function benchConnections(port: number, adminToken: string): Promise<Partial<Record<BenchProvider, string>>> {
+  const tenant = await postJson(port, '/v1/tenants', adminToken, { name: 'Bench', currency: 'USD', timezone: 'UTC', country: 'US' });
+  const connections: Partial<Record<BenchProvider, string>> = {};
+  for (const provider of benchProviders) {
+    const c = await postJson(port, '/v1/connections', String(tenant.apiKey), { provider, name: `bench ${provider}`, credentials: benchCredentials[provider] });
+    connections[provider] = String(c.id);
+  }
+  return connections;
 }

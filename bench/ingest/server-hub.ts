@@ -12,21 +12,10 @@ import { join } from 'node:path';
 import { loadConfig } from '../../src/config/env.js';
 import { createApp } from '../../src/app.js';
 import { createDeps, startWorkers } from '../../src/deps.js';
-import { benchCredentials, benchProviders, BENCH_PUBLIC_BASE_URL, type BenchProvider } from './deliveries.js';
-import { listenLoopback, required, serveUntilStopped } from './server-child.js';
+import { BENCH_PUBLIC_BASE_URL } from './deliveries.js';
+import { benchConnections, listenLoopback, required, serveUntilStopped } from './server-child.js';
 
 const ADMIN_TOKEN = `bench-admin-${randomBytes(12).toString('hex')}`;
-
-async function postJson(port: number, path: string, token: string, body: unknown): Promise<Record<string, unknown>> {
-  const res = await fetch(`http://127.0.0.1:${port}${path}`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
-    body: JSON.stringify(body),
-  });
-  const json = (await res.json()) as Record<string, unknown>;
-  if (res.status !== 201) throw new Error(`${path}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
 
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'callroi-bench-'));
@@ -48,12 +37,7 @@ async function main(): Promise<void> {
   const server = createServer(createApp(deps));
   const port = await listenLoopback(server);
 
-  const tenant = await postJson(port, '/v1/tenants', ADMIN_TOKEN, { name: 'Bench', currency: 'USD', timezone: 'UTC', country: 'US' });
-  const connections: Partial<Record<BenchProvider, string>> = {};
-  for (const provider of benchProviders) {
-    const c = await postJson(port, '/v1/connections', String(tenant.apiKey), { provider, name: `bench ${provider}`, credentials: benchCredentials[provider] });
-    connections[provider] = String(c.id);
-  }
+  const connections = await benchConnections(port, ADMIN_TOKEN);
 
   serveUntilStopped({ type: 'ready', port, connections }, async () => {
     stopWorkers();

@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { DeliveryShapeError } from '../contract.js';
 import type { CallEvent, ParsedDelivery, PresenceEvent, StoredDelivery, VerifyResult, WebhookRequest } from '../contract.js';
+import { bodyText, jsonBody } from '../shared/body.js';
 import { constantTimeEqual } from '../shared/compare.js';
 import { iso, sha256Hex, stableStringify } from '../shared/events.js';
 import type { AircallCredentials } from './credentials.js';
@@ -80,8 +81,8 @@ function parseJson(raw: string): unknown {
 export function verify(req: WebhookRequest, creds: AircallCredentials): VerifyResult {
   // No token configured yet: nothing can prove a delivery comes from this account's webhook.
   if (!creds.webhookToken) return { ok: false, reason: 'no webhook token configured for this connection' };
-  const body = parseJson(req.rawBody.toString('utf8'));
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+  const body = jsonBody(req.rawBody)?.value;
+  if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) {
     return { ok: false, reason: 'body is not a JSON object' };
   }
   const token = (body as Record<string, unknown>).token;
@@ -91,8 +92,9 @@ export function verify(req: WebhookRequest, creds: AircallCredentials): VerifyRe
 }
 
 /** The webhook token travels in every body: it is dropped before the delivery is stored. */
-export function redact(rawBody: string): string {
-  const { token: _token, ...rest } = JSON.parse(rawBody) as Record<string, unknown>;
+export function redact(req: WebhookRequest): string {
+  // Verified before this, so the body is a JSON object.
+  const { token: _token, ...rest } = jsonBody(req.rawBody)!.value as Record<string, unknown>;
   return JSON.stringify(rest);
 }
 
@@ -101,10 +103,9 @@ export function redact(rawBody: string): string {
  * payload timestamp, plus a hash of the (key-order independent) body, identify it.
  */
 export function dedupeKey(req: WebhookRequest): string {
-  const raw = req.rawBody.toString('utf8');
-  const body = parseJson(raw);
+  const body = jsonBody(req.rawBody)?.value;
   const envelope = envelopeSchema.safeParse(body);
-  if (!envelope.success) return `aircall:raw:${sha256Hex(raw).slice(0, 32)}`;
+  if (!envelope.success) return `aircall:raw:${sha256Hex(bodyText(req.rawBody)).slice(0, 32)}`;
   const { event, timestamp, data } = envelope.data;
   const id =
     data && typeof data === 'object' && 'id' in data ? String((data as { id: unknown }).id) : 'none';

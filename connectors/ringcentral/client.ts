@@ -2,7 +2,8 @@
  * RingCentral REST API through the official SDK (@ringcentral/sdk): JWT login (shared with
  * maintain.ts), the company call log for backfill.
  */
-import { SDK } from '@ringcentral/sdk';
+// Loaded on first use: an API process that never talks to RingCentral never needs the SDK.
+import type { SDK } from '@ringcentral/sdk';
 import { z } from 'zod';
 import type { BackfillPage, BackfillWindow, CallEvent, ConnectorContext } from '../contract.js';
 import { cursorCodec } from '../shared/cursor.js';
@@ -71,7 +72,8 @@ const rateLimit = (what: string) => ({ provider: 'ringcentral', what, failureOf,
 
 /** A logged-in platform of the SDK, talking through ctx.fetch. */
 export async function openPlatform(creds: RingCentralCredentials, ctx: ConnectorContext): Promise<Platform> {
-  const sdk = new SDK({
+  const { SDK: RingCentralSdk } = await import('@ringcentral/sdk');
+  const sdk = new RingCentralSdk({
     server: providerBase(serverUrlOf(creds), RINGCENTRAL_API_HOSTS, ctx),
     clientId: creds.clientId,
     clientSecret: creds.clientSecret,

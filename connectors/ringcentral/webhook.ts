@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { DeliveryShapeError } from '../contract.js';
 import type { CallEvent, HandshakeResponse, ParsedDelivery, PresenceEvent, StoredDelivery, VerifyResult, WebhookRequest } from '../contract.js';
+import { jsonBody } from '../shared/body.js';
 import { constantTimeEqual } from '../shared/compare.js';
 import { iso, sha256Hex } from '../shared/events.js';
 import type { RingCentralCredentials } from './credentials.js';
@@ -50,13 +51,10 @@ export function verify(req: WebhookRequest, creds: RingCentralCredentials): Veri
 const deliveryUuid = z.object({ uuid: z.string().min(1) });
 
 export function dedupeKey(req: WebhookRequest): string {
-  try {
-    const body: unknown = JSON.parse(req.rawBody.toString('utf8'));
-    const uuid = deliveryUuid.safeParse(body);
-    if (uuid.success) return `ringcentral:${uuid.data.uuid}`;
-  } catch {
-    // not JSON: hash the bytes
-  }
+  const body = jsonBody(req.rawBody);
+  // Not JSON, or no uuid: hash the bytes.
+  const uuid = body ? deliveryUuid.safeParse(body.value) : null;
+  if (uuid?.success) return `ringcentral:${uuid.data.uuid}`;
   return `ringcentral:sha256:${sha256Hex(req.rawBody)}`;
 }
 

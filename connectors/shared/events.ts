@@ -1,14 +1,30 @@
 import { createHash } from 'node:crypto';
 import type { CallEvent } from '../contract.js';
 
-/** Stable JSON (keys sorted) so that equal payloads hash equally whatever their key order. */
+/**
+ * Stable JSON (keys sorted) so that equal payloads hash equally whatever their key order. Dedupe
+ * and event keys are stored hashes of this text, so its output must never change; it is written
+ * with plain loops because it runs on every JSON delivery's accept path (bench/ingest).
+ */
 export function stableStringify(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableStringify(v)}`).join(',')}}`;
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + stableStringify(value[i]);
+    return `${out}]`;
+  }
+  const record = value as Record<string, unknown>;
+  // Object.keys(…).sort() orders by UTF-16 code units, as `a < b` does.
+  const keys = Object.keys(record).sort();
+  let out = '{';
+  let first = true;
+  for (const k of keys) {
+    const v = record[k];
+    if (v === undefined) continue;
+    out += `${first ? '' : ','}${JSON.stringify(k)}:${stableStringify(v)}`;
+    first = false;
+  }
+  return `${out}}`;
 }
 
 export function sha256Hex(input: string | Buffer): string {

@@ -2,6 +2,7 @@ import twilio from 'twilio';
 import { z } from 'zod';
 import { DeliveryShapeError } from '../contract.js';
 import type { CallEvent, HandshakeResponse, ParsedDelivery, StoredDelivery, VerifyResult, WebhookRequest } from '../contract.js';
+import { bodyText, formEntries } from '../shared/body.js';
 import { contentKey, sha256Hex } from '../shared/events.js';
 import type { TwilioCredentials } from './credentials.js';
 import { emptyObservation, type LegObservation } from './events.js';
@@ -21,11 +22,10 @@ function formParams(body: string): Record<string, string> {
 export function verify(req: WebhookRequest, creds: TwilioCredentials): VerifyResult {
   const signature = req.headers['x-twilio-signature'];
   if (!signature) return { ok: false, reason: 'missing X-Twilio-Signature' };
-  const body = req.rawBody.toString('utf8');
   const valid =
     'bodySHA256' in req.query
-      ? twilio.validateRequestWithBody(creds.authToken, signature, req.publicUrl, body)
-      : twilio.validateRequest(creds.authToken, signature, req.publicUrl, formParams(body));
+      ? twilio.validateRequestWithBody(creds.authToken, signature, req.publicUrl, bodyText(req.rawBody))
+      : twilio.validateRequest(creds.authToken, signature, req.publicUrl, Object.fromEntries(formEntries(req.rawBody)));
   return valid ? { ok: true } : { ok: false, reason: 'X-Twilio-Signature does not match' };
 }
 
@@ -38,11 +38,10 @@ export function verify(req: WebhookRequest, creds: TwilioCredentials): VerifyRes
  * in what is signed (status, SequenceNumber, Timestamp).
  */
 export function dedupeKey(req: WebhookRequest): string {
-  const body = req.rawBody.toString('utf8');
   const signed =
     'bodySHA256' in req.query
-      ? body
-      : JSON.stringify([...new URLSearchParams(body)].sort(([a, x], [b, y]) => (a < b ? -1 : a > b ? 1 : x < y ? -1 : x > y ? 1 : 0)));
+      ? bodyText(req.rawBody)
+      : JSON.stringify([...formEntries(req.rawBody)].sort(([a, x], [b, y]) => (a < b ? -1 : a > b ? 1 : x < y ? -1 : x > y ? 1 : 0)));
   return `signed:${sha256Hex(`${req.publicUrl}\n${signed}`)}`;
 }
 

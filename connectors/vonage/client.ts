@@ -7,7 +7,8 @@
  * private key. The SDK's own `getAllCalls` cannot be used: it builds `new URL(next.href)` from a
  * relative href, and it cannot resume from a cursor.
  */
-import { Vonage } from '@vonage/server-sdk';
+// Loaded on first use: the SDK is tens of MB, and an API process that never backfills never needs it.
+import type { Vonage } from '@vonage/server-sdk';
 import { z } from 'zod';
 import type { BackfillPage, BackfillWindow, CallEvent, ConnectorContext } from '../contract.js';
 import { cursorCodec } from '../shared/cursor.js';
@@ -164,7 +165,8 @@ export async function* backfill(
   if (!creds.privateKey) {
     throw new Error('Vonage backfill needs the application privateKey in the connection credentials');
   }
-  const vonage = new Vonage(
+  const sdk = await import('@vonage/server-sdk');
+  const vonage = new sdk.Vonage(
     { apiKey: creds.apiKey, apiSecret: creds.apiSecret, applicationId: creds.applicationId, privateKey: creds.privateKey },
     // The SDK waits forever unless told (its `timeout` defaults to none); Twilio's defaults to 30 s.
     { apiHost: providerBase(apiHostOf(creds), VONAGE_API_HOSTS, ctx), timeout: 30_000 },

@@ -13,8 +13,8 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { DeliveryShapeError } from '../contract.js';
 import type { CallEvent, ConnectorContext, ParsedDelivery, StoredDelivery, VerifyResult, WebhookRequest } from '../contract.js';
+import { bodySha256Hex } from '../shared/body.js';
 import { constantTimeEqual } from '../shared/compare.js';
-import { sha256Hex } from '../shared/events.js';
 import { toE164 } from '../shared/phone.js';
 import { VONAGE_DEFAULT_MAX_AGE_SECONDS, type VonageCredentials } from './credentials.js';
 import type { Endpoint, LegFact, RecordingFact, TransferFact } from './events.js';
@@ -69,7 +69,7 @@ export function verify(req: WebhookRequest, creds: VonageCredentials, ctx: Conne
 
   const claims = jwtClaimsSchema.safeParse(decodeJwtPart(claimsPart));
   if (!claims.success) return reject('JWT claims lack iat or payload_hash');
-  if (!constantTimeEqual(claims.data.payload_hash.toLowerCase(), sha256Hex(req.rawBody))) {
+  if (!constantTimeEqual(claims.data.payload_hash.toLowerCase(), bodySha256Hex(req.rawBody))) {
     return reject('payload_hash does not match the body');
   }
 
@@ -90,7 +90,7 @@ export function verify(req: WebhookRequest, creds: VonageCredentials, ctx: Conne
 
 /** Vonage sends no delivery id; a re-delivery of the same event carries the same body. */
 export function dedupeKey(req: WebhookRequest): string {
-  return `vonage:${sha256Hex(req.rawBody)}`;
+  return `vonage:${bodySha256Hex(req.rawBody)}`;
 }
 
 /* ------------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
  * The only reader of process.env. One zod schema over the environment, read once at start-up; a bad
  * value stops the process with a message naming the variable.
  */
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 
 const urlString = z.url({ message: 'must be a URL' });
@@ -69,6 +70,9 @@ export const envSchema = z.object({
   PROVIDER_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
   /** Processed raw webhook deliveries are deleted after this many days (0 = keep them forever). */
   INBOX_RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
+  /** `api` role on PostgreSQL: HTTP processes (node:cluster children sharing PORT); unset = one per
+   *  core. Always 1 for `all` and on PGlite (one process may open its folder). See apiProcesses(). */
+  API_PROCESSES: z.coerce.number().int().min(1).max(256).optional(),
   /** A worker process serves GET /metrics on this port (the API serves it on PORT). */
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
 });
@@ -106,4 +110,14 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
     PUBLIC_BASE_URL: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     BODY_LIMIT_BYTES: bytes(e.BODY_LIMIT),
   };
+}
+
+/**
+ * How many HTTP processes the role runs. `all` runs its workers in the same process and PGlite is
+ * one process's folder, so both stay at one; the `api` role on PostgreSQL uses every core unless
+ * told otherwise (one process accepts webhooks at about one core's worth).
+ */
+export function apiProcesses(config: Pick<Config, 'API_PROCESSES' | 'DATABASE_URL'>, role: 'all' | 'api' | 'worker'): number {
+  if (role !== 'api' || !config.DATABASE_URL) return 1;
+  return config.API_PROCESSES ?? availableParallelism();
 }

@@ -3,7 +3,7 @@
  * with METRICS_PORT set it answers GET /metrics on that port, for Prometheus to scrape each worker.
  */
 import { createServer, type Server } from 'node:http';
-import { metrics } from './metrics.js';
+import { metricsContentType, metricsText } from './metrics.js';
 
 export function serveMetrics(port: number, host: string): Promise<Server> {
   const server = createServer((req, res) => {
@@ -11,8 +11,8 @@ export function serveMetrics(port: number, host: string): Promise<Server> {
       res.writeHead(404).end();
       return;
     }
-    metrics.registry.metrics().then(
-      (body) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(body),
+    metricsText().then(
+      (body) => res.writeHead(200, { 'content-type': metricsContentType }).end(body),
       () => res.writeHead(500).end(),
     );
   });

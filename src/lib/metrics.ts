@@ -1,12 +1,35 @@
 /**
- * Prometheus metrics (GET /metrics). Counters are per process; the gauges of shared state (queue
- * depth, inbox rows) are read at scrape time (src/modules/system/gauges.ts). A worker process
- * serves its own counters on METRICS_PORT.
+ * Prometheus metrics (GET /metrics). Two registries, because they add up differently over the
+ * processes of an API cluster (src/cluster.ts):
+ * - `registry`: this process's own counters, histograms and runtime metrics. In a cluster the
+ *   answering child asks the primary, which sums them over every child (prom-client's
+ *   AggregatorRegistry), so a scrape counts every webhook whichever child took it.
+ * - `shared`: gauges of shared state (queue depth, inbox rows), read from Redis and PostgreSQL at
+ *   scrape time (src/modules/system/gauges.ts) by the process that answers. Summing them over the
+ *   children would count the same queue once per child, so they are taken once, from that process.
+ * A worker process serves its own on METRICS_PORT.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 const registry = new Registry();
+const shared = new Registry();
 collectDefaultMetrics({ register: registry });
+
+/** This process's own part of the exposition; a cluster child replaces it with the cluster's sum. */
+let ownPart: () => Promise<string> = () => registry.metrics();
+
+/** In a cluster child: the per-process metrics come from the primary's aggregation instead. */
+export function useAggregatedMetrics(aggregated: () => Promise<string>): void {
+  ownPart = aggregated;
+}
+
+/** The whole exposition (text format), as GET /metrics answers it. */
+export async function metricsText(): Promise<string> {
+  const [own, state] = await Promise.all([ownPart(), shared.metrics()]);
+  return own.endsWith('\n') || own === '' ? `${own}${state}` : `${own}\n${state}`;
+}
+
+export const metricsContentType = registry.contentType;
 
 export const metrics = {
   registry,
@@ -39,13 +62,13 @@ export const metrics = {
     name: 'callroi_queue_jobs',
     help: 'Jobs per queue and state (waiting, active, delayed, failed), read at scrape time',
     labelNames: ['queue', 'state'] as const,
-    registers: [registry],
+    registers: [shared],
   }),
   queueOldestWaiting: new Gauge({
     name: 'callroi_queue_oldest_waiting_seconds',
     help: 'Age of the oldest job waiting in each queue (0 when none waits), read at scrape time',
     labelNames: ['queue'] as const,
-    registers: [registry],
+    registers: [shared],
   }),
   inboxPruned: new Counter({
     name: 'callroi_inbox_pruned_total',
@@ -57,6 +80,6 @@ export const metrics = {
     name: 'callroi_inbox_events',
     help: 'Stored webhook deliveries by status (pending, processed, failed); refreshed at most once a minute',
     labelNames: ['status'] as const,
-    registers: [registry],
+    registers: [shared],
   }),
 };

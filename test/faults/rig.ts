@@ -137,6 +137,9 @@ export async function createRig(opts: { workerEnv?: Record<string, string>; /** 
     CONNECTION_CHECK_MINUTES: '0',
     WORKER_CONCURRENCY: '8',
     SHUTDOWN_TIMEOUT_SECONDS: '10',
+    // One API process, as these faults were written for (the cluster's own deaths and drains are
+    // test/cluster.test.ts's).
+    API_PROCESSES: '1',
     ALLOW_HTTP_TARGETS: 'true',
     OUTBOUND_ALLOWED_HOSTS: '127.0.0.1',
   };

@@ -15,7 +15,7 @@
  */
 import { createPublicKey } from 'node:crypto';
 import twilio from 'twilio';
-import { Vonage } from '@vonage/server-sdk';
+
 import type { ConnectorContext, ProviderId } from '../../../connectors/index.js';
 import { basicAuth } from '../../../connectors/aircall/client.js';
 import { AIRCALL_API_HOSTS, AIRCALL_DEFAULT_BASE_URL, type AircallCredentials } from '../../../connectors/aircall/credentials.js';
@@ -62,8 +62,10 @@ function publicKeyDer(pem: string): string {
 }
 
 async function vonageCheck(creds: VonageCredentials): Promise<CredentialCheckResult> {
+  // Loaded on first use (tens of MB an API process otherwise carries for nothing).
+  const { Vonage } = await import('@vonage/server-sdk');
   const vonage = new Vonage({ apiKey: creds.apiKey, apiSecret: creds.apiSecret }, { apiHost: apiHostOf(creds) });
-  let application: Awaited<ReturnType<Vonage['applications']['getApplication']>>;
+  let application: Awaited<ReturnType<typeof vonage.applications.getApplication>>;
   try {
     application = await vonage.applications.getApplication(creds.applicationId);
   } catch (err) {

@@ -3,7 +3,7 @@ import { and, count, eq, inArray } from 'drizzle-orm';
 import type { Deps } from '../../deps.js';
 import { backfills, webhookEvents } from '../../db/schema/index.js';
 import { isAdmin, tenantOf } from '../../http/auth.js';
-import { metrics } from '../../lib/metrics.js';
+import { metricsContentType, metricsText } from '../../lib/metrics.js';
 import { scrapeGauges } from './gauges.js';
 import type { Operation } from '../../http/openapi.js';
 import { z } from 'zod';
@@ -35,7 +35,7 @@ export function healthRoutes(deps: Deps): Router {
   const refreshGauges = scrapeGauges({ db: deps.database.db, queue: deps.queue });
   router.get('/metrics', async (_req, res) => {
     await refreshGauges();
-    res.set('content-type', metrics.registry.contentType).send(await metrics.registry.metrics());
+    res.set('content-type', metricsContentType).send(await metricsText());
   });
   return router;
 }
