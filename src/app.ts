@@ -19,7 +19,7 @@ import { subscriptionOperations, subscriptionRoutes } from './modules/subscripti
 import { alertOperations, alertRoutes } from './modules/alerts/alerts.routes.js';
 import { dashboardOperations, dashboardRoutes } from './modules/dashboard/dashboard.routes.js';
 import { agentOperations, agentRoutes } from './modules/agents/index.js';
-import { kpiOperations, kpiRoutes, pendingDirtyHours } from './modules/kpis/index.js';
+import { inefficiencyRows, kpiOperations, kpiRoutes, pendingDirtyHours } from './modules/kpis/index.js';
 import { markAgentCallsDirty } from './modules/kpis/invalidate.js';
 import { surveyRoutes } from './modules/surveys/surveys.routes.js';
 import { surveyOperations } from './modules/surveys/surveys.openapi.js';
@@ -117,7 +117,8 @@ export function createApp(deps: Deps): Express {
   app.use(campaignRoutes(new CampaignsService(deps.database.db, deps.listeners)));
   app.use(crmRoutes(new CrmService(deps.database.db, deps.queue)));
   app.use(costRoutes(new CostsService(deps.database.db, deps.queue)));
-  app.use(roiRoutes(deps.database.db));
+  // ROI rows carry the KPI rows' cost of inefficiency (the ROI module reads no KPI itself).
+  app.use(roiRoutes(deps.database.db, (tenant, req) => inefficiencyRows(deps.database.db, tenant, req, req.groupBy)));
   app.use(kpiRoutes(deps.database.db));
   // A link changes the id an agent's calls count under: KPI hours and ROI days are marked in the
   // link's transaction (the workers' 1-second sweeps pick the marks up).

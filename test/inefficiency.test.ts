@@ -1,5 +1,5 @@
 /**
- * The cost of inefficiency on /v1/kpis rows, from signed Aircall webhooks: repeat calls and their
+ * The cost of inefficiency on /v1/kpis and /v1/roi rows, from signed Aircall webhooks: repeat calls and their
  * cost at the row's cost per handled second, waits priced by the tenant's waitCostPerHour, and
  * transfers; the `peaks` cost category.
  */
@@ -58,6 +58,34 @@ describe('the cost of inefficiency', () => {
     const byAgent = (await hub.api.get('/v1/kpis').query({ ...query, groupBy: 'agent' }).set(t.auth)).body;
     // Alice answered the three handled calls (5004 she then transferred to Bob).
     expect(byAgent.rows.find((r: { key: string }) => r.key === String(alice.id))).toMatchObject({ repeatCalls: 1, transferRate: 1 / 3 });
+
+    // /v1/roi rows carry the same figures as the KPI row of the same key, and so does the total.
+    const figures = (r: Record<string, unknown>) => ({ repeatCalls: r.repeatCalls, repeatCallsCost: r.repeatCallsCost, waitCost: r.waitCost, transferRate: r.transferRate });
+    for (const groupBy of ['day', 'agent', 'campaign', 'direction']) {
+      const kpis = (await hub.api.get('/v1/kpis').query({ ...query, groupBy }).set(t.auth)).body;
+      const roi = (await hub.api.get('/v1/roi').query({ ...query, groupBy }).set(t.auth)).body;
+      expect(roi.rows.length).toBeGreaterThan(0);
+      for (const row of roi.rows as { key: string | null }[]) {
+        const kpiRow = (kpis.rows as { key: string | null }[]).find((r) => r.key === row.key)!;
+        expect({ groupBy, key: row.key, ...figures(row) }).toEqual({ groupBy, key: row.key, ...figures(kpiRow) });
+      }
+      expect(figures(roi.total)).toEqual(figures(kpis.total));
+    }
+    expect(figures((await hub.api.get('/v1/roi').query(query).set(t.auth)).body.total)).toEqual({
+      repeatCalls: 1,
+      repeatCallsCost: (repeatCents / 100).toFixed(2),
+      waitCost: (waitSum / 100).toFixed(2),
+      transferRate: 1 / 3,
+    });
+    // A won deal closed on a day without calls: that day's ROI row has no call to be inefficient with.
+    const deal = await hub.api
+      .post('/v1/crm/deals')
+      .set(t.auth)
+      .send({ deals: [{ externalId: 'd-ineff', amount: '500.00', currency: 'USD', stage: 'won', closedAt: '2025-03-12T18:00:00Z', phones: ['+14155550123'] }] });
+    expect(deal.body).toMatchObject({ rejected: [] });
+    await hub.settle(t.apiKey);
+    const days = (await hub.api.get('/v1/roi').query({ from: '2025-03-10', to: '2025-03-13', groupBy: 'day' }).set(t.auth)).body;
+    expect(figures(days.rows.find((r: { key: string }) => r.key === '2025-03-12'))).toEqual({ repeatCalls: 0, repeatCallsCost: null, waitCost: '0.00', transferRate: null });
 
     for (const bad of ['36.001', '-1', 'thirty', 36]) {
       expect((await hub.api.patch('/v1/tenants/current').set(t.auth).send({ settings: { waitCostPerHour: bad } })).status).toBe(400);

@@ -4,3 +4,4 @@ export { computeKpis } from './kpis.service.js';
 export { kpiOperations } from './kpis.openapi.js';
 export { kpiCallListener, markAgentCallsDirty, markCallsDirty, type DirtyNotifier } from './invalidate.js';
 export { pendingDirtyHours, refreshTenant, tenantsWithStaleDirtyHours } from './refresh.js';
+export { inefficiencyRows, type Inefficiency, type InefficiencyRows } from './inefficiency.js';

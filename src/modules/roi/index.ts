@@ -8,7 +8,7 @@
  *
  * What other areas may use is exported here; everything else in this folder is internal.
  */
-export { roiRoutes } from './roi.routes.js';
+export { roiRoutes, type RoiRowFigures } from './roi.routes.js';
 /** The figures of GET /v1/roi (the monthly report reads them too). */
 export { computeRoi } from './roi.service.js';
 export { roiOperations } from './roi.openapi.js';

@@ -24,6 +24,10 @@ const roiFigures = z.object({
   leadCloseRate: z.number().min(0).nullable().describe("won deals whose first touch is a lead call of the row (time groupings: closed in the period) / leads; null without leads"),
   costPerLead: money.nullable().describe('cost / leads; null without leads'),
   avgDaysToConversion: z.number().nullable().describe("mean days from a won deal's first touch to its closedAt, over the deals whose first touch is in the row (time groupings: closed in it)"),
+  repeatCalls: z.number().int().describe('the cost of inefficiency, as the KPI row of the same key (contract section 6): answered inbound calls made unresolved by a later inbound call of the number'),
+  repeatCallsCost: money.nullable().describe("the repeat calls' handle seconds × the row's cost per handled second; null without cost"),
+  waitCost: money.nullable().describe('wait seconds of offered calls × tenant setting waitCostPerHour / 3600; null while unset'),
+  transferRate: z.number().min(0).max(1).nullable().describe('handled calls with more than one agent / handled calls; null without handled calls'),
   targets: z.array(rowTargetSchema).describe('the targets that apply to this row (roiPercent), met or not'),
 });
 const comparedFigures = z.object({
