@@ -1,15 +1,18 @@
 /**
  * The cost of inefficiency (contract section 6: repeatCalls, repeatCallsCost, waitCost,
- * transferRate) for the rows of another answer — `/v1/roi` — over the same range and grouping.
- * Read from the KPI rollups through `computeKpis`, so the figures on a ROI row are exactly those
- * of the KPI row of the same key (the ROI module does not depend on this one: app.ts hands this
- * to its routes). repeatCallsCost is priced at the row's cost per handled second, and a ROI row's
- * cost is the KPI row's cost (one allocation, src/modules/roi/allocation.ts).
+ * transferRate) for the rows of another answer — `/v1/roi` — over the same range and grouping,
+ * with that answer's own cost per row. The same rollup sums and the same `finalize` as
+ * `GET /v1/kpis`, so a ROI row's figures are those of the KPI row of the same key (one cost
+ * allocation, src/modules/roi/allocation.ts). Only the rollup sums are read — no cost allocation or
+ * staffed time of its own: that read cost the ROI answer more than the answer itself (bench/roi.ts).
+ * The ROI module does not depend on this one: app.ts hands this to its routes.
  */
 import type { Database } from '../../db/client.js';
 import type { TenantRow } from '../../db/schema/index.js';
+import { addSums, costContribution, emptySums, finalize, type KpiSums } from '../../domain/kpis/definitions.js';
 import { effectiveSettings } from '../tenants/index.js';
-import { computeKpis } from './kpis.service.js';
+import { rollupSums } from './kpis.repo.js';
+import { kpiRange, kpiSettingsOf } from './kpis.service.js';
 import type { KpiGroupBy } from './kpis.schemas.js';
 
 // A type, not an interface: it goes where a Record<string, unknown> is expected (ROI rows).
@@ -21,26 +24,28 @@ export type Inefficiency = {
 };
 
 export interface InefficiencyRows {
-  byKey: Map<string | null, Inefficiency>;
-  total: Inefficiency;
-  /** A row no call falls in (e.g. a period with deals closed but no calls). */
-  none: Inefficiency;
+  /** The figures of the row `key` (null: the row without a key) whose cost is `costCents`. */
+  row(key: string | null, costCents: bigint | null): Inefficiency;
+  total(costCents: bigint | null): Inefficiency;
 }
 
-const pick = (r: Inefficiency): Inefficiency => ({
-  repeatCalls: r.repeatCalls,
-  repeatCallsCost: r.repeatCallsCost,
-  waitCost: r.waitCost,
-  transferRate: r.transferRate,
-});
-
-/** The figures per row key over [from, to) grouped by `groupBy` (a grouping both answers have). */
+/** The rollup sums per row key over [from, to) grouped by `groupBy` (a grouping both answers have). */
 export async function inefficiencyRows(db: Database, tenant: TenantRow, window: { from: Date; to: Date }, groupBy: KpiGroupBy): Promise<InefficiencyRows> {
-  const answer = await computeKpis(db, tenant, { from: window.from.toISOString(), to: window.to.toISOString(), groupBy });
-  const waitPriced = effectiveSettings(tenant.settings).waitCostPerHour !== null;
+  const settings = kpiSettingsOf(effectiveSettings(tenant.settings));
+  const range = kpiRange({ from: window.from.toISOString(), to: window.to.toISOString() }, tenant.timezone);
+  const grouped = await rollupSums(db, { tenantId: tenant.id, fromKey: range.fromKey, toKey: range.toKey, groupBy, filters: {}, businessHours: null });
+  const byKey = new Map(grouped.rows.map((r) => [r.key, r.sums]));
+  const figures = (sums: KpiSums, costCents: bigint | null): Inefficiency => {
+    const row = finalize(costCents === null ? sums : addSums(sums, costContribution(costCents)), settings);
+    return {
+      repeatCalls: row.repeatCalls,
+      repeatCallsCost: costCents === null ? null : row.repeatCallsCost,
+      waitCost: row.waitCost,
+      transferRate: row.transferRate,
+    };
+  };
   return {
-    byKey: new Map(answer.rows.map((r) => [r.key, pick(r)])),
-    total: pick(answer.total),
-    none: { repeatCalls: 0, repeatCallsCost: null, waitCost: waitPriced ? '0.00' : null, transferRate: null },
+    row: (key, costCents) => figures(byKey.get(key) ?? emptySums(), costCents),
+    total: (costCents) => figures(grouped.total.sums, costCents),
   };
 }

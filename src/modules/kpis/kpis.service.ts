@@ -58,7 +58,7 @@ export function kpiRange(query: Pick<KpisQuery, 'from' | 'to'>, timezone: string
   return { fromKey: from.toFormat(HOUR_KEY), toKey: to.toFormat(HOUR_KEY), from: from.toJSDate(), to: to.toJSDate() };
 }
 
-function kpiSettingsOf(settings: ReturnType<typeof effectiveSettings>): KpiSettings {
+export function kpiSettingsOf(settings: ReturnType<typeof effectiveSettings>): KpiSettings {
   return {
     shortAbandonSeconds: settings.shortAbandonSeconds,
     serviceLevelSeconds: settings.serviceLevelSeconds,

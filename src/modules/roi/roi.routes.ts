@@ -17,20 +17,23 @@ type RoiAnswer = Awaited<ReturnType<typeof computeRoi>>;
 type RoiWindowRequest = Parameters<typeof computeRoi>[2];
 
 /**
- * Figures other modules add to every row and the total of an answer, by row key, over the same
- * window and grouping (app.ts hands in the KPI module's cost of inefficiency): this module reads
- * no other module's figures itself.
+ * Figures other modules add to every row and the total of an answer, by row key and the row's
+ * cost, over the same window and grouping (app.ts hands in the KPI module's cost of inefficiency):
+ * this module reads no other module's figures itself.
  */
 export type RoiRowFigures = (
   tenant: TenantRow,
   request: RoiWindowRequest,
-) => Promise<{ byKey: Map<string | null, Record<string, unknown>>; total: Record<string, unknown>; none: Record<string, unknown> }>;
+) => Promise<{ row(key: string | null, costCents: bigint | null): Record<string, unknown>; total(costCents: bigint | null): Record<string, unknown> }>;
+
+/** A 2-decimal money string in cents, exactly. */
+const centsOf = (money: string): bigint => BigInt(money.replace('.', ''));
 
 function withRowFigures(answer: RoiAnswer, figures: Awaited<ReturnType<RoiRowFigures>>): RoiAnswer {
   return {
     ...answer,
-    rows: answer.rows.map((r) => ({ ...r, ...(figures.byKey.get(r.key) ?? figures.none) })),
-    total: { ...answer.total, ...figures.total },
+    rows: answer.rows.map((r) => ({ ...r, ...figures.row(r.key, centsOf(r.cost)) })),
+    total: { ...answer.total, ...figures.total(centsOf(answer.total.cost)) },
   };
 }
 
