@@ -19,7 +19,7 @@ import { calls, tenants, type TenantRow } from '../src/db/schema/index.js';
 import { attributionModels } from '../src/domain/attribution/models.js';
 import { markDealsDirty, requestRoiRefresh } from '../src/modules/roi/changes.js';
 import { allocateCosts, allocateCostsLive } from '../src/modules/roi/allocation.js';
-import { markCostDaysDirty, markInstants, pendingRoiWork } from '../src/modules/roi/days.store.js';
+import { markCostDaysDirty, markInstants, pendingRoiWork, readRoiState } from '../src/modules/roi/days.store.js';
 import { callKeySql, groupByDimensions, timeGroupings } from '../src/modules/roi/dimensions.js';
 import { callCounts } from '../src/modules/roi/counts.js';
 import { computeRoi, liveRevenue } from '../src/modules/roi/roi.service.js';
@@ -219,6 +219,27 @@ describe('cost allocation', () => {
         select tenant_id, (started_at at time zone ${tenant.timezone})::date from calls where tenant_id = ${tenant.id} and provider_call_id in ('p500', 'p501')`);
       for (const groupBy of groupByDimensions) {
         expect(await allocateCosts(tx, tenant, RANGE, groupBy), groupBy).toEqual(await allocateCostsLive(tx, tenant, RANGE, groupBy));
+      }
+      tx.rollback();
+    }).catch((err: Error) => {
+      if (!/rollback/i.test(err.message)) throw err;
+    });
+  });
+  it('a deal close day marked for its revenue only keeps its stored cost shares and counts', async () => {
+    const db = hub.deps.database.db;
+    await db.transaction(async (tx) => {
+      await tx.execute(sql`delete from roi_dirty_days where tenant_id = ${tenant.id}`);
+      // A deal's close day (revenue only), and a day whose calls changed (everything).
+      await markInstants(tx, tenant.id, [new Date('2025-03-09T12:00:00Z')], { revenueOnly: true });
+      await tx.execute(sql`update calls set status = 'answered', handle_seconds = 55 where tenant_id = ${tenant.id} and provider_call_id in ('p502', 'p503')`);
+      await markInstants(tx, tenant.id, (await tx.select().from(calls).where(and(eq(calls.tenantId, tenant.id), inArray(calls.providerCallId, ['p502', 'p503'])))).map((c) => c.startedAt));
+      const state = await readRoiState(tx, tenant, '2025-03-01', '2025-03-31');
+      const callDays = (await queryRows<{ day: string }>(tx, sql`select distinct to_char(started_at at time zone ${tenant.timezone}, 'YYYY-MM-DD') as day from calls where tenant_id = ${tenant.id} and provider_call_id in ('p502', 'p503') order by 1`)).map((r) => r.day);
+      expect(callDays.filter((d) => d >= '2025-03-01' && d <= '2025-03-31' && d !== '2025-03-09').length).toBeGreaterThan(0);
+      expect(state.dirtyCostDays).toEqual(callDays.filter((d) => d >= '2025-03-01' && d <= '2025-03-31'));
+      expect(state.dirtyDays).toEqual([...new Set([...state.dirtyCostDays, '2025-03-09'])].sort());
+      for (const groupBy of groupByDimensions) {
+        expect(await allocateCosts(tx, tenant, RANGE, groupBy, state), groupBy).toEqual(await allocateCostsLive(tx, tenant, RANGE, groupBy));
       }
       tx.rollback();
     }).catch((err: Error) => {

@@ -1,4 +1,4 @@
-import { bigint, bigserial, date, index, integer, numeric, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, boolean, date, index, integer, numeric, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { instant, timestamps } from './_helpers.js';
 import { tenantRef } from './_refs.js';
 import { campaigns } from './campaigns.js';
@@ -82,6 +82,11 @@ export const roiDirtyDays = pgTable(
     id: bigserial('id', { mode: 'number' }).primaryKey(),
     tenantId: uuid('tenant_id').notNull(),
     day: date('day', { mode: 'string' }).notNull(),
+    /**
+     * Only the day's revenue changed (a deal won, changed or deleted; credits moved): its cost
+     * shares and call counts are current, so readers compute only its revenue on the fly.
+     */
+    revenueOnly: boolean('revenue_only').notNull().default(false),
     markedAt: instant('marked_at').notNull().defaultNow(),
   },
   (t) => [index('roi_dirty_days_tenant_day_idx').on(t.tenantId, t.day), index('roi_dirty_days_marked_idx').on(t.markedAt)],

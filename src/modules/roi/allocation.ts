@@ -113,7 +113,7 @@ export async function allocateCosts(db: Executor, tenant: TenantRow, range: { fr
   const last = days[days.length - 1];
   const [current, dirty, keyOf] = await Promise.all([
     state?.current ?? basisCurrent(db, tenant),
-    first && last ? dirtyDaysOf(db, tenant, first, last, state) : Promise.resolve([]),
+    first && last ? dirtyDaysOf(db, tenant, first, last, state, 'costs-and-counts') : Promise.resolve([]),
     shareKeyFn(db, tenant, groupBy),
   ]);
   if (!current) return allocateCostsLive(db, tenant, range, groupBy);

@@ -32,7 +32,7 @@ export async function markDealsDirty(tx: Executor, tenantId: string, dealIds: re
 export async function dealsChanged(tx: Tx, tenantId: string, change: { dealIds: readonly string[]; closeInstants?: readonly Date[]; deleted?: boolean }): Promise<void> {
   if (change.deleted) await recomputeStoredCredits(tx, tenantId, change.dealIds, { forget: true });
   else await markDealsDirty(tx, tenantId, change.dealIds);
-  if (change.closeInstants && change.closeInstants.length > 0) await markInstants(tx, tenantId, [...change.closeInstants]);
+  if (change.closeInstants && change.closeInstants.length > 0) await markInstants(tx, tenantId, [...change.closeInstants], { revenueOnly: true });
 }
 
 /** Costs posted, replaced or deleted: the days of their periods (old and new) are rebuilt. */

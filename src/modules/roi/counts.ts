@@ -49,7 +49,7 @@ export async function callCounts(db: Executor, tenant: TenantRow, range: { from:
   const last = whole[whole.length - 1];
   const [current, dirty] = await Promise.all([
     state?.current ?? basisCurrent(db, tenant),
-    first && last ? dirtyDaysOf(db, tenant, first, last, state) : Promise.resolve([]),
+    first && last ? dirtyDaysOf(db, tenant, first, last, state, 'costs-and-counts') : Promise.resolve([]),
   ]);
   if (!first || !last || !current) {
     await liveCounts(db, tenant, range.from, range.to, groupBy, counts);

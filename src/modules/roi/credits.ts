@@ -63,7 +63,7 @@ export async function recomputeStoredCredits(tx: Tx, tenantId: string, dealIds: 
   const closeInstants = new Map<number, Date>();
   for (const r of removed) if (r.deal_closed_at) closeInstants.set(Number(r.deal_closed_at), new Date(Number(r.deal_closed_at)));
   for (const c of credits) if (c.dealClosedAt) closeInstants.set(c.dealClosedAt.getTime(), c.dealClosedAt);
-  await markInstants(tx, tenantId, [...closeInstants.values()]);
+  await markInstants(tx, tenantId, [...closeInstants.values()], { revenueOnly: true });
   const callIds = [...affected].sort();
   const revenueChanged: string[] = [];
   for (let i = 0; i < callIds.length; i += BATCH) {
@@ -104,7 +104,7 @@ export async function copyCallFields(tx: Executor, tenantId: string, filter: SQL
   );
   // Their close days' roi_day_revenue rows group by these fields: rebuilt.
   const closeInstants = [...new Set(updated.flatMap((r) => (r.deal_closed_at ? [r.deal_closed_at] : [])))].map((ms) => new Date(Number(ms)));
-  await markInstants(tx, tenantId, closeInstants);
+  await markInstants(tx, tenantId, closeInstants, { revenueOnly: true });
 }
 
 /**

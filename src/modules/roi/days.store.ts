@@ -190,12 +190,15 @@ export async function refreshDirtyDays(db: Database, tenantId: string, daysPerBa
   }
 }
 
-/** Mark the days of these instants (in the tenant's timezone) dirty. */
-export async function markInstants(tx: Executor, tenantId: string, instants: Date[]): Promise<void> {
+/**
+ * Mark the days of these instants (in the tenant's timezone) dirty. `revenueOnly`: only their
+ * revenue changed (deal close days), so readers keep using their stored cost shares and counts.
+ */
+export async function markInstants(tx: Executor, tenantId: string, instants: Date[], opts: { revenueOnly?: boolean } = {}): Promise<void> {
   if (instants.length === 0) return;
   await tx.execute(sql`
-    insert into ${roiDirtyDays} (${names(roiDirtyDays.tenantId, roiDirtyDays.day)})
-    select distinct ${tenants.id}, (x::timestamptz at time zone ${tenants.timezone})::date
+    insert into ${roiDirtyDays} (${names(roiDirtyDays.tenantId, roiDirtyDays.day, roiDirtyDays.revenueOnly)})
+    select distinct ${tenants.id}, (x::timestamptz at time zone ${tenants.timezone})::date, ${opts.revenueOnly === true}::boolean
     from ${tenants}, jsonb_array_elements_text(${JSON.stringify(instants.map((d) => d.toISOString()))}::jsonb) x
     where ${tenants.id} = ${tenantId}`);
 }
@@ -246,12 +249,14 @@ export async function pendingRoiWork(db: Executor, tenantId: string): Promise<nu
   return Number(row?.n ?? 0);
 }
 
-/** The distinct dirty days of the tenant within [first, last]. */
-export async function dirtyDaysBetween(db: Executor, tenantId: string, first: string, last: string): Promise<string[]> {
+/** The distinct dirty days of the tenant within [first, last] (for `what`: see DirtyFor). */
+export async function dirtyDaysBetween(db: Executor, tenantId: string, first: string, last: string, what: DirtyFor): Promise<string[]> {
   const rows = await queryRows<{ day: string }>(
     db,
     sql`select distinct to_char(${roiDirtyDays.day}, 'YYYY-MM-DD') as day from ${roiDirtyDays}
-        where ${roiDirtyDays.tenantId} = ${tenantId} and ${roiDirtyDays.day} >= ${first}::date and ${roiDirtyDays.day} <= ${last}::date order by 1`,
+        where ${roiDirtyDays.tenantId} = ${tenantId} and ${roiDirtyDays.day} >= ${first}::date and ${roiDirtyDays.day} <= ${last}::date
+          ${what === 'costs-and-counts' ? sql`and not ${roiDirtyDays.revenueOnly}` : sql``}
+        order by 1`,
   );
   return rows.map((r) => r.day);
 }
@@ -264,13 +269,19 @@ export async function dirtyDaysBetween(db: Executor, tenantId: string, first: st
  */
 export interface RoiReadState {
   current: boolean;
+  /** Days with any mark: their revenue is computed on the fly. */
   dirtyDays: string[];
+  /** Of those, the days whose cost shares and call counts are stale too (a mark not revenue-only). */
+  dirtyCostDays: string[];
   waitingDealIds: string[];
 }
 
+/** What a reader reads of a dirty day on the fly: its revenue (any mark) or its cost shares and counts. */
+export type DirtyFor = 'revenue' | 'costs-and-counts';
+
 export async function readRoiState(db: Executor, tenant: TenantRow, first: string | undefined, last: string | undefined): Promise<RoiReadState> {
   const d = roiDirtyDays;
-  const [row] = await queryRows<{ basis: string | null; dirty: string[]; waiting: string[] }>(
+  const [row] = await queryRows<{ basis: string | null; dirty: string[]; dirty_costs: string[]; waiting: string[] }>(
     db,
     sql`select (select ${roiBasis.timezone} from ${roiBasis} where ${roiBasis.tenantId} = ${tenant.id}) as basis,
                ${
@@ -279,15 +290,28 @@ export async function readRoiState(db: Executor, tenant: TenantRow, first: strin
                            where ${d.tenantId} = ${tenant.id} and ${d.day} >= ${first}::date and ${d.day} <= ${last}::date), '{}')`
                    : sql`'{}'::text[]`
                } as dirty,
+               ${
+                 first && last
+                   ? sql`coalesce((select array_agg(distinct to_char(${d.day}, 'YYYY-MM-DD')) from ${d}
+                           where ${d.tenantId} = ${tenant.id} and ${d.day} >= ${first}::date and ${d.day} <= ${last}::date and not ${d.revenueOnly}), '{}')`
+                   : sql`'{}'::text[]`
+               } as dirty_costs,
                coalesce((select array_agg(${attributionDirtyDeals.dealId}::text) from ${attributionDirtyDeals}
                          where ${attributionDirtyDeals.tenantId} = ${tenant.id}), '{}') as waiting`,
   );
-  return { current: row?.basis === tenant.timezone, dirtyDays: [...(row?.dirty ?? [])].sort(), waitingDealIds: row?.waiting ?? [] };
+  return {
+    current: row?.basis === tenant.timezone,
+    dirtyDays: [...(row?.dirty ?? [])].sort(),
+    dirtyCostDays: [...(row?.dirty_costs ?? [])].sort(),
+    waitingDealIds: row?.waiting ?? [],
+  };
 }
 
-/** A reader's dirty days: those of `state` within [first, last], or read now without a state. */
-export async function dirtyDaysOf(db: Executor, tenant: TenantRow, first: string, last: string, state: RoiReadState | undefined): Promise<string[]> {
-  return state ? state.dirtyDays.filter((day) => day >= first && day <= last) : dirtyDaysBetween(db, tenant.id, first, last);
+/** A reader's dirty days for `what`: those of `state` within [first, last], or read now without a state. */
+export async function dirtyDaysOf(db: Executor, tenant: TenantRow, first: string, last: string, state: RoiReadState | undefined, what: DirtyFor): Promise<string[]> {
+  if (!state) return dirtyDaysBetween(db, tenant.id, first, last, what);
+  const days = what === 'revenue' ? state.dirtyDays : state.dirtyCostDays;
+  return days.filter((day) => day >= first && day <= last);
 }
 
 /**

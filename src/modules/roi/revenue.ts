@@ -149,7 +149,7 @@ export async function dayRevenue(db: Executor, tenant: TenantRow, from: Date, to
   const last = whole[whole.length - 1];
   const [current, dirty] = await Promise.all([
     state?.current ?? basisCurrent(db, tenant),
-    first && last ? dirtyDaysOf(db, tenant, first, last, state) : Promise.resolve([]),
+    first && last ? dirtyDaysOf(db, tenant, first, last, state, 'revenue') : Promise.resolve([]),
   ]);
   const mayWait = !state || state.waitingDealIds.length > 0;
   if (!current || !first || !last) return storedRevenue(db, tenant.id, from, to, keySql);

@@ -1,0 +1,1 @@
+ALTER TABLE "roi_dirty_days" ADD COLUMN "revenue_only" boolean DEFAULT false NOT NULL;
