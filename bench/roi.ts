@@ -375,7 +375,7 @@ async function measure(size: Size): Promise<Measured> {
       `| plain SQL last-touch by campaign over the same 30 days (baseline, DISTINCT ON per deal) | ${fmt(baseline.ms)} |`,
       `| full rebuild of the materialised days (cost shares and call counts of 90 days → ${dayRows!.shares} + ${dayRows!.counts} rows) | ${fmt(days.ms)} |`,
       `| full recompute of stored credits (last_touch, 30 d) of ${allDeals.length.toLocaleString('en')} deals via the roi-refresh job → ${credited!.n} credits on ${credited!.calls} calls | ${fmt(full.ms)} |`,
-      `| incremental: one new won deal visible in GET /v1/roi (bulk upsert, then the GET that shows it, before its job) | ${fmt(visible.ms)}: upsert ${fmt(upsertMs)}, GET ${fmt(visible.ms - upsertMs)} (GET before it ${fmt(beforeMs)}: the upsert marks the close day, which the GET then computes on the fly, cost shares and counts included) (shows it: **${newDealShows ? 'yes' : 'NO'}**) |`,
+      `| incremental: one new won deal visible in GET /v1/roi (bulk upsert, then the GET that shows it, before its job) | ${fmt(visible.ms)}: upsert ${fmt(upsertMs)}, GET ${fmt(visible.ms - upsertMs)} (GET before it ${fmt(beforeMs)}: the upsert marks the close day for its revenue only: the GET attributes the waiting deal and keeps the day's stored cost shares and counts) (shows it: **${newDealShows ? 'yes' : 'NO'}**) |`,
       `| incremental: that deal's roi-refresh job (its stored credits) | ${fmt(oneDeal.ms)} (same figures after it: **${sameAfterJob ? 'yes' : 'NO'}**) |`,
       `| incremental: one new call touching a deal (listeners in the call's transaction: credits, day mark) | ${fmt(oneCall.ms)} |`,
       `| incremental: the job rebuilding that call's day | ${fmt(oneDay.ms)} |`,
