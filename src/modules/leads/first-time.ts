@@ -20,9 +20,6 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import { queryRows, type Executor, type Tx } from '../../db/client.js';
 import { calls, type CallRow } from '../../db/schema/index.js';
 import type { CallChange, CallChangeListener } from '../calls/index.js';
-import { effectiveSettings } from '../tenants/index.js';
-
-const lookbackOf = (settings: Record<string, unknown> | null | undefined) => effectiveSettings(settings).leadLookbackDays;
 
 /**
  * Whether a CRM lead marks call `c` (tenant `t`): a lead of the tenant has the call's number among
@@ -188,30 +185,16 @@ export async function markNumbers(tx: Executor, tenantId: string, numbers: reado
 export const leadListener: CallChangeListener = {
   enrich: async (tx, tenant, draft, ref) => {
     if (!draft.externalNumber) return { firstTimeCaller: null, crmLead: false };
-    const lookback = lookbackOf(tenant.settings);
-    const at = sql`${draft.startedAt}::timestamptz`;
-    const self = sql`(${at}, ${ref.connectionId}::text, ${ref.callKey}::text)`;
-    // The call's own flags only (other calls' are the job's): read, never locked.
-    const [row] = await queryRows<{ seen: boolean; crm: boolean }>(
+    // The call's own flags only (other calls' are the job's): read, never locked — by the same
+    // two rules the job applies (firstTimeSql, crmLeadSql), over the draft as a one-row `c`.
+    const [row] = await queryRows<{ first: boolean; crm: boolean }>(
       tx,
-      sql`select exists (
-            select 1 from calls p
-            where p.tenant_id = ${tenant.id} and p.external_number = ${draft.externalNumber}
-              and p.started_at >= ${at} - make_interval(days => ${lookback})
-              and (p.started_at, p.connection_id::text, p.call_key) < ${self}
-          ) as seen,
-          exists (
-            select 1 from crm_leads l
-            where l.tenant_id = ${tenant.id} and l.match_phones ? ${draft.externalNumber}::text
-              and ${at} >= l.lead_created_at - make_interval(days => ${lookback})
-              and not exists (
-                select 1 from calls p
-                where p.tenant_id = ${tenant.id} and p.external_number in (select jsonb_array_elements_text(l.match_phones))
-                  and p.started_at >= l.lead_created_at - make_interval(days => ${lookback})
-                  and (p.started_at, p.connection_id::text, p.call_key) < ${self})
-          ) as crm`,
+      sql`select ${firstTimeSql} as first, ${crmLeadSql} as crm
+          from (select ${tenant.id}::uuid as tenant_id, ${draft.externalNumber}::text as external_number,
+                       ${draft.startedAt}::timestamptz as started_at, ${ref.connectionId}::uuid as connection_id, ${ref.callKey}::text as call_key) c
+          join tenants t on t.id = c.tenant_id`,
     );
-    return { firstTimeCaller: !row!.seen, crmLead: row!.crm };
+    return { firstTimeCaller: row!.first, crmLead: row!.crm };
   },
   // Only a call that is new, moved in time or changed number changes the later calls' flags
   // (which is also what keeps the job's flag updates from marking again).
