@@ -98,11 +98,12 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
   const box = SecretBox.fromString(secrets.encryptionKey);
   const tenants = new TenantsService(database.db);
   const connections = new ConnectionsService(database.db, box, config.PUBLIC_BASE_URL);
-  // After each committed batch: one enqueue for all its events. If Redis is down the events stay
-  // pending and the sweeper enqueues them later; the providers already have their 2xx.
+  // After each committed batch: one job for all its events (named by its first event, so an enqueue
+  // repeated is a no-op). If Redis is down the events stay pending and the sweeper enqueues them
+  // later; the providers already have their 2xx.
   const inbox = new InboxWriter(database, (ids) => {
     queue
-      .enqueueMany('process-event', ids.map((id) => ({ payload: { eventId: id }, jobId: id })))
+      .enqueue('process-event', { eventIds: ids }, { jobId: ids[0]! })
       .catch((err: Error) => logger.warn({ events: ids.length, err: err.message }, 'enqueue failed; the sweeper will retry'));
   });
   const outbound = createOutboundGuard(

@@ -18,24 +18,39 @@ import { backfillPriority } from './fairness.js';
 import type { JobQueue } from './queue.js';
 import { pruneInbox } from './retention.js';
 
+/** Events per job the sweeper enqueues: one inbox commit's worth (InboxWriter's maxRows). */
+const SWEEP_EVENTS_PER_JOB = 100;
+
 /**
  * Enqueue the inbox events still pending after `olderThanSeconds`: never enqueued (Redis was down
  * after the commit), or whose job failed every attempt (the database was away longer than the
  * retry budget): those get a new round of attempts. Returns how many were found and restarted.
+ *
+ * A job carries a whole inbox commit, so an event's own id does not name its job: an event still
+ * waiting in the queue is told apart by its age instead. Jobs are taken in order, so an event
+ * stored before the oldest waiting job was enqueued is in no waiting job; only those are swept
+ * (a backlog of a minute moves the cutoff back a minute). One that is in a job being retried may
+ * be enqueued twice: the second job finds it processed (process-event claims its events).
  */
 export async function sweepPendingEvents(db: Database, queue: JobQueue, olderThanSeconds: number, limit = 1000): Promise<{ found: number; restarted: number }> {
+  const backlogSeconds = (await queue.stats()).find((s) => s.queue === 'process-event')?.oldestWaitingSeconds ?? 0;
   const rows = await db
     .select({ id: webhookEvents.id })
     .from(webhookEvents)
     .where(
       and(
         eq(webhookEvents.status, 'pending'),
-        lt(webhookEvents.receivedAt, sql`now() - make_interval(secs => ${olderThanSeconds})`),
+        lt(webhookEvents.receivedAt, sql`now() - make_interval(secs => ${olderThanSeconds + Math.ceil(backlogSeconds)})`),
       ),
     )
     .orderBy(asc(webhookEvents.receivedAt))
     .limit(limit);
-  const restarted = await queue.enqueueMany('process-event', rows.map((r) => ({ payload: { eventId: r.id }, jobId: r.id })), { restartFailed: true });
+  const jobs: { payload: { eventIds: string[] }; jobId: string }[] = [];
+  for (let i = 0; i < rows.length; i += SWEEP_EVENTS_PER_JOB) {
+    const eventIds = rows.slice(i, i + SWEEP_EVENTS_PER_JOB).map((r) => r.id);
+    jobs.push({ payload: { eventIds }, jobId: `sweep-${eventIds[0]!}` });
+  }
+  const restarted = await queue.enqueueMany('process-event', jobs, { restartFailed: true });
   return { found: rows.length, restarted };
 }
 
@@ -99,7 +114,7 @@ export function startMaintenance(deps: {
     every(Math.max(1000, (deps.sweepAfterSeconds * 1000) / 2), 'event sweep', async () => {
       const { found, restarted } = await sweepPendingEvents(db, queue, olderThan);
       olderThan = deps.sweepAfterSeconds;
-      if (restarted > 0) logger.info({ events: restarted }, 'sweeper brought back events whose attempts had all failed');
+      if (restarted > 0) logger.info({ jobs: restarted }, 'sweeper brought back events whose attempts had all failed');
       else if (found > 0) logger.debug({ events: found }, 'sweeper re-enqueued pending events');
     }, logger, { now: true }),
   );

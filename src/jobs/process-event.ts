@@ -1,7 +1,12 @@
 /**
  * Job `process-event`: stored deliveries → call events → the calls they touch.
  *
- * The jobs a worker runs at the same time are gathered into batches (src/lib/micro-batch.ts): one
+ * One job carries the events of one committed inbox batch (src/modules/webhooks/inbox-writer.ts:
+ * the API enqueues once per INSERT, not once per delivery), so a burst of deliveries costs the
+ * queue a few dozen jobs, not one per delivery: each job is several Redis round trips on both
+ * sides (BENCHMARKS.md, process section).
+ *
+ * The events of the jobs a worker runs at the same time are gathered into batches (src/lib/micro-batch.ts): one
  * transaction stores the events of the whole batch, recomputes each touched call ONCE (a call's
  * callbacks usually arrive together), runs the call listeners once over every change, and marks the
  * events processed with one UPDATE. Per-event round trips to PostgreSQL were the worker's cost
@@ -37,11 +42,24 @@ import { providerFailure, type ConnectionsService } from '../modules/connections
 import type { ConnectorContextFactory } from './context.js';
 import type { JobProcessor, JobSettings } from './job.js';
 
-export const payload = z.object({ eventId: z.uuid() });
+export const payload = z
+  .object({
+    /** The events of one inbox commit (or one event the sweeper or a reprocess brings back). */
+    eventIds: z.array(z.uuid()).min(1).max(1000).optional(),
+    /** A job enqueued by a version that queued one job per event (a rolling upgrade). */
+    eventId: z.uuid().optional(),
+  })
+  .refine((p) => p.eventIds !== undefined || p.eventId !== undefined, { message: 'eventIds is required' });
+
+/** The events a job carries, whichever version enqueued it. */
+export function eventsOf(p: z.infer<typeof payload>): string[] {
+  return p.eventIds ?? [p.eventId!];
+}
 
 export const settings: JobSettings = {
-  // How many events a worker takes at once is the operator's WORKER_CONCURRENCY; those that arrive
-  // together share a transaction (below), so a high number costs no more connections.
+  // How many jobs (inbox commits) a worker takes at once is the operator's WORKER_CONCURRENCY; their
+  // events are regrouped into transactions of at most BATCH_MAX_EVENTS (below), so a high number
+  // costs no more connections than the batches it makes.
   concurrency: 'WORKER_CONCURRENCY',
   // 500 ms doubling over 8 tries: about a minute of database trouble is ridden out in one round;
   // longer outages are the sweeper's (a new round once the database is back).
@@ -49,9 +67,12 @@ export const settings: JobSettings = {
   backoffMs: 500,
 };
 
-/** Largest batch: bounded so that one transaction's locks and statements stay small. */
-const BATCH_MAX_EVENTS = 64;
-/** How long the first job of a batch waits for others (they arrive together from one enqueue). */
+/**
+ * Largest batch: bounded so that one transaction's locks and statements stay small; as large as
+ * one inbox commit (InboxWriter's maxRows), so a full commit is one transaction.
+ */
+const BATCH_MAX_EVENTS = 100;
+/** How long the first job of a batch waits for others (a backlog's jobs are taken back to back). */
 const BATCH_WAIT_MS = 3;
 
 interface ProcessDeps {
@@ -75,9 +96,22 @@ function isShapeError(err: unknown): boolean {
 
 export function processor(deps: ProcessDeps): JobProcessor<typeof payload> {
   const batcher = new MicroBatcher<string, boolean>((ids) => processBatch(deps, ids), BATCH_MAX_EVENTS, BATCH_WAIT_MS);
-  return async ({ eventId }, job) => {
-    if (await batcher.submit(eventId)) return;
-    await processOne(deps, eventId, job);
+  return async (p, job) => {
+    const ids = eventsOf(p);
+    const handled = await Promise.all(ids.map((id) => batcher.submit(id)));
+    // The events of a batch that failed: each alone, with its own outcome. One that fails for a
+    // reason worth retrying fails the job after the others were tried; the retry skips those
+    // already processed (they are no longer pending).
+    let retry: unknown = null;
+    for (const [i, id] of ids.entries()) {
+      if (handled[i]) continue;
+      try {
+        await processOne(deps, id, job);
+      } catch (err) {
+        retry ??= err;
+      }
+    }
+    if (retry) throw retry;
   };
 }
 
@@ -211,11 +245,31 @@ async function applySideEffects(tx: Tx, deps: ProcessDeps, { event, parsed }: Pa
   if (parsed.presence.length > 0) await deps.presence.record(tx, event.tenantId, event.connectionId, event.provider as ProviderId, parsed.presence);
 }
 
-/** Everything of `work` in one transaction; throws when anything fails (nothing is kept then). */
+/** The ids among `ids` still pending, their rows locked until the transaction ends (taken in id order). */
+async function claimPending(tx: Tx, ids: string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await tx
+    .select({ id: webhookEvents.id })
+    .from(webhookEvents)
+    .where(and(inArray(webhookEvents.id, ids), eq(webhookEvents.status, 'pending')))
+    .orderBy(webhookEvents.id)
+    .for('update');
+  return new Set(rows.map((r) => r.id));
+}
+
+/**
+ * Everything of `work` in one transaction; throws when anything fails (nothing is kept then).
+ * Returns the ids it dealt with: applied, or found no longer pending.
+ */
 async function applyInTransaction(deps: ProcessDeps, work: Parsed[]): Promise<string[]> {
   return deps.db.transaction(async (tx) => {
+    // The events are claimed first, in id order: an event in two jobs at once (a sweep or a
+    // reprocess racing its first job) is applied by one transaction; the other finds it processed.
+    const claimed = await claimPending(tx, work.map((w) => w.event.id));
+    const gone = work.filter((w) => !claimed.has(w.event.id)).map((w) => w.event.id);
+    work = work.filter((w) => claimed.has(w.event.id));
     const tenantIds = [...new Set(work.map((w) => w.event.tenantId))];
-    const tenantById = new Map((await tx.select().from(tenants).where(inArray(tenants.id, tenantIds))).map((t) => [t.id, t]));
+    const tenantById = tenantIds.length === 0 ? new Map<string, TenantRow>() : new Map((await tx.select().from(tenants).where(inArray(tenants.id, tenantIds))).map((t) => [t.id, t]));
     const live = work.filter((w) => tenantById.has(w.event.tenantId));
     if (live.length < work.length && work.length === 1) throw new DeliveryShapeError('tenant no longer exists');
     const changes = await applyDeliveries(tx, deps, tenantById, live);
@@ -228,7 +282,7 @@ async function applyInTransaction(deps: ProcessDeps, work: Parsed[]): Promise<st
         .set({ status: 'processed', error: null, attempts: sql`${webhookEvents.attempts} + 1`, processedAt: new Date() })
         .where(inArray(webhookEvents.id, ids));
     }
-    return ids;
+    return [...ids, ...gone];
   });
 }
 

@@ -79,7 +79,7 @@ export function connectionRoutes(service: ConnectionsService, queue: JobQueue, c
     const { id, eventId } = parseWith(eventParams, req.params, 'params');
     const eventIdReset = await service.resetEvent(tenantOf(req).id, id, eventId);
     // A unique job id per request: the previous job for this event may still be kept as failed.
-    await queue.enqueue('process-event', { eventId: eventIdReset }, { jobId: `${eventIdReset}-r${Date.now()}` });
+    await queue.enqueue('process-event', { eventIds: [eventIdReset] }, { jobId: `${eventIdReset}-r${Date.now()}` });
     res.status(202).json({ eventId: eventIdReset, status: 'pending' });
   });
 
