@@ -33,14 +33,16 @@ const SWEEP_EVENTS_PER_JOB = 100;
  * be enqueued twice: the second job finds it processed (process-event claims its events).
  */
 export async function sweepPendingEvents(db: Database, queue: JobQueue, olderThanSeconds: number, limit = 1000): Promise<{ found: number; restarted: number }> {
-  const backlogSeconds = (await queue.stats()).find((s) => s.queue === 'process-event')?.oldestWaitingSeconds ?? 0;
+  const waiting = (await queue.stats()).find((s) => s.queue === 'process-event')?.oldestWaitingSeconds ?? 0;
+  // A second more than the backlog: the job was enqueued just after its events' commit.
+  const backlogSeconds = waiting > 0 ? Math.ceil(waiting) + 1 : 0;
   const rows = await db
     .select({ id: webhookEvents.id })
     .from(webhookEvents)
     .where(
       and(
         eq(webhookEvents.status, 'pending'),
-        lt(webhookEvents.receivedAt, sql`now() - make_interval(secs => ${olderThanSeconds + Math.ceil(backlogSeconds)})`),
+        lt(webhookEvents.receivedAt, sql`now() - make_interval(secs => ${olderThanSeconds + backlogSeconds})`),
       ),
     )
     .orderBy(asc(webhookEvents.receivedAt))
