@@ -26,7 +26,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -98,6 +98,7 @@ function startRole(role: 'api' | 'worker', env: Record<string, string>, profileD
   let tail = '';
   child.stderr!.on('data', (b: Buffer) => {
     tail = (tail + b.toString()).slice(-4000);
+    if (process.env.BENCH_PROCESS_LOG_DIR) appendFileSync(join(process.env.BENCH_PROCESS_LOG_DIR, `${role}-${child.pid}.log`), b);
   });
   child.on('exit', (code, signal) => {
     if (code !== 0 && code !== null && signal === null) console.error(`bench/process: ${role} exited ${code}\n${tail}`);
@@ -309,6 +310,10 @@ async function seedCalls(hub: Hub, tenantId: string, connectionId: string, n: nu
 async function runRow(label: string, opts: ProcessOptions, workers: number, seeded: number, mode: 'burst' | 'steady', rate: number | null): Promise<RowResult> {
   opts.log(`bench/process: ${label}`);
   const hub = await startHub(workers, opts.profile);
+  // The sampler and the poller stop before the hub does, whatever ended the row (else their next
+  // query hits a closed pool and hides the row's own error).
+  let polling = true;
+  const loops: Promise<void>[] = [];
   try {
     const tenant = await postJson(hub.port, '/v1/tenants', ADMIN_TOKEN, { name: 'Process bench', currency: 'USD', timezone: 'UTC', country: 'US' });
     const apiKey = String(tenant.apiKey);
@@ -359,7 +364,6 @@ async function runRow(label: string, opts: ProcessOptions, workers: number, seed
 
     // Backlog sampler and visibility poller run beside the load.
     const backlog: Sample[] = [];
-    let polling = true;
     const sampler = (async () => {
       while (polling) {
         const r = await hub.db.query<{ n: string }>(`select count(*) as n from webhook_events where tenant_id = $1 and status = 'pending'`, [tenantId]);
@@ -367,6 +371,7 @@ async function runRow(label: string, opts: ProcessOptions, workers: number, seed
         await new Promise((res) => setTimeout(res, 1_000));
       }
     })();
+    loops.push(sampler);
     const poller = (async () => {
       while (polling) {
         const waitingVisible = [...lastAckAt.keys()].filter((i) => !visibleAt.has(i));
@@ -397,6 +402,7 @@ async function runRow(label: string, opts: ProcessOptions, workers: number, seed
         await new Promise((res) => setTimeout(res, 50));
       }
     })();
+    loops.push(poller);
 
     let acceptEnd: number;
     if (mode === 'burst') {
@@ -485,6 +491,8 @@ async function runRow(label: string, opts: ProcessOptions, workers: number, seed
     );
     return result;
   } finally {
+    polling = false;
+    await Promise.allSettled(loops);
     await hub.stop();
     if (hub.profileDir) {
       const files = readdirSync(hub.profileDir).filter((f) => f.endsWith('.cpuprofile'));

@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
-import { eq, sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { webhookEvents } from '../src/db/schema/index.js';
 import { sweepPendingEvents } from '../src/jobs/maintenance.js';
@@ -93,9 +93,9 @@ describe('process-event jobs', () => {
       ...ids.map((id) => hub.deps.queue.enqueue('process-event', { eventId: id }, { jobId: `legacy-${id}` })),
     ]);
     await hub.settle(tenant.apiKey);
-    const rows = await hub.deps.database.db.execute(sql`select status, attempts from webhook_events where tenant_id = ${tenant.id}`);
+    const rows = await hub.deps.database.query<{ status: string; attempts: number }>('select status, attempts from webhook_events where tenant_id = $1', [tenant.id]);
     // Processed once when first sent, once again now: never by two jobs.
-    expect((rows.rows as { status: string; attempts: number }[]).map((r) => [r.status, r.attempts])).toEqual(ids.map(() => ['processed', 2]));
+    expect(rows.map((r) => [r.status, r.attempts])).toEqual(ids.map(() => ['processed', 2]));
     const calls = await hub.api.get('/v1/calls?limit=100').set(tenant.auth);
     expect(calls.body.data).toHaveLength(3);
     expect((calls.body.data as { status: string }[]).every((c) => c.status === 'answered')).toBe(true);

@@ -63,6 +63,9 @@ const UNAVAILABLE_CODES = new Set([
   '57P02', // crash_shutdown
   '57P03', // cannot_connect_now
   '53300', // too_many_connections
+  // Transient conflicts between concurrent transactions: the same request succeeds when retried.
+  '40P01', // deadlock_detected
+  '40001', // serialization_failure
   '08000',
   '08001',
   '08003',

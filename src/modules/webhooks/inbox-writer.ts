@@ -67,7 +67,10 @@ export class InboxWriter {
       const k = `${w.row.connectionId}\u0000${w.row.dedupeKey}`;
       if (!firstByKey.has(k)) firstByKey.set(k, w);
     }
-    const owners = [...firstByKey.values()];
+    // In key order: two batches in flight at once that share a delivery (a provider's retry racing
+    // the original) take the unique index's entries in the same order, so neither waits on the
+    // other in a cycle (PostgreSQL would abort one as a deadlock).
+    const owners = [...firstByKey.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([, w]) => w);
     try {
       const params: unknown[] = [];
       const tuples = owners.map((w, i) => {
