@@ -55,7 +55,7 @@ interface RunSpec {
   label: string;
   server: ServerKind;
   provider: BenchProvider;
-  /** api-role: API_PROCESSES of `src/main.ts api`. */
+  /** api-role: API_PROCESSES of the compiled `dist/src/main.js api`. */
   processes?: number;
 }
 
@@ -382,7 +382,7 @@ function markdown(results: RunResult[], opts: IngestOptions): string {
   const apiCluster = results.find((r) => r.spec.key === 'api-cluster');
   if (apiOne && apiCluster) {
     lines.push(
-      `The \`api\` role as production starts it (\`src/main.ts api\`; CPU and peak RSS are its whole process tree's and its largest process's): ` +
+      `The \`api\` role as production starts it (the compiled \`dist/src/main.js api\`, as the Docker image runs it; CPU and peak RSS are its whole process tree's and its largest process's): ` +
         `a cluster of ${apiCluster.spec.processes} API processes accepts **${fmt(apiCluster.acceptedPerSecond)}/s**, ` +
         `${fmt(apiCluster.acceptedPerSecond / apiOne.acceptedPerSecond, 2)}× one process's ${fmt(apiOne.acceptedPerSecond)}/s ` +
         `(the load generator, PostgreSQL and Redis share the same ${availableParallelism()} cores).`,

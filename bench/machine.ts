@@ -4,13 +4,42 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { loadConfig, type Config } from '../src/config/env.js';
 
 export const ADMIN_DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * The command line of a hub role (`api`, `worker`) as production runs it: the compiled JavaScript
+ * (`npm run build`, what the Docker image runs), built first when a source is newer than the build.
+ * BENCH_COMPILED=0 runs the TypeScript through tsx instead (as `npm run start:api` does), which
+ * costs memory (the loader) but no build.
+ */
+export function hubRoleArgs(role: 'api' | 'worker', nodeArgs: string[] = []): string[] {
+  if (process.env.BENCH_COMPILED === '0') return ['--import', 'tsx', ...nodeArgs, 'src/main.ts', role];
+  const main = join(ROOT, 'dist', 'src', 'main.js');
+  const sources = Math.max(...['src', 'connectors', 'migrations'].map((d) => newestMtime(join(ROOT, d))));
+  if (!existsSync(main) || statSync(main).mtimeMs < sources) {
+    execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  }
+  return [...nodeArgs, 'dist/src/main.js', role];
+}
 
 /** The URL of database `name` on the benchmark's PostgreSQL server. */
 export function databaseUrlFor(name: string): string {

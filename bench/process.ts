@@ -1,6 +1,7 @@
 /**
  * Process benchmark: what a user feels after the acknowledgement. The hub runs in production mode —
- * one API process (`src/main.ts api`) and one or more worker processes (`src/main.ts worker`) on
+ * one API process and one or more worker processes, compiled as the Docker image runs them
+ * (`dist/src/main.js api|worker`, bench/machine.ts hubRoleArgs), on
  * PostgreSQL and Redis — and a load generator (this process) posts realistic Twilio call lifecycles:
  * several signed status callbacks per call, duplicates, out of order (the conformance builders'
  * shapes, test/conformance/builders/twilio.ts).
@@ -39,7 +40,7 @@ import { twilioBuilder } from '../test/conformance/builders/twilio.js';
 import type { Delivery as BuiltDelivery } from '../test/conformance/builders/types.js';
 import { mulberry32 as rng } from '../test/helpers/prng.js';
 import { summariseProfile } from './ingest/profile.js';
-import { databaseUrlFor, pidCpuSeconds, REDIS_URL, withAdmin } from './machine.js';
+import { databaseUrlFor, hubRoleArgs, pidCpuSeconds, REDIS_URL, withAdmin } from './machine.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PUBLIC_BASE_URL = 'https://hub.process-bench.example';
@@ -93,7 +94,7 @@ interface Hub {
 }
 
 function startRole(role: 'api' | 'worker', env: Record<string, string>, profileDir: string | null): ChildProcess {
-  const args = ['--import', 'tsx', ...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []), 'src/main.ts', role];
+  const args = hubRoleArgs(role, profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []);
   const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   let tail = '';
   child.stderr!.on('data', (b: Buffer) => {
@@ -534,7 +535,7 @@ export async function run(partial: Partial<ProcessOptions> = {}): Promise<string
   return [
     '## Process: from acknowledgement to figures (production mode)',
     '',
-    `One API process and ${opts.workers.join(' or ')} worker process(es) (\`src/main.ts api|worker\`) on PostgreSQL + Redis, sharing the machine with the load generator. ` +
+    `One API process and ${opts.workers.join(' or ')} worker process(es) (the compiled \`dist/src/main.js api|worker\`, as the Docker image runs them) on PostgreSQL + Redis, sharing the machine with the load generator. ` +
       'Twilio call lifecycles (4–9 signed callbacks per call, 10 % duplicated, shuffled among neighbouring calls) over four hours of one day. ' +
       '"Processed/s" counts stored events from the first delivery to an empty backlog; CPU is read from /proc for the whole row. ' +
       'Visibility is measured on every tenth call from the acknowledgement of its last delivery.',

@@ -1,5 +1,6 @@
 /**
- * The hub's `api` role as production starts it: `src/main.ts api`, a process of its own, with
+ * The hub's `api` role as production starts it: the compiled `dist/src/main.js api` (bench/machine.ts
+ * hubRoleArgs; BENCH_COMPILED=0 for `src/main.ts` under tsx), a process of its own, with
  * BENCH_API_PROCESSES API processes (1: one process; more: the node:cluster primary and its
  * children on one port, src/cluster.ts). This child only speaks the benchmark's protocol for it:
  * its CPU is the whole process tree's (primary and children, from /proc) over the window, its peak
@@ -12,7 +13,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cpuBetween, cpuOf, peakRssMiB, processTree } from '../machine.js';
+import { cpuBetween, cpuOf, hubRoleArgs, peakRssMiB, processTree } from '../machine.js';
 import { BENCH_PUBLIC_BASE_URL } from './deliveries.js';
 import type { ServerCommand, ServerReport } from './protocol.js';
 import { benchConnections, required } from './server-child.js';
@@ -31,7 +32,7 @@ async function freePort(): Promise<number> {
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'callroi-bench-api-'));
   const port = await freePort();
-  const hub = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'api'], {
+  const hub = spawn(process.execPath, hubRoleArgs('api'), {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',
