@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Decimal } from 'decimal.js';
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, getTableColumns, sql } from 'drizzle-orm';
 import { connectorFor, type CallEvent, type ProviderId, type UnifiedCallDraft } from '../../../connectors/index.js';
 import type { Executor, Tx } from '../../db/client.js';
 import { callEvents, calls, type CallRow } from '../../db/schema/index.js';
@@ -38,12 +38,16 @@ export interface CallEnrichment extends Partial<Pick<CallRow, 'campaignId' | 'fi
 
 /** Derived data (rollups, attribution, campaigns) hooks in here; called inside the transaction. */
 export interface CallChangeListener {
-  /** Fields the listener owns on the call row (e.g. campaignId), resolved before the write. */
+  /**
+   * Fields the listener owns on the call row (e.g. campaignId), resolved before the write. In a
+   * batch without `enrichMany`, run per call before any of the batch's calls is written.
+   */
   enrich?(tx: Tx, tenant: TenantRow, draft: UnifiedCallDraft, ref: { connectionId: string; callKey: string }): Promise<CallEnrichment>;
   /**
    * The same for several calls of one connection in one statement (a worker's batch): one
-   * enrichment per item, in order. Only for what does not depend on the other calls being written
-   * (a listener reading the calls table keeps to `enrich`, run per call between the writes).
+   * enrichment per item, in order, before any of them is written (they are written together). A
+   * listener that reads the calls table reads it as it will be once the items are written: the
+   * rows of the items' refs replaced by the items (src/modules/leads/first-time.ts).
    */
   enrichMany?(tx: Tx, tenant: TenantRow, items: readonly { draft: UnifiedCallDraft; ref: { connectionId: string; callKey: string } }[]): Promise<CallEnrichment[]>;
   onCallsChanged?(tx: Tx, changes: CallChange[]): Promise<void>;
@@ -110,9 +114,10 @@ export async function recomputeCall(
 /**
  * Recompute several calls of one connection: their locks (in key order, the order every writer
  * takes them), their events and their current rows are read in three statements for all of them,
- * then each call is merged, enriched and written. Only the listeners' `enrich` runs here; the
- * caller runs their change hooks over the changes returned (once, or per call as recomputeCall).
- * Nothing in between writes another call's row, so the rows read first are still current.
+ * then each call is merged and enriched, and the calls that changed are written in one statement.
+ * Only the listeners' `enrich` runs here; the caller runs their change hooks over the changes
+ * returned (once, or per call as recomputeCall). Nothing in between writes another call's row, so
+ * the rows read first are still current.
  */
 export async function recomputeCalls(
   tx: Tx,
@@ -149,32 +154,34 @@ export async function recomputeCalls(
     return draft ? [{ draft, ref: { connectionId: connection.id, callKey } }] : [];
   });
   // Listeners that enrich a batch at once do it now, for every call; the others per call below.
+  // Either way before any of the batch's calls is written.
   const batched = await Promise.all(
     enrichers.map((l) => (l.enrichMany && drafts.length > 1 ? l.enrichMany(tx, tenant, drafts) : Promise.resolve(null))),
   );
-  const changes: CallChange[] = [];
+  const writes: { before: CallRow | undefined; values: CallValues }[] = [];
   for (const [i, { draft, ref }] of drafts.entries()) {
     let extra: CallEnrichment = {};
     for (const [j, l] of enrichers.entries()) {
       const got = batched[j] ? batched[j][i]! : l.enrich ? await l.enrich(tx, tenant, draft, ref) : {};
       extra = { ...extra, ...got };
     }
-    const change = await writeCall(tx, tenant, connection, ref.callKey, draft, extra, rowOf.get(ref.callKey));
-    if (change) changes.push(change);
+    const values = callValues(tenant, connection, ref.callKey, draft, extra);
+    const before = rowOf.get(ref.callKey);
+    if (!before || !unchanged(before, values)) writes.push({ before, values });
   }
-  return changes;
+  return writeCalls(tx, tenant.id, writes);
 }
 
-/** One call from its merged events and enrichment: compared with its row `before` and written when it differs. */
-async function writeCall(
-  tx: Tx,
+type CallValues = ReturnType<typeof callValues>;
+
+/** The row of one call from its merged events and enrichment (every column recompute owns). */
+function callValues(
   tenant: TenantRow,
   connection: { id: string; provider: ProviderId },
   callKey: string,
   draft: UnifiedCallDraft,
   extra: CallEnrichment,
-  before: CallRow | undefined,
-): Promise<CallChange | null> {
+) {
   const settings = effectiveSettings(tenant.settings);
   const handling = handlingOf({
     direction: draft.direction,
@@ -185,8 +192,7 @@ async function writeCall(
     endpoint: extra.automationEndpoint ?? null,
   });
   const acw = afterCallWorkOf(handling.status as UnifiedCallDraft['status'], draft.afterCallWorkSeconds, settings.defaultAfterCallWorkSeconds);
-
-  const values = {
+  return {
     tenantId: tenant.id,
     connectionId: connection.id,
     provider: connection.provider,
@@ -226,21 +232,48 @@ async function writeCall(
     topics: extra.annotation?.topics ?? null,
     outcome: extra.annotation?.outcome ?? null,
   };
+}
 
-  if (before) {
-    // Normalise numeric strings the way PostgreSQL returns them before comparing.
-    const candidate = { ...before, ...values, costAmount: values.costAmount === null ? null : new Decimal(values.costAmount).toFixed(6) };
-    if (COMPARED.every((k) => same(before[k], candidate[k]))) return null;
-    const [after] = await tx
-      .update(calls)
-      .set({ ...values, updatedAt: new Date() })
-      .where(eq(calls.id, before.id))
+/** Whether the call's row `before` already holds `values` (then it is not written). */
+function unchanged(before: CallRow, values: CallValues): boolean {
+  // Normalise numeric strings the way PostgreSQL returns them before comparing.
+  const candidate = { ...before, ...values, costAmount: values.costAmount === null ? null : new Decimal(values.costAmount).toFixed(6) };
+  return COMPARED.every((k) => same(before[k], candidate[k]));
+}
+
+/** Rows per statement: each row is ~40 parameters, PostgreSQL takes at most 65 535. */
+const ROWS_PER_WRITE = 1000;
+
+/**
+ * Write the calls that changed (an existing row, `before`) or are new, in one statement: an insert
+ * of every row, whose conflict on (connection, call key) updates the existing ones. A new row gets
+ * a fresh id and the columns' defaults (createdAt, updatedAt); an existing one keeps its id and
+ * createdAt, and its updatedAt moves. The update applies only to the row read before (same id): a
+ * row that appeared since (no `before`) comes back missing, and that fails the transaction as the
+ * plain insert's unique violation did. The changes come back in the order of `writes`.
+ */
+async function writeCalls(tx: Tx, tenantId: string, writes: { before: CallRow | undefined; values: CallValues }[]): Promise<CallChange[]> {
+  if (writes.length === 0) return [];
+  const now = new Date();
+  // An existing row takes every column recompute owns, and updatedAt: from the row offered
+  // (`excluded`). Not the others (attributedRevenue is attribution's; createdAt stays).
+  const columns = getTableColumns(calls);
+  const set = Object.fromEntries(
+    [...Object.keys(writes[0]!.values), 'updatedAt'].map((k) => [k, sql.raw(`excluded."${columns[k as keyof typeof columns].name}"`)]),
+  );
+  const written = new Map<string, CallRow>();
+  for (let i = 0; i < writes.length; i += ROWS_PER_WRITE) {
+    const chunk = writes.slice(i, i + ROWS_PER_WRITE);
+    const returned = await tx
+      .insert(calls)
+      .values(chunk.map(({ before, values }) => (before ? { id: before.id, ...values, updatedAt: now } : { id: randomUUID(), ...values })))
+      .onConflictDoUpdate({ target: [calls.connectionId, calls.callKey], set, setWhere: sql`${calls.id} = excluded.id` })
       .returning();
-    return { tenantId: tenant.id, before, after: after! };
+    for (const r of returned) written.set(r.callKey, r);
   }
-  const [after] = await tx
-    .insert(calls)
-    .values({ id: randomUUID(), ...values })
-    .returning();
-  return { tenantId: tenant.id, before: null, after: after! };
+  return writes.map(({ before, values }) => {
+    const after = written.get(values.callKey);
+    if (!after) throw new Error(`call ${values.callKey} of connection ${values.connectionId} was written by another transaction under its lock`);
+    return { tenantId, before: before ?? null, after };
+  });
 }

@@ -4,11 +4,12 @@
  * one number are ordered by (startedAt, connectionId, callKey), so two calls at the same instant are
  * ordered too and exactly one of them can be first.
  *
- * Order-independent, like FCR: a call's own flag is computed when the call is written (`enrich`,
- * reading its number's earlier calls, no lock). A call arriving late (or moving in time, changing
- * number, or folded away) only leaves a mark for its number (lead_dirty_numbers) in its own
- * transaction; the tenant's `kpi-refresh` job drains the marks and rewrites the later calls' flags
- * through the call listeners (rollups, webhooks) before it rebuilds the hours.
+ * Order-independent, like FCR: a call's own flag is computed when the call is written (`enrich`, or
+ * `enrichMany` for a worker's batch: its number's earlier calls as they will be once the batch is
+ * written, no lock). A call arriving late (or moving in time, changing number, or folded away) only
+ * leaves a mark for its number (lead_dirty_numbers) in its own transaction; the tenant's
+ * `kpi-refresh` job drains the marks and rewrites the later calls' flags through the call listeners
+ * (rollups, webhooks) before it rebuilds the hours.
  *
  * Why not in the event's transaction: a number that calls often would make every event of it lock
  * all the number's later calls, outside the batch's lock order — workers then wait on and deadlock
@@ -16,27 +17,51 @@
  * takes the calls' advisory locks in the batches' global order (connection, call key), so it waits
  * at most for one event transaction and never deadlocks with one.
  */
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Executor, type Tx } from '../../db/client.js';
-import { calls, type CallRow } from '../../db/schema/index.js';
-import type { CallChange, CallChangeListener } from '../calls/index.js';
+import type { UnifiedCallDraft } from '../../../connectors/index.js';
+import { calls, type CallRow, type TenantRow } from '../../db/schema/index.js';
+import type { CallChange, CallChangeListener, CallEnrichment } from '../calls/index.js';
+
+/**
+ * "No call `p` of the tenant's calls meets `cond`", as SQL: the one thing the two rules below ask of
+ * the calls. The job asks it of the calls table as it is (noneInCalls); a batch about to be written
+ * asks it of the table as it will be after its writes (noneOnceWritten, leadFlags). `cond` refers
+ * to `p` by the calls table's column names.
+ */
+type NoCall = (cond: SQL) => SQL;
+
+const noneInCalls: NoCall = (cond) => sql`not exists (select 1 from calls p where ${cond})`;
+
+/**
+ * The same once a batch `b` (a CTE of tenant_id, external_number, started_at, connection_id,
+ * call_key: the calls about to be written) is written: its calls replace the rows of the same
+ * (connection, call key). Two tests rather than one over a UNION ALL, so that each keeps its plan:
+ * the table's an index lookup on calls_tenant_external_idx (PostgreSQL does not parameterise a
+ * UNION by the CRM lead's phones, and scanned the tenant's calls instead).
+ */
+const noneOnceWritten: NoCall = (cond) => sql`(
+  not exists (select 1 from calls p where ${cond} and (p.connection_id, p.call_key) not in (select b.connection_id, b.call_key from b))
+  and not exists (select 1 from b p where ${cond}))`;
 
 /**
  * Whether a CRM lead marks call `c` (tenant `t`): a lead of the tenant has the call's number among
  * its match phones, the call started at or after the lead's createdAt − leadLookbackDays, and no
- * call of any of the lead's phones started in that window before it (same order as above). Depends
- * on the set of calls and leads only, never on their arrival order.
+ * call of any of the lead's phones started in that window before it (same order as below). Depends
+ * on the set of calls and leads only, never on their arrival order. The phones as `= any(array)`,
+ * not `in (select …)`: an index condition on calls_tenant_external_idx, where `in` made PostgreSQL
+ * scan the tenant's calls before `c`.
  */
-const crmLeadSql = sql`exists (
+function crmLeadRule(none: NoCall): SQL {
+  return sql`exists (
   select 1 from crm_leads l
   where l.tenant_id = c.tenant_id and l.match_phones ? c.external_number
     and c.started_at >= l.lead_created_at - make_interval(days => coalesce((t.settings->>'leadLookbackDays')::int, 90))
-    and not exists (
-      select 1 from calls p
-      where p.tenant_id = c.tenant_id and p.external_number in (select jsonb_array_elements_text(l.match_phones))
+    and ${none(sql`p.tenant_id = c.tenant_id and p.external_number = any(array(select jsonb_array_elements_text(l.match_phones)))
         and p.started_at >= l.lead_created_at - make_interval(days => coalesce((t.settings->>'leadLookbackDays')::int, 90))
-        and (p.started_at, p.connection_id::text, p.call_key) < (c.started_at, c.connection_id::text, c.call_key))
+        and (p.started_at, p.connection_id::text, p.call_key) < (c.started_at, c.connection_id::text, c.call_key)`)}
 )`;
+}
 
 /**
  * The scope grown by the other phones of the CRM leads that have one of its numbers: a call of one
@@ -64,12 +89,15 @@ async function withLeadPhones(tx: Tx, tenantId: string, scope: { number: string;
 const MARKS_PER_PASS = 2000;
 
 /** Whether a call of `number` is first in the lookback before (startedAt, connectionId, callKey): SQL for one call `c` of tenant `t`. */
-const firstTimeSql = sql`not exists (
-  select 1 from calls p
-  where p.tenant_id = c.tenant_id and p.external_number = c.external_number
+function firstTimeRule(none: NoCall): SQL {
+  return none(sql`p.tenant_id = c.tenant_id and p.external_number = c.external_number
     and p.started_at >= c.started_at - make_interval(days => coalesce((t.settings->>'leadLookbackDays')::int, 90))
-    and (p.started_at, p.connection_id::text, p.call_key) < (c.started_at, c.connection_id::text, c.call_key)
-)`;
+    and (p.started_at, p.connection_id::text, p.call_key) < (c.started_at, c.connection_id::text, c.call_key)`);
+}
+
+/** The two rules over the calls table as it is: the job's. */
+const firstTimeSql = firstTimeRule(noneInCalls);
+const crmLeadSql = crmLeadRule(noneInCalls);
 
 /**
  * Recompute the flag of the tenant's calls of `scope`'s numbers started at or after each number's
@@ -179,23 +207,47 @@ export async function markNumbers(tx: Executor, tenantId: string, numbers: reado
 }
 
 /**
+ * The flags of calls about to be written (one connection's batch, or one call), in one statement:
+ * by the two rules the job applies (firstTimeRule, crmLeadRule), for each call as a row `c` of the
+ * batch, against the calls table as it will be after the batch's writes (noneOnceWritten) — so a batch
+ * gives its calls the flags that writing them one by one, in any order, and then running the job
+ * would. The call's own flags only (other calls' are the job's): read, never locked.
+ */
+async function leadFlags(
+  tx: Tx,
+  tenant: TenantRow,
+  items: readonly { draft: UnifiedCallDraft; ref: { connectionId: string; callKey: string } }[],
+): Promise<CallEnrichment[]> {
+  const flags: CallEnrichment[] = items.map(() => ({ firstTimeCaller: null, crmLead: false }));
+  if (!items.some(({ draft }) => draft.externalNumber)) return flags;
+  // As the row will hold it: startedAt through a Date, as recompute writes it (milliseconds).
+  const batch = items.map(({ draft, ref }, i) => ({
+    i,
+    external_number: draft.externalNumber ?? null,
+    started_at: new Date(draft.startedAt).toISOString(),
+    connection_id: ref.connectionId,
+    call_key: ref.callKey,
+  }));
+  const rows = await queryRows<{ i: number; first: boolean; crm: boolean }>(
+    tx,
+    sql`with b as (
+          select ${tenant.id}::uuid as tenant_id, r.*
+          from jsonb_to_recordset(${JSON.stringify(batch)}::jsonb) as r(i int, external_number text, started_at timestamptz, connection_id uuid, call_key text))
+        select c.i, ${firstTimeRule(noneOnceWritten)} as first, ${crmLeadRule(noneOnceWritten)} as crm
+        from b c join tenants t on t.id = c.tenant_id
+        where c.external_number is not null`,
+  );
+  for (const r of rows) flags[r.i] = { firstTimeCaller: r.first, crmLead: r.crm };
+  return flags;
+}
+
+/**
  * The call listener. It needs no wake-up of its own: every change that marks a number also marks
  * the call's hours dirty (src/modules/kpis/invalidate.ts), which wakes the same job.
  */
 export const leadListener: CallChangeListener = {
-  enrich: async (tx, tenant, draft, ref) => {
-    if (!draft.externalNumber) return { firstTimeCaller: null, crmLead: false };
-    // The call's own flags only (other calls' are the job's): read, never locked — by the same
-    // two rules the job applies (firstTimeSql, crmLeadSql), over the draft as a one-row `c`.
-    const [row] = await queryRows<{ first: boolean; crm: boolean }>(
-      tx,
-      sql`select ${firstTimeSql} as first, ${crmLeadSql} as crm
-          from (select ${tenant.id}::uuid as tenant_id, ${draft.externalNumber}::text as external_number,
-                       ${draft.startedAt}::timestamptz as started_at, ${ref.connectionId}::uuid as connection_id, ${ref.callKey}::text as call_key) c
-          join tenants t on t.id = c.tenant_id`,
-    );
-    return { firstTimeCaller: row!.first, crmLead: row!.crm };
-  },
+  enrich: async (tx, tenant, draft, ref) => (await leadFlags(tx, tenant, [{ draft, ref }]))[0]!,
+  enrichMany: (tx, tenant, items) => leadFlags(tx, tenant, items),
   // Only a call that is new, moved in time or changed number changes the later calls' flags
   // (which is also what keeps the job's flag updates from marking again).
   onCallsChanged: async (tx, changes) => {
