@@ -177,7 +177,8 @@ async function applyDeliveries(tx: Tx, deps: ProcessDeps, tenantById: Map<string
     entry.links.push(...(parsed.callLinks ?? []));
     byConnection.set(event.connectionId, entry);
   }
-  // Listeners' enrich runs per call inside recomputeCalls; their change hooks run once, by the caller.
+  // Listeners' enrich (or enrichMany) runs inside recomputeCalls before the calls are written; their
+  // change hooks run once, by the caller.
   const enrichOnly = deps.listeners.filter((l) => l.enrich).map((l) => ({ enrich: l.enrich!.bind(l), enrichMany: l.enrichMany?.bind(l) }));
   const changes: CallChange[] = [];
   // One global order for every row and lock a transaction takes: connections, then call keys.
