@@ -27,7 +27,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -498,6 +498,7 @@ async function runRow(label: string, opts: ProcessOptions, workers: number, seed
     if (hub.profileDir) {
       const files = readdirSync(hub.profileDir).filter((f) => f.endsWith('.cpuprofile'));
       for (const f of files) opts.log(`\nworker profile (${label}):\n${summariseProfile(join(hub.profileDir, f), 25)}\n`);
+      if (process.env.BENCH_PROCESS_KEEP_PROFILE) for (const f of files) copyFileSync(join(hub.profileDir, f), join(process.env.BENCH_PROCESS_KEEP_PROFILE, f));
       rmSync(hub.profileDir, { recursive: true, force: true });
     }
   }

@@ -67,8 +67,18 @@ export const defaultSettings: Settings = {
   defaultMarginPercent: null,
 };
 
+/** Built once: `.partial()` makes a new schema (and zod compiles it on first use) at every call. */
+const storedSettingsSchema = settingsSchema.partial();
+/** Per stored settings object (a tenant row read once per batch serves every call of the batch). */
+const effectiveOf = new WeakMap<object, Settings>();
+
 export function effectiveSettings(stored: Record<string, unknown> | null | undefined): Settings {
-  return { ...defaultSettings, ...(settingsSchema.partial().safeParse(stored ?? {}).data ?? {}) };
+  const known = stored ? effectiveOf.get(stored) : undefined;
+  if (known) return known;
+  // Frozen: one object is shared by every caller with the same stored settings.
+  const settings: Settings = Object.freeze({ ...defaultSettings, ...(storedSettingsSchema.safeParse(stored ?? {}).data ?? {}) });
+  if (stored) effectiveOf.set(stored, settings);
+  return settings;
 }
 
 export const createTenantBody = z
