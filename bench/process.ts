@@ -56,6 +56,8 @@ export interface ProcessOptions {
   steadyMs: number;
   workers: number[];
   profile: boolean;
+  /** Only the steady row, at this rate (a direct run's BENCH_PROCESS_STEADY_RATE). */
+  steadyRate?: number;
   log: (line: string) => void;
 }
 
@@ -516,6 +518,11 @@ function backlogLine(s: Sample[]): string {
 export async function run(partial: Partial<ProcessOptions> = {}): Promise<string> {
   const opts: ProcessOptions = { ...defaults, ...partial };
   const rows: RowResult[] = [];
+  // BENCH_PROCESS_STEADY_RATE (direct runs): only the steady row, at that rate.
+  if (opts.steadyRate) {
+    rows.push(await runRow(`steady ${opts.steadyRate}/s, 1 worker`, opts, 1, 0, 'steady', opts.steadyRate));
+    return rows.map((r) => JSON.stringify({ ...r, backlog: backlogLine(r.backlog) })).join('\n');
+  }
   const burst = await runRow(`burst, ${opts.calls} calls, 1 worker`, opts, 1, 0, 'burst', null);
   rows.push(burst);
   const rate = Math.max(10, Math.floor(burst.acceptedPerSecond / 2));
@@ -553,7 +560,7 @@ const invokedDirectly = process.argv[1] && fileURLToPath(import.meta.url) === pr
 if (invokedDirectly) {
   const calls = Number(process.env.BENCH_PROCESS_CALLS ?? defaults.calls);
   const seededCalls = Number(process.env.BENCH_PROCESS_SEEDED ?? 0);
-  run({ calls, seededCalls, workers: [1], profile: process.env.BENCH_PROCESS_PROFILE === '1', steadyMs: Number(process.env.BENCH_PROCESS_STEADY_MS ?? 20_000) }).then(
+  run({ calls, seededCalls, workers: [1], profile: process.env.BENCH_PROCESS_PROFILE === '1', steadyRate: process.env.BENCH_PROCESS_STEADY_RATE ? Number(process.env.BENCH_PROCESS_STEADY_RATE) : undefined, steadyMs: Number(process.env.BENCH_PROCESS_STEADY_MS ?? 20_000) }).then(
     (md) => {
       console.log(md);
       process.exit(0);
