@@ -67,8 +67,11 @@ export const defaultSettings: Settings = {
   defaultMarginPercent: null,
 };
 
+/** Built once: `.partial()` makes a new schema, and a new schema compiles its parser anew on first use (most of a GET /v1/roi's zod time, bench/roi.ts). */
+const storedSettingsSchema = settingsSchema.partial();
+
 export function effectiveSettings(stored: Record<string, unknown> | null | undefined): Settings {
-  return { ...defaultSettings, ...(settingsSchema.partial().safeParse(stored ?? {}).data ?? {}) };
+  return { ...defaultSettings, ...(storedSettingsSchema.safeParse(stored ?? {}).data ?? {}) };
 }
 
 export const createTenantBody = z
