@@ -20,7 +20,8 @@ import { attributionModels } from '../src/domain/attribution/models.js';
 import { markDealsDirty, requestRoiRefresh } from '../src/modules/roi/changes.js';
 import { allocateCosts, allocateCostsLive } from '../src/modules/roi/allocation.js';
 import { markCostDaysDirty, markInstants, pendingRoiWork, readRoiState } from '../src/modules/roi/days.store.js';
-import { callKeySql, groupByDimensions, timeGroupings } from '../src/modules/roi/dimensions.js';
+import { callKeySql, groupByDimensions, timeGroupings, type GroupBy } from '../src/modules/roi/dimensions.js';
+import { leadConversions } from '../src/modules/roi/leads.js';
 import { callCounts } from '../src/modules/roi/counts.js';
 import { computeRoi, liveRevenue } from '../src/modules/roi/roi.service.js';
 import { and, eq, inArray } from 'drizzle-orm';
@@ -162,6 +163,45 @@ describe('revenue', () => {
       const req = { ...RANGE, groupBy, model: 'last_touch' as const, windowDays: 30 };
       expect(await computeRoi(db, tenant, req)).toEqual(await computeRoi(db, tenant, req, liveRevenue));
     }
+  });
+});
+
+describe('lead figures', () => {
+  it('follow first-touch calls whose lead flags or campaign change (first touches carry the call fields)', async () => {
+    const db = hub.deps.database.db;
+    const dealIds = (await queryRows<{ id: string }>(db, sql`select id from crm_deals where tenant_id = ${tenant.id}`)).map((d) => d.id);
+    // Stored first touches (no deal waiting) against every deal's first touch read live.
+    const storedAndLive = async (groupBy: GroupBy) => [await leadConversions(db, tenant, RANGE, groupBy, 30, []), await leadConversions(db, tenant, RANGE, groupBy, 30, dealIds)];
+    const [before] = await storedAndLive('campaign');
+    const [target] = await queryRows<{ id: string }>(db, sql`select id from campaigns where tenant_id = ${tenant.id} order by name desc limit 1`);
+    // Five first touches of the range's deals, not leads and not in that campaign.
+    const firsts = await queryRows<{ call_id: string }>(
+      db,
+      sql`select distinct f.call_id from deal_first_touches f join calls c on c.id = f.call_id
+          where f.tenant_id = ${tenant.id} and f.deal_closed_at >= ${RANGE.from.toISOString()}::timestamptz and f.deal_closed_at < ${RANGE.to.toISOString()}::timestamptz
+            and not c.crm_lead and c.campaign_id is distinct from ${target!.id}::uuid
+          order by f.call_id limit 5`,
+    );
+    expect(firsts).toHaveLength(5);
+    await db.transaction(async (tx) => {
+      const rows = await tx.select().from(calls).where(and(eq(calls.tenantId, tenant.id), inArray(calls.id, firsts.map((c) => c.call_id))));
+      const changes = [];
+      for (const b of rows) {
+        // As the leads job rewrites a flag, and as a tracking number moves a call: through the listeners.
+        await tx.update(calls).set({ crmLead: true, campaignId: target!.id }).where(eq(calls.id, b.id));
+        changes.push({ tenantId: tenant.id, before: b, after: { ...b, crmLead: true, campaignId: target!.id } });
+      }
+      for (const l of hub.deps.listeners) await l.onCallsChanged?.(tx, changes);
+    });
+    while ((await pendingRoiWork(db, tenant.id)) > 0) await new Promise((r) => setTimeout(r, 100));
+    for (const groupBy of ['campaign', 'channel', 'agent', 'month'] as const) {
+      const [stored, live] = await storedAndLive(groupBy);
+      expect(stored, groupBy).toEqual(live);
+    }
+    // Not vacuous: the five calls are now lead first touches, in the target campaign's row.
+    const [after] = await storedAndLive('campaign');
+    expect(after!.total.leadDeals).toBeGreaterThanOrEqual(before!.total.leadDeals + 5);
+    expect(after!.byKey.get(target!.id)!.leadDeals).toBeGreaterThanOrEqual(5);
   });
 });
 

@@ -1,4 +1,4 @@
-import { bigint, date, index, integer, pgTable, primaryKey, text, uuid } from 'drizzle-orm/pg-core';
+import { bigint, boolean, date, index, integer, pgTable, primaryKey, text, uuid } from 'drizzle-orm/pg-core';
 import { instant } from './_helpers.js';
 import { tenantRef } from './_refs.js';
 import { calls } from './calls.js';
@@ -49,19 +49,34 @@ export const attributionCredits = pgTable(
 /**
  * Each won deal's first touch under the default window (the earliest touch by startedAt, then id),
  * kept with its stored credits (src/modules/roi/credits.ts): the lead figures (leadCloseRate,
- * avgDaysToConversion) read it with the call's lead flag and grouping fields as they are now.
+ * avgDaysToConversion) read it with the call's lead flags and grouping fields, copied here as
+ * they are now (as on attribution_credits), so that readers sum one index range of this table.
  */
 export const dealFirstTouches = pgTable(
   'deal_first_touches',
   {
     // No foreign keys: their checks would take key-share locks on the deal and call rows inside
     // event transactions. The rows go with the deal's credits (a deal deleted is forgotten first);
-    // a call folded away recomputes its number's deals in its transaction, and readers join calls.
+    // a call folded away recomputes its number's deals in its transaction (its rows go or move).
     dealId: uuid('deal_id').primaryKey(),
     tenantId: uuid('tenant_id').notNull(),
     callId: uuid('call_id').notNull(),
     startedAt: instant('started_at').notNull(),
     dealClosedAt: instant('deal_closed_at').notNull(),
+    /**
+     * Copies of the call's grouping fields and lead flags (named as in `calls`, so the dimension
+     * SQL of ../../modules/roi/dimensions.ts applies to this table): written with the row, and
+     * rewritten by the call listener when the call's fields change. Joining calls instead cost
+     * GET /v1/roi one random calls probe per won deal of the range (bench/roi.ts: most of a
+     * 90-day answer's time).
+     */
+    campaignId: uuid('campaign_id'),
+    agentId: text('agent_id'),
+    queueName: text('queue_name'),
+    provider: text('provider'),
+    direction: text('direction'),
+    firstTimeCaller: boolean('first_time_caller'),
+    crmLead: boolean('crm_lead').notNull().default(false),
   },
   (t) => [index('deal_first_touches_tenant_closed_idx').on(t.tenantId, t.dealClosedAt), index('deal_first_touches_call_idx').on(t.callId)],
 );

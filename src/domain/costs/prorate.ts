@@ -43,10 +43,28 @@ export function prorateByDay(amountCents: bigint, periodStart: string, periodEnd
  * 00:00 forward by the gap, which is the first instant of that day (01:00).
  */
 export function dayStartUtc(day: string, timezone: string): Date {
+  const key = `${timezone}\u0000${day}`;
+  const known = dayStarts.get(key);
+  if (known !== undefined) return new Date(known);
   assertZone(timezone);
   const start = DateTime.fromISO(day, { zone: timezone });
   if (!DAY_PATTERN.test(day) || !start.isValid) throw new RangeError(`day must be YYYY-MM-DD, got ${day}`);
-  return start.startOf('day').toJSDate();
+  const ms = start.startOf('day').toMillis();
+  remember(dayStarts, key, ms);
+  return new Date(ms);
+}
+
+/**
+ * Pure results kept by key, at most MEMO_SIZE each (then started afresh): a GET /v1/roi over 90
+ * days asked for the same day starts and the same range's days several times (each reader cuts
+ * its own days), each answer tens of microseconds of zoned date arithmetic (Intl).
+ */
+const MEMO_SIZE = 10_000;
+const dayStarts = new Map<string, number>();
+const rangeDays = new Map<string, readonly string[]>();
+function remember<V>(memo: Map<string, V>, key: string, value: V): void {
+  if (memo.size >= MEMO_SIZE) memo.clear();
+  memo.set(key, value);
 }
 
 /**
@@ -55,9 +73,17 @@ export function dayStartUtc(day: string, timezone: string): Date {
  * and includes 2025-03-11 if `to` is later than its midnight.
  */
 export function daysInRange(from: Instant, to: Instant, timezone: string): string[] {
-  assertZone(timezone);
   const fromMs = toEpochMillis(from, 'from');
   const toMs = toEpochMillis(to, 'to');
+  const key = `${timezone}\u0000${fromMs}\u0000${toMs}`;
+  let days = rangeDays.get(key);
+  if (!days) remember(rangeDays, key, (days = computeDaysInRange(fromMs, toMs, timezone)));
+  // A copy: callers own their list.
+  return [...days];
+}
+
+function computeDaysInRange(fromMs: number, toMs: number, timezone: string): string[] {
+  assertZone(timezone);
   const days: string[] = [];
   if (toMs <= fromMs) return days;
   let first = DateTime.fromMillis(fromMs, { zone: timezone }).startOf('day');
@@ -118,6 +144,11 @@ function parseDay(day: string, what: string): DateTime {
   return parsed;
 }
 
+/** Zones already found valid: checking one builds a zoned DateTime (Intl work), and a request over 90 days checked its tenant's zone dozens of times. */
+const validZones = new Set<string>();
+
 function assertZone(timezone: string): void {
+  if (validZones.has(timezone)) return;
   if (!DateTime.now().setZone(timezone).isValid) throw new RangeError(`unknown timezone ${timezone}`);
+  validZones.add(timezone);
 }

@@ -29,11 +29,22 @@ export interface InefficiencyRows {
   total(costCents: bigint | null): Inefficiency;
 }
 
+/** The sums `finalize` reads for the four figures (with the cost): the only ones read. */
+const INEFFICIENCY_SUMS = ['fcrEligible', 'fcrResolved', 'repeatHandleSum', 'handleSumHandled', 'waitSumOffered', 'transferred', 'handledCount'] as const satisfies readonly (keyof KpiSums)[];
+
 /** The rollup sums per row key over [from, to) grouped by `groupBy` (a grouping both answers have). */
 export async function inefficiencyRows(db: Database, tenant: TenantRow, window: { from: Date; to: Date }, groupBy: KpiGroupBy): Promise<InefficiencyRows> {
   const settings = kpiSettingsOf(effectiveSettings(tenant.settings));
   const range = kpiRange({ from: window.from.toISOString(), to: window.to.toISOString() }, tenant.timezone);
-  const grouped = await rollupSums(db, { tenantId: tenant.id, fromKey: range.fromKey, toKey: range.toKey, groupBy, filters: {}, businessHours: null });
+  const grouped = await rollupSums(db, {
+    tenantId: tenant.id,
+    fromKey: range.fromKey,
+    toKey: range.toKey,
+    groupBy,
+    filters: {},
+    businessHours: null,
+    sums: INEFFICIENCY_SUMS,
+  });
   const byKey = new Map(grouped.rows.map((r) => [r.key, r.sums]));
   const figures = (sums: KpiSums, costCents: bigint | null): Inefficiency => {
     const row = finalize(costCents === null ? sums : addSums(sums, costContribution(costCents)), settings);

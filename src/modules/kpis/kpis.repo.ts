@@ -33,6 +33,12 @@ export interface RollupQuery {
   groupBy: KpiGroupBy;
   filters: RollupFilters;
   businessHours: BusinessHours | null;
+  /**
+   * Only these sums are read (every other one is 0), for a caller that finalizes a few figures:
+   * planning a statement of every sum over each kpi_daily part cost GET /v1/roi's inefficiency
+   * figures more than reading them (bench/roi.ts). Default: all of them.
+   */
+  sums?: readonly (keyof KpiSums)[];
 }
 
 /** 'YYYY-Qn' of a text starting with 'YYYY-MM' (an hour key, a day or a month: all tenant-local). */
@@ -98,6 +104,9 @@ interface SumsRow {
 /** The summed columns besides `calls` (read on its own): every additive field of kpiSumColumns(). */
 const SUM_COLUMNS = kpiSumFields.filter((f) => f !== 'calls').map((f) => [f, kpiSumColumnNames[f]] as [keyof KpiSums, string]);
 
+/** The summed columns a query reads (RollupQuery.sums). */
+const sumColumnsOf = (q: RollupQuery) => (q.sums ? SUM_COLUMNS.filter(([f]) => q.sums!.includes(f)) : SUM_COLUMNS);
+
 export interface GroupedSums {
   rows: { key: string | null; sums: KpiSums; calls: number }[];
   total: { sums: KpiSums; calls: number };
@@ -106,7 +115,7 @@ export interface GroupedSums {
 /** One GROUP BY over kpi_hourly: answers every query (exported for the tests and the bench). */
 export async function hourlyRollupSums(db: Executor, q: RollupQuery): Promise<GroupedSums> {
   const sums = sql.join(
-    SUM_COLUMNS.map(([, column]) => sql`coalesce(sum(x.${sql.raw(column)}) ${surveyFilter(q, column, 'x')}, 0)::bigint as ${sql.raw(column)}`),
+    sumColumnsOf(q).map(([, column]) => sql`coalesce(sum(x.${sql.raw(column)}) ${surveyFilter(q, column, 'x')}, 0)::bigint as ${sql.raw(column)}`),
     sql`, `,
   );
   const channelJoin =
@@ -121,7 +130,7 @@ export async function hourlyRollupSums(db: Executor, q: RollupQuery): Promise<Gr
         group by grouping sets ((x.k), ())
         order by grouping(x.k), x.k nulls last`,
   );
-  return surveysOfDirection(q, toGroupedSums(rows));
+  return surveysOfDirection(q, toGroupedSums(q, rows));
 }
 
 const SURVEY_COLUMNS = new Set(['csat_count', 'csat_positive', 'nps_count', 'nps_promoters', 'nps_detractors']);
@@ -145,11 +154,12 @@ function surveysOfDirection(q: RollupQuery, grouped: GroupedSums): GroupedSums {
   return grouped;
 }
 
-function toGroupedSums(rows: SumsRow[]): GroupedSums {
+function toGroupedSums(q: RollupQuery, rows: SumsRow[]): GroupedSums {
   const result: GroupedSums = { rows: [], total: { sums: emptySums(), calls: 0 } };
+  const columns = sumColumnsOf(q);
   for (const row of rows) {
     const s = emptySums();
-    for (const [field, column] of SUM_COLUMNS) (s as unknown as Record<string, number>)[field] = Number(row[column]);
+    for (const [field, column] of columns) (s as unknown as Record<string, number>)[field] = Number(row[column]);
     s.handledHours = Number(row.handled_hours);
     const entry = { sums: s, calls: Number(row.calls) };
     if (Number(row.is_total) === 1) result.total = entry;
@@ -244,8 +254,9 @@ export async function rollupSums(db: Executor, q: RollupQuery): Promise<GroupedS
   const edges: HourRanges = [];
   if (q.fromKey < `${firstDay}T00`) edges.push([q.fromKey, `${firstDay}T00`]);
   if (q.toKey > `${endDay}T00`) edges.push([`${endDay}T00`, q.toKey]);
+  const columns = sumColumnsOf(q);
   const sumCols = (alias: string) =>
-    sql.join(SUM_COLUMNS.map(([, c]) => sql`sum(${sql.raw(`${alias}.${c}`)}) ${surveyFilter(q, c, alias)} as ${sql.raw(c)}`), sql`, `);
+    sql.join(columns.map(([, c]) => sql`sum(${sql.raw(`${alias}.${c}`)}) ${surveyFilter(q, c, alias)} as ${sql.raw(c)}`), sql`, `);
   // Month rows only where the row key does not need days (not for groupBy=day or week).
   const spans: ReturnType<typeof daySpans> =
     q.groupBy === 'day' || q.groupBy === 'week' ? { months: [], plus: [[firstDay, endDay]], minus: [] } : daySpans(firstDay, endDay);
@@ -254,7 +265,7 @@ export async function rollupSums(db: Executor, q: RollupQuery): Promise<GroupedS
   const daily = (kind: DailyKind, key: SQL) => {
     const value = plan.value === null || kind === 'all' ? sql`` : sql`and d.value = ${plan.value}`;
     const part = (kindName: string, sign: string, where: SQL) => sql`
-      select ${key} as k, ${sql.raw(SUM_COLUMNS.map(([, c]) => `${sign}d.${c} as ${c}`).join(', '))},
+      select ${key} as k, ${sql.raw(columns.map(([, c]) => `${sign}d.${c} as ${c}`).join(', '))},
         ${sql.raw(sign)}d.calls as calls, ${sql.raw(sign)}d.handled_hours as handled_hours
       from kpi_daily d where d.tenant_id = ${q.tenantId} and d.kind = ${kindName} ${value} and (${where})`;
     const parts: SQL[] = [];
@@ -272,7 +283,7 @@ export async function rollupSums(db: Executor, q: RollupQuery): Promise<GroupedS
       ? sql`select ${sql.raw(String(role))} as is_total, s.* from (${daily(kind, dailyKey)}) s`
       : sql`select ${sql.raw(String(role))} as is_total, s.* from (${daily(kind, dailyKey)} union all ${hourly(hourlyKey)}) s`;
   const sums = sql.join(
-    SUM_COLUMNS.map(([, column]) => sql`coalesce(sum(x.${sql.raw(column)}), 0)::bigint as ${sql.raw(column)}`),
+    columns.map(([, column]) => sql`coalesce(sum(x.${sql.raw(column)}), 0)::bigint as ${sql.raw(column)}`),
     sql`, `,
   );
   const rows = await queryRows<SumsRow>(
@@ -286,7 +297,7 @@ export async function rollupSums(db: Executor, q: RollupQuery): Promise<GroupedS
         having x.is_total = 1 or sum(x.calls) <> 0
         order by x.is_total, x.k nulls last`,
   );
-  return surveysOfDirection(q, toGroupedSums(rows));
+  return surveysOfDirection(q, toGroupedSums(q, rows));
 }
 
 /**
@@ -297,7 +308,7 @@ export async function rollupSums(db: Executor, q: RollupQuery): Promise<GroupedS
 async function hourRowSums(db: Executor, q: RollupQuery, plan: { rowKind: DailyKind; value: string | null }): Promise<GroupedSums> {
   const value = plan.value === null || plan.rowKind === 'all' ? sql`` : sql`and d.value = ${plan.value}`;
   const sums = sql.join(
-    SUM_COLUMNS.map(([, column]) => sql`coalesce(sum(d.${sql.raw(column)}), 0)::bigint as ${sql.raw(column)}`),
+    sumColumnsOf(q).map(([, column]) => sql`coalesce(sum(d.${sql.raw(column)}), 0)::bigint as ${sql.raw(column)}`),
     sql`, `,
   );
   const rows = await queryRows<SumsRow>(
@@ -310,7 +321,7 @@ async function hourRowSums(db: Executor, q: RollupQuery, plan: { rowKind: DailyK
         group by grouping sets ((d.day), ())
         order by grouping(d.day), d.day`,
   );
-  return surveysOfDirection(q, toGroupedSums(rows));
+  return surveysOfDirection(q, toGroupedSums(q, rows));
 }
 
 export interface StaffedRow {

@@ -18,8 +18,8 @@ import { copyCallFields, recomputeStoredCredits } from './credits.js';
 import { markInstants } from './days.store.js';
 
 const TOUCH_FIELDS = ['externalNumber', 'startedAt', 'direction', 'status'] as const;
-/** The call fields copied onto its credits (./credits.ts copyCallFields). */
-const COPIED_FIELDS = ['startedAt', 'campaignId', 'agentId', 'queueName', 'provider', 'direction'] as const;
+/** The call fields copied onto its credits and first touches (./credits.ts COPIED and FIRST_TOUCH_COPIED). */
+const COPIED_FIELDS = ['startedAt', 'campaignId', 'agentId', 'queueName', 'provider', 'direction', 'firstTimeCaller', 'crmLead'] as const;
 
 function touchChanged(change: CallChange): boolean {
   return changed(change, TOUCH_FIELDS);
@@ -35,10 +35,11 @@ function changed(change: CallChange, fields: readonly (keyof CallChange['after']
 }
 
 async function recomputeTouchedCredits(tx: Tx, changes: CallChange[]): Promise<void> {
-  // A call already credited whose grouping fields changed (a campaign re-assigned): its credits follow.
+  // A call already credited, or a deal's first touch, whose grouping fields or lead flags changed
+  // (a campaign re-assigned, a lead found later): its credits and first touches follow.
   const copied = new Map<string, string[]>();
   for (const ch of changes) if (ch.before && changed(ch, COPIED_FIELDS)) copied.set(ch.tenantId, [...(copied.get(ch.tenantId) ?? []), ch.after.id]);
-  for (const [tenantId, ids] of copied) await copyCallFields(tx, tenantId, sql`${col('a', attributionCredits.callId)} in (${idList(ids)}::uuid)`);
+  for (const [tenantId, ids] of copied) await copyCallFields(tx, tenantId, sql`${col('a', attributionCredits.callId)} in (${idList(ids)}::uuid)`, { firstTouchesOf: ids });
   const byTenant = new Map<string, CallChange[]>();
   for (const ch of changes.filter(touchChanged)) byTenant.set(ch.tenantId, [...(byTenant.get(ch.tenantId) ?? []), ch]);
   for (const [tenantId, list] of byTenant) {

@@ -54,10 +54,12 @@ export async function recomputeStoredCredits(tx: Tx, tenantId: string, dealIds: 
     }
   }
   for (let i = 0; i < credits.length; i += BATCH) await tx.insert(attributionCredits).values(credits.slice(i, i + BATCH));
-  // The deals' first touches (the lead figures), replaced with their credits.
+  // The deals' first touches (the lead figures), replaced with their credits, with their calls' fields.
   await tx.delete(dealFirstTouches).where(and(eq(dealFirstTouches.tenantId, tenantId), inArray(dealFirstTouches.dealId, ids)));
-  const firsts = deals.flatMap((d) => (d.touches[0] ? [{ dealId: d.id, tenantId, callId: d.touches[0].callId, startedAt: d.touches[0].startedAt, dealClosedAt: d.closedAt }] : []));
-  for (let i = 0; i < firsts.length; i += BATCH) await tx.insert(dealFirstTouches).values(firsts.slice(i, i + BATCH));
+  const firsts = deals.flatMap((d) =>
+    d.touches[0] ? [{ deal_id: d.id, call_id: d.touches[0].callId, started_at: d.touches[0].startedAt.toISOString(), deal_closed_at: d.closedAt.toISOString() }] : [],
+  );
+  for (let i = 0; i < firsts.length; i += BATCH) await insertFirstTouches(tx, tenantId, firsts.slice(i, i + BATCH));
   if (credits.length > 0) await copyCallFields(tx, tenantId, sql`${col('a', ac.dealId)} in (${idList(ids)}::uuid)`);
   // The close days whose credits changed: their roi_day_revenue rows are rebuilt (./days.store.ts).
   const closeInstants = new Map<number, Date>();
@@ -86,15 +88,42 @@ export async function recomputeStoredCredits(tx: Tx, tenantId: string, dealIds: 
 
 /** The call fields copied onto its credits (named alike in both tables). */
 const COPIED = ['startedAt', 'campaignId', 'agentId', 'queueName', 'provider', 'direction'] as const;
+/** The call fields copied onto the first touches it is (named alike in both tables): grouping fields and lead flags. */
+const FIRST_TOUCH_COPIED = ['campaignId', 'agentId', 'queueName', 'provider', 'direction', 'firstTimeCaller', 'crmLead'] as const;
+
+const ft = dealFirstTouches;
+
+/** Insert first touches (deal, call, the touch's startedAt, the deal's closedAt) with their calls' fields as they are now. */
+async function insertFirstTouches(tx: Tx, tenantId: string, rows: readonly { deal_id: string; call_id: string; started_at: string; deal_closed_at: string }[]): Promise<void> {
+  await tx.execute(sql`
+    insert into ${ft} (${names(ft.dealId, ft.tenantId, ft.callId, ft.startedAt, ft.dealClosedAt, ...FIRST_TOUCH_COPIED.map((f) => ft[f]))})
+    select x.deal_id, ${tenantId}::uuid, x.call_id, x.started_at, x.deal_closed_at, ${sql.join(FIRST_TOUCH_COPIED.map((f) => col('c', calls[f])), sql`, `)}
+    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(deal_id uuid, call_id uuid, started_at timestamptz, deal_closed_at timestamptz)
+    join ${calls} c on ${col('c', calls.id)} = x.call_id`);
+}
 
 /**
  * Copy the calls' grouping fields onto their credits (selected by `filter` over
  * attribution_credits `a`): GET /v1/roi groups stored credits without reading calls.
+ * `firstTouchesOf`: calls whose fields (FIRST_TOUCH_COPIED) are copied onto the first touches
+ * they are too, in the same statement (the lead figures read those without reading calls).
  */
-export async function copyCallFields(tx: Executor, tenantId: string, filter: SQL): Promise<void> {
+export async function copyCallFields(tx: Executor, tenantId: string, filter: SQL, opts: { firstTouchesOf?: readonly string[] } = {}): Promise<void> {
+  const f = (column: { name: string }) => col('f', column);
+  const firstTouches =
+    opts.firstTouchesOf && opts.firstTouchesOf.length > 0
+      ? sql`with first_touches as (
+          update ${ft} f
+          set ${sql.join(FIRST_TOUCH_COPIED.map((k) => sql`${names(ft[k])} = ${col('c', calls[k])}`), sql`, `)}
+          from ${calls} c
+          where ${f(ft.tenantId)} = ${tenantId} and ${f(ft.callId)} in (${idList(opts.firstTouchesOf)}::uuid) and ${col('c', calls.id)} = ${f(ft.callId)}
+            and (${sql.join(FIRST_TOUCH_COPIED.map((k) => f(ft[k])), sql`, `)}) is distinct from (${sql.join(FIRST_TOUCH_COPIED.map((k) => col('c', calls[k])), sql`, `)})
+          returning 1
+        )`
+      : sql``;
   const updated = await queryRows<{ deal_closed_at: string | null }>(
     tx,
-    sql`
+    sql`${firstTouches}
     update ${ac} a
     set ${sql.join(COPIED.map((f) => sql`${names(ac[f])} = ${col('c', calls[f])}`), sql`, `)}
     from ${calls} c

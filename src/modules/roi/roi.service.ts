@@ -198,9 +198,15 @@ export async function computeRoi(db: Database, tenant: TenantRow, req: RoiReques
 
   // Independent reads, concurrently (each on its own pooled connection; in a transaction they
   // queue), after one read of what the stored days' readers share (./days.store.ts readRoiState).
+  // `.then` once: a drizzle query runs again on every `.then` (the `.catch` below and the `await`
+  // at the end each read the campaigns: two statements, the second one after everything else).
   const namesRead =
     req.groupBy === 'campaign'
-      ? db.select({ id: campaigns.id, name: campaigns.name }).from(campaigns).where(and(eq(campaigns.tenantId, tenant.id)))
+      ? db
+          .select({ id: campaigns.id, name: campaigns.name })
+          .from(campaigns)
+          .where(and(eq(campaigns.tenantId, tenant.id)))
+          .then((rows) => rows)
       : Promise.resolve(null);
   namesRead.catch(() => undefined);
   const rangeDays = daysInRange(req.from, req.to, tenant.timezone);
