@@ -226,7 +226,7 @@ async function measure(size: Size): Promise<Measured> {
       sql`select count(*)::text as n, count(distinct call_id)::text as calls from attribution_credits where tenant_id = ${tenant!.id}`,
     );
     // As autovacuum would after such a load.
-    for (const t of ['attribution_credits', 'attribution_dirty_deals', 'cost_day_shares', 'roi_day_calls', 'roi_dirty_days']) await db.execute(sql.raw(`analyze ${t}`));
+    for (const t of ['attribution_credits', 'deal_first_touches', 'attribution_dirty_deals', 'cost_day_shares', 'roi_day_calls', 'roi_dirty_days']) await db.execute(sql.raw(`analyze ${t}`));
 
     // Per model, the whole 90 days by campaign: the served path (stored credits for last_touch,
     // SQL attribution for the others), the SQL attribution of last_touch, and the TypeScript
