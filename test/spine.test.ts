@@ -2,6 +2,7 @@
  * The spine end to end on real PostgreSQL + BullMQ: tenants, connections, signed Twilio webhooks,
  * unified calls, tenant isolation, bad input.
  */
+import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestHub, type TestHub } from './helpers/hub.js';
 import { postTwilio, TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, twilioFixture } from './helpers/twilio.js';
@@ -178,6 +179,43 @@ describe('twilio webhooks to unified calls', () => {
       .send(`CallSid=${'A'.repeat(hub.config.BODY_LIMIT_BYTES + 10)}`);
     expect(big.status).toBe(413);
     expect(big.body.error.code).toBe('payload_too_large');
+  });
+
+  it('routes a webhook URL as express routes a path (any case, a trailing slash), answers TwiML, and 404s other methods', async () => {
+    // A tenant of its own: the calls these deliveries make stay out of tenant A's listings.
+    const tenant = await hub.tenant({ name: 'Routing' });
+    const created = await hub.api
+      .post('/v1/connections')
+      .set(tenant.auth)
+      .send({ provider: 'twilio', credentials: { accountSid: TWILIO_ACCOUNT_SID, authToken: TWILIO_AUTH_TOKEN } });
+    const connection = created.body as { id: string; webhookUrl: string };
+    const d = twilioFixture('inbound_answered').deliveries[0]!;
+    const at = (n: number) => ({ ...d, headers: {}, params: { ...d.params, CallSid: `CA0000000000000000000000000000010${n}` } });
+    const slash = await postTwilio(hub.api, `${connection.webhookUrl}/`, at(1));
+    expect(slash.status).toBe(200);
+    expect(slash.headers['content-type']).toBe('text/xml; charset=utf-8');
+    expect(slash.text).toBe('<?xml version="1.0" encoding="UTF-8"?><Response/>');
+    const upper = await postTwilio(hub.api, connection.webhookUrl.replace('/webhooks/', '/WEBHOOKS/'), at(2));
+    expect(upper.status).toBe(200);
+    // The signature covers the URL as requested: signed for another spelling of it, it is refused.
+    const upperUrl = connection.webhookUrl.replace('/webhooks/', '/WEBHOOKS/');
+    const forged = await hub.api
+      .post(new URL(connection.webhookUrl).pathname)
+      .set('Content-Type', 'application/x-www-form-urlencoded')
+      .set('X-Twilio-Signature', twilio.getExpectedTwilioSignature(TWILIO_AUTH_TOKEN, upperUrl, at(3).params))
+      .send(new URLSearchParams(at(3).params).toString());
+    expect(forged.status).toBe(401);
+    expect((await postTwilio(hub.api, connection.webhookUrl, at(3))).status).toBe(200);
+    const path = new URL(connection.webhookUrl).pathname;
+    for (const method of ['get', 'put', 'delete'] as const) {
+      const res = await hub.api[method](path);
+      expect(res.status).toBe(404);
+      expect(res.body.error.code).toBe('not_found');
+    }
+    const nested = await hub.api.post(`${path}/more`).set('Content-Type', 'application/x-www-form-urlencoded').send('a=b');
+    expect(nested.status).toBe(404);
+    const badEscape = await postTwilio(hub.api, 'https://hub.test.example/webhooks/twilio/%E0%A4%A', d);
+    expect(badEscape.status).toBe(404);
   });
 
   it('keeps a signed but unreadable delivery as failed, visible and reprocessable', async () => {
