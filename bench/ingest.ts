@@ -29,7 +29,7 @@ export interface IngestOptions {
   maxRequests: number;
   /** Also run the hub with its workers in the same process. */
   withWorkers: boolean;
-  /** Profile the hub's main thread during each hub window and summarise its hot spots. */
+  /** Profile the server's main thread during each hub window (and ceiling 2's) and summarise its hot spots. */
   profile: boolean;
   /** Only these runs (RunSpec keys); all when empty. */
   runs: string[];
@@ -443,7 +443,8 @@ export async function run(options: Partial<IngestOptions> = {}): Promise<string>
   const results: RunResult[] = [];
   for (const spec of selected) {
     let profileDir: string | null = null;
-    if (opts.profile && (spec.server === 'hub' || spec.server === 'hub-workers')) {
+    // Ceiling 2 too: the hub's hot spots read against bare express's own.
+    if (opts.profile && (spec.server === 'hub' || spec.server === 'hub-workers' || spec.server === 'express')) {
       profileDir = mkdtempSync(join(tmpdir(), 'callroi-bench-profile-'));
     }
     opts.log(`ingest: ${spec.label} …`);

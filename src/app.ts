@@ -1,14 +1,14 @@
 /**
  * The express app factory (no listen): routes, auth, parsers, the one error handler.
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Express } from 'express';
 import type { Deps } from './deps.js';
 import { requireTenant } from './http/auth.js';
 import { jsonTooDeep, MAX_JSON_DEPTH } from './http/json-depth.js';
 import { AppError } from './lib/errors.js';
 import { errorHandler, notFoundHandler } from './http/errors.js';
-import { metrics } from './lib/metrics.js';
-import { providerIds } from '../connectors/index.js';
+import { requestMetrics } from './http/request-metrics.js';
 import { docsOperations, docsRoutes, type Operation } from './http/openapi.js';
 import { callOperations, callRoutes } from './modules/calls/index.js';
 import { connectionOperations, connectionRoutes } from './modules/connections/connections.routes.js';
@@ -32,12 +32,6 @@ import { initiativeOperations, initiativeRoutes, InitiativesService } from './mo
 import { reportOperations, reportRoutes } from './modules/reports/index.js';
 import { automationOperations, automationRoutes, AutomationService } from './modules/automation/index.js';
 import { annotationOperations, annotationRoutes, AnnotationsService } from './modules/annotations/index.js';
-
-/** `/webhooks/{provider}/…` → the provider, or "unknown" (a label never takes arbitrary input). */
-function webhookProvider(url: string): string {
-  const segment = url.split(/[/?]/)[2] ?? '';
-  return (providerIds as readonly string[]).includes(segment) ? segment : 'unknown';
-}
 
 /** Every documented route (GET /openapi.json). */
 export const operations: Operation[] = [
@@ -70,21 +64,11 @@ export function createApp(deps: Deps): Express {
   app.set('trust proxy', true);
   app.set('query parser', 'simple');
 
-  app.use((req, res, next) => {
-    const start = process.hrtime.bigint();
-    res.on('finish', () => {
-      const route = req.route?.path ? `${req.baseUrl}${req.route.path as string}` : 'unmatched';
-      metrics.httpDuration.observe({ route, status: String(res.statusCode) }, Number(process.hrtime.bigint() - start) / 1e9);
-      // The provider from the URL itself: on an error (a failed signature) req.params is the error
-      // handler's, and empty.
-      if (req.originalUrl.startsWith('/webhooks/')) metrics.webhooks.inc({ provider: webhookProvider(req.originalUrl), outcome: String(res.statusCode) });
-    });
-    next();
-  });
+  app.use(requestMetrics());
 
   // Webhooks first: the hot path crosses no other router. They read their raw bytes (signatures
   // are over the exact body), so they are mounted before any JSON parser.
-  mountWebhookRoute(app, {
+  const webhooks = mountWebhookRoute(app, {
     connections: deps.connections,
     inbox: deps.inbox,
     queue: deps.queue,
@@ -142,5 +126,14 @@ export function createApp(deps: Deps): Express {
 
   app.use(notFoundHandler());
   app.use(errorHandler(deps.logger, deps.config.BODY_LIMIT_BYTES));
+
+  // The accept path before express's own dispatch (see WebhookRoute.take): a usual delivery never
+  // enters the router; what it leaves, and the errors it hands over, go through the app as before.
+  // `app.handle` is what the app function, a server and supertest all call.
+  const routed = app as unknown as { handle(req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void): void };
+  const dispatch = routed.handle.bind(app);
+  routed.handle = (req, res, next) => {
+    if (!webhooks.take(req, res, () => dispatch(req, res, next))) dispatch(req, res, next);
+  };
   return app;
 }

@@ -63,6 +63,11 @@ describe('webhook outcomes', () => {
     expect(count(after, '401') - count(before, '401')).toBe(1);
     expect(count(after, '200') - count(before, '200')).toBe(1);
     expect(after).not.toMatch(/callroi_webhooks_total\{[^}]*provider=""/);
+    // Durations under the route's path, refused deliveries included.
+    const timed = (text: string, status: string) =>
+      sample(text, 'callroi_http_request_duration_seconds_count', { route: '/webhooks/:provider/:connectionId', status });
+    expect(timed(after, '401') - timed(before, '401')).toBe(1);
+    expect(timed(after, '200') - timed(before, '200')).toBe(1);
   });
 });
 

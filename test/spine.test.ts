@@ -2,7 +2,12 @@
  * The spine end to end on real PostgreSQL + BullMQ: tenants, connections, signed Twilio webhooks,
  * unified calls, tenant isolation, bad input.
  */
+import http from 'node:http';
+import net, { type AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
+import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../src/app.js';
 import { createTestHub, type TestHub } from './helpers/hub.js';
 import { postTwilio, TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, twilioFixture } from './helpers/twilio.js';
 
@@ -178,6 +183,108 @@ describe('twilio webhooks to unified calls', () => {
       .send(`CallSid=${'A'.repeat(hub.config.BODY_LIMIT_BYTES + 10)}`);
     expect(big.status).toBe(413);
     expect(big.body.error.code).toBe('payload_too_large');
+  });
+
+  it('routes a webhook URL as express routes a path (any case, a trailing slash), answers TwiML, and 404s other methods', async () => {
+    // A tenant of its own: the calls these deliveries make stay out of tenant A's listings.
+    const tenant = await hub.tenant({ name: 'Routing' });
+    const created = await hub.api
+      .post('/v1/connections')
+      .set(tenant.auth)
+      .send({ provider: 'twilio', credentials: { accountSid: TWILIO_ACCOUNT_SID, authToken: TWILIO_AUTH_TOKEN } });
+    const connection = created.body as { id: string; webhookUrl: string };
+    const d = twilioFixture('inbound_answered').deliveries[0]!;
+    const at = (n: number) => ({ ...d, headers: {}, params: { ...d.params, CallSid: `CA0000000000000000000000000000010${n}` } });
+    const slash = await postTwilio(hub.api, `${connection.webhookUrl}/`, at(1));
+    expect(slash.status).toBe(200);
+    expect(slash.headers['content-type']).toBe('text/xml; charset=utf-8');
+    expect(slash.text).toBe('<?xml version="1.0" encoding="UTF-8"?><Response/>');
+    const upper = await postTwilio(hub.api, connection.webhookUrl.replace('/webhooks/', '/WEBHOOKS/'), at(2));
+    expect(upper.status).toBe(200);
+    // The signature covers the URL as requested: signed for another spelling of it, it is refused.
+    const upperUrl = connection.webhookUrl.replace('/webhooks/', '/WEBHOOKS/');
+    const forged = await hub.api
+      .post(new URL(connection.webhookUrl).pathname)
+      .set('Content-Type', 'application/x-www-form-urlencoded')
+      .set('X-Twilio-Signature', twilio.getExpectedTwilioSignature(TWILIO_AUTH_TOKEN, upperUrl, at(3).params))
+      .send(new URLSearchParams(at(3).params).toString());
+    expect(forged.status).toBe(401);
+    expect((await postTwilio(hub.api, connection.webhookUrl, at(3))).status).toBe(200);
+    const path = new URL(connection.webhookUrl).pathname;
+    // A compressed body is left to express's raw parser (it inflates it): the same checks, the same
+    // answer. (`serialize`: superagent would otherwise encode a Buffer as a form.)
+    const params = at(5).params;
+    const gzipped = await hub.api
+      .post(path)
+      .set('Content-Type', 'application/x-www-form-urlencoded')
+      .set('Content-Encoding', 'gzip')
+      .set('X-Twilio-Signature', twilio.getExpectedTwilioSignature(TWILIO_AUTH_TOKEN, connection.webhookUrl, params))
+      .serialize((body: Buffer) => body as unknown as string)
+      .send(gzipSync(new URLSearchParams(params).toString()));
+    expect(gzipped.status).toBe(200);
+    expect(gzipped.text).toBe(slash.text);
+    const gzippedForged = await hub.api
+      .post(path)
+      .set('Content-Type', 'application/x-www-form-urlencoded')
+      .set('Content-Encoding', 'gzip')
+      .set('X-Twilio-Signature', twilio.getExpectedTwilioSignature(TWILIO_AUTH_TOKEN, connection.webhookUrl, params))
+      .serialize((body: Buffer) => body as unknown as string)
+      .send(gzipSync(new URLSearchParams({ ...params, CallStatus: 'busy' }).toString()));
+    expect(gzippedForged.status).toBe(401);
+    const events = await hub.api.get(`/v1/connections/${connection.id}/events`).set(tenant.auth);
+    expect(events.body.data).toHaveLength(4);
+    for (const method of ['get', 'put', 'delete'] as const) {
+      const res = await hub.api[method](path);
+      expect(res.status).toBe(404);
+      expect(res.body.error.code).toBe('not_found');
+    }
+    const nested = await hub.api.post(`${path}/more`).set('Content-Type', 'application/x-www-form-urlencoded').send('a=b');
+    expect(nested.status).toBe(404);
+    const badEscape = await postTwilio(hub.api, 'https://hub.test.example/webhooks/twilio/%E0%A4%A', d);
+    expect(badEscape.status).toBe(404);
+  });
+
+  it('stores nothing of a delivery whose client goes away mid-body, and keeps serving', async () => {
+    const tenant = await hub.tenant({ name: 'Aborted' });
+    const created = await hub.api
+      .post('/v1/connections')
+      .set(tenant.auth)
+      .send({ provider: 'twilio', credentials: { accountSid: TWILIO_ACCOUNT_SID, authToken: TWILIO_AUTH_TOKEN } });
+    const connection = created.body as { id: string; webhookUrl: string };
+    const server = http.createServer(createApp(hub.deps));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const params = { ...twilioFixture('inbound_answered').deliveries[0]!.params, CallSid: 'CA00000000000000000000000000000201' };
+      const body = new URLSearchParams(params).toString();
+      const signature = twilio.getExpectedTwilioSignature(TWILIO_AUTH_TOKEN, connection.webhookUrl, params);
+      const head = [
+        `POST ${new URL(connection.webhookUrl).pathname} HTTP/1.1`,
+        `Host: 127.0.0.1:${port}`,
+        'Content-Type: application/x-www-form-urlencoded',
+        `X-Twilio-Signature: ${signature}`,
+        `Content-Length: ${body.length}`,
+      ].join('\r\n');
+      // Half the body, then the client is gone.
+      await new Promise<void>((resolve, reject) => {
+        const socket = net.connect(port, '127.0.0.1', () => {
+          socket.write(`${head}\r\n\r\n${body.slice(0, body.length >> 1)}`, () => setTimeout(() => { socket.destroy(); resolve(); }, 50));
+        });
+        socket.on('error', reject);
+      });
+      // The whole delivery, on a fresh connection: answered and stored once.
+      const whole = await fetch(`http://127.0.0.1:${port}${new URL(connection.webhookUrl).pathname}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': signature },
+        body,
+      });
+      expect(whole.status).toBe(200);
+      const events = await hub.api.get(`/v1/connections/${connection.id}/events`).set(tenant.auth);
+      expect(events.body.data).toHaveLength(1);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('keeps a signed but unreadable delivery as failed, visible and reprocessable', async () => {

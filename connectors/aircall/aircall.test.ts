@@ -14,6 +14,7 @@ import {
 import { ProviderHttpError } from '../shared/http.js';
 import { backfillCursor, MAX_CALLS_PER_QUERY, restCallToEvent } from './client.js';
 import { aircallConnector as connector, type AircallCredentials } from './index.js';
+import { envelopeOf, envelopeSchema } from './webhook.js';
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures and helpers
@@ -218,6 +219,29 @@ describe('aircall verify', () => {
     expect(connector.dedupeKey(webhookRequest(reordered))).toBe(key);
     const keys = new Set(deliveries.map((d) => connector.dedupeKey(webhookRequest(d.body))));
     expect(keys.size).toBe(deliveries.length - 1);
+  });
+
+  it('reads the envelope of a dedupe key exactly as the parse schema does, for any JSON value', () => {
+    const text = fc.oneof(fc.string({ maxLength: 3 }), fc.string({ minLength: 99, maxLength: 101 }), fc.constantFrom('call.created', 'call', ''));
+    const stamp = fc.oneof(
+      fc.integer(),
+      fc.double(),
+      fc.constantFrom('1741615214', '0', '123456789012', '1234567890123', '', ' 1', '1.5', '-1', '1e3'),
+      fc.string({ maxLength: 4 }),
+    );
+    const envelope = fc.record(
+      { resource: fc.oneof(text, fc.jsonValue()), event: fc.oneof(text, fc.jsonValue()), timestamp: fc.oneof(stamp, fc.jsonValue()), data: fc.jsonValue(), token: fc.string() },
+      { requiredKeys: [] },
+    );
+    fc.assert(
+      fc.property(fc.oneof(envelope, fc.jsonValue()), (value) => {
+        // Through JSON, as a delivery's body arrives (no undefined, no -0, no NaN).
+        const body: unknown = JSON.parse(JSON.stringify(value) ?? 'null');
+        const parsed = envelopeSchema.safeParse(body);
+        expect(envelopeOf(body)).toEqual(parsed.success ? parsed.data : null);
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('validates credentials', () => {

@@ -24,7 +24,7 @@ import {
   voiceAgentEvent,
 } from './events.js';
 
-const envelopeSchema = z.object({
+export const envelopeSchema = z.object({
   resource: z.string().min(1).max(100),
   event: z.string().min(1).max(100),
   timestamp: z.union([z.number(), z.string().regex(/^\d{1,12}$/)]).transform((v) => Math.trunc(Number(v))),
@@ -98,15 +98,33 @@ export function redact(req: WebhookRequest): string {
   return JSON.stringify(rest);
 }
 
+const TIMESTAMP_TEXT = /^\d{1,12}$/;
+const shortText = (v: unknown): v is string => typeof v === 'string' && v.length >= 1 && v.length <= 100;
+
+/**
+ * What `envelopeSchema.safeParse` gives on success, or null: the same checks by hand, because the
+ * dedupe key is computed on the accept path and zod's parse was a visible share of it.
+ */
+export function envelopeOf(body: unknown): { resource: string; event: string; timestamp: number; data: unknown } | null {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return null;
+  const b = body as Record<string, unknown>;
+  if (!shortText(b.resource) || !shortText(b.event)) return null;
+  const t = b.timestamp;
+  if (!((typeof t === 'number' && Number.isFinite(t)) || (typeof t === 'string' && TIMESTAMP_TEXT.test(t)))) return null;
+  // zod 4 requires the key of a z.unknown() member: an envelope without `data` is not one.
+  if (b.data === undefined) return null;
+  return { resource: b.resource, event: b.event, timestamp: Math.trunc(Number(t)), data: b.data };
+}
+
 /**
  * Aircall has no delivery id. A re-delivery carries the same body, so event, resource id and
  * payload timestamp, plus a hash of the (key-order independent) body, identify it.
  */
 export function dedupeKey(req: WebhookRequest): string {
   const body = jsonBody(req.rawBody)?.value;
-  const envelope = envelopeSchema.safeParse(body);
-  if (!envelope.success) return `aircall:raw:${sha256Hex(bodyText(req.rawBody)).slice(0, 32)}`;
-  const { event, timestamp, data } = envelope.data;
+  const envelope = envelopeOf(body);
+  if (!envelope) return `aircall:raw:${sha256Hex(bodyText(req.rawBody)).slice(0, 32)}`;
+  const { event, timestamp, data } = envelope;
   const id =
     data && typeof data === 'object' && 'id' in data ? String((data as { id: unknown }).id) : 'none';
   return `aircall:${event}:${id}:${timestamp}:${sha256Hex(stableStringify(body)).slice(0, 16)}`;

@@ -250,6 +250,11 @@ describe('ringcentral webhook authenticity', () => {
     expect(k1).toMatch(/^ringcentral:sha256:[0-9a-f]{64}$/);
     expect(rc.dedupeKey(request(noUuid, {}))).toBe(k1);
     expect(rc.dedupeKey(request(`${noUuid} `, {}))).not.toBe(k1);
+    // Only a non-empty string in a JSON object is a uuid.
+    for (const other of [{ ...delivery.body, uuid: '' }, { ...delivery.body, uuid: 4647511184918919292 }, { ...delivery.body, uuid: ['x'] }, ['x'], 'x', null]) {
+      expect(rc.dedupeKey(request(JSON.stringify(other), {}))).toMatch(/^ringcentral:sha256:[0-9a-f]{64}$/);
+    }
+    expect(rc.dedupeKey(request(JSON.stringify({ uuid: 'u-1' }), {}))).toBe('ringcentral:u-1');
   });
 });
 

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import nock from 'nock';
 import fc from 'fast-check';
 import twilio from 'twilio';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { CallEvent, WebhookRequest } from '../contract.js';
 import { twilioConnector as connector } from './index.js';
 
@@ -97,6 +97,66 @@ describe('twilio webhook verification', () => {
     expect(connector.dedupeKey(reordered)).toBe(key);
     expect(connector.dedupeKey(request(d, 'https://hub.example.com/webhooks/twilio/status?tenant=other'))).not.toBe(key);
     expect(connector.dedupeKey(request({ ...d, params: { ...d.params, SequenceNumber: '9' } }))).not.toBe(key);
+  });
+});
+
+describe("twilio verification and dedupe keys against the SDK's and the first implementation's", () => {
+  /** Form fields as Twilio may send them: repeated names, any text, names that are special to objects. */
+  const fields = fc.array(
+    fc.tuple(fc.oneof(fc.constantFrom('CallSid', 'To', 'From', '__proto__', 'constructor', '0', '10', 'a', 'A', 'Digits'), fc.string({ maxLength: 8 })), fc.string({ unit: 'grapheme', maxLength: 12 })),
+    { maxLength: 12 },
+  );
+  const urls = fc.constantFrom(
+    'https://hub.example.org/webhooks/twilio/6f1c',
+    'https://hub.example.org:8443/webhooks/twilio/6f1c?kind=status&x=%27a%27',
+    'http://127.0.0.1:3000/webhooks/twilio/6f1c',
+    "https://hub.example.org/webhooks/twilio/6f1c?q=it's",
+  );
+  const requestOf = (entries: [string, string][], url: string, signature: string): WebhookRequest => ({
+    method: 'POST',
+    rawBody: Buffer.from(new URLSearchParams(entries).toString()),
+    publicUrl: url,
+    query: {},
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature },
+  });
+  /** The SDK's verdict on what the hub parsed, as the hub asked it before it checked the usual case itself. */
+  const sdkVerdict = (req: WebhookRequest) =>
+    twilio.validateRequest(AUTH_TOKEN, req.headers['x-twilio-signature']!, req.publicUrl, Object.fromEntries(new URLSearchParams(req.rawBody.toString())));
+
+  it('accepts exactly what the SDK accepts: its signature for the URL, with or without the default port, and nothing forged', () => {
+    fc.assert(
+      fc.property(fields, urls, fc.constantFrom('as-is', 'with-port', 'other-token', 'other-url', 'garbage'), (entries, url, how) => {
+        const params = Object.fromEntries(new URLSearchParams(new URLSearchParams(entries).toString()));
+        const signedUrl = how === 'with-port' ? url.replace('hub.example.org/', 'hub.example.org:443/') : how === 'other-url' ? `${url}x` : url;
+        const token = how === 'other-token' ? 'ffffffffffffffffffffffffffffffff' : AUTH_TOKEN;
+        const signature = how === 'garbage' ? 'c2lnbmF0dXJl' : twilio.getExpectedTwilioSignature(token, signedUrl, params);
+        const req = requestOf(entries, url, signature);
+        const sdk = vi.spyOn(twilio, 'validateRequest');
+        try {
+          expect(connector.verify(req, creds, ctx).ok).toBe(sdkVerdict(req));
+          if (how === 'as-is' || how === 'with-port') expect(connector.verify(req, creds, ctx).ok).toBe(true);
+          // The usual case (signed for the URL as received) is settled by the hub's own HMAC, without the SDK's candidates.
+          if (how === 'as-is') expect(sdk).toHaveBeenCalledTimes(1); // sdkVerdict's own call
+        } finally {
+          sdk.mockRestore();
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('keys a delivery exactly as the first implementation did (stored keys must not change)', () => {
+    const firstKey = (req: WebhookRequest) => {
+      const sorted = [...new URLSearchParams(req.rawBody.toString())].sort(([a, x], [b, y]) => (a < b ? -1 : a > b ? 1 : x < y ? -1 : x > y ? 1 : 0));
+      return `signed:${createHash('sha256').update(`${req.publicUrl}\n${JSON.stringify(sorted)}`).digest('hex')}`;
+    };
+    fc.assert(
+      fc.property(fields, urls, (entries, url) => {
+        const req = requestOf(entries, url, 'x');
+        expect(connector.dedupeKey(req)).toBe(firstKey(req));
+      }),
+      { numRuns: 500 },
+    );
   });
 });
 

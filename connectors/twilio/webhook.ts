@@ -1,8 +1,9 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import twilio from 'twilio';
 import { z } from 'zod';
 import { DeliveryShapeError } from '../contract.js';
 import type { CallEvent, HandshakeResponse, ParsedDelivery, StoredDelivery, VerifyResult, WebhookRequest } from '../contract.js';
-import { bodyText, formEntries } from '../shared/body.js';
+import { BodyCache, bodyText, formEntries } from '../shared/body.js';
 import { contentKey, sha256Hex } from '../shared/events.js';
 import type { TwilioCredentials } from './credentials.js';
 import { emptyObservation, type LegObservation } from './events.js';
@@ -13,19 +14,63 @@ function formParams(body: string): Record<string, string> {
   return params;
 }
 
+/** A form body's fields sorted by name, keeping their order within a name (a stable sort). */
+interface SortedForm {
+  fields: readonly (readonly [string, string])[];
+  /** No name is repeated (the usual case): sorting by name is then sorting by name and value. */
+  unique: boolean;
+}
+
+/** Sorted once per body: the signature and the dedupe key both read the fields in this order. */
+const sortedForms = new BodyCache((rawBody): SortedForm => {
+  const fields = [...formEntries(rawBody)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  let unique = true;
+  for (let i = 1; i < fields.length && unique; i++) unique = fields[i]![0] !== fields[i - 1]![0];
+  return { fields, unique };
+});
+
+const sortedForm = (rawBody: Buffer): SortedForm => sortedForms.get(rawBody);
+
+/**
+ * The first check of the SDK's `validateRequest`, made with node:crypto: HMAC-SHA1 with the auth
+ * token over the URL as received + every field's name and value, names in the SDK's order
+ * (`getExpectedTwilioSignature` over `Object.fromEntries` of the fields: each name once, with its
+ * last value, names sorted by code unit), base64, compared in constant time. The URL as received
+ * is always one of the SDK's candidates (its removePort or addPort leaves a URL unchanged when it
+ * has no port, or one), so a match here is a match for the SDK; anything else goes to the SDK.
+ */
+function signedAsReceived(authToken: string, signature: string, url: string, rawBody: Buffer): boolean {
+  const { fields } = sortedForm(rawBody);
+  let data = url;
+  for (let i = 0; i < fields.length; i++) {
+    const [name, value] = fields[i]!;
+    // A repeated name: its last value is the one Object.fromEntries keeps.
+    if (i + 1 < fields.length && fields[i + 1]![0] === name) continue;
+    data += name + value;
+  }
+  const expected = Buffer.from(createHmac('sha1', authToken).update(data, 'utf8').digest('base64'));
+  const given = Buffer.from(signature);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
 /**
  * X-Twilio-Signature: HMAC-SHA1 over the URL Twilio requested + the sorted form fields, with the auth
  * token (https://www.twilio.com/docs/usage/security#validating-requests). Checked with the SDK's own
- * validator against PUBLIC_BASE_URL + path + query, so it holds behind a proxy too. JSON bodies are
- * signed through the `bodySHA256` query parameter instead.
+ * algorithm against PUBLIC_BASE_URL + path + query, so it holds behind a proxy too: the URL as
+ * received first (one HMAC, the usual case), then every variant the SDK's validator tries. JSON
+ * bodies are signed through the `bodySHA256` query parameter instead.
  */
 export function verify(req: WebhookRequest, creds: TwilioCredentials): VerifyResult {
   const signature = req.headers['x-twilio-signature'];
   if (!signature) return { ok: false, reason: 'missing X-Twilio-Signature' };
-  const valid =
-    'bodySHA256' in req.query
-      ? twilio.validateRequestWithBody(creds.authToken, signature, req.publicUrl, bodyText(req.rawBody))
-      : twilio.validateRequest(creds.authToken, signature, req.publicUrl, Object.fromEntries(formEntries(req.rawBody)));
+  let valid: boolean;
+  if ('bodySHA256' in req.query) {
+    valid = twilio.validateRequestWithBody(creds.authToken, signature, req.publicUrl, bodyText(req.rawBody));
+  } else {
+    valid =
+      signedAsReceived(creds.authToken, signature, req.publicUrl, req.rawBody) ||
+      twilio.validateRequest(creds.authToken, signature, req.publicUrl, Object.fromEntries(formEntries(req.rawBody)));
+  }
   return valid ? { ok: true } : { ok: false, reason: 'X-Twilio-Signature does not match' };
 }
 
@@ -38,10 +83,14 @@ export function verify(req: WebhookRequest, creds: TwilioCredentials): VerifyRes
  * in what is signed (status, SequenceNumber, Timestamp).
  */
 export function dedupeKey(req: WebhookRequest): string {
-  const signed =
-    'bodySHA256' in req.query
-      ? bodyText(req.rawBody)
-      : JSON.stringify([...formEntries(req.rawBody)].sort(([a, x], [b, y]) => (a < b ? -1 : a > b ? 1 : x < y ? -1 : x > y ? 1 : 0)));
+  let signed: string;
+  if ('bodySHA256' in req.query) signed = bodyText(req.rawBody);
+  else {
+    // Sorted by name, then by value; with no repeated name, the signature's order already is.
+    const form = sortedForm(req.rawBody);
+    const fields = form.unique ? form.fields : [...form.fields].sort(([a, x], [b, y]) => (a < b ? -1 : a > b ? 1 : x < y ? -1 : x > y ? 1 : 0));
+    signed = JSON.stringify(fields);
+  }
   return `signed:${sha256Hex(`${req.publicUrl}\n${signed}`)}`;
 }
 
@@ -50,12 +99,14 @@ export function dedupeKey(req: WebhookRequest): string {
  * as its own TwiML says (status callbacks ignore the body).
  */
 export function acknowledge(): HandshakeResponse {
-  return {
-    status: 200,
-    headers: { 'content-type': 'text/xml' },
-    body: '<?xml version="1.0" encoding="UTF-8"?><Response/>',
-  };
+  return TWIML_ACK;
 }
+
+const TWIML_ACK: HandshakeResponse = Object.freeze({
+  status: 200,
+  headers: Object.freeze({ 'content-type': 'text/xml' }),
+  body: '<?xml version="1.0" encoding="UTF-8"?><Response/>',
+});
 
 const paramsSchema = z.looseObject({
   CallSid: z.string().regex(/^CA[0-9a-fA-F]{32}$/, 'CallSid must be a Twilio call SID'),

@@ -228,6 +228,29 @@ describe('vonage webhook verification', () => {
     expect(connector.verify({ ...unsigned, headers: { ...unsigned.headers, authorization: `Bearer ${none}` } }, creds, ctx).ok).toBe(false);
   });
 
+  it('refuses validly signed claims of the wrong type or shape (iat, payload_hash, api_key, application_id)', () => {
+    const now = new Date('2025-06-01T12:00:00Z');
+    const nowS = now.getTime() / 1000;
+    const body = answered.deliveries[1]!.body!;
+    const ctx = contextAt(now);
+    const hash = sha256(JSON.stringify(body));
+    expect(connector.verify(signedRequest(body, nowS, { payload_hash: hash.toUpperCase() }), creds, ctx)).toEqual({ ok: true });
+    for (const claims of [
+      { iat: String(nowS) },
+      { iat: null },
+      { payload_hash: undefined },
+      { payload_hash: hash.slice(1) },
+      { payload_hash: `${hash.slice(1)}g` },
+      { api_key: 1234 },
+      { api_key: null },
+      { application_id: ['x'] },
+    ]) {
+      expect(connector.verify(signedRequest(body, nowS, claims), creds, ctx), JSON.stringify(claims)).toMatchObject({ ok: false });
+    }
+    // Without the optional ones, the account and application are not checked.
+    expect(connector.verify(signedRequest(body, nowS, { api_key: undefined, application_id: undefined }), creds, ctx)).toEqual({ ok: true });
+  });
+
   it('rejects the unsigned answer_url GET', () => {
     const answer = answered.deliveries.find((d) => d.method === 'GET')!;
     expect(connector.verify(requestOf(answer), creds, contextAt(new Date('2025-03-10T14:00:01Z')))).toMatchObject({ ok: false });

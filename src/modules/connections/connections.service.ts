@@ -32,6 +32,9 @@ export const updateConnectionBody = z
 /** `?verify=true`: ask the provider before storing (create and update). */
 export const verifyQuery = z.object({ verify: z.enum(['true', 'false']).optional() }).strict();
 
+/** How long this process trusts a cached webhook connection (credentials rotated elsewhere, deletions). */
+const WEBHOOK_CACHE_MS = 10_000;
+
 /** How often a connection's lastEventAt is written at most (per process): deliveries come in bursts. */
 const SEEN_EVERY_MS = 60_000;
 
@@ -46,6 +49,8 @@ export interface WebhookConnection {
 export class ConnectionsService {
   /** Webhook hot path: a connection and its decrypted credentials, cached for a few seconds. */
   private readonly cache = new Map<string, { value: WebhookConnection | null; at: number }>();
+  /** Loads of forWebhook under way, by id. */
+  private readonly loading = new Map<string, Promise<WebhookConnection | null>>();
   /** When this process last wrote each connection's lastEventAt. */
   private readonly seenAt = new Map<string, number>();
 
@@ -133,7 +138,7 @@ export class ConnectionsService {
     }
     const [updated] = await this.db.update(connections).set(set).where(eq(connections.id, row.id)).returning();
     // This process's webhooks use the new secret at once; other API processes within 10 s (cache).
-    this.cache.delete(id);
+    this.forget(id);
     return updated!;
   }
 
@@ -163,31 +168,58 @@ export class ConnectionsService {
   async remove(tenantId: string, id: string): Promise<void> {
     await this.get(tenantId, id);
     await this.db.update(connections).set({ deletedAt: new Date(), updatedAt: new Date() }).where(eq(connections.id, id));
-    this.cache.delete(id);
+    this.forget(id);
   }
 
   credentialsOf(row: ConnectionRow): unknown {
     return JSON.parse(this.box.decrypt(row.credentialsSealed));
   }
 
-  async forWebhook(provider: string, id: string): Promise<WebhookConnection | null> {
-    if (!isUuid(id)) return null;
+  /**
+   * forWebhook's answer when this process has it cached (no await on the accept path), or
+   * undefined when it must be loaded. Only well-formed ids are ever cached.
+   */
+  cachedForWebhook(provider: string, id: string): WebhookConnection | null | undefined {
     const cached = this.cache.get(id);
-    let value: WebhookConnection | null;
-    if (cached && Date.now() - cached.at < 10_000) value = cached.value;
-    else {
-      const [row] = await this.db
-        .select()
-        .from(connections)
-        .where(and(eq(connections.id, id), isNull(connections.deletedAt)))
-        .limit(1);
-      value = row
-        ? { id: row.id, tenantId: row.tenantId, provider: row.provider as ProviderId, credentials: this.credentialsOf(row) }
-        : null;
-      if (this.cache.size > 10_000) this.cache.clear();
-      this.cache.set(id, { value, at: Date.now() });
+    if (!cached || Date.now() - cached.at >= WEBHOOK_CACHE_MS) return undefined;
+    return cached.value && cached.value.provider === provider ? cached.value : null;
+  }
+
+  async forWebhook(provider: string, id: string): Promise<WebhookConnection | null> {
+    const hit = this.cachedForWebhook(provider, id);
+    if (hit !== undefined) return hit;
+    if (!isUuid(id)) return null;
+    // Deliveries arriving together while the entry is missing or stale share one SELECT.
+    let loading = this.loading.get(id);
+    if (!loading) {
+      const load = this.loadForWebhook(id).finally(() => {
+        if (this.loading.get(id) === load) this.loading.delete(id);
+      });
+      this.loading.set(id, load);
+      loading = load;
     }
+    const value = await loading;
     return value && value.provider === provider ? value : null;
+  }
+
+  /** A changed or deleted connection: the next delivery reads it again (a load under way is not reused). */
+  private forget(id: string): void {
+    this.cache.delete(id);
+    this.loading.delete(id);
+  }
+
+  private async loadForWebhook(id: string): Promise<WebhookConnection | null> {
+    const [row] = await this.db
+      .select()
+      .from(connections)
+      .where(and(eq(connections.id, id), isNull(connections.deletedAt)))
+      .limit(1);
+    const value: WebhookConnection | null = row
+      ? { id: row.id, tenantId: row.tenantId, provider: row.provider as ProviderId, credentials: this.credentialsOf(row) }
+      : null;
+    if (this.cache.size > 10_000) this.cache.clear();
+    this.cache.set(id, { value, at: Date.now() });
+    return value;
   }
 
   async listEvents(tenantId: string, connectionId: string, q: { status?: string; limit: number; before?: string }) {
