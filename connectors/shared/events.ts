@@ -1,13 +1,41 @@
 import { createHash } from 'node:crypto';
 import type { CallEvent } from '../contract.js';
 
+/** Keys already quoted (JSON.stringify of a key): providers' payloads repeat the same few hundred. */
+const quotedKeys = new Map<string, string>();
+const QUOTED_KEYS_MAX = 10_000;
+
+function quotedKey(k: string): string {
+  let q = quotedKeys.get(k);
+  if (q === undefined) {
+    q = JSON.stringify(k);
+    if (quotedKeys.size < QUOTED_KEYS_MAX) quotedKeys.set(k, q);
+  }
+  return q;
+}
+
 /**
  * Stable JSON (keys sorted) so that equal payloads hash equally whatever their key order. Dedupe
  * and event keys are stored hashes of this text, so its output must never change; it is written
- * with plain loops because it runs on every JSON delivery's accept path (bench/ingest).
+ * with plain loops, numbers, booleans and null written without JSON.stringify (the same text) and
+ * keys quoted once, because it runs on every JSON delivery's accept path (bench/ingest: the top
+ * own function of an Aircall delivery).
  */
 export function stableStringify(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (value === null) return 'null';
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'number':
+      // What JSON.stringify writes: the number's own text, null when it is not finite.
+      return Number.isFinite(value) ? String(value) : 'null';
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'object':
+      break;
+    default:
+      return JSON.stringify(value) ?? 'null';
+  }
   if (Array.isArray(value)) {
     let out = '[';
     for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + stableStringify(value[i]);
@@ -21,7 +49,7 @@ export function stableStringify(value: unknown): string {
   for (const k of keys) {
     const v = record[k];
     if (v === undefined) continue;
-    out += `${first ? '' : ','}${JSON.stringify(k)}:${stableStringify(v)}`;
+    out += `${first ? '' : ','}${quotedKey(k)}:${stableStringify(v)}`;
     first = false;
   }
   return `${out}}`;

@@ -18,7 +18,7 @@ function reference(value: unknown): string {
 describe('stableStringify', () => {
   it('gives the same text as the first implementation for any JSON value, undefined members included', () => {
     const value = fc.letrec((tie) => ({
-      leaf: fc.oneof(fc.string({ unit: 'binary' }), fc.double(), fc.integer(), fc.boolean(), fc.constant(null), fc.constant(undefined)),
+      leaf: fc.oneof(fc.string({ unit: 'binary' }), fc.double(), fc.integer(), fc.constantFrom(-0, 1e21, 5e-324, Number.MAX_VALUE, NaN, -Infinity), fc.boolean(), fc.constant(null), fc.constant(undefined)),
       node: fc.oneof({ depthSize: 'small' }, tie('leaf'), fc.array(tie('node'), { maxLength: 5 }), fc.dictionary(fc.string({ unit: 'binary' }), tie('node'), { maxKeys: 6 })),
     })).node;
     fc.assert(fc.property(value, (v) => stableStringify(v) === reference(v)), { numRuns: 2000 });
