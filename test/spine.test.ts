@@ -231,6 +231,16 @@ describe('twilio webhooks to unified calls', () => {
       .serialize((body: Buffer) => body as unknown as string)
       .send(gzipSync(new URLSearchParams({ ...params, CallStatus: 'busy' }).toString()));
     expect(gzippedForged.status).toBe(401);
+    // A body that claims gzip but is not: a clear 400, nothing stored.
+    const corrupt = await hub.api
+      .post(path)
+      .set('Content-Type', 'application/x-www-form-urlencoded')
+      .set('Content-Encoding', 'gzip')
+      .set('X-Twilio-Signature', twilio.getExpectedTwilioSignature(TWILIO_AUTH_TOKEN, connection.webhookUrl, params))
+      .serialize((body: Buffer) => body as unknown as string)
+      .send(gzipSync(new URLSearchParams(params).toString()).subarray(0, 12));
+    expect(corrupt.status).toBe(400);
+    expect(corrupt.body.error.code).toBe('invalid_encoding');
     const events = await hub.api.get(`/v1/connections/${connection.id}/events`).set(tenant.auth);
     expect(events.body.data).toHaveLength(4);
     for (const method of ['get', 'put', 'delete'] as const) {

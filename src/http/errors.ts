@@ -21,6 +21,9 @@ export function errorHandler(logger: Logger, bodyLimit: number): ErrorRequestHan
     // The parser that refused the body knows its own limit (/v1 and /webhooks differ).
     else if (e?.type === 'entity.too.large') appError = new PayloadTooLargeError(typeof e.limit === 'number' ? e.limit : bodyLimit);
     else if (e?.type === 'entity.parse.failed') appError = new AppError(400, 'invalid_json', 'The body is not valid JSON.');
+    // A body whose Content-Encoding does not decode (a corrupt gzip): zlib's error, without a type.
+    else if (typeof (err as { code?: unknown })?.code === 'string' && (err as { code: string }).code.startsWith('Z_'))
+      appError = new AppError(400, 'invalid_encoding', 'The body could not be decoded with its Content-Encoding.');
     else if (e?.type && typeof e.status === 'number' && e.status >= 400 && e.status < 500)
       appError = new AppError(e.status, 'bad_request', e.message ?? 'Bad request.');
     else if (isUnavailable(err)) {
