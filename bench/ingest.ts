@@ -31,6 +31,11 @@ export interface IngestOptions {
   withWorkers: boolean;
   /** Profile the server's main thread during each hub window (and ceiling 2's) and summarise its hot spots. */
   profile: boolean;
+  /**
+   * After the measured runs, profile ceiling 2 and the hub (Twilio, Aircall) again in separate, shorter
+   * windows, so BENCHMARKS.md says where the accept time goes without the profiler slowing the rates.
+   */
+  hotSpots: boolean;
   /** Only these runs (RunSpec keys); all when empty. */
   runs: string[];
   log: (line: string) => void;
@@ -43,6 +48,7 @@ const defaults: IngestOptions = {
   maxRequests: 150_000,
   withWorkers: true,
   profile: false,
+  hotSpots: true,
   runs: [],
   log: (line) => console.error(line),
 };
@@ -335,7 +341,7 @@ function storedCell(r: RunResult): string {
   return `${fmt(r.stored)} rows for ${fmt(r.load.totalAccepted)} × 2xx ${ok ? '✔' : '✘ MISMATCH'}`;
 }
 
-function markdown(results: RunResult[], opts: IngestOptions): string {
+function markdown(results: RunResult[], opts: IngestOptions, hotSpots: RunResult[] = []): string {
   const by = (label: string) => results.find((r) => r.spec.label === label);
   const ceiling1 = by('ceiling 1: node:http + batched INSERT');
   const ceiling2 = by('ceiling 2: express 5 + express.raw, no storage');
@@ -423,8 +429,24 @@ function markdown(results: RunResult[], opts: IngestOptions): string {
     lines.push('');
     lines.push(r.profile!);
   }
+  if (hotSpots.length > 0) {
+    lines.push('');
+    lines.push(
+      `Where the accept time goes: V8 CPU profiles of the server's main thread (self time), taken after the measured runs in separate ${fmt(HOT_SPOT_MS / 1000)} s windows ` +
+        `so the profiler does not slow the rates above. "(native / GC / idle)" is time outside JavaScript: syscalls, garbage collection, and waiting.`,
+    );
+    for (const r of hotSpots) {
+      lines.push('');
+      lines.push(`${r.spec.label} (${fmt(r.acceptedPerSecond)}/s while profiled):`);
+      lines.push('');
+      lines.push(r.profile!);
+    }
+  }
   return lines.join('\n');
 }
+
+/** The profiled windows' length (the rates of those windows are shown but not used). */
+const HOT_SPOT_MS = 5_000;
 
 export async function run(options: Partial<IngestOptions> = {}): Promise<string> {
   const opts = { ...defaults, ...options };
@@ -453,5 +475,19 @@ export async function run(options: Partial<IngestOptions> = {}): Promise<string>
     opts.log(`ingest: ${spec.label}: ${fmt(r.acceptedPerSecond)}/s, p50 ${fmt(r.load.p50Ms, 1)} ms, p99 ${fmt(r.load.p99Ms, 1)} ms`);
     results.push(r);
   }
-  return markdown(results, opts);
+
+  const hotSpots: RunResult[] = [];
+  if (opts.hotSpots && !opts.profile) {
+    for (const spec of selected.filter((s) => ['ceiling2', 'hub-twilio', 'hub-aircall'].includes(s.key))) {
+      const profileDir = mkdtempSync(join(tmpdir(), 'callroi-bench-profile-'));
+      opts.log(`ingest: profiling ${spec.label} …`);
+      try {
+        const r = await runOne(spec, { ...opts, durationMs: HOT_SPOT_MS }, profileDir);
+        if (r.profile) hotSpots.push(r);
+      } finally {
+        rmSync(profileDir, { recursive: true, force: true });
+      }
+    }
+  }
+  return markdown(results, opts, hotSpots);
 }

@@ -6,6 +6,8 @@
  *   npm run bench -- --only ingest         one section (others kept from the previous BENCHMARKS.md)
  *   npm run bench -- --only ingest,kpis
  *   npm run bench -- --seconds 5 --warmup 1 --no-workers --profile --runs ceiling1,hub-twilio   (ingest options)
+ *   (--profile profiles the measured windows; without it, ceiling 2 and the hub are profiled afterwards in
+ *   separate 5 s windows for the "where the accept time goes" tables; --no-hot-spots skips them)
  *
  * Sections other than ingest (bench/kpis.ts, bench/roi.ts) are optional: each exports
  * `async function run(): Promise<string>` returning a markdown section, and runs when its file exists.
@@ -57,6 +59,7 @@ async function main(): Promise<void> {
       'max-requests': { type: 'string' },
       'no-workers': { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
+      'no-hot-spots': { type: 'boolean', default: false },
       runs: { type: 'string' },
     },
   });
@@ -71,6 +74,7 @@ async function main(): Promise<void> {
     ...(values['max-requests'] ? { maxRequests: z.coerce.number().int().min(1000).max(1_000_000).parse(values['max-requests']) } : {}),
     withWorkers: !values['no-workers'],
     profile: values.profile,
+    hotSpots: !values['no-hot-spots'],
     runs: values.runs ? values.runs.split(',').map((s) => s.trim()) : [],
   };
 

@@ -39,7 +39,9 @@ export function summariseProfile(file: string, top: number): string {
     if (h === 0) continue;
     total += h;
     const f = n.callFrame;
-    const where = f.url ? `${f.url.replace(/^.*\/(node_modules|src|connectors|bench)\//, '$1/')}:${f.lineNumber + 1}` : '';
+    // Files run through tsx report every function on line 1 (no source map in the profile): no line then.
+    const line = f.lineNumber === 0 && f.url.endsWith('.ts') ? '' : `:${f.lineNumber + 1}`;
+    const where = f.url ? `${f.url.replace(/^.*\/(node_modules|src|connectors|bench)\//, '$1/')}${line}` : '';
     const fn = `${f.functionName || '(anonymous)'} ${where}`.trim();
     byFunction.set(fn, (byFunction.get(fn) ?? 0) + h);
     const pkg = packageOf(f.url);
