@@ -71,6 +71,33 @@ const sizeAt = (scale: number): Size => ({
   contacts: Math.round(500_000 * scale),
 });
 
+/**
+ * Statements sent and PostgreSQL connections opened by this process (the API runs in it) while
+ * `fn` runs: every pg client's query and connect, counted at the driver (the pool's own per-connection
+ * `set jit = off` counted with the connection, not as a statement).
+ */
+async function counted<T>(fn: () => Promise<T>): Promise<{ value: T; statements: number; connections: number }> {
+  const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown; connect: (...args: unknown[]) => unknown };
+  const { query, connect } = proto;
+  let statements = 0;
+  let connections = 0;
+  proto.query = function (this: unknown, ...args: unknown[]) {
+    const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string } | undefined)?.text;
+    if (text !== 'set jit = off') statements++;
+    return query.apply(this, args);
+  };
+  proto.connect = function (this: unknown, ...args: unknown[]) {
+    connections++;
+    return connect.apply(this, args);
+  };
+  try {
+    return { value: await fn(), statements, connections };
+  } finally {
+    proto.query = query;
+    proto.connect = connect;
+  }
+}
+
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
@@ -299,16 +326,19 @@ async function measure(size: Size): Promise<Measured> {
       return ((await res.json()) as { total: { revenue: string; unattributedRevenue: string; wonDeals: number } }).total;
     };
     await totalOf();
-    const beforeTimed = await timed(totalOf);
-    const before = beforeTimed.value;
-    const beforeMs = beforeTimed.ms;
+    const beforeCounted = await counted(() => timed(totalOf));
+    const before = beforeCounted.value.value;
+    const beforeMs = beforeCounted.value.ms;
     let upsertMs = 0;
+    let visibleGet = { statements: 0, connections: 0 };
     const visible = await timed(async () => {
       const upsert = await timed(() =>
         crm.upsertDeals(tenant!, [{ externalId: 'bench-new', contactExternalId: 'c42', amount: '1234.56', currency: 'EUR', stage: 'won', closedAt: '2025-03-15T12:00:00Z' }]),
       );
       upsertMs = upsert.ms;
-      return totalOf();
+      const got = await counted(totalOf);
+      visibleGet = got;
+      return got.value;
     });
     const wonCents = (t: typeof before) => parseAmount(t.revenue) + parseAmount(t.unattributedRevenue);
     const newDealShows = visible.value.wonDeals === before.wonDeals + 1 && wonCents(visible.value) - wonCents(before) === parseAmount('1234.56');
@@ -375,7 +405,7 @@ async function measure(size: Size): Promise<Measured> {
       `| plain SQL last-touch by campaign over the same 30 days (baseline, DISTINCT ON per deal) | ${fmt(baseline.ms)} |`,
       `| full rebuild of the materialised days (cost shares and call counts of 90 days → ${dayRows!.shares} + ${dayRows!.counts} rows) | ${fmt(days.ms)} |`,
       `| full recompute of stored credits (last_touch, 30 d) of ${allDeals.length.toLocaleString('en')} deals via the roi-refresh job → ${credited!.n} credits on ${credited!.calls} calls | ${fmt(full.ms)} |`,
-      `| incremental: one new won deal visible in GET /v1/roi (bulk upsert, then the GET that shows it, before its job) | ${fmt(visible.ms)}: upsert ${fmt(upsertMs)}, GET ${fmt(visible.ms - upsertMs)} (GET before it ${fmt(beforeMs)}: the upsert marks the close day for its revenue only: the GET attributes the waiting deal and keeps the day's stored cost shares and counts) (shows it: **${newDealShows ? 'yes' : 'NO'}**) |`,
+      `| incremental: one new won deal visible in GET /v1/roi (bulk upsert, then the GET that shows it, before its job) | ${fmt(visible.ms)}: upsert ${fmt(upsertMs)}, GET ${fmt(visible.ms - upsertMs)}, ${visibleGet.statements} statements, ${visibleGet.connections} connections opened (GET before it ${fmt(beforeMs)}, ${beforeCounted.statements} statements, ${beforeCounted.connections} connections opened: the upsert marks the close day for its revenue only: the GET attributes the waiting deal and keeps the day's stored cost shares and counts) (shows it: **${newDealShows ? 'yes' : 'NO'}**) |`,
       `| incremental: that deal's roi-refresh job (its stored credits) | ${fmt(oneDeal.ms)} (same figures after it: **${sameAfterJob ? 'yes' : 'NO'}**) |`,
       `| incremental: one new call touching a deal (listeners in the call's transaction: credits, day mark) | ${fmt(oneCall.ms)} |`,
       `| incremental: the job rebuilding that call's day | ${fmt(oneDay.ms)} |`,

@@ -18,7 +18,7 @@
  * readers decide the row (the scope for campaign/channel or agent groupings, the call's key
  * otherwise). The cents are exactly those of `allocateCostsLive` in ./allocation.ts.
  */
-import { eq, sql } from 'drizzle-orm';
+import { eq, sql, type SQL } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import { queryRows, type Database, type Executor, type Tx } from '../../db/client.js';
 import {
@@ -249,14 +249,49 @@ export async function pendingRoiWork(db: Executor, tenantId: string): Promise<nu
   return Number(row?.n ?? 0);
 }
 
-/** The distinct dirty days of the tenant within [first, last] (for `what`: see DirtyFor). */
-export async function dirtyDaysBetween(db: Executor, tenantId: string, first: string, last: string, what: DirtyFor): Promise<string[]> {
+/**
+ * The local close days of the deals waiting for the job (SQL, a set of dates): the days their
+ * stored credits (as last recomputed) and their won amounts (as the CRM has them now) lie in.
+ * A waiting deal's stored credits are stale, and its close day may have been rebuilt with them
+ * (the job drains deals before days: a deal marked in between waits on a clean day), so readers
+ * compute these days' revenue on the fly, without the waiting deals, which they attribute now:
+ * no stored day holds a waiting deal, and nothing needs subtracting.
+ */
+function waitingCloseDaysSql(tenant: TenantRow): SQL {
+  const x = (column: { name: string }) => col('x', column);
+  const a = (column: { name: string }) => col('a', column);
+  const d = (column: { name: string }) => col('d', column);
+  const dd = attributionDirtyDeals;
+  const ac = attributionCredits;
+  return sql`select (${a(ac.dealClosedAt)} at time zone ${tenant.timezone})::date as day
+      from ${dd} x join ${ac} a on ${a(ac.dealId)} = ${x(dd.dealId)} and ${a(ac.tenantId)} = ${x(dd.tenantId)}
+      where ${x(dd.tenantId)} = ${tenant.id} and ${a(ac.dealClosedAt)} is not null
+      union
+      select (${d(crmDeals.closedAt)} at time zone ${tenant.timezone})::date
+      from ${dd} x join ${crmDeals} d on ${d(crmDeals.id)} = ${x(dd.dealId)} and ${d(crmDeals.tenantId)} = ${x(dd.tenantId)}
+      where ${x(dd.tenantId)} = ${tenant.id} and ${d(crmDeals.stage)} = 'won' and ${d(crmDeals.closedAt)} is not null`;
+}
+
+/**
+ * The distinct days of [first, last] a reader computes on the fly (for `what`: see DirtyFor):
+ * the days marked dirty, and for the revenue the close days of the deals waiting for the job.
+ */
+function dirtyDaysSql(tenant: TenantRow, first: string, last: string, what: DirtyFor): SQL {
+  const d = roiDirtyDays;
+  const marked = sql`select ${d.day} as day from ${d}
+      where ${d.tenantId} = ${tenant.id} and ${d.day} >= ${first}::date and ${d.day} <= ${last}::date
+        ${what === 'costs-and-counts' ? sql`and not ${d.revenueOnly}` : sql``}`;
+  if (what === 'costs-and-counts') return marked;
+  return sql`${marked}
+      union
+      select day from (${waitingCloseDaysSql(tenant)}) w where day >= ${first}::date and day <= ${last}::date`;
+}
+
+/** The days of [first, last] a reader computes on the fly, read now (see dirtyDaysSql). */
+export async function dirtyDaysBetween(db: Executor, tenant: TenantRow, first: string, last: string, what: DirtyFor): Promise<string[]> {
   const rows = await queryRows<{ day: string }>(
     db,
-    sql`select distinct to_char(${roiDirtyDays.day}, 'YYYY-MM-DD') as day from ${roiDirtyDays}
-        where ${roiDirtyDays.tenantId} = ${tenantId} and ${roiDirtyDays.day} >= ${first}::date and ${roiDirtyDays.day} <= ${last}::date
-          ${what === 'costs-and-counts' ? sql`and not ${roiDirtyDays.revenueOnly}` : sql``}
-        order by 1`,
+    sql`select distinct to_char(day, 'YYYY-MM-DD') as day from (${dirtyDaysSql(tenant, first, last, what)}) days order by 1`,
   );
   return rows.map((r) => r.day);
 }
@@ -264,12 +299,12 @@ export async function dirtyDaysBetween(db: Executor, tenantId: string, first: st
 /**
  * What a reader of the stored ROI figures must know before summing them, read once per request in
  * one round trip: whether the days are cut in the tenant's timezone, which days of
- * [first, last] are marked dirty (computed on the fly), and which deals wait for the job (their
- * stored credits are replaced by credits computed now). Each reader narrows the days to its own.
+ * [first, last] are computed on the fly (see dirtyDaysSql), and which deals wait for the job
+ * (attributed now, their stored credits left out). Each reader narrows the days to its own.
  */
 export interface RoiReadState {
   current: boolean;
-  /** Days with any mark: their revenue is computed on the fly. */
+  /** Days with any mark, and the close days of the waiting deals: their revenue is computed on the fly. */
   dirtyDays: string[];
   /** Of those, the days whose cost shares and call counts are stale too (a mark not revenue-only). */
   dirtyCostDays: string[];
@@ -280,22 +315,14 @@ export interface RoiReadState {
 export type DirtyFor = 'revenue' | 'costs-and-counts';
 
 export async function readRoiState(db: Executor, tenant: TenantRow, first: string | undefined, last: string | undefined): Promise<RoiReadState> {
-  const d = roiDirtyDays;
+  const daysOf = (what: DirtyFor) =>
+    first && last
+      ? sql`coalesce((select array_agg(distinct to_char(day, 'YYYY-MM-DD')) from (${dirtyDaysSql(tenant, first, last, what)}) days), '{}')`
+      : sql`'{}'::text[]`;
   const [row] = await queryRows<{ basis: string | null; dirty: string[]; dirty_costs: string[]; waiting: string[] }>(
     db,
     sql`select (select ${roiBasis.timezone} from ${roiBasis} where ${roiBasis.tenantId} = ${tenant.id}) as basis,
-               ${
-                 first && last
-                   ? sql`coalesce((select array_agg(distinct to_char(${d.day}, 'YYYY-MM-DD')) from ${d}
-                           where ${d.tenantId} = ${tenant.id} and ${d.day} >= ${first}::date and ${d.day} <= ${last}::date), '{}')`
-                   : sql`'{}'::text[]`
-               } as dirty,
-               ${
-                 first && last
-                   ? sql`coalesce((select array_agg(distinct to_char(${d.day}, 'YYYY-MM-DD')) from ${d}
-                           where ${d.tenantId} = ${tenant.id} and ${d.day} >= ${first}::date and ${d.day} <= ${last}::date and not ${d.revenueOnly}), '{}')`
-                   : sql`'{}'::text[]`
-               } as dirty_costs,
+               ${daysOf('revenue')} as dirty, ${daysOf('costs-and-counts')} as dirty_costs,
                coalesce((select array_agg(${attributionDirtyDeals.dealId}::text) from ${attributionDirtyDeals}
                          where ${attributionDirtyDeals.tenantId} = ${tenant.id}), '{}') as waiting`,
   );
@@ -309,7 +336,7 @@ export async function readRoiState(db: Executor, tenant: TenantRow, first: strin
 
 /** A reader's dirty days for `what`: those of `state` within [first, last], or read now without a state. */
 export async function dirtyDaysOf(db: Executor, tenant: TenantRow, first: string, last: string, state: RoiReadState | undefined, what: DirtyFor): Promise<string[]> {
-  if (!state) return dirtyDaysBetween(db, tenant.id, first, last, what);
+  if (!state) return dirtyDaysBetween(db, tenant, first, last, what);
   const days = what === 'revenue' ? state.dirtyDays : state.dirtyCostDays;
   return days.filter((day) => day >= first && day <= last);
 }

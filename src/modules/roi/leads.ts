@@ -57,6 +57,8 @@ async function storedConversions(db: Executor, tenant: TenantRow, range: { from:
  * Per row key and in total, over the won deals closed in [from, to), touches within `windowDays`.
  * The default window reads the stored first touches (./credits.ts), and the deals still waiting for
  * the `roi-refresh` job (`waitingDealIds`, read when not given) live; other windows are all live.
+ * `waitingFirstTouches`: those waiting deals' first touches (closed in the range, this grouping's
+ * keys) when the caller reads them anyway (GET /v1/roi attributes the same deals now): not read twice.
  */
 export async function leadConversions(
   db: Executor,
@@ -65,6 +67,7 @@ export async function leadConversions(
   groupBy: AllocationGroupBy,
   windowDays: number = DEFAULT_WINDOW_DAYS,
   waitingDealIds?: readonly string[],
+  waitingFirstTouches?: Promise<FirstTouch[]>,
 ): Promise<{ byKey: Map<RowKey, LeadConversions>; total: LeadConversions }> {
   const time = groupBy === 'hour' || isTimeGrouping(groupBy);
   const closedIn = sql`closed_at >= ${range.from.toISOString()}::timestamptz and closed_at < ${range.to.toISOString()}::timestamptz`;
@@ -79,9 +82,9 @@ export async function leadConversions(
     const storedKey = time ? periodKeySql(groupBy, c(dealFirstTouches.dealClosedAt), tenant.timezone) : callKeySql(groupBy, tenant.timezone);
     const [stored, live] = await Promise.all([
       storedConversions(db, tenant, range, storedKey, waiting),
-      waiting.length > 0
-        ? firstTouches(db, tenant.id, sql`${closedIn} and id in (${idList(waiting)}::uuid)`, windowDays, firstTouchKeySql(groupBy, tenant.timezone))
-        : Promise.resolve([]),
+      waiting.length === 0
+        ? []
+        : (waitingFirstTouches ?? firstTouches(db, tenant.id, sql`${closedIn} and id in (${idList(waiting)}::uuid)`, windowDays, firstTouchKeySql(groupBy, tenant.timezone))),
     ]);
     byKey = stored;
     touches = live;
