@@ -356,6 +356,45 @@ describe('cost allocation', () => {
   });
 });
 
+describe('the roi-refresh job', () => {
+  it('rebuilds only the revenue of a day marked for its revenue only, everything of a day marked otherwise', async () => {
+    const db = hub.deps.database.db;
+    await db.transaction(async (tx) => {
+      await tx.execute(sql`delete from roi_dirty_days where tenant_id = ${tenant.id}`);
+      // Which rows of a day a rebuild rewrote: their row versions (xmin) change.
+      const versions = async (day: string) =>
+        Object.fromEntries(
+          await Promise.all(
+            ['cost_day_shares', 'roi_day_calls', 'roi_day_revenue'].map(async (t) => [
+              t,
+              (await queryRows<{ v: string }>(tx, sql`select string_agg(xmin::text, ',' order by xmin::text) as v from ${sql.raw(t)} where tenant_id = ${tenant.id} and day = ${day}::date`))[0]!.v,
+            ]),
+          ),
+        ) as Record<string, string>;
+      const before = { revenue: await versions('2025-03-11'), full: await versions('2025-03-12') };
+      expect(before.revenue.cost_day_shares).toBeTruthy();
+      expect(before.revenue.roi_day_revenue).toBeTruthy();
+      // A deal's close day on the 11th; the 12th marked both ways (a call changed there too).
+      await markInstants(tx, tenant.id, [new Date('2025-03-11T12:00:00Z')], { revenueOnly: true });
+      await markInstants(tx, tenant.id, [new Date('2025-03-12T12:00:00Z')], { revenueOnly: true });
+      await markInstants(tx, tenant.id, [new Date('2025-03-12T13:00:00Z')]);
+      await refreshDirtyDays(tx as unknown as Database, tenant.id);
+      const after = { revenue: await versions('2025-03-11'), full: await versions('2025-03-12') };
+      expect(after.revenue.cost_day_shares).toBe(before.revenue.cost_day_shares);
+      expect(after.revenue.roi_day_calls).toBe(before.revenue.roi_day_calls);
+      expect(after.revenue.roi_day_revenue).not.toBe(before.revenue.roi_day_revenue);
+      for (const t of ['cost_day_shares', 'roi_day_calls', 'roi_day_revenue']) expect(after.full[t], t).not.toBe(before.full[t]);
+      for (const groupBy of ['campaign', 'agent', 'day'] as const) {
+        const req = { ...RANGE, groupBy, model: 'last_touch' as const, windowDays: 30 };
+        expect(await computeRoi(tx, tenant, req), groupBy).toEqual(await computeRoi(tx, tenant, req, liveRevenue));
+      }
+      tx.rollback();
+    }).catch((err: Error) => {
+      if (!/rollback/i.test(err.message)) throw err;
+    });
+  });
+});
+
 describe('call counts', () => {
   it('stored days plus live edges count the calls started in the range', async () => {
     const db = hub.deps.database.db;

@@ -174,15 +174,22 @@ export async function refreshDirtyDays(db: Database, tenantId: string, daysPerBa
       }
       await ensureBasis(tx, tenant);
       // The earliest dirty days, every mark of them (the lock makes this the only claimer).
-      const taken = await queryRows<{ day: string }>(
+      const taken = await queryRows<{ day: string; revenue_only: boolean }>(
         tx,
         sql`delete from ${roiDirtyDays} where ${roiDirtyDays.tenantId} = ${tenantId} and ${roiDirtyDays.day} in (
               select distinct ${roiDirtyDays.day} from ${roiDirtyDays} where ${roiDirtyDays.tenantId} = ${tenantId} order by 1 limit ${daysPerBatch})
-            returning to_char(${roiDirtyDays.day}, 'YYYY-MM-DD') as day`,
+            returning to_char(${roiDirtyDays.day}, 'YYYY-MM-DD') as day, ${roiDirtyDays.revenueOnly} as revenue_only`,
       );
       if (taken.length === 0) return true;
+      // A day whose every mark is revenue-only (deal close days: credits recomputed, deals won or
+      // lost) keeps its cost shares and call counts, as readers do meanwhile (RoiReadState
+      // dirtyCostDays): only its revenue rows are rebuilt. Spreading the costs over the day's calls
+      // again is most of a day's work, and a CRM upload marks the close days of all its deals.
+      const everything = new Set(taken.filter((r) => !r.revenue_only).map((r) => r.day));
       const days = [...new Set(taken.map((r) => r.day))].sort();
-      await storeDays(tx, tenant, days);
+      const revenueOnly = days.filter((day) => !everything.has(day));
+      if (everything.size > 0) await storeDays(tx, tenant, [...everything].sort());
+      if (revenueOnly.length > 0) await rebuildRevenueDays(tx, tenant, revenueOnly);
       rebuilt += days.length;
       return false;
     });
