@@ -27,6 +27,7 @@ import { callCounts } from '../src/modules/roi/counts.js';
 import { computeRoi, liveRevenue } from '../src/modules/roi/roi.service.js';
 import { and, eq, inArray } from 'drizzle-orm';
 import { createTestHub, type TestHub } from './helpers/hub.js';
+import { whileWaiting } from './helpers/waiting-deals.js';
 
 /** Statements `fn` sends to PostgreSQL (every pg client's queries, counted at the driver). */
 async function statementsOf<T>(fn: () => Promise<T>): Promise<{ value: T; statements: number }> {
@@ -239,7 +240,10 @@ describe('lead figures', () => {
     const db = hub.deps.database.db;
     const dealIds = (await queryRows<{ id: string }>(db, sql`select id from crm_deals where tenant_id = ${tenant.id}`)).map((d) => d.id);
     // Stored first touches (no deal waiting) against every deal's first touch read live.
-    const storedAndLive = async (groupBy: GroupBy) => [await leadConversions(db, tenant, RANGE, groupBy, 30, []), await leadConversions(db, tenant, RANGE, groupBy, 30, dealIds)];
+    const storedAndLive = async (groupBy: GroupBy) => [
+      await leadConversions(db, tenant, RANGE, groupBy, 30, []),
+      await whileWaiting(db, tenant.id, dealIds, (tx) => leadConversions(tx, tenant, RANGE, groupBy)),
+    ];
     const [before] = await storedAndLive('campaign');
     const [target] = await queryRows<{ id: string }>(db, sql`select id from campaigns where tenant_id = ${tenant.id} order by name desc limit 1`);
     // Five first touches of the range's deals, not leads and not in that campaign.
@@ -387,6 +391,31 @@ describe('the roi-refresh job', () => {
       for (const groupBy of ['campaign', 'agent', 'day'] as const) {
         const req = { ...RANGE, groupBy, model: 'last_touch' as const, windowDays: 30 };
         expect(await computeRoi(tx, tenant, req), groupBy).toEqual(await computeRoi(tx, tenant, req, liveRevenue));
+      }
+      tx.rollback();
+    }).catch((err: Error) => {
+      if (!/rollback/i.test(err.message)) throw err;
+    });
+  });
+});
+
+describe('lead figures per close day', () => {
+  it('come from roi_day_conversions for whole clean days, not from every first touch of the range', async () => {
+    const db = hub.deps.database.db;
+    const req = { ...RANGE, groupBy: 'campaign' as const, model: 'last_touch' as const, windowDays: 30 };
+    const expected = await computeRoi(db, tenant, req);
+    expect(expected.total.avgDaysToConversion).not.toBeNull();
+    await db.transaction(async (tx) => {
+      // The first touches of the whole days gone (unmarked): the figures stand on the per-day rows;
+      // the partial days at the range's ends still read theirs.
+      await tx.execute(sql`delete from deal_first_touches where tenant_id = ${tenant.id}
+        and deal_closed_at >= '2025-03-04T00:00:00+01:00' and deal_closed_at < '2025-03-19T00:00:00+01:00'`);
+      for (const groupBy of ['campaign', 'channel', 'agent', 'week'] as const) {
+        const r = { ...req, groupBy };
+        const got = await computeRoi(tx, tenant, r);
+        const want = await computeRoi(db, tenant, r);
+        const leads = (a: typeof got) => [a.total, ...a.rows].map((x) => [x.key, x.leads, x.leadCloseRate, x.avgDaysToConversion]);
+        expect(leads(got), groupBy).toEqual(leads(want));
       }
       tx.rollback();
     }).catch((err: Error) => {

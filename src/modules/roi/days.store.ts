@@ -28,7 +28,9 @@ import {
   costDayShares,
   costs,
   crmDeals,
+  dealFirstTouches,
   roiBasis,
+  roiDayConversions,
   roiDayCalls,
   roiDayRevenue,
   roiDirtyDays,
@@ -117,6 +119,29 @@ async function rebuildRevenueDays(tx: Tx, tenant: TenantRow, days: string[]): Pr
       and ${crmDeals.closedAt} >= ${windowStart.toISOString()}::timestamptz and ${crmDeals.closedAt} < ${windowEnd.toISOString()}::timestamptz
       and (${crmDeals.closedAt} at time zone ${tenant.timezone})::date = any(${dayList}::date[])
     group by 2`);
+  // The lead figures of the days: the stored first touches closed on them, per dimension of the first call.
+  const f = (column: { name: string }) => col('f', column);
+  const ft = dealFirstTouches;
+  const rc = roiDayConversions;
+  await tx.execute(sql`delete from ${rc} where ${rc.tenantId} = ${tenant.id} and ${rc.day} = any(${dayList}::date[])`);
+  await tx.execute(sql`
+    insert into ${rc} (${names(rc.tenantId, rc.day, rc.dim, rc.value, rc.leadDeals, rc.deals, rc.toCloseMs)})
+    select ${tenant.id}::uuid, g.day, v.dim, v.value, sum(g.lead_deals), sum(g.deals), sum(g.to_close)
+    from (
+      select (${f(ft.dealClosedAt)} at time zone ${tenant.timezone})::date as day,
+             ${canonicalAgentIdSql(f(ft.tenantId), f(ft.agentId))} as agent_id, ${f(ft.queueName)} as queue_name, ${f(ft.campaignId)}::text as campaign_id,
+             ${f(ft.provider)} as provider, ${f(ft.direction)} as direction,
+             count(*) filter (where coalesce(${f(ft.firstTimeCaller)}, false) or ${f(ft.crmLead)}) as lead_deals, count(*) as deals,
+             -- closedAt − startedAt summed as an interval, then in ms: exact (whole ms, ./leads.ts).
+             (extract(epoch from sum(${f(ft.dealClosedAt)} - ${f(ft.startedAt)})) * 1000)::bigint as to_close
+      from ${ft} f
+      where ${f(ft.tenantId)} = ${tenant.id} and ${f(ft.dealClosedAt)} >= ${windowStart.toISOString()}::timestamptz and ${f(ft.dealClosedAt)} < ${windowEnd.toISOString()}::timestamptz
+        and (${f(ft.dealClosedAt)} at time zone ${tenant.timezone})::date = any(${dayList}::date[])
+      group by 1, 2, 3, 4, 5, 6
+    ) g
+    cross join lateral (values ('all', ''), ('agent', g.agent_id), ('queue', g.queue_name), ('campaign', g.campaign_id),
+      ('provider', g.provider), ('direction', g.direction)) as v(dim, value)
+    group by 2, 3, 4`);
 }
 
 const revenueColumns = names(
@@ -140,7 +165,7 @@ async function lockTenantDays(tx: Tx, tenantId: string): Promise<void> {
  */
 async function ensureBasis(tx: Tx, tenant: TenantRow): Promise<void> {
   if (await basisCurrent(tx, tenant)) return;
-  for (const t of [costDayShares, roiDayCalls, roiDayRevenue, roiDirtyDays]) await tx.execute(sql`delete from ${t} where ${t.tenantId} = ${tenant.id}`);
+  for (const t of [costDayShares, roiDayCalls, roiDayRevenue, roiDayConversions, roiDirtyDays]) await tx.execute(sql`delete from ${t} where ${t.tenantId} = ${tenant.id}`);
   const tz = tenant.timezone;
   await tx.execute(sql`
     insert into ${roiDirtyDays} (${names(roiDirtyDays.tenantId, roiDirtyDays.day)})
@@ -224,7 +249,7 @@ export async function markCostDaysDirty(tx: Executor, tenantId: string, periods:
  * Mark the days whose rows depend on which id these agents count under (a link made or undone):
  * the days of their calls (counts, and the shares spread over them), of the costs scoped to them
  * (now spread over the pair's calls, or no longer) and the close days of the deals credited to
- * their calls (roi_day_revenue by agent).
+ * their calls (roi_day_revenue by agent) or first touched by them (roi_day_conversions by agent).
  */
 export async function markAgentDaysDirty(tx: Executor, tenantId: string, agentIds: readonly string[]): Promise<void> {
   if (agentIds.length === 0) return;
@@ -240,6 +265,10 @@ export async function markAgentDaysDirty(tx: Executor, tenantId: string, agentId
       select (${ac.dealClosedAt} at time zone ${tenants.timezone})::date
       from ${ac} join ${tenants} on ${tenants.id} = ${ac.tenantId}
       where ${ac.tenantId} = ${tenantId} and ${ac.agentId} = any(${ids}::text[]) and ${ac.dealClosedAt} is not null
+      union
+      select (${dealFirstTouches.dealClosedAt} at time zone ${tenants.timezone})::date
+      from ${dealFirstTouches} join ${tenants} on ${tenants.id} = ${dealFirstTouches.tenantId}
+      where ${dealFirstTouches.tenantId} = ${tenantId} and ${dealFirstTouches.agentId} = any(${ids}::text[])
       union
       select g::date from ${costs} cross join lateral generate_series(${costs.periodStart}::timestamp, ${costs.periodEnd}::timestamp, interval '1 day') g
       where ${costs.tenantId} = ${tenantId} and ${costs.agentId} = any(${ids}::text[])
@@ -258,7 +287,8 @@ export async function pendingRoiWork(db: Executor, tenantId: string): Promise<nu
 
 /**
  * The local close days of the deals waiting for the job (SQL, a set of dates): the days their
- * stored credits (as last recomputed) and their won amounts (as the CRM has them now) lie in.
+ * stored credits and first touches (as last recomputed) and their won amounts (as the CRM has
+ * them now) lie in.
  * A waiting deal's stored credits are stale, and its close day may have been rebuilt with them
  * (the job drains deals before days: a deal marked in between waits on a clean day), so readers
  * compute these days' revenue on the fly, without the waiting deals, which they attribute now:
@@ -276,7 +306,11 @@ function waitingCloseDaysSql(tenant: TenantRow): SQL {
       union
       select (${d(crmDeals.closedAt)} at time zone ${tenant.timezone})::date
       from ${dd} x join ${crmDeals} d on ${d(crmDeals.id)} = ${x(dd.dealId)} and ${d(crmDeals.tenantId)} = ${x(dd.tenantId)}
-      where ${x(dd.tenantId)} = ${tenant.id} and ${d(crmDeals.stage)} = 'won' and ${d(crmDeals.closedAt)} is not null`;
+      where ${x(dd.tenantId)} = ${tenant.id} and ${d(crmDeals.stage)} = 'won' and ${d(crmDeals.closedAt)} is not null
+      union
+      select (${col('f', dealFirstTouches.dealClosedAt)} at time zone ${tenant.timezone})::date
+      from ${dd} x join ${dealFirstTouches} f on ${col('f', dealFirstTouches.dealId)} = ${x(dd.dealId)}
+      where ${x(dd.tenantId)} = ${tenant.id}`;
 }
 
 /**

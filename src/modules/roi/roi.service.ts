@@ -232,6 +232,7 @@ export async function computeRoi(db: Database, tenant: TenantRow, req: RoiReques
     req.windowDays,
     state.waitingDealIds,
     waitingRead.then(firstTouchesOf),
+    state,
   );
   // Nothing may reject unobserved while the revenue is read.
   for (const p of [waitingRead, costsRead, countsRead, conversionsRead]) p.catch(() => undefined);
