@@ -14,18 +14,36 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queryRows } from '../src/db/client.js';
+import pg from 'pg';
+import { queryRows, type Database } from '../src/db/client.js';
 import { calls, tenants, type TenantRow } from '../src/db/schema/index.js';
 import { attributionModels } from '../src/domain/attribution/models.js';
 import { markDealsDirty, requestRoiRefresh } from '../src/modules/roi/changes.js';
 import { allocateCosts, allocateCostsLive } from '../src/modules/roi/allocation.js';
-import { markCostDaysDirty, markInstants, pendingRoiWork, readRoiState } from '../src/modules/roi/days.store.js';
+import { markCostDaysDirty, markInstants, pendingRoiWork, readRoiState, refreshDirtyDays } from '../src/modules/roi/days.store.js';
 import { callKeySql, groupByDimensions, timeGroupings, type GroupBy } from '../src/modules/roi/dimensions.js';
 import { leadConversions } from '../src/modules/roi/leads.js';
 import { callCounts } from '../src/modules/roi/counts.js';
 import { computeRoi, liveRevenue } from '../src/modules/roi/roi.service.js';
 import { and, eq, inArray } from 'drizzle-orm';
 import { createTestHub, type TestHub } from './helpers/hub.js';
+import { whileWaiting } from './helpers/waiting-deals.js';
+
+/** Statements `fn` sends to PostgreSQL (every pg client's queries, counted at the driver). */
+async function statementsOf<T>(fn: () => Promise<T>): Promise<{ value: T; statements: number }> {
+  const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
+  const query = proto.query;
+  let statements = 0;
+  proto.query = function (this: unknown, ...args: unknown[]) {
+    statements++;
+    return query.apply(this, args);
+  };
+  try {
+    return { value: await fn(), statements };
+  } finally {
+    proto.query = query;
+  }
+}
 
 let hub: TestHub;
 let tenant: TenantRow;
@@ -132,6 +150,57 @@ describe('revenue', () => {
     });
   });
 
+  it('a deal waiting on a close day already rebuilt (marked between the job\'s deals and its days) is read on the fly', async () => {
+    const db = hub.deps.database.db;
+    await db.transaction(async (tx) => {
+      // As a CRM upload does: the deals change, they and their close days (old and new) are marked.
+      const closeDays = async () =>
+        (await queryRows<{ ms: string }>(tx, sql`select (extract(epoch from closed_at) * 1000)::bigint::text as ms from crm_deals where tenant_id = ${tenant.id} and external_id in ('d20', 'd21', 'd22')`)).map((r) => new Date(Number(r.ms)));
+      await markInstants(tx, tenant.id, await closeDays(), { revenueOnly: true });
+      await tx.execute(sql`update crm_deals set amount = amount + 2.34, closed_at = closed_at + interval '2 days' where tenant_id = ${tenant.id} and external_id in ('d20', 'd21')`);
+      await tx.execute(sql`update crm_deals set stage = 'lost' where tenant_id = ${tenant.id} and external_id = 'd22'`);
+      const changed = await queryRows<{ id: string }>(tx, sql`select id from crm_deals where tenant_id = ${tenant.id} and external_id in ('d20', 'd21', 'd22')`);
+      await markDealsDirty(tx, tenant.id, changed.map((d) => d.id));
+      await markInstants(tx, tenant.id, await closeDays(), { revenueOnly: true });
+      // The job's day pass runs before its next deal pass: the days are clean, the deals still wait
+      // (roi_day_revenue holds their stale credits and their new won amounts).
+      await refreshDirtyDays(tx as unknown as Database, tenant.id);
+      const state = await readRoiState(tx, tenant, '2025-03-01', '2025-03-31');
+      expect(state.waitingDealIds.length).toBe(3);
+      expect(state.dirtyCostDays).toEqual([]);
+      expect(state.dirtyDays.length).toBeGreaterThan(0);
+      for (const groupBy of ['campaign', 'agent', 'day', 'month'] as const) {
+        const req = { ...RANGE, groupBy, model: 'last_touch' as const, windowDays: 30 };
+        expect(await computeRoi(tx, tenant, req), groupBy).toEqual(await computeRoi(tx, tenant, req, liveRevenue));
+      }
+      tx.rollback();
+    }).catch((err: Error) => {
+      if (!/rollback/i.test(err.message)) throw err;
+    });
+  });
+
+  it('a deal waiting for its job costs GET /v1/roi one statement to attribute it (and one for its close day on the fly)', async () => {
+    const db = hub.deps.database.db;
+    await db.transaction(async (tx) => {
+      const req = { from: new Date('2025-03-01T00:00:00+01:00'), to: new Date('2025-04-01T00:00:00+02:00'), groupBy: 'campaign' as const, model: 'last_touch' as const, windowDays: 30 };
+      const settled = await statementsOf(() => computeRoi(tx, tenant, req));
+      // One won deal upserted, as the CRM service does: the deal waits, its close day is marked for its revenue.
+      const [deal] = await queryRows<{ id: string; ms: string }>(
+        tx,
+        sql`update crm_deals set amount = amount + 1 where tenant_id = ${tenant.id} and external_id = 'd30' returning id, (extract(epoch from closed_at) * 1000)::bigint::text as ms`,
+      );
+      await markDealsDirty(tx, tenant.id, [deal!.id]);
+      await markInstants(tx, tenant.id, [new Date(Number(deal!.ms))], { revenueOnly: true });
+      const waiting = await statementsOf(() => computeRoi(tx, tenant, req));
+      expect(waiting.value).toEqual(await computeRoi(tx, tenant, req, liveRevenue));
+      // Its touches once (revenue and lead figures), its close day's credits and won deals in one statement.
+      expect(waiting.statements - settled.statements).toBe(2);
+      tx.rollback();
+    }).catch((err: Error) => {
+      if (!/rollback/i.test(err.message)) throw err;
+    });
+  });
+
   it('follows calls moved to another campaign (credits carry the call fields, their close days are rebuilt)', async () => {
     const db = hub.deps.database.db;
     const [target] = await queryRows<{ id: string }>(db, sql`select id from campaigns where tenant_id = ${tenant.id} order by name desc limit 1`);
@@ -171,7 +240,10 @@ describe('lead figures', () => {
     const db = hub.deps.database.db;
     const dealIds = (await queryRows<{ id: string }>(db, sql`select id from crm_deals where tenant_id = ${tenant.id}`)).map((d) => d.id);
     // Stored first touches (no deal waiting) against every deal's first touch read live.
-    const storedAndLive = async (groupBy: GroupBy) => [await leadConversions(db, tenant, RANGE, groupBy, 30, []), await leadConversions(db, tenant, RANGE, groupBy, 30, dealIds)];
+    const storedAndLive = async (groupBy: GroupBy) => [
+      await leadConversions(db, tenant, RANGE, groupBy, 30, []),
+      await whileWaiting(db, tenant.id, dealIds, (tx) => leadConversions(tx, tenant, RANGE, groupBy)),
+    ];
     const [before] = await storedAndLive('campaign');
     const [target] = await queryRows<{ id: string }>(db, sql`select id from campaigns where tenant_id = ${tenant.id} order by name desc limit 1`);
     // Five first touches of the range's deals, not leads and not in that campaign.
@@ -280,6 +352,70 @@ describe('cost allocation', () => {
       expect(state.dirtyDays).toEqual([...new Set([...state.dirtyCostDays, '2025-03-09'])].sort());
       for (const groupBy of groupByDimensions) {
         expect(await allocateCosts(tx, tenant, RANGE, groupBy, state), groupBy).toEqual(await allocateCostsLive(tx, tenant, RANGE, groupBy));
+      }
+      tx.rollback();
+    }).catch((err: Error) => {
+      if (!/rollback/i.test(err.message)) throw err;
+    });
+  });
+});
+
+describe('the roi-refresh job', () => {
+  it('rebuilds only the revenue of a day marked for its revenue only, everything of a day marked otherwise', async () => {
+    const db = hub.deps.database.db;
+    await db.transaction(async (tx) => {
+      await tx.execute(sql`delete from roi_dirty_days where tenant_id = ${tenant.id}`);
+      // Which rows of a day a rebuild rewrote: their row versions (xmin) change.
+      const versions = async (day: string) =>
+        Object.fromEntries(
+          await Promise.all(
+            ['cost_day_shares', 'roi_day_calls', 'roi_day_revenue'].map(async (t) => [
+              t,
+              (await queryRows<{ v: string }>(tx, sql`select string_agg(xmin::text, ',' order by xmin::text) as v from ${sql.raw(t)} where tenant_id = ${tenant.id} and day = ${day}::date`))[0]!.v,
+            ]),
+          ),
+        ) as Record<string, string>;
+      const before = { revenue: await versions('2025-03-11'), full: await versions('2025-03-12') };
+      expect(before.revenue.cost_day_shares).toBeTruthy();
+      expect(before.revenue.roi_day_revenue).toBeTruthy();
+      // A deal's close day on the 11th; the 12th marked both ways (a call changed there too).
+      await markInstants(tx, tenant.id, [new Date('2025-03-11T12:00:00Z')], { revenueOnly: true });
+      await markInstants(tx, tenant.id, [new Date('2025-03-12T12:00:00Z')], { revenueOnly: true });
+      await markInstants(tx, tenant.id, [new Date('2025-03-12T13:00:00Z')]);
+      await refreshDirtyDays(tx as unknown as Database, tenant.id);
+      const after = { revenue: await versions('2025-03-11'), full: await versions('2025-03-12') };
+      expect(after.revenue.cost_day_shares).toBe(before.revenue.cost_day_shares);
+      expect(after.revenue.roi_day_calls).toBe(before.revenue.roi_day_calls);
+      expect(after.revenue.roi_day_revenue).not.toBe(before.revenue.roi_day_revenue);
+      for (const t of ['cost_day_shares', 'roi_day_calls', 'roi_day_revenue']) expect(after.full[t], t).not.toBe(before.full[t]);
+      for (const groupBy of ['campaign', 'agent', 'day'] as const) {
+        const req = { ...RANGE, groupBy, model: 'last_touch' as const, windowDays: 30 };
+        expect(await computeRoi(tx, tenant, req), groupBy).toEqual(await computeRoi(tx, tenant, req, liveRevenue));
+      }
+      tx.rollback();
+    }).catch((err: Error) => {
+      if (!/rollback/i.test(err.message)) throw err;
+    });
+  });
+});
+
+describe('lead figures per close day', () => {
+  it('come from roi_day_conversions for whole clean days, not from every first touch of the range', async () => {
+    const db = hub.deps.database.db;
+    const req = { ...RANGE, groupBy: 'campaign' as const, model: 'last_touch' as const, windowDays: 30 };
+    const expected = await computeRoi(db, tenant, req);
+    expect(expected.total.avgDaysToConversion).not.toBeNull();
+    await db.transaction(async (tx) => {
+      // The first touches of the whole days gone (unmarked): the figures stand on the per-day rows;
+      // the partial days at the range's ends still read theirs.
+      await tx.execute(sql`delete from deal_first_touches where tenant_id = ${tenant.id}
+        and deal_closed_at >= '2025-03-04T00:00:00+01:00' and deal_closed_at < '2025-03-19T00:00:00+01:00'`);
+      for (const groupBy of ['campaign', 'channel', 'agent', 'week'] as const) {
+        const r = { ...req, groupBy };
+        const got = await computeRoi(tx, tenant, r);
+        const want = await computeRoi(db, tenant, r);
+        const leads = (a: typeof got) => [a.total, ...a.rows].map((x) => [x.key, x.leads, x.leadCloseRate, x.avgDaysToConversion]);
+        expect(leads(got), groupBy).toEqual(leads(want));
       }
       tx.rollback();
     }).catch((err: Error) => {

@@ -115,6 +115,27 @@ export const roiDayRevenue = pgTable(
 );
 
 /**
+ * The stored first touches (deal_first_touches) summed per tenant-local day of the deal's closedAt
+ * and dimension of the first-touch call (`dim` as in roi_day_revenue: 'all' (value ''), agent,
+ * queue, campaign, provider, direction): won deals whose first touch is a lead call, deals, and the
+ * sum of closedAt − first touch in ms (the lead figures of GET /v1/roi, src/modules/roi/leads.ts).
+ * Rebuilt with roi_day_revenue, on the same marks.
+ */
+export const roiDayConversions = pgTable(
+  'roi_day_conversions',
+  {
+    tenantId: uuid('tenant_id').notNull(),
+    day: date('day', { mode: 'string' }).notNull(),
+    dim: text('dim').notNull(),
+    value: text('value'),
+    leadDeals: integer('lead_deals').notNull(),
+    deals: integer('deals').notNull(),
+    toCloseMs: bigint('to_close_ms', { mode: 'bigint' }).notNull(),
+  },
+  (t) => [index('roi_day_conversions_tenant_dim_day_idx').on(t.tenantId, t.dim, t.day)],
+);
+
+/**
  * The credits per call and model last sent as `deal.attributed` for a deal (a hash): sent again
  * only when they change. Its own table, written only under the deal's attribution lock
  * (src/modules/roi/credits.ts), so an event's transaction never waits on the deal's row.

@@ -55,14 +55,20 @@ export async function recomputeStoredCredits(tx: Tx, tenantId: string, dealIds: 
   }
   for (let i = 0; i < credits.length; i += BATCH) await tx.insert(attributionCredits).values(credits.slice(i, i + BATCH));
   // The deals' first touches (the lead figures), replaced with their credits, with their calls' fields.
-  await tx.delete(dealFirstTouches).where(and(eq(dealFirstTouches.tenantId, tenantId), inArray(dealFirstTouches.dealId, ids)));
+  const firstsRemoved = await tx
+    .delete(dealFirstTouches)
+    .where(and(eq(dealFirstTouches.tenantId, tenantId), inArray(dealFirstTouches.dealId, ids)))
+    .returning({ dealClosedAt: dealFirstTouches.dealClosedAt });
   const firsts = deals.flatMap((d) =>
     d.touches[0] ? [{ deal_id: d.id, call_id: d.touches[0].callId, started_at: d.touches[0].startedAt.toISOString(), deal_closed_at: d.closedAt.toISOString() }] : [],
   );
   for (let i = 0; i < firsts.length; i += BATCH) await insertFirstTouches(tx, tenantId, firsts.slice(i, i + BATCH));
   if (credits.length > 0) await copyCallFields(tx, tenantId, sql`${col('a', ac.dealId)} in (${idList(ids)}::uuid)`);
-  // The close days whose credits changed: their roi_day_revenue rows are rebuilt (./days.store.ts).
+  // The close days whose credits or first touches changed (a deal of zero amount has a first
+  // touch and no credit): their roi_day_revenue and roi_day_conversions rows are rebuilt (./days.store.ts).
   const closeInstants = new Map<number, Date>();
+  for (const r of firstsRemoved) closeInstants.set(r.dealClosedAt.getTime(), r.dealClosedAt);
+  for (const d of deals) if (d.touches.length > 0) closeInstants.set(d.closedAt.getTime(), d.closedAt);
   for (const r of removed) if (r.deal_closed_at) closeInstants.set(Number(r.deal_closed_at), new Date(Number(r.deal_closed_at)));
   for (const c of credits) if (c.dealClosedAt) closeInstants.set(c.dealClosedAt.getTime(), c.dealClosedAt);
   await markInstants(tx, tenantId, [...closeInstants.values()], { revenueOnly: true });
@@ -118,20 +124,24 @@ export async function copyCallFields(tx: Executor, tenantId: string, filter: SQL
           from ${calls} c
           where ${f(ft.tenantId)} = ${tenantId} and ${f(ft.callId)} in (${idList(opts.firstTouchesOf)}::uuid) and ${col('c', calls.id)} = ${f(ft.callId)}
             and (${sql.join(FIRST_TOUCH_COPIED.map((k) => f(ft[k])), sql`, `)}) is distinct from (${sql.join(FIRST_TOUCH_COPIED.map((k) => col('c', calls[k])), sql`, `)})
-          returning 1
+          returning ${f(ft.dealClosedAt)} as deal_closed_at
         )`
       : sql``;
-  const updated = await queryRows<{ deal_closed_at: string | null }>(
-    tx,
-    sql`${firstTouches}
-    update ${ac} a
+  const creditsUpdate = sql`update ${ac} a
     set ${sql.join(COPIED.map((f) => sql`${names(ac[f])} = ${col('c', calls[f])}`), sql`, `)}
     from ${calls} c
     where ${col('a', ac.tenantId)} = ${tenantId} and ${col('c', calls.id)} = ${col('a', ac.callId)} and (${filter})
       and (${sql.join(COPIED.map((f) => col('a', ac[f])), sql`, `)}) is distinct from (${sql.join(COPIED.map((f) => col('c', calls[f])), sql`, `)})
-    returning (extract(epoch from ${col('a', ac.dealClosedAt)}) * 1000)::bigint::text as deal_closed_at`,
+    returning ${col('a', ac.dealClosedAt)} as deal_closed_at`;
+  const ms = (at: SQL) => sql`(extract(epoch from ${at}) * 1000)::bigint::text`;
+  const updated = await queryRows<{ deal_closed_at: string | null }>(
+    tx,
+    opts.firstTouchesOf && opts.firstTouchesOf.length > 0
+      ? sql`${firstTouches}, credits as (${creditsUpdate})
+          select ${ms(sql`deal_closed_at`)} as deal_closed_at from credits union all select ${ms(sql`deal_closed_at`)} from first_touches`
+      : sql`with credits as (${creditsUpdate}) select ${ms(sql`deal_closed_at`)} as deal_closed_at from credits`,
   );
-  // Their close days' roi_day_revenue rows group by these fields: rebuilt.
+  // Their close days' roi_day_revenue and roi_day_conversions rows group by these fields: rebuilt.
   const closeInstants = [...new Set(updated.flatMap((r) => (r.deal_closed_at ? [r.deal_closed_at] : [])))].map((ms) => new Date(Number(ms)));
   await markInstants(tx, tenantId, closeInstants, { revenueOnly: true });
 }

@@ -169,10 +169,18 @@ export function sharesSql(tenant: TenantRow, days: readonly string[], pools: rea
       from floored f
     ), spread as (
       select r.*, sign(r.cents) * (r.base + case when r.rk <= r.leftover then 1 else 0 end) as share from ranked r
+    ), by_values as (
+      -- The calls' shares summed per pool and dimension values first (as countsSql does), so the
+      -- rows multiplied by the six dimensions are value combinations, not calls: sorting six rows
+      -- per call spilled to disk and was most of a day's rebuild (bench/roi.ts). A pool's shares
+      -- all bear its sign, so no sum of non-zero shares is zero.
+      select day, kind, scope_campaign_id, scope_agent_id, agent_id, queue_name, campaign_id, provider, direction, sum(share) as cents
+      from spread
+      where share <> 0
+      group by 1, 2, 3, 4, 5, 6, 7, 8, 9
     )
-    select s.day, s.kind, s.scope_campaign_id, s.scope_agent_id, v.dim, v.value, sum(s.share)::bigint as cents
-    from spread s cross join lateral ${dimValues('s')}
-    where s.share <> 0
+    select s.day, s.kind, s.scope_campaign_id, s.scope_agent_id, v.dim, v.value, sum(s.cents)::bigint as cents
+    from by_values s cross join lateral ${dimValues('s')}
     group by 1, 2, 3, 4, 5, 6
     union all
     select p.day, p.kind, p.campaign_id, p.agent_id, d.dim, null, p.cents::bigint

@@ -18,7 +18,7 @@
  * readers decide the row (the scope for campaign/channel or agent groupings, the call's key
  * otherwise). The cents are exactly those of `allocateCostsLive` in ./allocation.ts.
  */
-import { eq, sql } from 'drizzle-orm';
+import { eq, sql, type SQL } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import { queryRows, type Database, type Executor, type Tx } from '../../db/client.js';
 import {
@@ -28,7 +28,9 @@ import {
   costDayShares,
   costs,
   crmDeals,
+  dealFirstTouches,
   roiBasis,
+  roiDayConversions,
   roiDayCalls,
   roiDayRevenue,
   roiDirtyDays,
@@ -117,6 +119,29 @@ async function rebuildRevenueDays(tx: Tx, tenant: TenantRow, days: string[]): Pr
       and ${crmDeals.closedAt} >= ${windowStart.toISOString()}::timestamptz and ${crmDeals.closedAt} < ${windowEnd.toISOString()}::timestamptz
       and (${crmDeals.closedAt} at time zone ${tenant.timezone})::date = any(${dayList}::date[])
     group by 2`);
+  // The lead figures of the days: the stored first touches closed on them, per dimension of the first call.
+  const f = (column: { name: string }) => col('f', column);
+  const ft = dealFirstTouches;
+  const rc = roiDayConversions;
+  await tx.execute(sql`delete from ${rc} where ${rc.tenantId} = ${tenant.id} and ${rc.day} = any(${dayList}::date[])`);
+  await tx.execute(sql`
+    insert into ${rc} (${names(rc.tenantId, rc.day, rc.dim, rc.value, rc.leadDeals, rc.deals, rc.toCloseMs)})
+    select ${tenant.id}::uuid, g.day, v.dim, v.value, sum(g.lead_deals), sum(g.deals), sum(g.to_close)
+    from (
+      select (${f(ft.dealClosedAt)} at time zone ${tenant.timezone})::date as day,
+             ${canonicalAgentIdSql(f(ft.tenantId), f(ft.agentId))} as agent_id, ${f(ft.queueName)} as queue_name, ${f(ft.campaignId)}::text as campaign_id,
+             ${f(ft.provider)} as provider, ${f(ft.direction)} as direction,
+             count(*) filter (where coalesce(${f(ft.firstTimeCaller)}, false) or ${f(ft.crmLead)}) as lead_deals, count(*) as deals,
+             -- closedAt − startedAt summed as an interval, then in ms: exact (whole ms, ./leads.ts).
+             (extract(epoch from sum(${f(ft.dealClosedAt)} - ${f(ft.startedAt)})) * 1000)::bigint as to_close
+      from ${ft} f
+      where ${f(ft.tenantId)} = ${tenant.id} and ${f(ft.dealClosedAt)} >= ${windowStart.toISOString()}::timestamptz and ${f(ft.dealClosedAt)} < ${windowEnd.toISOString()}::timestamptz
+        and (${f(ft.dealClosedAt)} at time zone ${tenant.timezone})::date = any(${dayList}::date[])
+      group by 1, 2, 3, 4, 5, 6
+    ) g
+    cross join lateral (values ('all', ''), ('agent', g.agent_id), ('queue', g.queue_name), ('campaign', g.campaign_id),
+      ('provider', g.provider), ('direction', g.direction)) as v(dim, value)
+    group by 2, 3, 4`);
 }
 
 const revenueColumns = names(
@@ -140,7 +165,7 @@ async function lockTenantDays(tx: Tx, tenantId: string): Promise<void> {
  */
 async function ensureBasis(tx: Tx, tenant: TenantRow): Promise<void> {
   if (await basisCurrent(tx, tenant)) return;
-  for (const t of [costDayShares, roiDayCalls, roiDayRevenue, roiDirtyDays]) await tx.execute(sql`delete from ${t} where ${t.tenantId} = ${tenant.id}`);
+  for (const t of [costDayShares, roiDayCalls, roiDayRevenue, roiDayConversions, roiDirtyDays]) await tx.execute(sql`delete from ${t} where ${t.tenantId} = ${tenant.id}`);
   const tz = tenant.timezone;
   await tx.execute(sql`
     insert into ${roiDirtyDays} (${names(roiDirtyDays.tenantId, roiDirtyDays.day)})
@@ -174,15 +199,22 @@ export async function refreshDirtyDays(db: Database, tenantId: string, daysPerBa
       }
       await ensureBasis(tx, tenant);
       // The earliest dirty days, every mark of them (the lock makes this the only claimer).
-      const taken = await queryRows<{ day: string }>(
+      const taken = await queryRows<{ day: string; revenue_only: boolean }>(
         tx,
         sql`delete from ${roiDirtyDays} where ${roiDirtyDays.tenantId} = ${tenantId} and ${roiDirtyDays.day} in (
               select distinct ${roiDirtyDays.day} from ${roiDirtyDays} where ${roiDirtyDays.tenantId} = ${tenantId} order by 1 limit ${daysPerBatch})
-            returning to_char(${roiDirtyDays.day}, 'YYYY-MM-DD') as day`,
+            returning to_char(${roiDirtyDays.day}, 'YYYY-MM-DD') as day, ${roiDirtyDays.revenueOnly} as revenue_only`,
       );
       if (taken.length === 0) return true;
+      // A day whose every mark is revenue-only (deal close days: credits recomputed, deals won or
+      // lost) keeps its cost shares and call counts, as readers do meanwhile (RoiReadState
+      // dirtyCostDays): only its revenue rows are rebuilt. Spreading the costs over the day's calls
+      // again is most of a day's work, and a CRM upload marks the close days of all its deals.
+      const everything = new Set(taken.filter((r) => !r.revenue_only).map((r) => r.day));
       const days = [...new Set(taken.map((r) => r.day))].sort();
-      await storeDays(tx, tenant, days);
+      const revenueOnly = days.filter((day) => !everything.has(day));
+      if (everything.size > 0) await storeDays(tx, tenant, [...everything].sort());
+      if (revenueOnly.length > 0) await rebuildRevenueDays(tx, tenant, revenueOnly);
       rebuilt += days.length;
       return false;
     });
@@ -217,7 +249,7 @@ export async function markCostDaysDirty(tx: Executor, tenantId: string, periods:
  * Mark the days whose rows depend on which id these agents count under (a link made or undone):
  * the days of their calls (counts, and the shares spread over them), of the costs scoped to them
  * (now spread over the pair's calls, or no longer) and the close days of the deals credited to
- * their calls (roi_day_revenue by agent).
+ * their calls (roi_day_revenue by agent) or first touched by them (roi_day_conversions by agent).
  */
 export async function markAgentDaysDirty(tx: Executor, tenantId: string, agentIds: readonly string[]): Promise<void> {
   if (agentIds.length === 0) return;
@@ -234,6 +266,10 @@ export async function markAgentDaysDirty(tx: Executor, tenantId: string, agentId
       from ${ac} join ${tenants} on ${tenants.id} = ${ac.tenantId}
       where ${ac.tenantId} = ${tenantId} and ${ac.agentId} = any(${ids}::text[]) and ${ac.dealClosedAt} is not null
       union
+      select (${dealFirstTouches.dealClosedAt} at time zone ${tenants.timezone})::date
+      from ${dealFirstTouches} join ${tenants} on ${tenants.id} = ${dealFirstTouches.tenantId}
+      where ${dealFirstTouches.tenantId} = ${tenantId} and ${dealFirstTouches.agentId} = any(${ids}::text[])
+      union
       select g::date from ${costs} cross join lateral generate_series(${costs.periodStart}::timestamp, ${costs.periodEnd}::timestamp, interval '1 day') g
       where ${costs.tenantId} = ${tenantId} and ${costs.agentId} = any(${ids}::text[])
     ) days`);
@@ -249,14 +285,54 @@ export async function pendingRoiWork(db: Executor, tenantId: string): Promise<nu
   return Number(row?.n ?? 0);
 }
 
-/** The distinct dirty days of the tenant within [first, last] (for `what`: see DirtyFor). */
-export async function dirtyDaysBetween(db: Executor, tenantId: string, first: string, last: string, what: DirtyFor): Promise<string[]> {
+/**
+ * The local close days of the deals waiting for the job (SQL, a set of dates): the days their
+ * stored credits and first touches (as last recomputed) and their won amounts (as the CRM has
+ * them now) lie in.
+ * A waiting deal's stored credits are stale, and its close day may have been rebuilt with them
+ * (the job drains deals before days: a deal marked in between waits on a clean day), so readers
+ * compute these days' revenue on the fly, without the waiting deals, which they attribute now:
+ * no stored day holds a waiting deal, and nothing needs subtracting.
+ */
+function waitingCloseDaysSql(tenant: TenantRow): SQL {
+  const x = (column: { name: string }) => col('x', column);
+  const a = (column: { name: string }) => col('a', column);
+  const d = (column: { name: string }) => col('d', column);
+  const dd = attributionDirtyDeals;
+  const ac = attributionCredits;
+  return sql`select (${a(ac.dealClosedAt)} at time zone ${tenant.timezone})::date as day
+      from ${dd} x join ${ac} a on ${a(ac.dealId)} = ${x(dd.dealId)} and ${a(ac.tenantId)} = ${x(dd.tenantId)}
+      where ${x(dd.tenantId)} = ${tenant.id} and ${a(ac.dealClosedAt)} is not null
+      union
+      select (${d(crmDeals.closedAt)} at time zone ${tenant.timezone})::date
+      from ${dd} x join ${crmDeals} d on ${d(crmDeals.id)} = ${x(dd.dealId)} and ${d(crmDeals.tenantId)} = ${x(dd.tenantId)}
+      where ${x(dd.tenantId)} = ${tenant.id} and ${d(crmDeals.stage)} = 'won' and ${d(crmDeals.closedAt)} is not null
+      union
+      select (${col('f', dealFirstTouches.dealClosedAt)} at time zone ${tenant.timezone})::date
+      from ${dd} x join ${dealFirstTouches} f on ${col('f', dealFirstTouches.dealId)} = ${x(dd.dealId)}
+      where ${x(dd.tenantId)} = ${tenant.id}`;
+}
+
+/**
+ * The distinct days of [first, last] a reader computes on the fly (for `what`: see DirtyFor):
+ * the days marked dirty, and for the revenue the close days of the deals waiting for the job.
+ */
+function dirtyDaysSql(tenant: TenantRow, first: string, last: string, what: DirtyFor): SQL {
+  const d = roiDirtyDays;
+  const marked = sql`select ${d.day} as day from ${d}
+      where ${d.tenantId} = ${tenant.id} and ${d.day} >= ${first}::date and ${d.day} <= ${last}::date
+        ${what === 'costs-and-counts' ? sql`and not ${d.revenueOnly}` : sql``}`;
+  if (what === 'costs-and-counts') return marked;
+  return sql`${marked}
+      union
+      select day from (${waitingCloseDaysSql(tenant)}) w where day >= ${first}::date and day <= ${last}::date`;
+}
+
+/** The days of [first, last] a reader computes on the fly, read now (see dirtyDaysSql). */
+export async function dirtyDaysBetween(db: Executor, tenant: TenantRow, first: string, last: string, what: DirtyFor): Promise<string[]> {
   const rows = await queryRows<{ day: string }>(
     db,
-    sql`select distinct to_char(${roiDirtyDays.day}, 'YYYY-MM-DD') as day from ${roiDirtyDays}
-        where ${roiDirtyDays.tenantId} = ${tenantId} and ${roiDirtyDays.day} >= ${first}::date and ${roiDirtyDays.day} <= ${last}::date
-          ${what === 'costs-and-counts' ? sql`and not ${roiDirtyDays.revenueOnly}` : sql``}
-        order by 1`,
+    sql`select distinct to_char(day, 'YYYY-MM-DD') as day from (${dirtyDaysSql(tenant, first, last, what)}) days order by 1`,
   );
   return rows.map((r) => r.day);
 }
@@ -264,12 +340,12 @@ export async function dirtyDaysBetween(db: Executor, tenantId: string, first: st
 /**
  * What a reader of the stored ROI figures must know before summing them, read once per request in
  * one round trip: whether the days are cut in the tenant's timezone, which days of
- * [first, last] are marked dirty (computed on the fly), and which deals wait for the job (their
- * stored credits are replaced by credits computed now). Each reader narrows the days to its own.
+ * [first, last] are computed on the fly (see dirtyDaysSql), and which deals wait for the job
+ * (attributed now, their stored credits left out). Each reader narrows the days to its own.
  */
 export interface RoiReadState {
   current: boolean;
-  /** Days with any mark: their revenue is computed on the fly. */
+  /** Days with any mark, and the close days of the waiting deals: their revenue is computed on the fly. */
   dirtyDays: string[];
   /** Of those, the days whose cost shares and call counts are stale too (a mark not revenue-only). */
   dirtyCostDays: string[];
@@ -280,22 +356,14 @@ export interface RoiReadState {
 export type DirtyFor = 'revenue' | 'costs-and-counts';
 
 export async function readRoiState(db: Executor, tenant: TenantRow, first: string | undefined, last: string | undefined): Promise<RoiReadState> {
-  const d = roiDirtyDays;
+  const daysOf = (what: DirtyFor) =>
+    first && last
+      ? sql`coalesce((select array_agg(distinct to_char(day, 'YYYY-MM-DD')) from (${dirtyDaysSql(tenant, first, last, what)}) days), '{}')`
+      : sql`'{}'::text[]`;
   const [row] = await queryRows<{ basis: string | null; dirty: string[]; dirty_costs: string[]; waiting: string[] }>(
     db,
     sql`select (select ${roiBasis.timezone} from ${roiBasis} where ${roiBasis.tenantId} = ${tenant.id}) as basis,
-               ${
-                 first && last
-                   ? sql`coalesce((select array_agg(distinct to_char(${d.day}, 'YYYY-MM-DD')) from ${d}
-                           where ${d.tenantId} = ${tenant.id} and ${d.day} >= ${first}::date and ${d.day} <= ${last}::date), '{}')`
-                   : sql`'{}'::text[]`
-               } as dirty,
-               ${
-                 first && last
-                   ? sql`coalesce((select array_agg(distinct to_char(${d.day}, 'YYYY-MM-DD')) from ${d}
-                           where ${d.tenantId} = ${tenant.id} and ${d.day} >= ${first}::date and ${d.day} <= ${last}::date and not ${d.revenueOnly}), '{}')`
-                   : sql`'{}'::text[]`
-               } as dirty_costs,
+               ${daysOf('revenue')} as dirty, ${daysOf('costs-and-counts')} as dirty_costs,
                coalesce((select array_agg(${attributionDirtyDeals.dealId}::text) from ${attributionDirtyDeals}
                          where ${attributionDirtyDeals.tenantId} = ${tenant.id}), '{}') as waiting`,
   );
@@ -309,7 +377,7 @@ export async function readRoiState(db: Executor, tenant: TenantRow, first: strin
 
 /** A reader's dirty days for `what`: those of `state` within [first, last], or read now without a state. */
 export async function dirtyDaysOf(db: Executor, tenant: TenantRow, first: string, last: string, state: RoiReadState | undefined, what: DirtyFor): Promise<string[]> {
-  if (!state) return dirtyDaysBetween(db, tenant.id, first, last, what);
+  if (!state) return dirtyDaysBetween(db, tenant, first, last, what);
   const days = what === 'revenue' ? state.dirtyDays : state.dirtyCostDays;
   return days.filter((day) => day >= first && day <= last);
 }

@@ -6,12 +6,16 @@
  * KPI rollups); `costPerLead` divides a row's cost by them.
  */
 import { eq, sql, type SQL } from 'drizzle-orm';
+import { DateTime } from 'luxon';
 import { queryRows, type Executor } from '../../db/client.js';
-import { attributionDirtyDeals, campaigns, dealFirstTouches, type TenantRow } from '../../db/schema/index.js';
+import { attributionDirtyDeals, campaigns, dealFirstTouches, roiDayConversions, type TenantRow } from '../../db/schema/index.js';
 import { col, idList, pgArray } from '../../db/sql.js';
 import { DEFAULT_WINDOW_DAYS } from '../../domain/attribution/models.js';
 import { divideRounded, formatCents } from '../../domain/money.js';
-import { c, callKeySql, isTimeGrouping, periodKeySql, type AllocationGroupBy, type RowKey } from './dimensions.js';
+import { c, callKeySql, isTimeGrouping, periodKeySql, timeKey, type AllocationGroupBy, type GroupBy, type RowKey } from './dimensions.js';
+import { dayDimOf } from './allocation.js';
+import { basisCurrent, dirtyDaysOf, wholeDaysInRange, type RoiReadState } from './days.store.js';
+import { dayStartUtc } from '../../domain/costs/prorate.js';
 import { meanDaysOf } from './figures.js';
 import { firstTouches, type FirstTouch } from './touches.js';
 
@@ -31,32 +35,120 @@ function firstTouchKeySql(groupBy: AllocationGroupBy, timezone: string) {
 }
 
 /**
- * The conversions of the stored first touches (default window) of the deals closed in the range,
- * but `skip`, summed per row key in SQL over one index range of deal_first_touches, which carries
- * its calls' lead flags and grouping fields (`keySql` over alias `c`: the copies bear the calls'
- * column names): no calls read, a few rows returned.
+ * The conversions of the stored first touches (default window) of the deals closed in
+ * `intervals`, but `skip`, summed per row key in SQL over index ranges of deal_first_touches,
+ * which carries its calls' lead flags and grouping fields (`keySql` over alias `c`: the copies bear
+ * the calls' column names): no calls read, a few rows returned.
  */
-async function storedConversions(db: Executor, tenant: TenantRow, range: { from: Date; to: Date }, keySql: SQL, skip: readonly string[]): Promise<Map<RowKey, LeadConversions>> {
+async function storedConversions(db: Executor, tenant: TenantRow, intervals: readonly { from: Date; to: Date }[], keySql: SQL, skip: readonly string[]): Promise<Map<RowKey, LeadConversions>> {
+  if (intervals.length === 0) return new Map();
+  const rows = await queryRows<{ key: string | null; lead_deals: string; sum_ms: string; n: string }>(db, storedConversionsSql(tenant, intervals, keySql, skip));
+  return new Map(rows.map((r) => [r.key, { leadDeals: Number(r.lead_deals), conversionSumMs: Number(r.sum_ms), conversions: Number(r.n) }]));
+}
+
+/** storedConversions' statement: columns key, lead_deals, sum_ms, n (texts); no rows without intervals. */
+function storedConversionsSql(tenant: TenantRow, intervals: readonly { from: Date; to: Date }[], keySql: SQL, skip: readonly string[]): SQL {
+  if (intervals.length === 0) return sql`select null::text as key, '0' as lead_deals, '0' as sum_ms, '0' as n where false`;
   const f = dealFirstTouches;
+  const closedIn = sql.join(
+    intervals.map((i) => sql`(${c(f.dealClosedAt)} >= ${i.from.toISOString()}::timestamptz and ${c(f.dealClosedAt)} < ${i.to.toISOString()}::timestamptz)`),
+    sql` or `,
+  );
   // closedAt − startedAt summed as an interval, then in ms: both are written from JS dates (whole
   // milliseconds, ./credits.ts), so this is exactly the sum of each deal's milliseconds, for a
   // third of the work of converting every instant to milliseconds first.
-  const rows = await queryRows<{ key: string | null; lead_deals: string; sum_ms: string; n: string }>(
-    db,
-    sql`select ${keySql} as key, count(*) filter (where coalesce(${c(f.firstTimeCaller)}, false) or ${c(f.crmLead)})::text as lead_deals,
+  return sql`select ${keySql} as key, count(*) filter (where coalesce(${c(f.firstTimeCaller)}, false) or ${c(f.crmLead)})::text as lead_deals,
                (extract(epoch from sum(${c(f.dealClosedAt)} - ${c(f.startedAt)})) * 1000)::bigint::text as sum_ms, count(*)::text as n
         from ${f} c left join ${campaigns} cp on ${col('cp', campaigns.id)} = ${c(f.campaignId)}
-        where ${c(f.tenantId)} = ${tenant.id} and ${c(f.dealClosedAt)} >= ${range.from.toISOString()}::timestamptz and ${c(f.dealClosedAt)} < ${range.to.toISOString()}::timestamptz
+        where ${c(f.tenantId)} = ${tenant.id} and (${closedIn})
           ${skip.length > 0 ? sql`and ${c(f.dealId)} <> all(${pgArray(skip)}::uuid[])` : sql``}
-        group by 1`,
-  );
-  return new Map(rows.map((r) => [r.key, { leadDeals: Number(r.lead_deals), conversionSumMs: Number(r.sum_ms), conversions: Number(r.n) }]));
+        group by 1`;
+}
+
+function addConversions(into: Map<RowKey, LeadConversions>, key: RowKey, conv: LeadConversions): void {
+  const row = into.get(key);
+  if (!row) into.set(key, { ...conv });
+  else {
+    row.leadDeals += conv.leadDeals;
+    row.conversionSumMs += conv.conversionSumMs;
+    row.conversions += conv.conversions;
+  }
+}
+
+/**
+ * The same figures as `storedConversions` over [from, to), reading roi_day_conversions for the
+ * whole local close days of the range that are not dirty (a few rows per day, whatever the deals),
+ * and the stored first touches for the partial days at the ends and the dirty days, which include
+ * the close days of the deals waiting for the job (./days.store.ts dirtyDaysSql): no stored day
+ * holds a waiting deal. `state`: the request's read state, when the caller has it.
+ */
+async function dayConversions(
+  db: Executor,
+  tenant: TenantRow,
+  range: { from: Date; to: Date },
+  groupBy: GroupBy,
+  skip: readonly string[],
+  state?: RoiReadState,
+): Promise<Map<RowKey, LeadConversions>> {
+  const time = isTimeGrouping(groupBy);
+  const firstKey = time ? periodKeySql(groupBy, c(dealFirstTouches.dealClosedAt), tenant.timezone) : callKeySql(groupBy, tenant.timezone);
+  const startOf = (day: string) => dayStartUtc(day, tenant.timezone);
+  const nextStart = (day: string) => startOf(DateTime.fromISO(day, { zone: 'utc' }).plus({ days: 1 }).toISODate()!);
+  const whole = wholeDaysInRange(range.from, range.to, tenant.timezone);
+  const first = whole[0];
+  const last = whole[whole.length - 1];
+  const [current, dirty] = await Promise.all([
+    state?.current ?? basisCurrent(db, tenant),
+    first && last ? dirtyDaysOf(db, tenant, first, last, state, 'revenue') : Promise.resolve([]),
+  ]);
+  if (!current || !first || !last) return storedConversions(db, tenant, [range], firstKey, skip);
+  const wholeStart = startOf(first);
+  const wholeEnd = nextStart(last);
+  const live = [
+    ...(range.from < wholeStart ? [{ from: range.from, to: wholeStart }] : []),
+    ...(wholeEnd < range.to ? [{ from: wholeEnd, to: range.to }] : []),
+    ...dirty.map((d) => ({ from: startOf(d), to: nextStart(d) })),
+  ];
+  const rc = roiDayConversions;
+  // One statement: the live first touches (their final keys) and the stored days (dimension values).
+  const [rows, channels] = await Promise.all([
+    queryRows<{ live: boolean; value: string | null; day: string | null; lead_deals: string; deals: string; to_close: string }>(
+      db,
+      sql`select true as live, l.key as value, null::text as day, l.lead_deals, l.n as deals, l.sum_ms as to_close
+          from (${storedConversionsSql(tenant, live, firstKey, skip)}) l
+          union all
+          select false, ${rc.value}, ${time ? sql`to_char(${rc.day}, 'YYYY-MM-DD')` : sql`null::text`},
+                 sum(${rc.leadDeals})::text, sum(${rc.deals})::text, sum(${rc.toCloseMs})::text
+          from ${rc}
+          where ${rc.tenantId} = ${tenant.id} and ${rc.dim} = ${dayDimOf(groupBy)} and ${rc.day} >= ${first}::date and ${rc.day} <= ${last}::date
+            and ${rc.day} <> all(${pgArray(dirty)}::date[])
+          group by 2, 3`,
+    ),
+    groupBy === 'channel' ? db.select({ id: campaigns.id, channel: campaigns.channel }).from(campaigns).where(eq(campaigns.tenantId, tenant.id)) : null,
+  ]);
+  const channel = channels ? new Map(channels.map((r) => [r.id, r.channel])) : null;
+  const byKey = new Map<RowKey, LeadConversions>();
+  for (const r of rows) {
+    const key: RowKey = r.live
+      ? r.value
+      : isTimeGrouping(groupBy)
+        ? timeKey(groupBy, r.day!)
+        : r.value === null
+          ? null
+          : channel
+            ? (channel.get(r.value) ?? null)
+            : r.value;
+    addConversions(byKey, key, { leadDeals: Number(r.lead_deals), conversionSumMs: Number(r.to_close), conversions: Number(r.deals) });
+  }
+  return byKey;
 }
 
 /**
  * Per row key and in total, over the won deals closed in [from, to), touches within `windowDays`.
  * The default window reads the stored first touches (./credits.ts), and the deals still waiting for
  * the `roi-refresh` job (`waitingDealIds`, read when not given) live; other windows are all live.
+ * `waitingFirstTouches`: those waiting deals' first touches (closed in the range, this grouping's
+ * keys) when the caller reads them anyway (GET /v1/roi attributes the same deals now): not read twice.
  */
 export async function leadConversions(
   db: Executor,
@@ -65,6 +157,8 @@ export async function leadConversions(
   groupBy: AllocationGroupBy,
   windowDays: number = DEFAULT_WINDOW_DAYS,
   waitingDealIds?: readonly string[],
+  waitingFirstTouches?: Promise<FirstTouch[]>,
+  state?: RoiReadState,
 ): Promise<{ byKey: Map<RowKey, LeadConversions>; total: LeadConversions }> {
   const time = groupBy === 'hour' || isTimeGrouping(groupBy);
   const closedIn = sql`closed_at >= ${range.from.toISOString()}::timestamptz and closed_at < ${range.to.toISOString()}::timestamptz`;
@@ -78,10 +172,11 @@ export async function leadConversions(
       (await db.select({ id: attributionDirtyDeals.dealId }).from(attributionDirtyDeals).where(eq(attributionDirtyDeals.tenantId, tenant.id))).map((d) => d.id);
     const storedKey = time ? periodKeySql(groupBy, c(dealFirstTouches.dealClosedAt), tenant.timezone) : callKeySql(groupBy, tenant.timezone);
     const [stored, live] = await Promise.all([
-      storedConversions(db, tenant, range, storedKey, waiting),
-      waiting.length > 0
-        ? firstTouches(db, tenant.id, sql`${closedIn} and id in (${idList(waiting)}::uuid)`, windowDays, firstTouchKeySql(groupBy, tenant.timezone))
-        : Promise.resolve([]),
+      // Clock hours (KPIs) have no stored days.
+      groupBy === 'hour' ? storedConversions(db, tenant, [range], storedKey, waiting) : dayConversions(db, tenant, range, groupBy, waiting, state),
+      waiting.length === 0
+        ? []
+        : (waitingFirstTouches ?? firstTouches(db, tenant.id, sql`${closedIn} and id in (${idList(waiting)}::uuid)`, windowDays, firstTouchKeySql(groupBy, tenant.timezone))),
     ]);
     byKey = stored;
     touches = live;

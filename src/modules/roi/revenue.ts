@@ -34,42 +34,42 @@ export interface StoredRevenue {
   unattributedCents: bigint;
 }
 
-type CreditRow = { level: 'row' | 'total'; key: string | null; type: DealTypeKey; cents: string; deals: string; to_close: string };
+type CreditRow = { level: 'row' | 'total' | 'won'; key: string | null; type: DealTypeKey | null; cents: string; deals: string; to_close: string };
 
 /**
- * Stored credits of the deals closed in `intervals`, summed per row key and deal type ('row') and
- * per deal type over all keys, each deal once ('total'). `waiting`: the deals that are not waiting
- * for the `roi-refresh` job (false) or only those (true). `skipDays`: local close days left out.
- * `keySql` is the grouping's SQL over alias `c` (./dimensions.ts callKeySql): here `c` is
- * attribution_credits, whose copied call fields bear the calls' column names.
+ * Stored credits of the deals closed in `intervals` that are not waiting for the `roi-refresh`
+ * job, summed per row key and deal type ('row') and per deal type over all keys, each deal once
+ * ('total'); and in the same statement the won deals closed in `intervals` (waiting ones
+ * included) with the amount of those not waiting, in cents. `keySql` is the grouping's SQL over
+ * alias `c` (./dimensions.ts callKeySql): here `c` is attribution_credits, whose copied call
+ * fields bear the calls' column names.
  */
 async function creditRows(
   db: Executor,
   tenantId: string,
   intervals: readonly { from: Date; to: Date }[],
   keySql: SQL,
-  waiting: boolean,
-  skipDays?: { timezone: string; days: readonly string[] },
-): Promise<StoredRevenueRow[]> {
-  if (intervals.length === 0) return [];
+): Promise<{ rows: StoredRevenueRow[]; won: { wonDeals: number; settledCents: bigint } }> {
+  if (intervals.length === 0) return { rows: [], won: { wonDeals: 0, settledCents: 0n } };
   const c = (column: { name: string }) => col('c', column);
+  const d = (column: { name: string }) => col('d', column);
   const x = (column: { name: string }) => col('x', column);
   const ac = attributionCredits;
   const dd = attributionDirtyDeals;
-  const closed = sql.join(
-    intervals.map((i) => sql`(${c(ac.dealClosedAt)} >= ${i.from.toISOString()}::timestamptz and ${c(ac.dealClosedAt)} < ${i.to.toISOString()}::timestamptz)`),
-    sql` or `,
-  );
+  const closedIn = (at: SQL) =>
+    sql.join(
+      intervals.map((i) => sql`(${at} >= ${i.from.toISOString()}::timestamptz and ${at} < ${i.to.toISOString()}::timestamptz)`),
+      sql` or `,
+    );
+  const notWaiting = (dealId: SQL) => sql`not exists (select 1 from ${dd} x where ${x(dd.tenantId)} = ${tenantId} and ${x(dd.dealId)} = ${dealId})`;
   const rows = await queryRows<CreditRow>(
     db,
     sql`with cr as (
           select ${keySql} as key, ${c(ac.dealId)} as deal_id, coalesce(${c(ac.dealType)}, 'unspecified') as type, sum(${c(ac.cents)}) as cents,
                  (extract(epoch from ${c(ac.dealClosedAt)} - min(${c(ac.firstTouchAt)})) * 1000)::bigint as to_close
-          from ${waiting ? sql`${dd} x join ${ac} c on ${c(ac.dealId)} = ${x(dd.dealId)} and ${c(ac.tenantId)} = ${x(dd.tenantId)}` : sql`${ac} c`}
+          from ${ac} c
           left join ${campaigns} cp on ${col('cp', campaigns.id)} = ${c(ac.campaignId)}
-          where ${c(ac.tenantId)} = ${tenantId} and (${closed})
-            ${waiting ? sql`and ${x(dd.tenantId)} = ${tenantId}` : sql`and not exists (select 1 from ${dd} x where ${x(dd.tenantId)} = ${tenantId} and ${x(dd.dealId)} = ${c(ac.dealId)})`}
-            ${skipDays && skipDays.days.length > 0 ? sql`and (${c(ac.dealClosedAt)} at time zone ${skipDays.timezone})::date <> all(${pgArray(skipDays.days)}::date[])` : sql``}
+          where ${c(ac.tenantId)} = ${tenantId} and (${closedIn(c(ac.dealClosedAt))}) and ${notWaiting(c(ac.dealId))}
           group by 1, 2, 3, ${c(ac.dealClosedAt)}
         )
         select 'row' as level, key, type, sum(cents)::text as cents, count(*)::text as deals, coalesce(sum(to_close), 0)::text as to_close
@@ -77,45 +77,19 @@ async function creditRows(
         union all
         select 'total', null, type, sum(cents)::text, count(*)::text, coalesce(sum(to_close), 0)::text
         from (select deal_id, type, sum(cents) as cents, min(to_close) as to_close from cr group by deal_id, type) per_deal
-        group by type`,
-  );
-  return rows.map((r) => ({ level: r.level, key: r.key, type: r.type, cents: BigInt(r.cents), deals: Number(r.deals), toCloseSumMs: Number(r.to_close) }));
-}
-
-/** Won deals closed in `intervals`, and the amount of those not waiting for the job, in cents. */
-async function wonSummary(db: Executor, tenantId: string, intervals: readonly { from: Date; to: Date }[]): Promise<{ wonDeals: number; settledCents: bigint }> {
-  if (intervals.length === 0) return { wonDeals: 0, settledCents: 0n };
-  const d = (column: { name: string }) => col('d', column);
-  const x = (column: { name: string }) => col('x', column);
-  const closed = sql.join(
-    intervals.map((i) => sql`(${d(crmDeals.closedAt)} >= ${i.from.toISOString()}::timestamptz and ${d(crmDeals.closedAt)} < ${i.to.toISOString()}::timestamptz)`),
-    sql` or `,
-  );
-  const [won] = await queryRows<{ n: string; settled_cents: string }>(
-    db,
-    sql`select count(*)::text as n,
-               coalesce(sum(${d(crmDeals.amount)} * 100) filter (
-                 where not exists (select 1 from ${attributionDirtyDeals} x
-                   where ${x(attributionDirtyDeals.tenantId)} = ${tenantId} and ${x(attributionDirtyDeals.dealId)} = ${d(crmDeals.id)})), 0)::bigint::text as settled_cents
+        group by type
+        union all
+        select 'won', null, null, coalesce(sum(${d(crmDeals.amount)} * 100) filter (where ${notWaiting(d(crmDeals.id))}), 0)::bigint::text, count(*)::text, '0'
         from ${crmDeals} d
-        where ${d(crmDeals.tenantId)} = ${tenantId} and ${d(crmDeals.stage)} = 'won' and (${closed})`,
+        where ${d(crmDeals.tenantId)} = ${tenantId} and ${d(crmDeals.stage)} = 'won' and (${closedIn(d(crmDeals.closedAt))})`,
   );
-  return { wonDeals: Number(won?.n ?? 0), settledCents: BigInt(won?.settled_cents ?? '0') };
-}
-
-/** Amount of the won deals waiting for the job closed in [from, to) outside `skipDays`, in cents (driven by the waiting list). */
-async function waitingWonCents(db: Executor, tenant: TenantRow, from: Date, to: Date, skipDays: readonly string[]): Promise<bigint> {
-  const d = (column: { name: string }) => col('d', column);
-  const x = (column: { name: string }) => col('x', column);
-  const [row] = await queryRows<{ cents: string }>(
-    db,
-    sql`select coalesce(sum(${d(crmDeals.amount)} * 100), 0)::bigint::text as cents
-        from ${attributionDirtyDeals} x join ${crmDeals} d on ${d(crmDeals.id)} = ${x(attributionDirtyDeals.dealId)} and ${d(crmDeals.tenantId)} = ${x(attributionDirtyDeals.tenantId)}
-        where ${x(attributionDirtyDeals.tenantId)} = ${tenant.id} and ${d(crmDeals.stage)} = 'won'
-          and ${d(crmDeals.closedAt)} >= ${from.toISOString()}::timestamptz and ${d(crmDeals.closedAt)} < ${to.toISOString()}::timestamptz
-          and (${d(crmDeals.closedAt)} at time zone ${tenant.timezone})::date <> all(${pgArray(skipDays)}::date[])`,
-  );
-  return BigInt(row?.cents ?? '0');
+  const won = rows.find((r) => r.level === 'won');
+  return {
+    rows: rows
+      .filter((r) => r.level !== 'won')
+      .map((r) => ({ level: r.level as 'row' | 'total', key: r.key, type: r.type!, cents: BigInt(r.cents), deals: Number(r.deals), toCloseSumMs: Number(r.to_close) })),
+    won: { wonDeals: Number(won?.deals ?? 0), settledCents: BigInt(won?.cents ?? '0') },
+  };
 }
 
 function summed(rows: readonly StoredRevenueRow[], won: { wonDeals: number; settledCents: bigint }): StoredRevenue {
@@ -127,17 +101,17 @@ function summed(rows: readonly StoredRevenueRow[], won: { wonDeals: number; sett
 
 /** The stored credits of the deals closed in [from, to) (not waiting), summed from attribution_credits. */
 export async function storedRevenue(db: Executor, tenantId: string, from: Date, to: Date, keySql: SQL): Promise<StoredRevenue> {
-  const [rows, won] = await Promise.all([creditRows(db, tenantId, [{ from, to }], keySql, false), wonSummary(db, tenantId, [{ from, to }])]);
+  const { rows, won } = await creditRows(db, tenantId, [{ from, to }], keySql);
   return summed(rows, won);
 }
 
 /**
  * The same figures as `storedRevenue`, reading roi_day_revenue for the whole local close days of
- * the range that are not dirty (a few rows per day), minus the stored credits of deals waiting
- * for the job on those days (roi_day_revenue holds all credits), plus attribution_credits summed
- * for the partial days at the ends of the range and for the dirty days. `state`: the request's
- * read state (./days.store.ts readRoiState), when the caller has it; with no deal waiting, the
- * waiting deals' credits are not looked for.
+ * the range that are not dirty (a few rows per day), plus attribution_credits summed for the
+ * partial days at the ends of the range and for the dirty days, which include the close days of
+ * the deals waiting for the job (./days.store.ts dirtyDaysSql): no stored day holds a waiting
+ * deal. Two statements, whatever waits. `state`: the request's read state (./days.store.ts
+ * readRoiState), when the caller has it.
  */
 export async function dayRevenue(db: Executor, tenant: TenantRow, from: Date, to: Date, groupBy: GroupBy, state?: RoiReadState): Promise<StoredRevenue> {
   const keySql = revenueKeySql(groupBy, tenant.timezone);
@@ -151,7 +125,6 @@ export async function dayRevenue(db: Executor, tenant: TenantRow, from: Date, to
     state?.current ?? basisCurrent(db, tenant),
     first && last ? dirtyDaysOf(db, tenant, first, last, state, 'revenue') : Promise.resolve([]),
   ]);
-  const mayWait = !state || state.waitingDealIds.length > 0;
   if (!current || !first || !last) return storedRevenue(db, tenant.id, from, to, keySql);
 
   const wholeStart = startOf(first);
@@ -167,9 +140,8 @@ export async function dayRevenue(db: Executor, tenant: TenantRow, from: Date, to
       ? db.select({ id: campaigns.id, channel: campaigns.channel }).from(campaigns).where(eq(campaigns.tenantId, tenant.id))
       : Promise.resolve(null);
   const r = roiDayRevenue;
-  const [liveRows, waitingRows, stored, channels, liveWon, waitingCents] = await Promise.all([
-    creditRows(db, tenant.id, live, keySql, false),
-    mayWait ? creditRows(db, tenant.id, [{ from: wholeStart, to: wholeEnd }], keySql, true, { timezone: tenant.timezone, days: dirty }) : [],
+  const [liveCredits, stored, channels] = await Promise.all([
+    creditRows(db, tenant.id, live, keySql),
     queryRows<{ dim: string; value: string | null; day: string | null; type: DealTypeKey; cents: string; deals: string; to_close: string }>(
       db,
       sql`select ${r.dim} as dim, ${r.value} as value, ${time ? sql`to_char(${r.day}, 'YYYY-MM-DD')` : sql`null::text`} as day, ${r.dealType} as type,
@@ -180,8 +152,6 @@ export async function dayRevenue(db: Executor, tenant: TenantRow, from: Date, to
           group by 1, 2, 3, 4`,
     ),
     channelOf,
-    wonSummary(db, tenant.id, live),
-    mayWait ? waitingWonCents(db, tenant, wholeStart, wholeEnd, dirty) : 0n,
   ]);
   const channel = channels ? new Map(channels.map((c) => [c.id, c.channel])) : null;
   const keyOf = (value: string | null): RowKey => {
@@ -190,15 +160,15 @@ export async function dayRevenue(db: Executor, tenant: TenantRow, from: Date, to
     return value;
   };
   const merged = new Map<string, StoredRevenueRow>();
-  const add = (r: StoredRevenueRow, sign: 1n | -1n) => {
+  const add = (r: StoredRevenueRow) => {
     const k = `${r.level}\u0000${r.key ?? '\u0001'}\u0000${r.type}`;
     const acc = merged.get(k) ?? { level: r.level, key: r.key, type: r.type, cents: 0n, deals: 0, toCloseSumMs: 0 };
-    acc.cents += sign * r.cents;
-    acc.deals += Number(sign) * r.deals;
-    acc.toCloseSumMs += Number(sign) * r.toCloseSumMs;
+    acc.cents += r.cents;
+    acc.deals += r.deals;
+    acc.toCloseSumMs += r.toCloseSumMs;
     merged.set(k, acc);
   };
-  const won = { wonDeals: liveWon.wonDeals, settledCents: liveWon.settledCents - waitingCents };
+  const won = { ...liveCredits.won };
   for (const r of stored) {
     if (r.dim === 'won') {
       won.wonDeals += Number(r.deals);
@@ -208,13 +178,12 @@ export async function dayRevenue(db: Executor, tenant: TenantRow, from: Date, to
     // 'all' holds each deal once (the total, and under a time grouping the rows of the close
     // days' periods); the grouping's own dim holds the other groupings' rows.
     const figures = { type: r.type, cents: BigInt(r.cents), deals: Number(r.deals), toCloseSumMs: Number(r.to_close) };
-    if (r.dim === 'all') add({ level: 'total', key: null, ...figures }, 1n);
-    if (time && r.dim === 'all') add({ level: 'row', key: isTimeGrouping(groupBy) ? timeKey(groupBy, r.day!) : null, ...figures }, 1n);
-    else if (!time && r.dim === dim) add({ level: 'row', key: keyOf(r.value), ...figures }, 1n);
+    if (r.dim === 'all') add({ level: 'total', key: null, ...figures });
+    if (time && r.dim === 'all') add({ level: 'row', key: isTimeGrouping(groupBy) ? timeKey(groupBy, r.day!) : null, ...figures });
+    else if (!time && r.dim === dim) add({ level: 'row', key: keyOf(r.value), ...figures });
   }
-  for (const r of liveRows) add(r, 1n);
-  for (const r of waitingRows) add(r, -1n);
-  return summed([...merged.values()].filter((r) => r.deals !== 0 || r.cents !== 0n), won);
+  for (const r of liveCredits.rows) add(r);
+  return summed([...merged.values()], won);
 }
 
 /** The roi_day_revenue dim a grouping reads (channel: by campaign, then its channel; times: 'all' by close day). */

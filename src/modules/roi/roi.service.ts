@@ -26,7 +26,7 @@ import { readRoiState, type RoiReadState } from './days.store.js';
 import { daysInRange } from '../../domain/costs/prorate.js';
 import { effectiveSettings } from '../tenants/index.js';
 import type { RoiBasis } from './roi.schemas.js';
-import { wonDealsWithTouches, type WonDeal } from './touches.js';
+import { firstTouchesOf, wonDealsWithTouches, type WonDeal } from './touches.js';
 import { leadConversions, leadFigures, noConversions, type LeadConversions } from './leads.js';
 import { sqlRevenue } from './attribution.sql.js';
 
@@ -50,8 +50,16 @@ export interface RevenueRead {
   /** Won deals of `summed` left out for want of an amount (basis margin: no margin known). */
   withoutAmount?: number;
 }
-/** `state`: the request's read state (./days.store.ts readRoiState), for the sources that read stored days. */
-export type RevenueSource = (db: Database, tenant: TenantRow, req: RoiRequest, keySql: SQL, state?: RoiReadState) => Promise<RevenueRead>;
+/**
+ * What a request has read for its revenue sources before they run: its read state (./days.store.ts
+ * readRoiState), and the deals of the range waiting for the `roi-refresh` job with their touches
+ * (default window; read once, the lead figures use them too).
+ */
+export interface RoiReads {
+  state: RoiReadState;
+  waiting: Promise<WonDeal[]>;
+}
+export type RevenueSource = (db: Database, tenant: TenantRow, req: RoiRequest, keySql: SQL, reads?: RoiReads) => Promise<RevenueRead>;
 
 /** Every won deal of the range with its touches, attributed now in TypeScript (any model and window). */
 export const liveRevenue: RevenueSource = async (db, tenant, req, keySql) => ({
@@ -64,12 +72,12 @@ export const liveRevenue: RevenueSource = async (db, tenant, req, keySql) => ({
  * listener), summed per close day (./revenue.ts dayRevenue); the deals still waiting for the job
  * are attributed now, so an answer never lags behind an upload. Other models and windows: in SQL.
  */
-export const defaultRevenue: RevenueSource = async (db, tenant, req, keySql, state) => {
+export const defaultRevenue: RevenueSource = async (db, tenant, req, keySql, reads) => {
   // Stored credits are of the amounts: margins (which follow the tenant's default) are attributed now.
   if (req.model !== DEFAULT_ATTRIBUTION_MODEL || req.windowDays !== DEFAULT_WINDOW_DAYS || req.basis === 'margin') return sqlRevenue(db, tenant, req, keySql);
   const [summed, attributeNow] = await Promise.all([
-    dayRevenue(db, tenant, req.from, req.to, req.groupBy, state),
-    waitingDeals(db, tenant.id, closedIn(req), req.windowDays, keySql, state),
+    dayRevenue(db, tenant, req.from, req.to, req.groupBy, reads?.state),
+    reads?.waiting ?? waitingDeals(db, tenant.id, closedIn(req), req.windowDays, keySql),
   ]);
   return { summed, attributeNow };
 };
@@ -211,13 +219,25 @@ export async function computeRoi(db: Database, tenant: TenantRow, req: RoiReques
   namesRead.catch(() => undefined);
   const rangeDays = daysInRange(req.from, req.to, tenant.timezone);
   const state = await readRoiState(db, tenant, rangeDays[0], rangeDays[rangeDays.length - 1]);
+  // The waiting deals (default window), with their touches, once: the default model's revenue
+  // attributes them now and the lead figures take their first touches (one statement, not two).
+  const waitingRead = req.windowDays === DEFAULT_WINDOW_DAYS ? waitingDeals(db, tenant.id, closedIn(req), req.windowDays, keySql, state) : Promise.resolve([]);
   const costsRead = allocateCosts(db, tenant, { from: req.from, to: req.to }, req.groupBy, state);
   const countsRead = callCounts(db, tenant, { from: req.from, to: req.to }, req.groupBy, state);
-  const conversionsRead = leadConversions(db, tenant, { from: req.from, to: req.to }, req.groupBy, req.windowDays, state.waitingDealIds);
+  const conversionsRead = leadConversions(
+    db,
+    tenant,
+    { from: req.from, to: req.to },
+    req.groupBy,
+    req.windowDays,
+    state.waitingDealIds,
+    waitingRead.then(firstTouchesOf),
+    state,
+  );
   // Nothing may reject unobserved while the revenue is read.
-  for (const p of [costsRead, countsRead, conversionsRead]) p.catch(() => undefined);
+  for (const p of [waitingRead, costsRead, countsRead, conversionsRead]) p.catch(() => undefined);
 
-  const revenue = await revenueSource(db, tenant, req, keySql, state);
+  const revenue = await revenueSource(db, tenant, req, keySql, { state, waiting: waitingRead });
   let unattributed = 0n;
   let wonDeals = 0;
   if (revenue.summed) {

@@ -16,6 +16,8 @@ export interface DealTouch {
   startedAt: Date;
   /** The call's row key under the requested grouping (null without a grouping). */
   key: RowKey;
+  /** The call is a lead call (firstTimeCaller or crmLead): the lead figures of a deal's first touch. */
+  lead: boolean;
 }
 
 export interface WonDeal {
@@ -40,6 +42,7 @@ interface Row {
   call_id: string | null;
   started_ms: string | null;
   key: string | null;
+  lead: boolean | null;
 }
 
 /**
@@ -99,7 +102,7 @@ export async function wonDealsWithTouches(
           where ${crmDeals.tenantId} = ${tenantId} and ${crmDeals.stage} = 'won' and ${crmDeals.closedAt} is not null and (${dealFilter})
         ), ${touchCtes(tenantId, windowDays, keySql)}
         select d.id as deal_id, d.amount::text as amount, d.margin::text as margin, d.margin_percent::text as margin_percent, (extract(epoch from d.closed_at) * 1000)::bigint::text as closed_ms,
-               d.type, t.call_id, (extract(epoch from t.started_at) * 1000)::bigint::text as started_ms, t.key
+               d.type, t.call_id, (extract(epoch from t.started_at) * 1000)::bigint::text as started_ms, t.key, t.lead
         from d left join t on t.deal_id = d.id
         order by d.id, t.started_at, t.call_id`,
   );
@@ -118,7 +121,7 @@ export async function wonDealsWithTouches(
       };
       deals.set(r.deal_id, deal);
     }
-    if (r.call_id !== null && r.started_ms !== null) deal.touches.push({ callId: r.call_id, startedAt: new Date(Number(r.started_ms)), key: r.key });
+    if (r.call_id !== null && r.started_ms !== null) deal.touches.push({ callId: r.call_id, startedAt: new Date(Number(r.started_ms)), key: r.key, lead: r.lead === true });
   }
   return [...deals.values()];
 }
@@ -132,6 +135,14 @@ export interface FirstTouch {
   lead: boolean;
   /** Its row key (`keySql`; under a time grouping the period of the deal's closedAt). */
   key: RowKey;
+}
+
+/** The first touch of each of these deals that has one: `firstTouches` of the same deals, window and key, without a read. */
+export function firstTouchesOf(deals: readonly WonDeal[]): FirstTouch[] {
+  return deals.flatMap((d) => {
+    const first = d.touches[0];
+    return first ? [{ dealId: d.id, closedAt: d.closedAt, startedAt: first.startedAt, lead: first.lead, key: first.key }] : [];
+  });
 }
 
 /**
