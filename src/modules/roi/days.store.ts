@@ -18,7 +18,7 @@
  * readers decide the row (the scope for campaign/channel or agent groupings, the call's key
  * otherwise). The cents are exactly those of `allocateCostsLive` in ./allocation.ts.
  */
-import { eq, sql } from 'drizzle-orm';
+import { eq, sql, type SQL } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import { queryRows, type Database, type Executor, type Tx } from '../../db/client.js';
 import {
@@ -196,11 +196,16 @@ export async function refreshDirtyDays(db: Database, tenantId: string, daysPerBa
  */
 export async function markInstants(tx: Executor, tenantId: string, instants: Date[], opts: { revenueOnly?: boolean } = {}): Promise<void> {
   if (instants.length === 0) return;
-  await tx.execute(sql`
+  await tx.execute(instantMarks(tenantId, instants, opts));
+}
+
+/** markInstants' statement, for a caller that sends it with another (a data-modifying `with`). */
+export function instantMarks(tenantId: string, instants: Date[], opts: { revenueOnly?: boolean } = {}): SQL {
+  return sql`
     insert into ${roiDirtyDays} (${names(roiDirtyDays.tenantId, roiDirtyDays.day, roiDirtyDays.revenueOnly)})
     select distinct ${tenants.id}, (x::timestamptz at time zone ${tenants.timezone})::date, ${opts.revenueOnly === true}::boolean
     from ${tenants}, jsonb_array_elements_text(${JSON.stringify(instants.map((d) => d.toISOString()))}::jsonb) x
-    where ${tenants.id} = ${tenantId}`);
+    where ${tenants.id} = ${tenantId}`;
 }
 
 /** Mark the days of cost periods dirty (both ends included). */
