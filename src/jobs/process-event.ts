@@ -23,7 +23,7 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import { z, ZodError } from 'zod';
 import { connectorFor, DeliveryShapeError, type CallEvent, type ParsedDelivery, type ProviderId } from '../../connectors/index.js';
 import { queryRows, type Database, type Tx } from '../db/client.js';
-import { pgArray } from '../db/sql.js';
+import { pgArray, rowFrom } from '../db/sql.js';
 import { connections, tenants, webhookEvents, type TenantRow, type WebhookEventRow } from '../db/schema/index.js';
 import type { Logger } from '../lib/logger.js';
 import { MicroBatcher } from '../lib/micro-batch.js';
@@ -203,10 +203,13 @@ async function applyDeliveries(tx: Tx, deps: ProcessDeps, tenantById: Map<string
       }
     }
     events.sort((a, b) => (a.callKey === b.callKey ? (a.key < b.key ? -1 : a.key > b.key ? 1 : 0) : a.callKey < b.callKey ? -1 : 1));
-    await storeCallEvents(tx, entry.tenantId, connectionId, events);
+    // Where calls are joined, the events are stored before their calls are locked (a fold under the
+    // lock below moves them with the alias's); elsewhere recomputeCalls stores them with its locks.
+    const joins = connectorFor(entry.provider).joinsCalls === true;
+    if (joins) await storeCallEvents(tx, entry.tenantId, connectionId, events);
     const recompute = new Set<string>();
     for (const callKey of keys.sort()) {
-      if (connectorFor(entry.provider).joinsCalls) {
+      if (joins) {
         // Under the call's lock, the link is read again: a transaction that committed a link while
         // this one waited (its event was filed here before the link was visible) is caught now.
         await lockCall(tx, connectionId, callKey);
@@ -220,7 +223,7 @@ async function applyDeliveries(tx: Tx, deps: ProcessDeps, tenantById: Map<string
       recompute.add(callKey);
     }
     // The batch's calls of this connection together: one statement each for their locks, events and rows.
-    changes.push(...(await recomputeCalls(tx, tenant, connection, [...recompute], enrichOnly)));
+    changes.push(...(await recomputeCalls(tx, tenant, connection, [...recompute], enrichOnly, joins ? [] : events)));
     const gone = retired.filter((r) => r.alias !== null);
     for (const r of gone) await retireAliasRow(tx, r.alias!, r.root);
     if (gone.length > 0) {
@@ -249,19 +252,30 @@ async function applySideEffects(tx: Tx, deps: ProcessDeps, { event, parsed }: Pa
 
 /**
  * The ids among `ids` still pending, their rows locked until the transaction ends (taken in id
- * order) and marked processed, in one statement: the transaction commits them processed with its
- * work, or rolls the mark back with it.
+ * order) and marked processed, and their tenants, in one statement: the transaction commits them
+ * processed with its work, or rolls the mark back with it. An event whose tenant is gone is
+ * claimed without one.
  */
-async function claimPending(tx: Tx, ids: string[]): Promise<Set<string>> {
-  if (ids.length === 0) return new Set();
-  const rows = await queryRows<{ id: string }>(
+async function claimPending(tx: Tx, ids: string[]): Promise<{ claimed: Set<string>; tenantById: Map<string, TenantRow> }> {
+  const claimed = new Set<string>();
+  const tenantById = new Map<string, TenantRow>();
+  if (ids.length === 0) return { claimed, tenantById };
+  const rows = await queryRows<Record<string, unknown> & { claimed_ids: string[]; id: string | null }>(
     tx,
-    sql`update ${webhookEvents} w set status = 'processed', error = null, attempts = w.attempts + 1, processed_at = clock_timestamp()
-        from (select id from ${webhookEvents} where id = any(${pgArray(ids)}::uuid[]) and status = 'pending' order by id for update) c
-        where w.id = c.id
-        returning w.id`,
+    sql`with claimed as (
+          update ${webhookEvents} w set status = 'processed', error = null, attempts = w.attempts + 1, processed_at = clock_timestamp()
+          from (select id from ${webhookEvents} where id = any(${pgArray(ids)}::uuid[]) and status = 'pending' order by id for update) c
+          where w.id = c.id
+          returning w.id, w.tenant_id)
+        select c.claimed_ids, t.*
+        from (select tenant_id, array_agg(id) as claimed_ids from claimed group by tenant_id) c
+        left join ${tenants} t on t.id = c.tenant_id`,
   );
-  return new Set(rows.map((r) => r.id));
+  for (const r of rows) {
+    for (const id of r.claimed_ids) claimed.add(id);
+    if (r.id !== null) tenantById.set(r.id, rowFrom(tenants, r));
+  }
+  return { claimed, tenantById };
 }
 
 /**
@@ -272,11 +286,9 @@ async function applyInTransaction(deps: ProcessDeps, work: Parsed[]): Promise<st
   return deps.db.transaction(async (tx) => {
     // The events are claimed first, in id order: an event in two jobs at once (a sweep or a
     // reprocess racing its first job) is applied by one transaction; the other finds it processed.
-    const claimed = await claimPending(tx, work.map((w) => w.event.id));
+    const { claimed, tenantById } = await claimPending(tx, work.map((w) => w.event.id));
     const gone = work.filter((w) => !claimed.has(w.event.id)).map((w) => w.event.id);
     work = work.filter((w) => claimed.has(w.event.id));
-    const tenantIds = [...new Set(work.map((w) => w.event.tenantId))];
-    const tenantById = tenantIds.length === 0 ? new Map<string, TenantRow>() : new Map((await tx.select().from(tenants).where(inArray(tenants.id, tenantIds))).map((t) => [t.id, t]));
     // Claimed is marked processed: an event whose tenant is gone fails the batch, and alone it
     // fails for good (processOne), as an unreadable delivery does.
     if (work.some((w) => !tenantById.has(w.event.tenantId))) {
