@@ -111,8 +111,8 @@ export async function recomputeCall(
 
 /**
  * Recompute several calls of one connection: their locks (in key order, the order every writer
- * takes them), their events and their current rows are read in three statements for all of them,
- * then each call is merged and enriched, and the calls that changed are written in one statement.
+ * takes them; the statement that takes them stores the new events `store`), their events and
+ * their current rows are read in three statements for all of them, then each call is merged and enriched, and the calls that changed are written in one statement.
  * Only the listeners' `enrich` runs here; the caller runs their change hooks over the changes
  * returned (once, or per call as recomputeCall). Nothing in between writes another call's row, so
  * the rows read first are still current.
