@@ -9,8 +9,8 @@
  * The events of the jobs a worker runs at the same time are gathered into batches (src/lib/micro-batch.ts): one
  * transaction stores the events of the whole batch, recomputes each touched call ONCE (a call's
  * callbacks usually arrive together), runs the call listeners once over every change, and claims
- * the events and marks them processed with one UPDATE. Per-event round trips to PostgreSQL were the worker's cost
- * (BENCHMARKS.md, process section). Call locks are taken in one global order, so two batches never
+ * the events and marks them processed with one UPDATE. Per-event round trips to PostgreSQL were
+ * the worker's cost, and per-batch statements still are (BENCHMARKS.md, process section). Call locks are taken in one global order, so two batches never
  * wait on each other in a cycle. If a batch's transaction fails, each of its events is processed
  * again alone, exactly as an event always was, so one bad event never holds the others and BullMQ's
  * per-job retries and failure marking stay per event.
@@ -19,7 +19,7 @@
  * (BullMQ stalled-job recovery, or the sweeper, src/jobs/maintenance.ts, which also brings back an
  * event whose every attempt failed while the database was away).
  */
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { z, ZodError } from 'zod';
 import { connectorFor, DeliveryShapeError, type CallEvent, type ParsedDelivery, type ProviderId } from '../../connectors/index.js';
 import { queryRows, type Database, type Tx } from '../db/client.js';
