@@ -454,11 +454,11 @@ async function runRow(label: string, opts: ProcessOptions, workers: number, seed
       [tenantId],
     );
     const statusOf = new Map(finalCalls.rows.map((r) => [r.provider_call_id, r.status]));
-    // Calls whose every delivery was sent must have their scenario's status (steady rows stop mid-call).
-    const complete = [...sentCalls].filter((i) => {
-      const sent = wire.filter((w) => w.call === i).length;
-      return sent >= planned[i]!.deliveries.length;
-    });
+    // Calls whose every delivery was sent must have their scenario's status (steady rows stop
+    // mid-call). Sent means the call's last wire item was: a count of its items sent would take a
+    // duplicate for the delivery cut off after it.
+    const finished = new Set(wire.filter((w) => w.last).map((w) => w.call));
+    const complete = [...sentCalls].filter((i) => finished.has(i));
     const wrongCalls = complete.filter((i) => statusOf.get(planned[i]!.providerCallId) !== planned[i]!.expectedStatus).length;
 
     const distinctStored = Number(stored.rows[0]!.n);

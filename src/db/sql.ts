@@ -4,7 +4,7 @@
  * take, and which hits PostgreSQL's 65 535-parameter limit on large lists: each helper below sends
  * the whole list as one parameter.
  */
-import { sql, type SQL } from 'drizzle-orm';
+import { getTableColumns, sql, type Column, type InferSelectModel, type SQL, type Table } from 'drizzle-orm';
 
 /** A PostgreSQL array literal for one bound parameter (`${pgArray(xs)}::text[]`, `::date[]`, `::timestamptz[]`). */
 export function pgArray(values: readonly (string | number)[]): string {
@@ -44,4 +44,25 @@ export function changedFrom(columns: Record<string, { name: string }>): SQL {
     cs.map((c) => sql`excluded.${sql.identifier(c.name)}`),
     sql`, `,
   )})`;
+}
+
+const columnsOf = new WeakMap<Table, [string, Column][]>();
+
+/**
+ * A row of raw SQL (`returning *`, `t.*`: the columns' SQL names and the driver's values) as
+ * drizzle's own select reads it: each column through its mapFromDriverValue. For statements drizzle
+ * cannot build (several writes in one round trip) that hand rows on as the table's type.
+ */
+export function rowFrom<T extends Table>(table: T, raw: Record<string, unknown>): InferSelectModel<T> {
+  let columns = columnsOf.get(table);
+  if (!columns) {
+    columns = Object.entries(getTableColumns(table));
+    columnsOf.set(table, columns);
+  }
+  const row: Record<string, unknown> = {};
+  for (const [key, column] of columns) {
+    const v = raw[column.name];
+    row[key] = v === null || v === undefined ? null : column.mapFromDriverValue(v);
+  }
+  return row as InferSelectModel<T>;
 }

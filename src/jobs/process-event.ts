@@ -8,9 +8,9 @@
  *
  * The events of the jobs a worker runs at the same time are gathered into batches (src/lib/micro-batch.ts): one
  * transaction stores the events of the whole batch, recomputes each touched call ONCE (a call's
- * callbacks usually arrive together), runs the call listeners once over every change, and marks the
- * events processed with one UPDATE. Per-event round trips to PostgreSQL were the worker's cost
- * (BENCHMARKS.md, process section). Call locks are taken in one global order, so two batches never
+ * callbacks usually arrive together), runs the call listeners once over every change, and claims
+ * the events and marks them processed with one UPDATE. Per-event round trips to PostgreSQL were
+ * the worker's cost, and per-batch statements still are (BENCHMARKS.md, process section). Call locks are taken in one global order, so two batches never
  * wait on each other in a cycle. If a batch's transaction fails, each of its events is processed
  * again alone, exactly as an event always was, so one bad event never holds the others and BullMQ's
  * per-job retries and failure marking stay per event.
@@ -19,10 +19,11 @@
  * (BullMQ stalled-job recovery, or the sweeper, src/jobs/maintenance.ts, which also brings back an
  * event whose every attempt failed while the database was away).
  */
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { z, ZodError } from 'zod';
 import { connectorFor, DeliveryShapeError, type CallEvent, type ParsedDelivery, type ProviderId } from '../../connectors/index.js';
-import type { Database, Tx } from '../db/client.js';
+import { queryRows, type Database, type Tx } from '../db/client.js';
+import { pgArray, rowFrom } from '../db/sql.js';
 import { connections, tenants, webhookEvents, type TenantRow, type WebhookEventRow } from '../db/schema/index.js';
 import type { Logger } from '../lib/logger.js';
 import { MicroBatcher } from '../lib/micro-batch.js';
@@ -202,10 +203,13 @@ async function applyDeliveries(tx: Tx, deps: ProcessDeps, tenantById: Map<string
       }
     }
     events.sort((a, b) => (a.callKey === b.callKey ? (a.key < b.key ? -1 : a.key > b.key ? 1 : 0) : a.callKey < b.callKey ? -1 : 1));
-    await storeCallEvents(tx, entry.tenantId, connectionId, events);
+    // Where calls are joined, the events are stored before their calls are locked (a fold under the
+    // lock below moves them with the alias's); elsewhere recomputeCalls stores them with its locks.
+    const joins = connectorFor(entry.provider).joinsCalls === true;
+    if (joins) await storeCallEvents(tx, entry.tenantId, connectionId, events);
     const recompute = new Set<string>();
     for (const callKey of keys.sort()) {
-      if (connectorFor(entry.provider).joinsCalls) {
+      if (joins) {
         // Under the call's lock, the link is read again: a transaction that committed a link while
         // this one waited (its event was filed here before the link was visible) is caught now.
         await lockCall(tx, connectionId, callKey);
@@ -219,7 +223,7 @@ async function applyDeliveries(tx: Tx, deps: ProcessDeps, tenantById: Map<string
       recompute.add(callKey);
     }
     // The batch's calls of this connection together: one statement each for their locks, events and rows.
-    changes.push(...(await recomputeCalls(tx, tenant, connection, [...recompute], enrichOnly)));
+    changes.push(...(await recomputeCalls(tx, tenant, connection, [...recompute], enrichOnly, joins ? [] : events)));
     const gone = retired.filter((r) => r.alias !== null);
     for (const r of gone) await retireAliasRow(tx, r.alias!, r.root);
     if (gone.length > 0) {
@@ -246,16 +250,32 @@ async function applySideEffects(tx: Tx, deps: ProcessDeps, { event, parsed }: Pa
   if (parsed.presence.length > 0) await deps.presence.record(tx, event.tenantId, event.connectionId, event.provider as ProviderId, parsed.presence);
 }
 
-/** The ids among `ids` still pending, their rows locked until the transaction ends (taken in id order). */
-async function claimPending(tx: Tx, ids: string[]): Promise<Set<string>> {
-  if (ids.length === 0) return new Set();
-  const rows = await tx
-    .select({ id: webhookEvents.id })
-    .from(webhookEvents)
-    .where(and(inArray(webhookEvents.id, ids), eq(webhookEvents.status, 'pending')))
-    .orderBy(webhookEvents.id)
-    .for('update');
-  return new Set(rows.map((r) => r.id));
+/**
+ * The ids among `ids` still pending, their rows locked until the transaction ends (taken in id
+ * order) and marked processed, and their tenants, in one statement: the transaction commits them
+ * processed with its work, or rolls the mark back with it. An event whose tenant is gone is
+ * claimed without one.
+ */
+async function claimPending(tx: Tx, ids: string[]): Promise<{ claimed: Set<string>; tenantById: Map<string, TenantRow> }> {
+  const claimed = new Set<string>();
+  const tenantById = new Map<string, TenantRow>();
+  if (ids.length === 0) return { claimed, tenantById };
+  const rows = await queryRows<Record<string, unknown> & { claimed_ids: string[]; id: string | null }>(
+    tx,
+    sql`with claimed as (
+          update ${webhookEvents} w set status = 'processed', error = null, attempts = w.attempts + 1, processed_at = clock_timestamp()
+          from (select id from ${webhookEvents} where id = any(${pgArray(ids)}::uuid[]) and status = 'pending' order by id for update) c
+          where w.id = c.id
+          returning w.id, w.tenant_id)
+        select c.claimed_ids, t.*
+        from (select tenant_id, array_agg(id) as claimed_ids from claimed group by tenant_id) c
+        left join ${tenants} t on t.id = c.tenant_id`,
+  );
+  for (const r of rows) {
+    for (const id of r.claimed_ids) claimed.add(id);
+    if (r.id !== null) tenantById.set(r.id, rowFrom(tenants, r));
+  }
+  return { claimed, tenantById };
 }
 
 /**
@@ -266,24 +286,18 @@ async function applyInTransaction(deps: ProcessDeps, work: Parsed[]): Promise<st
   return deps.db.transaction(async (tx) => {
     // The events are claimed first, in id order: an event in two jobs at once (a sweep or a
     // reprocess racing its first job) is applied by one transaction; the other finds it processed.
-    const claimed = await claimPending(tx, work.map((w) => w.event.id));
+    const { claimed, tenantById } = await claimPending(tx, work.map((w) => w.event.id));
     const gone = work.filter((w) => !claimed.has(w.event.id)).map((w) => w.event.id);
     work = work.filter((w) => claimed.has(w.event.id));
-    const tenantIds = [...new Set(work.map((w) => w.event.tenantId))];
-    const tenantById = tenantIds.length === 0 ? new Map<string, TenantRow>() : new Map((await tx.select().from(tenants).where(inArray(tenants.id, tenantIds))).map((t) => [t.id, t]));
-    const live = work.filter((w) => tenantById.has(w.event.tenantId));
-    if (live.length < work.length && work.length === 1) throw new DeliveryShapeError('tenant no longer exists');
-    const changes = await applyDeliveries(tx, deps, tenantById, live);
-    if (changes.length > 0) for (const l of deps.listeners) await l.onCallsChanged?.(tx, changes);
-    for (const w of live) await applySideEffects(tx, deps, w);
-    const ids = live.map((w) => w.event.id);
-    if (ids.length > 0) {
-      await tx
-        .update(webhookEvents)
-        .set({ status: 'processed', error: null, attempts: sql`${webhookEvents.attempts} + 1`, processedAt: new Date() })
-        .where(inArray(webhookEvents.id, ids));
+    // Claimed is marked processed: an event whose tenant is gone fails the batch, and alone it
+    // fails for good (processOne), as an unreadable delivery does.
+    if (work.some((w) => !tenantById.has(w.event.tenantId))) {
+      throw work.length === 1 ? new DeliveryShapeError('tenant no longer exists') : new Error('an event of the batch has no tenant');
     }
-    return [...ids, ...gone];
+    const changes = await applyDeliveries(tx, deps, tenantById, work);
+    if (changes.length > 0) for (const l of deps.listeners) await l.onCallsChanged?.(tx, changes);
+    for (const w of work) await applySideEffects(tx, deps, w);
+    return [...work.map((w) => w.event.id), ...gone];
   });
 }
 
@@ -293,8 +307,12 @@ async function applyInTransaction(deps: ProcessDeps, work: Parsed[]): Promise<st
  */
 async function processBatch(deps: ProcessDeps, ids: string[]): Promise<boolean[]> {
   const unique = [...new Set(ids)];
-  const events = await deps.db.select().from(webhookEvents).where(and(inArray(webhookEvents.id, unique), eq(webhookEvents.status, 'pending')));
-  const handled = new Set(unique.filter((id) => !events.some((e) => e.id === id)));
+  const events = await deps.db
+    .select()
+    .from(webhookEvents)
+    .where(and(sql`${webhookEvents.id} = any(${pgArray(unique)}::uuid[])`, eq(webhookEvents.status, 'pending')));
+  const found = new Set(events.map((e) => e.id));
+  const handled = new Set(unique.filter((id) => !found.has(id)));
   const work: Parsed[] = [];
   for (const event of events) {
     let parsed: ParsedDelivery | null;

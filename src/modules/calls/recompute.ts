@@ -5,16 +5,16 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Decimal } from 'decimal.js';
-import { and, eq, getTableColumns, sql } from 'drizzle-orm';
+import { and, eq, getTableColumns, sql, type SQL } from 'drizzle-orm';
 import { connectorFor, type CallEvent, type ProviderId, type UnifiedCallDraft } from '../../../connectors/index.js';
-import type { Executor, Tx } from '../../db/client.js';
+import { queryRows, type Executor, type Tx } from '../../db/client.js';
 import { callEvents, calls, type CallRow } from '../../db/schema/index.js';
 import type { TenantRow } from '../../db/schema/index.js';
 import { effectiveSettings } from '../tenants/index.js';
 import { afterCallWorkOf } from './after-call-work.js';
 import { handlingOf, type HandledBy } from '../../domain/automation.js';
 import { stableStringify } from '../../../connectors/shared/events.js';
-import { pgArray } from '../../db/sql.js';
+import { pgArray, rowFrom } from '../../db/sql.js';
 
 export interface CallChange {
   tenantId: string;
@@ -62,25 +62,23 @@ export async function storeCallEvents(
   events: CallEvent[],
 ): Promise<void> {
   if (events.length === 0) return;
+  await tx.execute(eventsInsert(tenantId, connectionId, events));
+}
+
+/**
+ * storeCallEvents' statement. The rows travel as one jsonb parameter, inserted in the order given
+ * (the callers' lock order): a multi-row VALUES costs a parameter per field to build and send
+ * (BENCHMARKS.md, process section).
+ */
+function eventsInsert(tenantId: string, connectionId: string, events: CallEvent[]): SQL {
   // REST reads of a leg replace the earlier read of that leg (same key, newer data); webhook events
   // are keyed by content, so replacing them is a no-op.
   const unique = new Map(events.map((e) => [`${e.callKey}\u0000${e.key}`, e]));
-  await tx
-    .insert(callEvents)
-    .values(
-      [...unique.values()].map((e) => ({
-        tenantId,
-        connectionId,
-        callKey: e.callKey,
-        eventKey: e.key,
-        source: e.source,
-        data: e.data,
-      })),
-    )
-    .onConflictDoUpdate({
-      target: [callEvents.connectionId, callEvents.callKey, callEvents.eventKey],
-      set: { data: sql`excluded.data`, source: sql`excluded.source` },
-    });
+  const rows = JSON.stringify([...unique.values()].map((e) => ({ call_key: e.callKey, event_key: e.key, source: e.source, data: e.data })));
+  return sql`insert into call_events (tenant_id, connection_id, call_key, event_key, source, data)
+    select ${tenantId}::uuid, ${connectionId}::uuid, r.call_key, r.event_key, r.source, r.data
+    from jsonb_to_recordset(${rows}::jsonb) as r(call_key text, event_key text, source text, data jsonb)
+    on conflict (connection_id, call_key, event_key) do update set data = excluded.data, source = excluded.source`;
 }
 
 const COMPARED: (keyof CallRow)[] = [
@@ -113,8 +111,8 @@ export async function recomputeCall(
 
 /**
  * Recompute several calls of one connection: their locks (in key order, the order every writer
- * takes them), their events and their current rows are read in three statements for all of them,
- * then each call is merged and enriched, and the calls that changed are written in one statement.
+ * takes them; the statement that takes them stores the new events `store`), their events and
+ * their current rows are read in three statements for all of them, then each call is merged and enriched, and the calls that changed are written in one statement.
  * Only the listeners' `enrich` runs here; the caller runs their change hooks over the changes
  * returned (once, or per call as recomputeCall). Nothing in between writes another call's row, so
  * the rows read first are still current.
@@ -125,22 +123,29 @@ export async function recomputeCalls(
   connection: { id: string; provider: ProviderId },
   callKeys: readonly string[],
   enrichers: readonly Pick<CallChangeListener, 'enrich' | 'enrichMany'>[],
+  /**
+   * New events of these calls (a worker's batch), stored under the calls' locks by the statement
+   * that takes them: one round trip less per batch. Only where no link can move a call's events
+   * once locked (a connector that joins calls stores them first: src/jobs/process-event.ts).
+   */
+  store: CallEvent[] = [],
 ): Promise<CallChange[]> {
   const keys = [...new Set(callKeys)].sort();
   if (keys.length === 0) return [];
   const keyList = pgArray(keys);
-  // unnest yields the (sorted) keys in order, so the locks are taken in that order.
-  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${connection.id}::text || ':' || k, 0)) from unnest(${keyList}::text[]) as k`);
-  const [eventRows, rows] = await Promise.all([
-    tx
-      .select({ callKey: callEvents.callKey, eventKey: callEvents.eventKey, source: callEvents.source, data: callEvents.data })
-      .from(callEvents)
-      .where(and(eq(callEvents.connectionId, connection.id), sql`${callEvents.callKey} = any(${keyList}::text[])`)),
-    tx
-      .select()
-      .from(calls)
-      .where(and(eq(calls.connectionId, connection.id), sql`${calls.callKey} = any(${keyList}::text[])`)),
-  ]);
+  // unnest yields the (sorted) keys in order, so the locks are taken in that order. A `with` insert
+  // that the query does not read runs once the query is done: after every lock is held.
+  const stored = store.length > 0 ? sql`with stored as (${eventsInsert(tenant.id, connection.id, store)}) ` : sql``;
+  await tx.execute(sql`${stored}select pg_advisory_xact_lock(hashtextextended(${connection.id}::text || ':' || k, 0)) from unnest(${keyList}::text[]) as k`);
+  // One statement at a time: a transaction is one connection, which runs them one after another anyway.
+  const eventRows = await tx
+    .select({ callKey: callEvents.callKey, eventKey: callEvents.eventKey, source: callEvents.source, data: callEvents.data })
+    .from(callEvents)
+    .where(and(eq(callEvents.connectionId, connection.id), sql`${callEvents.callKey} = any(${keyList}::text[])`));
+  const rows = await tx
+    .select()
+    .from(calls)
+    .where(and(eq(calls.connectionId, connection.id), sql`${calls.callKey} = any(${keyList}::text[])`));
   const eventsOf = new Map<string, CallEvent[]>();
   for (const r of eventRows) {
     const list = eventsOf.get(r.callKey) ?? [];
@@ -155,9 +160,8 @@ export async function recomputeCalls(
   });
   // Listeners that enrich a batch at once do it now, for every call; the others per call below.
   // Either way before any of the batch's calls is written.
-  const batched = await Promise.all(
-    enrichers.map((l) => (l.enrichMany && drafts.length > 1 ? l.enrichMany(tx, tenant, drafts) : Promise.resolve(null))),
-  );
+  const batched: (CallEnrichment[] | null)[] = [];
+  for (const l of enrichers) batched.push(l.enrichMany && drafts.length > 1 ? await l.enrichMany(tx, tenant, drafts) : null);
   const writes: { before: CallRow | undefined; values: CallValues }[] = [];
   for (const [i, { draft, ref }] of drafts.entries()) {
     let extra: CallEnrichment = {};
@@ -241,8 +245,30 @@ function unchanged(before: CallRow, values: CallValues): boolean {
   return COMPARED.every((k) => same(before[k], candidate[k]));
 }
 
-/** Rows per statement: each row is ~40 parameters, PostgreSQL takes at most 65 535. */
-const ROWS_PER_WRITE = 1000;
+/** The calls table's columns, by property: the rows written as JSON by their SQL names. */
+const CALL_COLUMNS = getTableColumns(calls);
+
+/** The upsert's SQL around its one parameter, built once per set of columns (always the same: callValues). */
+const upsertSql = new Map<string, { head: string; tail: string }>();
+
+function upsertOf(keys: string[]): { head: string; tail: string } {
+  const id = keys.join(',');
+  let got = upsertSql.get(id);
+  if (!got) {
+    const names = keys.map((k) => `"${CALL_COLUMNS[k as keyof typeof CALL_COLUMNS].name}"`);
+    // A new row has no updated_at in its JSON: the column's default (now()), as a plain insert gives.
+    const selected = names.map((n) => (n === '"updated_at"' ? `coalesce(r.${n}, now())` : `r.${n}`));
+    got = {
+      head: `insert into calls (${names.join(', ')}) select ${selected.join(', ')} from jsonb_populate_recordset(null::calls, `,
+      tail: `::jsonb) as r on conflict (connection_id, call_key) do update set ${names
+        .filter((n) => n !== '"id"')
+        .map((n) => `${n} = excluded.${n}`)
+        .join(', ')} where calls.id = excluded.id returning *`,
+    };
+    upsertSql.set(id, got);
+  }
+  return got;
+}
 
 /**
  * Write the calls that changed (an existing row, `before`) or are new, in one statement: an insert
@@ -251,26 +277,26 @@ const ROWS_PER_WRITE = 1000;
  * createdAt, and its updatedAt moves. The update applies only to the row read before (same id): a
  * row that appeared since (no `before`) comes back missing, and that fails the transaction as the
  * plain insert's unique violation did. The changes come back in the order of `writes`.
+ *
+ * The rows travel as ONE jsonb parameter (jsonb_populate_recordset over the table's own row type),
+ * not a multi-row VALUES of ~40 parameters a row: building and sending those was most of the
+ * worker's query-building time (BENCHMARKS.md, process section).
  */
 async function writeCalls(tx: Tx, tenantId: string, writes: { before: CallRow | undefined; values: CallValues }[]): Promise<CallChange[]> {
   if (writes.length === 0) return [];
   const now = new Date();
-  // An existing row takes every column recompute owns, and updatedAt: from the row offered
-  // (`excluded`). Not the others (attributedRevenue is attribution's; createdAt stays).
-  const columns = getTableColumns(calls);
-  const set = Object.fromEntries(
-    [...Object.keys(writes[0]!.values), 'updatedAt'].map((k) => [k, sql.raw(`excluded."${columns[k as keyof typeof columns].name}"`)]),
-  );
+  // Every column recompute owns, id and updatedAt; not the others (attributedRevenue is
+  // attribution's; createdAt stays).
+  const keys = ['id', ...Object.keys(writes[0]!.values), 'updatedAt'];
+  const json = writes.map(({ before, values }) => {
+    const row: Record<string, unknown> = { id: before ? before.id : randomUUID(), updated_at: before ? now : null };
+    for (const [k, v] of Object.entries(values)) row[CALL_COLUMNS[k as keyof typeof CALL_COLUMNS].name] = v;
+    return row;
+  });
+  const { head, tail } = upsertOf(keys);
+  const returned = await queryRows<Record<string, unknown>>(tx, sql`${sql.raw(head)}${JSON.stringify(json)}${sql.raw(tail)}`);
   const written = new Map<string, CallRow>();
-  for (let i = 0; i < writes.length; i += ROWS_PER_WRITE) {
-    const chunk = writes.slice(i, i + ROWS_PER_WRITE);
-    const returned = await tx
-      .insert(calls)
-      .values(chunk.map(({ before, values }) => (before ? { id: before.id, ...values, updatedAt: now } : { id: randomUUID(), ...values })))
-      .onConflictDoUpdate({ target: [calls.connectionId, calls.callKey], set, setWhere: sql`${calls.id} = excluded.id` })
-      .returning();
-    for (const r of returned) written.set(r.callKey, r);
-  }
+  for (const r of returned) written.set(r.call_key as string, rowFrom(calls, r));
   return writes.map(({ before, values }) => {
     const after = written.get(values.callKey);
     if (!after) throw new Error(`call ${values.callKey} of connection ${values.connectionId} was written by another transaction under its lock`);

@@ -2,7 +2,7 @@
  * Marking KPI hours dirty, inside the transaction that changes the calls (so a committed change is
  * never without its dirty mark), and waking the coalesced refresh job.
  */
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { Executor, Tx } from '../../db/client.js';
 import type { CallRow } from '../../db/schema/index.js';
 import type { CallChange, CallChangeListener } from '../calls/index.js';
@@ -47,13 +47,26 @@ const callGroupOf = (r: CallRow) => [r.agentId, r.queueName, r.campaignId, r.pro
  */
 export async function markCallGroupsDirty(tx: Executor, tenantId: string, rows: CallRow[], notify?: DirtyNotifier): Promise<void> {
   if (rows.length === 0) return;
-  const marks = [...new Set(rows.map((r) => JSON.stringify([r.startedAt.toISOString(), callGroupOf(r)])))].sort();
-  await tx.execute(sql`
-    insert into kpi_dirty_hours (tenant_id, hour_key, call_group)
-    select distinct t.id, to_char((m->>0)::timestamptz at time zone t.timezone, ${HOUR_KEY_FORMAT}), m->1
-    from tenants t cross join jsonb_array_elements(${`[${marks.join(',')}]`}::jsonb) as m
-    where t.id = ${tenantId}`);
+  await insertGroupMarks(tx, [callGroupMarks(tenantId, rows)]);
   notify?.(tenantId);
+}
+
+/** The marks of markCallGroupsDirty: (tenant, hour, group) rows for kpi_dirty_hours. */
+function callGroupMarks(tenantId: string, rows: CallRow[]): SQL {
+  const marks = [...new Set(rows.map((r) => JSON.stringify([r.startedAt.toISOString(), callGroupOf(r)])))].sort();
+  return sql`select distinct t.id, to_char((m->>0)::timestamptz at time zone t.timezone, ${HOUR_KEY_FORMAT}), m->1
+    from tenants t cross join jsonb_array_elements(${`[${marks.join(',')}]`}::jsonb) as m
+    where t.id = ${tenantId}`;
+}
+
+/** Marks of several kinds in one statement (a call transaction's marks, one round trip). */
+async function insertGroupMarks(tx: Executor, parts: (SQL | null)[]): Promise<void> {
+  const selects = parts.filter((p): p is SQL => p !== null);
+  if (selects.length === 0) return;
+  await tx.execute(sql`insert into kpi_dirty_hours (tenant_id, hour_key, call_group) ${sql.join(
+    selects.map((p) => sql`(${p})`),
+    sql` union all `,
+  )}`);
 }
 
 /** Mark the hours of these agents' calls dirty: a link between agents changes the agent they count under. */
@@ -80,14 +93,12 @@ export async function markAllDirty(tx: Executor, tenantId: string): Promise<void
  * moving at `startedAt` changes whether the answered inbound calls of that number in the window
  * before it were repeated. Their hours are dirty too.
  */
-async function markEarlierCallsOfNumbersDirty(tx: Tx, tenantId: string, rows: CallRow[]): Promise<void> {
+function earlierCallsOfNumbersMarks(tenantId: string, rows: CallRow[]): SQL | null {
   const relevant = rows.filter((r) => r.direction === 'inbound' && r.externalNumber !== null);
-  if (relevant.length === 0) return;
+  if (relevant.length === 0) return null;
   const numbers = [...new Set(relevant.map((r) => r.externalNumber!))];
   const times = relevant.map((r) => r.startedAt.getTime());
-  await tx.execute(sql`
-    insert into kpi_dirty_hours (tenant_id, hour_key, call_group)
-    select distinct t.id, to_char(c.started_at at time zone t.timezone, ${HOUR_KEY_FORMAT}),
+  return sql`select distinct t.id, to_char(c.started_at at time zone t.timezone, ${HOUR_KEY_FORMAT}),
       jsonb_build_array(c.agent_id, c.queue_name, c.campaign_id::text, c.provider, c.direction)
     from tenants t
     join calls c on c.tenant_id = t.id
@@ -96,7 +107,14 @@ async function markEarlierCallsOfNumbersDirty(tx: Tx, tenantId: string, rows: Ca
       and c.direction = 'inbound' and c.status = 'answered'
       and c.started_at <= ${new Date(Math.max(...times)).toISOString()}::timestamptz
       and c.started_at >= ${new Date(Math.min(...times)).toISOString()}::timestamptz
-          - make_interval(days => coalesce((t.settings->>'fcrWindowDays')::int, 7))`);
+          - make_interval(days => coalesce((t.settings->>'fcrWindowDays')::int, 7))`;
+}
+
+/** The calls' own groups and their numbers' earlier calls, dirty: in one statement. */
+async function markChangedCallsDirty(tx: Executor, tenantId: string, rows: CallRow[], notify?: DirtyNotifier): Promise<void> {
+  if (rows.length === 0) return;
+  await insertGroupMarks(tx, [callGroupMarks(tenantId, rows), earlierCallsOfNumbersMarks(tenantId, rows)]);
+  notify?.(tenantId);
 }
 
 /** The KPI module's CallChangeListener: dirty call groups of hours (before and after) and the agent/queue names. */
@@ -107,8 +125,7 @@ export function kpiCallListener(notify?: DirtyNotifier): CallChangeListener {
       for (const change of changes) byTenant.set(change.tenantId, [...(byTenant.get(change.tenantId) ?? []), change]);
       for (const [tenantId, list] of byTenant) {
         const rows = list.flatMap((c) => (c.before ? [c.before, c.after] : [c.after]));
-        await markCallGroupsDirty(tx, tenantId, rows, notify);
-        await markEarlierCallsOfNumbersDirty(tx, tenantId, rows);
+        await markChangedCallsDirty(tx, tenantId, rows, notify);
         await upsertAgentsAndQueues(tx, tenantId, list.map((c) => c.after));
       }
     },
@@ -116,8 +133,7 @@ export function kpiCallListener(notify?: DirtyNotifier): CallChangeListener {
     async onCallsRemoved(tx: Tx, removed) {
       for (const tenantId of new Set(removed.map((r) => r.tenantId))) {
         const rows = removed.filter((r) => r.tenantId === tenantId).map((r) => r.row);
-        await markCallGroupsDirty(tx, tenantId, rows, notify);
-        await markEarlierCallsOfNumbersDirty(tx, tenantId, rows);
+        await markChangedCallsDirty(tx, tenantId, rows, notify);
       }
     },
   };

@@ -15,7 +15,7 @@ import { col, idList, pgArray } from '../../db/sql.js';
 import type { Tx } from '../../db/client.js';
 import type { CallChange, CallChangeListener } from '../calls/index.js';
 import { copyCallFields, recomputeStoredCredits } from './credits.js';
-import { markInstants } from './days.store.js';
+import { instantMarks, markInstants } from './days.store.js';
 
 const TOUCH_FIELDS = ['externalNumber', 'startedAt', 'direction', 'status'] as const;
 /** The call fields copied onto its credits and first touches (./credits.ts COPIED and FIRST_TOUCH_COPIED). */
@@ -34,7 +34,11 @@ function changed(change: CallChange, fields: readonly (keyof CallChange['after']
   });
 }
 
-async function recomputeTouchedCredits(tx: Tx, changes: CallChange[]): Promise<void> {
+/**
+ * `days`: the days to mark per tenant (callDays); a tenant whose deals are looked up here has its
+ * marks sent with that statement (one round trip less per batch) and taken out of `days`.
+ */
+async function recomputeTouchedCredits(tx: Tx, changes: CallChange[], days: Map<string, Date[]>): Promise<void> {
   // A call already credited, or a deal's first touch, whose grouping fields or lead flags changed
   // (a campaign re-assigned, a lead found later): its credits and first touches follow.
   const copied = new Map<string, string[]>();
@@ -54,9 +58,11 @@ async function recomputeTouchedCredits(tx: Tx, changes: CallChange[]): Promise<v
     const d = (column: { name: string }) => col('d', column);
     const ct = (column: { name: string }) => col('ct', column);
     const closed = sql`${d(crmDeals.stage)} = 'won' and ${d(crmDeals.closedAt)} >= ${earliest.toISOString()}::timestamptz and ${d(crmDeals.closedAt)} <= ${latest.toISOString()}::timestamptz`;
+    const marks = days.get(tenantId);
+    days.delete(tenantId);
     const deals = await queryRows<{ id: string }>(
       tx,
-      sql`select ${d(crmDeals.id)} as id from ${crmDeals} d where ${d(crmDeals.tenantId)} = ${tenantId} and ${d(crmDeals.phones)} ?| ${numberArray}::text[] and ${closed}
+      sql`${marks ? sql`with marked as (${instantMarks(tenantId, marks)}) ` : sql``}select ${d(crmDeals.id)} as id from ${crmDeals} d where ${d(crmDeals.tenantId)} = ${tenantId} and ${d(crmDeals.phones)} ?| ${numberArray}::text[] and ${closed}
         union
         select ${d(crmDeals.id)} from ${crmContacts} ct
           join ${crmDeals} d on ${d(crmDeals.tenantId)} = ${tenantId} and ${d(crmDeals.contactExternalId)} = ${ct(crmContacts.externalId)}
@@ -72,8 +78,8 @@ async function recomputeTouchedCredits(tx: Tx, changes: CallChange[]): Promise<v
 /** The call fields a day's rows read. */
 const DAY_FIELDS = ['startedAt', 'status', 'handleSeconds', 'agentId', 'queueName', 'campaignId', 'provider', 'direction', 'firstTimeCaller', 'crmLead'] as const;
 
-/** Marks the days of calls whose allocation fields changed; returns the tenants marked. */
-async function markCallDays(tx: Tx, changes: CallChange[]): Promise<string[]> {
+/** The days to mark, per tenant: those of calls whose allocation fields changed (before and after). */
+function callDays(changes: CallChange[]): Map<string, Date[]> {
   const byTenant = new Map<string, Date[]>();
   for (const ch of changes) {
     if (!changed(ch, DAY_FIELDS)) continue;
@@ -82,12 +88,18 @@ async function markCallDays(tx: Tx, changes: CallChange[]): Promise<string[]> {
     if (ch.before && ch.before.startedAt.getTime() !== ch.after.startedAt.getTime()) list.push(ch.before.startedAt);
     byTenant.set(ch.tenantId, list);
   }
-  for (const [tenantId, instants] of byTenant) {
-    // One mark per distinct hour-of-instant is enough: the day is what matters.
-    const distinct = [...new Map(instants.map((d) => [Math.floor(d.getTime() / 3_600_000), d])).values()];
-    await markInstants(tx, tenantId, distinct);
-  }
-  return [...byTenant.keys()];
+  // One mark per distinct hour-of-instant is enough: the day is what matters.
+  for (const [tenantId, instants] of byTenant) byTenant.set(tenantId, [...new Map(instants.map((d) => [Math.floor(d.getTime() / 3_600_000), d])).values()]);
+  return byTenant;
+}
+
+/** The credits of the deals the changes touch, and the days they change marked; returns the tenants marked. */
+async function applyChanges(tx: Tx, changes: CallChange[]): Promise<string[]> {
+  const days = callDays(changes);
+  const marked = [...days.keys()];
+  await recomputeTouchedCredits(tx, changes, days);
+  for (const [tenantId, instants] of days) await markInstants(tx, tenantId, instants);
+  return marked;
 }
 
 /** Wakes the `roi-refresh` job of a tenant after a call marked days (delayed: not yet committed). */
@@ -96,15 +108,13 @@ export type RoiNotifier = (tenantId: string) => void;
 export function roiCallListener(notify: RoiNotifier = () => undefined): CallChangeListener {
   return {
     onCallsChanged: async (tx, changes) => {
-      await recomputeTouchedCredits(tx, changes);
-      for (const tenantId of await markCallDays(tx, changes)) notify(tenantId);
+      for (const tenantId of await applyChanges(tx, changes)) notify(tenantId);
     },
     // A call folded into another is gone (its credits with it): the deals of its number are
     // recomputed, and its days rebuilt without it. Seen as a change from the row to nothing.
     onCallsRemoved: async (tx, removed) => {
       const asChanges = removed.map(({ tenantId, row }) => ({ tenantId, before: null, after: row }));
-      await recomputeTouchedCredits(tx, asChanges);
-      for (const tenantId of await markCallDays(tx, asChanges)) notify(tenantId);
+      for (const tenantId of await applyChanges(tx, asChanges)) notify(tenantId);
     },
   };
 }

@@ -228,11 +228,16 @@ export async function refreshDirtyDays(db: Database, tenantId: string, daysPerBa
  */
 export async function markInstants(tx: Executor, tenantId: string, instants: Date[], opts: { revenueOnly?: boolean } = {}): Promise<void> {
   if (instants.length === 0) return;
-  await tx.execute(sql`
+  await tx.execute(instantMarks(tenantId, instants, opts));
+}
+
+/** markInstants' statement, for a caller that sends it with another (a data-modifying `with`). */
+export function instantMarks(tenantId: string, instants: Date[], opts: { revenueOnly?: boolean } = {}): SQL {
+  return sql`
     insert into ${roiDirtyDays} (${names(roiDirtyDays.tenantId, roiDirtyDays.day, roiDirtyDays.revenueOnly)})
     select distinct ${tenants.id}, (x::timestamptz at time zone ${tenants.timezone})::date, ${opts.revenueOnly === true}::boolean
     from ${tenants}, jsonb_array_elements_text(${JSON.stringify(instants.map((d) => d.toISOString()))}::jsonb) x
-    where ${tenants.id} = ${tenantId}`);
+    where ${tenants.id} = ${tenantId}`;
 }
 
 /** Mark the days of cost periods dirty (both ends included). */
