@@ -5,7 +5,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Executor } from '../../db/client.js';
 import { kpiSumColumnNames, kpiSumFields } from '../../db/schema/index.js';
-import { emptySums, type KpiSums } from '../../domain/kpis/definitions.js';
+import { addSums, emptySums, type KpiSums } from '../../domain/kpis/definitions.js';
 import type { KpiGroupBy } from './kpis.schemas.js';
 import { pgArray } from '../../db/sql.js';
 import { canonicalAgentIdSql } from '../agents/index.js';
@@ -107,6 +107,13 @@ const SUM_COLUMNS = kpiSumFields.filter((f) => f !== 'calls').map((f) => [f, kpi
 /** The summed columns a query reads (RollupQuery.sums). */
 const sumColumnsOf = (q: RollupQuery) => (q.sums ? SUM_COLUMNS.filter(([f]) => q.sums!.includes(f)) : SUM_COLUMNS);
 
+/**
+ * `coalesce(sum(<alias>.c), 0)::bigint as c, …` over the query's columns, as one raw chunk: built
+ * from sql`` pieces, a list of every sum was hundreds of chunks for drizzle to walk per statement.
+ */
+const summedColumns = (q: RollupQuery, alias: string) =>
+  sql.raw(sumColumnsOf(q).map(([, c]) => `coalesce(sum(${alias}.${c}), 0)::bigint as ${c}`).join(', '));
+
 export interface GroupedSums {
   rows: { key: string | null; sums: KpiSums; calls: number }[];
   total: { sums: KpiSums; calls: number };
@@ -154,7 +161,11 @@ function surveysOfDirection(q: RollupQuery, grouped: GroupedSums): GroupedSums {
   return grouped;
 }
 
-function toGroupedSums(q: RollupQuery, rows: SumsRow[]): GroupedSums {
+/**
+ * The statement's rows as sums, and its total row (is_total 1), or with `totalOfRows` the sum of
+ * the rows (when they partition the total: exact, integers far below 2^53).
+ */
+function toGroupedSums(q: RollupQuery, rows: SumsRow[], totalOfRows = false): GroupedSums {
   const result: GroupedSums = { rows: [], total: { sums: emptySums(), calls: 0 } };
   const columns = sumColumnsOf(q);
   for (const row of rows) {
@@ -162,7 +173,10 @@ function toGroupedSums(q: RollupQuery, rows: SumsRow[]): GroupedSums {
     for (const [field, column] of columns) (s as unknown as Record<string, number>)[field] = Number(row[column]);
     s.handledHours = Number(row.handled_hours);
     const entry = { sums: s, calls: Number(row.calls) };
-    if (Number(row.is_total) === 1) result.total = entry;
+    if (totalOfRows) {
+      result.total = { sums: addSums(result.total.sums, s), calls: result.total.calls + entry.calls };
+      result.rows.push({ key: row.key, ...entry });
+    } else if (Number(row.is_total) === 1) result.total = entry;
     else result.rows.push({ key: row.key, ...entry });
   }
   return result;
@@ -282,16 +296,24 @@ export async function rollupSums(db: Executor, q: RollupQuery): Promise<GroupedS
     edges.length === 0
       ? sql`select ${sql.raw(String(role))} as is_total, s.* from (${daily(kind, dailyKey)}) s`
       : sql`select ${sql.raw(String(role))} as is_total, s.* from (${daily(kind, dailyKey)} union all ${hourly(hourlyKey)}) s`;
-  const sums = sql.join(
-    columns.map(([, column]) => sql`coalesce(sum(x.${sql.raw(column)}), 0)::bigint as ${sql.raw(column)}`),
-    sql`, `,
-  );
+  const select = sql`select x.is_total, x.k as key, ${summedColumns(q, 'x')}, coalesce(sum(x.calls), 0)::bigint as calls,
+          coalesce(sum(x.handled_hours), 0)::bigint as handled_hours`;
+  const rowsBranch = branch(0, plan.rowKind, dailyKeyOf(q.groupBy), keyOf(q.groupBy));
+  // Rows of the total's own kind (time groupings, a dimension filtered by itself) read the same
+  // kpi_daily and kpi_hourly rows as the total, each in one row: the total is their sum
+  // (./toGroupedSums), not read twice. A row netting to nothing (below) is all zeros: every stored
+  // row has calls, so a month minus days without calls left has no day rows left either.
+  if (plan.rowKind === plan.totalKind) {
+    const rows = await queryRows<SumsRow>(
+      db,
+      sql`${select} from (${rowsBranch}) x group by x.is_total, x.k having sum(x.calls) <> 0 order by x.k nulls last`,
+    );
+    return surveysOfDirection(q, toGroupedSums(q, rows, true));
+  }
   const rows = await queryRows<SumsRow>(
     db,
-    sql`select x.is_total, x.k as key, ${sums}, coalesce(sum(x.calls), 0)::bigint as calls,
-          coalesce(sum(x.handled_hours), 0)::bigint as handled_hours
-        from (${branch(0, plan.rowKind, dailyKeyOf(q.groupBy), keyOf(q.groupBy))}
-              union all ${branch(1, plan.totalKind, sql`null::text`, sql`null::text`)}) x
+    sql`${select}
+        from (${rowsBranch} union all ${branch(1, plan.totalKind, sql`null::text`, sql`null::text`)}) x
         group by x.is_total, x.k
         -- A value whose calls all lie on days subtracted from its month nets to nothing: no row.
         having x.is_total = 1 or sum(x.calls) <> 0
@@ -307,22 +329,24 @@ export async function rollupSums(db: Executor, q: RollupQuery): Promise<GroupedS
  */
 async function hourRowSums(db: Executor, q: RollupQuery, plan: { rowKind: DailyKind; value: string | null }): Promise<GroupedSums> {
   const value = plan.value === null || plan.rowKind === 'all' ? sql`` : sql`and d.value = ${plan.value}`;
-  const sums = sql.join(
-    sumColumnsOf(q).map(([, column]) => sql`coalesce(sum(d.${sql.raw(column)}), 0)::bigint as ${sql.raw(column)}`),
-    sql`, `,
-  );
   const rows = await queryRows<SumsRow>(
     db,
-    sql`select grouping(d.day) as is_total, d.day as key, ${sums}, coalesce(sum(d.calls), 0)::bigint as calls,
+    sql`select 0 as is_total, d.day as key, ${summedColumns(q, 'd')}, coalesce(sum(d.calls), 0)::bigint as calls,
           coalesce(sum(d.handled_hours), 0)::bigint as handled_hours
         from kpi_daily d
         where d.tenant_id = ${q.tenantId} and d.kind = ${hourKind(plan.rowKind)} ${value}
           and d.day >= ${q.fromKey} and d.day < ${q.toKey}
-        group by grouping sets ((d.day), ())
-        order by grouping(d.day), d.day`,
+        group by d.day
+        order by d.day`,
   );
-  return surveysOfDirection(q, toGroupedSums(q, rows));
+  // The total is the rows' sum (./toGroupedSums), as the hours partition the range.
+  return surveysOfDirection(q, toGroupedSums(q, rows, true));
 }
+
+/** Whether the tenant has any staffed time (schedules or provider availability), as a boolean expression. */
+export const hasStaffedTimeSql = (tenantId: string) =>
+  sql`(exists (select 1 from agent_schedules where tenant_id = ${tenantId})
+    or exists (select 1 from agent_presence_events where tenant_id = ${tenantId}))`;
 
 export interface StaffedRow {
   key: string | null;
@@ -335,6 +359,8 @@ export interface StaffedRow {
  * availability, merged (range_agg: overlapping sources are not counted twice), and the handle time
  * of the agents' handled calls in the hours they were staffed. An agent's availability runs from an
  * `available` event to that agent's next event; the last one is open until now (never beyond).
+ * Most tenants have no staffed time at all: the caller asks first (hasStaffedTimeSql), so as to
+ * skip the interval arithmetic for them.
  */
 export async function staffedSums(
   db: Executor,
@@ -352,13 +378,6 @@ export async function staffedSums(
             : q.groupBy === 'quarter'
               ? quarterSql(sql`p.hour_key`)
               : sql`left(p.hour_key, 10)`;
-  // Most tenants have no staffed time at all: skip the interval arithmetic for them.
-  const [known] = await queryRows<{ any: boolean }>(
-    db,
-    sql`select exists (select 1 from agent_schedules where tenant_id = ${q.tenantId})
-        or exists (select 1 from agent_presence_events where tenant_id = ${q.tenantId}) as any`,
-  );
-  if (!known?.any) return { rows: [], total: null };
   const tz = q.timezone;
   const lo = q.fromInstant.toISOString();
   const hi = q.toInstant.toISOString();
