@@ -1,11 +1,12 @@
 /**
- * Reads of the rollups: one GROUP BY over kpi_hourly for any groupBy and filters (plus the total, as
- * the empty grouping set of the same statement), and staffed time for occupancy.
+ * Reads of the rollups: one statement per GET /v1/kpis (rollupSums: kpi_daily's stored rows, or a
+ * GROUP BY over kpi_daily and kpi_hourly, or over kpi_hourly alone for any groupBy and filters),
+ * and staffed time for occupancy.
  */
 import { sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Executor } from '../../db/client.js';
 import { kpiSumColumnNames, kpiSumFields } from '../../db/schema/index.js';
-import { addSums, emptySums, type KpiSums } from '../../domain/kpis/definitions.js';
+import { emptySums, type KpiSums } from '../../domain/kpis/definitions.js';
 import type { KpiGroupBy } from './kpis.schemas.js';
 import { pgArray } from '../../db/sql.js';
 import { canonicalAgentIdSql } from '../agents/index.js';
@@ -168,13 +169,18 @@ function surveysOfDirection(q: RollupQuery, grouped: GroupedSums): GroupedSums {
 function toGroupedSums(q: RollupQuery, rows: SumsRow[], totalOfRows = false): GroupedSums {
   const result: GroupedSums = { rows: [], total: { sums: emptySums(), calls: 0 } };
   const columns = sumColumnsOf(q);
+  const total = result.total.sums as unknown as Record<string, number>;
   for (const row of rows) {
     const s = emptySums();
-    for (const [field, column] of columns) (s as unknown as Record<string, number>)[field] = Number(row[column]);
+    const values = s as unknown as Record<string, number>;
+    for (const [field, column] of columns) values[field] = Number(row[column]);
     s.handledHours = Number(row.handled_hours);
     const entry = { sums: s, calls: Number(row.calls) };
     if (totalOfRows) {
-      result.total = { sums: addSums(result.total.sums, s), calls: result.total.calls + entry.calls };
+      // A row sets the read columns and handled hours only (the rest stays empty): they add up.
+      for (const [field] of columns) total[field] = total[field]! + values[field]!;
+      total.handledHours = total.handledHours! + s.handledHours;
+      result.total.calls += entry.calls;
       result.rows.push({ key: row.key, ...entry });
     } else if (Number(row.is_total) === 1) result.total = entry;
     else result.rows.push({ key: row.key, ...entry });
@@ -255,6 +261,7 @@ function dailyKeyOf(groupBy: KpiGroupBy): SQL {
 /**
  * The sums of GET /v1/kpis. The whole local days of the range come from kpi_daily when one
  * dimension at most is involved (see dailyPlan), the partial days at either end from kpi_hourly;
+ * groupBy=hour, and groupBy=day over whole days, are kpi_daily's rows as stored (storedRowSums);
  * everything else (two filters, channel, business hours) is one GROUP BY over kpi_hourly.
  */
 export async function rollupSums(db: Executor, q: RollupQuery): Promise<GroupedSums> {
@@ -262,12 +269,13 @@ export async function rollupSums(db: Executor, q: RollupQuery): Promise<GroupedS
   // Whole days: from the first local day starting at or after `from` to the day of `to` (excluded).
   const firstDay = q.fromKey.endsWith('T00') ? q.fromKey.slice(0, 10) : nextDay(q.fromKey.slice(0, 10));
   const endDay = q.toKey.slice(0, 10);
-  if (plan && q.groupBy === 'hour') return hourRowSums(db, q, plan);
+  if (plan && q.groupBy === 'hour') return storedRowSums(db, q, plan, hourKind(plan.rowKind), q.fromKey, q.toKey);
   if (!plan || firstDay >= endDay) return hourlyRollupSums(db, q);
 
   const edges: HourRanges = [];
   if (q.fromKey < `${firstDay}T00`) edges.push([q.fromKey, `${firstDay}T00`]);
   if (q.toKey > `${endDay}T00`) edges.push([`${endDay}T00`, q.toKey]);
+  if (q.groupBy === 'day' && edges.length === 0) return storedRowSums(db, q, plan, plan.rowKind, firstDay, endDay);
   const columns = sumColumnsOf(q);
   const sumCols = (alias: string) =>
     sql.join(columns.map(([, c]) => sql`sum(${sql.raw(`${alias}.${c}`)}) ${surveyFilter(q, c, alias)} as ${sql.raw(c)}`), sql`, `);
@@ -323,23 +331,30 @@ export async function rollupSums(db: Executor, q: RollupQuery): Promise<GroupedS
 }
 
 /**
- * groupBy=hour from kpi_daily's hour rows (kind 'h.<kind>', one per local hour and value): the rows
- * and the total of one index range, whatever the length of the range. An hour row's handled_hours is
- * 0 or 1, so their sum is the distinct handled hours of the total too.
+ * Answers whose rows are kpi_daily rows as stored, one per key: groupBy=hour from the hour rows
+ * (kind 'h.<kind>', one per local hour and value), groupBy=day over whole days from the day rows,
+ * the one value filtered or the 'all' rows. One index range, read as it is (no GROUP BY: a
+ * statement of every sum planned and aggregated cost more than the reading, bench/kpis.ts), and
+ * the total is the rows' sum (./toGroupedSums): the hours or days partition the range, and
+ * handled_hours adds up across them (an hour row's is 0 or 1). Stored rows all have calls.
  */
-async function hourRowSums(db: Executor, q: RollupQuery, plan: { rowKind: DailyKind; value: string | null }): Promise<GroupedSums> {
+async function storedRowSums(
+  db: Executor,
+  q: RollupQuery,
+  plan: { rowKind: DailyKind; value: string | null },
+  kind: string,
+  from: string,
+  to: string,
+): Promise<GroupedSums> {
   const value = plan.value === null || plan.rowKind === 'all' ? sql`` : sql`and d.value = ${plan.value}`;
+  const columns = sql.raw(sumColumnsOf(q).map(([, c]) => `d.${c}`).join(', '));
   const rows = await queryRows<SumsRow>(
     db,
-    sql`select 0 as is_total, d.day as key, ${summedColumns(q, 'd')}, coalesce(sum(d.calls), 0)::bigint as calls,
-          coalesce(sum(d.handled_hours), 0)::bigint as handled_hours
+    sql`select 0 as is_total, d.day as key, ${columns}, d.calls, d.handled_hours
         from kpi_daily d
-        where d.tenant_id = ${q.tenantId} and d.kind = ${hourKind(plan.rowKind)} ${value}
-          and d.day >= ${q.fromKey} and d.day < ${q.toKey}
-        group by d.day
+        where d.tenant_id = ${q.tenantId} and d.kind = ${kind} ${value} and d.day >= ${from} and d.day < ${to}
         order by d.day`,
   );
-  // The total is the rows' sum (./toGroupedSums), as the hours partition the range.
   return surveysOfDirection(q, toGroupedSums(q, rows, true));
 }
 
