@@ -27,7 +27,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
+import { performance, PerformanceObserver } from 'node:perf_hooks';
 import pg from 'pg';
 import { sql } from 'drizzle-orm';
 import { createApp } from '../src/app.js';
@@ -51,16 +51,37 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-async function timed(fn: () => Promise<unknown>, runs = RUNS, warmup = WARMUP): Promise<{ p50: number; p95: number }> {
+interface Timing {
+  p50: number;
+  p95: number;
+  /** The two slowest runs (p95 of 30 is the second worst), and the GC pauses of this process during the runs. */
+  slowest: number[];
+  gc: { pauses: number; totalMs: number; maxMs: number };
+}
+
+async function timed(fn: () => Promise<unknown>, runs = RUNS, warmup = WARMUP): Promise<Timing> {
   for (let i = 0; i < warmup; i++) await fn();
+  const pauses: number[] = [];
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) pauses.push(entry.duration);
+  });
+  observer.observe({ entryTypes: ['gc'] });
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
     const start = performance.now();
     await fn();
     times.push(performance.now() - start);
   }
+  // GC entries are delivered asynchronously: let the last ones arrive.
+  await new Promise((resolve) => setImmediate(resolve));
+  observer.disconnect();
   times.sort((a, b) => a - b);
-  return { p50: percentile(times, 50), p95: percentile(times, 95) };
+  return {
+    p50: percentile(times, 50),
+    p95: percentile(times, 95),
+    slowest: times.slice(-2).reverse(),
+    gc: { pauses: pauses.length, totalMs: pauses.reduce((a, b) => a + b, 0), maxMs: Math.max(0, ...pauses) },
+  };
 }
 
 interface Hub {
@@ -237,14 +258,14 @@ interface SizeResult {
   buildS: number | null;
   hourlyRows: number;
   dailyRows: number;
-  day: { p50: number; p95: number };
-  agent: { p50: number; p95: number };
-  hour: { p50: number; p95: number };
-  plainDay: { p50: number; p95: number };
-  plainAgent: { p50: number; p95: number };
-  plainHour: { p50: number; p95: number };
-  hourlyDay: { p50: number; p95: number };
-  hourlyAgent: { p50: number; p95: number };
+  day: Timing;
+  agent: Timing;
+  hour: Timing;
+  plainDay: Timing;
+  plainAgent: Timing;
+  plainHour: Timing;
+  hourlyDay: Timing;
+  hourlyAgent: Timing;
   equal: boolean;
   maintenance: { changed: number; seconds: number; hours: number };
 }
@@ -376,6 +397,23 @@ export async function run(): Promise<string> {
     '| calls | hour/30 d p50 | p95 | plain hour p50 | p95 |',
     '|---:|---:|---:|---:|---:|',
     ...results.map((r) => `| ${r.count.toLocaleString('en')} | ${ms(r.hour.p50)} | ${ms(r.hour.p95)} | ${ms(r.plainHour.p50)} | ${ms(r.plainHour.p95)} |`),
+    '',
+    `The tail of the API timings: the two slowest of the ${RUNS} requests, and the garbage collections of this process (app and driver) during them:`,
+    '',
+    '| calls | query | slowest two | GC pauses | GC total | longest GC |',
+    '|---:|---|---:|---:|---:|---:|',
+    ...results.flatMap((r) =>
+      (
+        [
+          ['day/90 d', r.day],
+          ['agent/30 d', r.agent],
+          ['hour/30 d', r.hour],
+        ] as const
+      ).map(
+        ([name, t]) =>
+          `| ${r.count.toLocaleString('en')} | ${name} | ${t.slowest.map(ms).join(', ')} | ${t.gc.pauses} | ${ms(t.gc.totalMs)} | ${ms(t.gc.maxMs)} |`,
+      ),
+    ),
     '',
     `The previous read path, one GROUP BY over kpi_hourly (the fine rollup, still used for other filter combinations), same queries, without HTTP (${SLOW_RUNS} runs; plain GROUP BY too):`,
     '',
