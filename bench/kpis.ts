@@ -15,13 +15,19 @@
  *
  * BENCH_DATABASE_URL: an admin connection (default the test server); BENCH_KPI_SIZES: call counts
  * (default "1000000,5000000"); BENCH_KPI_RUNS: requests per query (default 30).
+ *
+ * BENCH_KPI_DB=<name>: keep the seeded database (`<name>_<calls>`, one per size) instead of dropping
+ * it, and reuse it when it is already there with the bench tenant's calls and rollups (seeding 5M
+ * calls takes minutes; the read path does not change them). A reused size reports no seed or build
+ * time; its tenant gets a fresh API key (the old one is only stored hashed). The maintenance step
+ * flips 10 000 calls and refreshes their rollups, so a reused database stays consistent.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
+import { performance, PerformanceObserver } from 'node:perf_hooks';
 import pg from 'pg';
 import { sql } from 'drizzle-orm';
 import { createApp } from '../src/app.js';
@@ -30,6 +36,7 @@ import { queryRows, type Database } from '../src/db/client.js';
 import { markAllDirty, markCallsDirty } from '../src/modules/kpis/invalidate.js';
 import { hourlyRollupSums } from '../src/modules/kpis/kpis.repo.js';
 import { refreshTenant } from '../src/modules/kpis/refresh.js';
+import { hashApiKey, newApiKey } from '../src/lib/crypto.js';
 import { ADMIN_DATABASE_URL, benchConfig } from './machine.js';
 
 const RUNS = Number(process.env.BENCH_KPI_RUNS ?? 30);
@@ -44,16 +51,37 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-async function timed(fn: () => Promise<unknown>, runs = RUNS, warmup = WARMUP): Promise<{ p50: number; p95: number }> {
+interface Timing {
+  p50: number;
+  p95: number;
+  /** The two slowest runs (p95 of 30 is the second worst), and the GC pauses of this process during the runs. */
+  slowest: number[];
+  gc: { pauses: number; totalMs: number; maxMs: number };
+}
+
+async function timed(fn: () => Promise<unknown>, runs = RUNS, warmup = WARMUP): Promise<Timing> {
   for (let i = 0; i < warmup; i++) await fn();
+  const pauses: number[] = [];
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) pauses.push(entry.duration);
+  });
+  observer.observe({ entryTypes: ['gc'] });
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
     const start = performance.now();
     await fn();
     times.push(performance.now() - start);
   }
+  // GC entries are delivered asynchronously: let the last ones arrive.
+  await new Promise((resolve) => setImmediate(resolve));
+  observer.disconnect();
   times.sort((a, b) => a - b);
-  return { p50: percentile(times, 50), p95: percentile(times, 95) };
+  return {
+    p50: percentile(times, 50),
+    p95: percentile(times, 95),
+    slowest: times.slice(-2).reverse(),
+    gc: { pauses: pauses.length, totalMs: pauses.reduce((a, b) => a + b, 0), maxMs: Math.max(0, ...pauses) },
+  };
 }
 
 interface Hub {
@@ -62,12 +90,16 @@ interface Hub {
   baseUrl: string;
 }
 
-/** A fresh database, createDeps (migrations, inline queue, no workers) and the app on loopback. */
-async function withHub<T>(fn: (hub: Hub) => Promise<T>): Promise<T> {
-  const name = `callroi_bench_kpis_${randomBytes(5).toString('hex')}`;
+/**
+ * A database (fresh, or the kept one `keep` names, created when missing), createDeps (migrations,
+ * inline queue, no workers) and the app on loopback.
+ */
+async function withHub<T>(fn: (hub: Hub) => Promise<T>, keep: string | null = null): Promise<T> {
+  const name = keep ?? `callroi_bench_kpis_${randomBytes(5).toString('hex')}`;
   const admin = new pg.Client({ connectionString: ADMIN_DATABASE_URL });
   await admin.connect();
-  await admin.query(`create database ${name}`);
+  const exists = (await admin.query('select 1 from pg_database where datname = $1', [name])).rowCount === 1;
+  if (!exists) await admin.query(`create database ${name}`);
   const url = new URL(ADMIN_DATABASE_URL);
   url.pathname = `/${name}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'callroi-bench-kpis-'));
@@ -87,10 +119,29 @@ async function withHub<T>(fn: (hub: Hub) => Promise<T>): Promise<T> {
   } finally {
     await server.close();
     await deps?.close();
-    await admin.query(`drop database if exists ${name} with (force)`);
+    if (keep === null) await admin.query(`drop database if exists ${name} with (force)`);
     await admin.end();
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The bench tenant of a kept database when it holds `count` calls and their rollups (nothing left
+ * dirty), with a new API key; null when the database must be seeded.
+ */
+async function reusedTenant(hub: Hub, count: number): Promise<{ id: string; apiKey: string } | null> {
+  const [row] = await queryRows<{ id: string; calls: string; built: boolean }>(
+    hub.db,
+    sql`select t.id, (select count(*) from calls c where c.tenant_id = t.id) as calls,
+          exists (select 1 from kpi_state s where s.tenant_id = t.id)
+            and not exists (select 1 from kpi_dirty_hours d where d.tenant_id = t.id) as built
+        from tenants t where t.name = 'Bench'`,
+  );
+  if (!row) return null;
+  if (Number(row.calls) !== count || !row.built) throw new Error(`kept database: tenant ${row.id} has ${row.calls} calls (built: ${row.built}), not ${count}; drop it`);
+  const apiKey = newApiKey();
+  await hub.db.execute(sql`update tenants set api_key_hash = ${hashApiKey(apiKey)} where id = ${row.id}`);
+  return { id: row.id, apiKey };
 }
 
 async function createTenant(hub: Hub): Promise<{ id: string; apiKey: string }> {
@@ -202,42 +253,51 @@ function sameFigures(plain: PlainRow[], api: ApiRow[]): boolean {
 
 interface SizeResult {
   count: number;
-  seedS: number;
-  buildS: number;
+  /** null: a kept database was reused (BENCH_KPI_DB). */
+  seedS: number | null;
+  buildS: number | null;
   hourlyRows: number;
   dailyRows: number;
-  day: { p50: number; p95: number };
-  agent: { p50: number; p95: number };
-  hour: { p50: number; p95: number };
-  plainDay: { p50: number; p95: number };
-  plainAgent: { p50: number; p95: number };
-  plainHour: { p50: number; p95: number };
-  hourlyDay: { p50: number; p95: number };
-  hourlyAgent: { p50: number; p95: number };
+  day: Timing;
+  agent: Timing;
+  hour: Timing;
+  plainDay: Timing;
+  plainAgent: Timing;
+  plainHour: Timing;
+  hourlyDay: Timing;
+  hourlyAgent: Timing;
   equal: boolean;
   maintenance: { changed: number; seconds: number; hours: number };
 }
 
 async function measure(count: number): Promise<SizeResult> {
+  const keep = process.env.BENCH_KPI_DB ? `${process.env.BENCH_KPI_DB}_${count}` : null;
   return withHub(async (hub) => {
-    const tenant = await createTenant(hub);
-    const seedStart = performance.now();
-    await seed(hub.db, tenant.id, count);
-    const seedS = (performance.now() - seedStart) / 1000;
+    let tenant = keep === null ? null : await reusedTenant(hub, count);
+    let seedS: number | null = null;
+    let buildS: number | null = null;
+    if (tenant === null) {
+      tenant = await createTenant(hub);
+      const seedStart = performance.now();
+      await seed(hub.db, tenant.id, count);
+      seedS = (performance.now() - seedStart) / 1000;
 
-    const buildStart = performance.now();
-    await hub.db.transaction((tx) => markAllDirty(tx, tenant.id));
-    await refreshTenant(hub.db, tenant.id, hub.deps.listeners);
-    const buildS = (performance.now() - buildStart) / 1000;
-    await hub.db.execute(sql`analyze kpi_hourly`);
-    await hub.db.execute(sql`analyze kpi_daily`);
+      const buildStart = performance.now();
+      await hub.db.transaction((tx) => markAllDirty(tx, tenant!.id));
+      await refreshTenant(hub.db, tenant.id, hub.deps.listeners);
+      buildS = (performance.now() - buildStart) / 1000;
+      await hub.db.execute(sql`analyze kpi_hourly`);
+      await hub.db.execute(sql`analyze kpi_daily`);
+    }
+    const tenantId = tenant.id;
+    const apiKey = tenant.apiKey;
     const [sizes] = await queryRows<{ hourly: string; daily: string }>(
       hub.db,
       sql`select (select count(*) from kpi_hourly) as hourly, (select count(*) from kpi_daily) as daily`,
     );
 
     const get = async (query: Record<string, string>): Promise<{ rows: ApiRow[] }> => {
-      const res = await fetch(`${hub.baseUrl}/v1/kpis?${new URLSearchParams(query)}`, { headers: { authorization: `Bearer ${tenant.apiKey}` } });
+      const res = await fetch(`${hub.baseUrl}/v1/kpis?${new URLSearchParams(query)}`, { headers: { authorization: `Bearer ${apiKey}` } });
       if (res.status !== 200) throw new Error(`GET /v1/kpis ${res.status}: ${await res.text()}`);
       return (await res.json()) as { rows: ApiRow[] };
     };
@@ -250,7 +310,7 @@ async function measure(count: number): Promise<SizeResult> {
     const hour = await timed(() => get(hourQuery));
     // The previous read path (one GROUP BY over kpi_hourly) for the same two queries, without HTTP.
     const fine = (groupBy: 'day' | 'agent', range: { from: string; to: string }) => ({
-      tenantId: tenant.id,
+      tenantId: tenantId,
       fromKey: `${range.from}T00`,
       toKey: `${range.to}T00`,
       groupBy,
@@ -259,11 +319,11 @@ async function measure(count: number): Promise<SizeResult> {
     });
     const hourlyDay = await timed(() => hourlyRollupSums(hub.db, fine('day', DAY_RANGE)), SLOW_RUNS, 0);
     const hourlyAgent = await timed(() => hourlyRollupSums(hub.db, fine('agent', AGENT_RANGE)), SLOW_RUNS, 0);
-    const plainDaySql = plainGroupBy(tenant.id, 'day', DAY_RANGE);
-    const plainAgentSql = plainGroupBy(tenant.id, 'agent', AGENT_RANGE);
+    const plainDaySql = plainGroupBy(tenantId, 'day', DAY_RANGE);
+    const plainAgentSql = plainGroupBy(tenantId, 'agent', AGENT_RANGE);
     const plainDay = await timed(() => queryRows(hub.db, plainDaySql), SLOW_RUNS, 0);
     const plainAgent = await timed(() => queryRows(hub.db, plainAgentSql), SLOW_RUNS, 0);
-    const plainHourSql = plainGroupBy(tenant.id, 'hour', AGENT_RANGE);
+    const plainHourSql = plainGroupBy(tenantId, 'hour', AGENT_RANGE);
     const plainHour = await timed(() => queryRows(hub.db, plainHourSql), SLOW_RUNS, 0);
     const equal =
       sameFigures(await queryRows<PlainRow>(hub.db, plainDaySql), (await get(dayQuery)).rows) &&
@@ -276,15 +336,15 @@ async function measure(count: number): Promise<SizeResult> {
       const rows = await queryRows<{ started_at: string }>(
         tx,
         sql`update calls set status = case when status = 'answered' then 'missed' else 'answered' end, updated_at = now()
-            where id in (select id from calls where tenant_id = ${tenant.id}
+            where id in (select id from calls where tenant_id = ${tenantId}
                            and started_at >= timestamptz '2025-03-31T00:00:00Z' order by started_at limit 10000)
             returning started_at::text`,
       );
-      await markCallsDirty(tx, tenant.id, rows.map((r) => ({ startedAt: new Date(r.started_at) })));
+      await markCallsDirty(tx, tenantId, rows.map((r) => ({ startedAt: new Date(r.started_at) })));
       return rows.length;
     });
     const refreshStart = performance.now();
-    const outcome = await refreshTenant(hub.db, tenant.id, hub.deps.listeners);
+    const outcome = await refreshTenant(hub.db, tenantId, hub.deps.listeners);
     const maintenance = { changed, seconds: (performance.now() - refreshStart) / 1000, hours: outcome.hoursRecomputed };
 
     return {
@@ -304,12 +364,13 @@ async function measure(count: number): Promise<SizeResult> {
       equal,
       maintenance,
     };
-  });
+  }, keep);
 }
 
 export async function run(): Promise<string> {
   const sizes = (process.env.BENCH_KPI_SIZES ?? '1000000,5000000').split(',').map(Number);
   const ms = (n: number) => `${n.toFixed(1)} ms`;
+  const secs = (n: number | null) => (n === null ? 'kept db' : `${n.toFixed(1)} s`);
   const results: SizeResult[] = [];
   for (const count of sizes) results.push(await measure(count));
   const peakRssMiB = process.resourceUsage().maxRSS / 1024;
@@ -325,7 +386,7 @@ export async function run(): Promise<string> {
     '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|',
     ...results.map(
       (r) =>
-        `| ${r.count.toLocaleString('en')} | ${r.seedS.toFixed(1)} s | ${r.buildS.toFixed(1)} s | ${r.hourlyRows.toLocaleString('en')} | ${r.dailyRows.toLocaleString('en')} | ` +
+        `| ${r.count.toLocaleString('en')} | ${secs(r.seedS)} | ${secs(r.buildS)} | ${r.hourlyRows.toLocaleString('en')} | ${r.dailyRows.toLocaleString('en')} | ` +
         `${ms(r.day.p50)} | ${ms(r.day.p95)} | ${ms(r.agent.p50)} | ${ms(r.agent.p95)} | ${ms(r.plainDay.p50)} | ${ms(r.plainDay.p95)} | ` +
         `${ms(r.plainAgent.p50)} | ${ms(r.plainAgent.p95)} | ${r.equal ? 'yes' : 'NO'} |`,
     ),
@@ -336,6 +397,23 @@ export async function run(): Promise<string> {
     '| calls | hour/30 d p50 | p95 | plain hour p50 | p95 |',
     '|---:|---:|---:|---:|---:|',
     ...results.map((r) => `| ${r.count.toLocaleString('en')} | ${ms(r.hour.p50)} | ${ms(r.hour.p95)} | ${ms(r.plainHour.p50)} | ${ms(r.plainHour.p95)} |`),
+    '',
+    `The tail of the API timings: the two slowest of the ${RUNS} requests, and the garbage collections of this process (app and driver) during them:`,
+    '',
+    '| calls | query | slowest two | GC pauses | GC total | longest GC |',
+    '|---:|---|---:|---:|---:|---:|',
+    ...results.flatMap((r) =>
+      (
+        [
+          ['day/90 d', r.day],
+          ['agent/30 d', r.agent],
+          ['hour/30 d', r.hour],
+        ] as const
+      ).map(
+        ([name, t]) =>
+          `| ${r.count.toLocaleString('en')} | ${name} | ${t.slowest.map(ms).join(', ')} | ${t.gc.pauses} | ${ms(t.gc.totalMs)} | ${ms(t.gc.maxMs)} |`,
+      ),
+    ),
     '',
     `The previous read path, one GROUP BY over kpi_hourly (the fine rollup, still used for other filter combinations), same queries, without HTTP (${SLOW_RUNS} runs; plain GROUP BY too):`,
     '',

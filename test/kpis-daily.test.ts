@@ -8,6 +8,7 @@
  * refresh of days and months is what is compared.
  */
 import { sql } from 'drizzle-orm';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
 import { markAllDirty, markCallsDirty } from '../src/modules/kpis/invalidate.js';
@@ -120,5 +121,59 @@ describe('kpi_daily equals kpi_hourly', () => {
     const [total] = await queryRows<{ n: string }>(db, sql`select count(*) as n from calls where tenant_id = ${t.id}`);
     const whole = await rollupSums(db, { tenantId: t.id, fromKey: '2024-12-01T00', toKey: '2025-06-01T00', groupBy: 'agent', filters: {}, businessHours: null });
     expect(whole.total.calls).toBe(Number(total!.n));
+  });
+});
+
+/**
+ * What one GET /v1/kpis sends, counted at the driver (node-postgres, under the app in this process):
+ * its cost is statements and rows, not calls (bench/kpis.ts times it).
+ */
+async function statementsOf<T>(fn: () => Promise<T>): Promise<{ result: T; statements: { text: string; rows: number }[] }> {
+  const statements: { text: string; rows: number }[] = [];
+  const query = pg.Client.prototype.query;
+  const record = (text: string) => (r: { rowCount?: number | null; rows?: unknown[] } | undefined) => {
+    statements.push({ text, rows: r?.rows?.length ?? 0 });
+  };
+  (pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown }).query = function (this: unknown, ...args: unknown[]) {
+    const first = args[0] as string | { text?: string };
+    const text = typeof first === 'string' ? first : (first?.text ?? '');
+    const last = args[args.length - 1];
+    if (typeof last === 'function') {
+      args[args.length - 1] = (err: unknown, r: Parameters<ReturnType<typeof record>>[0]) => {
+        if (!err) record(text)(r);
+        return (last as (...a: unknown[]) => unknown)(err, r);
+      };
+      return (query as unknown as (...a: unknown[]) => unknown).apply(this, args);
+    }
+    const out = (query as unknown as (...a: unknown[]) => unknown).apply(this, args);
+    if (out instanceof Promise) out.then(record(text), () => undefined);
+    return out;
+  };
+  try {
+    return { result: await fn(), statements };
+  } finally {
+    pg.Client.prototype.query = query;
+  }
+}
+
+describe('GET /v1/kpis reads', () => {
+  it('groupBy=day over whole days: the day rows once (the total is their sum), and its small facts in one statement', async () => {
+    const t = await hub.tenant({ timezone: TZ });
+    await seed(t.id);
+    const get = () => hub.api.get('/v1/kpis').query({ groupBy: 'day', from: '2025-02-01', to: '2025-03-01' }).set(t.auth).expect(200);
+    await get(); // the API key lookup is cached after the first request
+    const { result: res, statements } = await statementsOf(get);
+    const days = res.body.rows as { key: string; offered: number; answered: number; leads: number }[];
+    expect(days).toHaveLength(28);
+    // One statement reads the rollups, one row per day: no second read of the same rows for the total.
+    const rollupReads = statements.filter((s) => /kpi_daily|kpi_hourly/.test(s.text));
+    expect(rollupReads.map((s) => s.rows)).toEqual([28]);
+    for (const f of ['offered', 'answered', 'leads'] as const) expect(res.body.total[f]).toBe(days.reduce((sum, d) => sum + d[f], 0));
+    // Whether there is staffed time is asked with the fingerprint and the costs, not on its own.
+    const staffedChecks = statements.filter((s) => /agent_schedules/.test(s.text));
+    expect(staffedChecks).toHaveLength(1);
+    expect(staffedChecks[0]!.text).toMatch(/kpi_state/);
+    // The rollups, those facts, the targets, and the lead conversions' two reads; nothing else.
+    expect(statements).toHaveLength(5);
   });
 });

@@ -1,3 +1,4 @@
+import { Decimal } from 'decimal.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -8,6 +9,7 @@ import {
   emptySums,
   finalize,
   isFcrEligible,
+  rounded2,
   sealHourBucket,
   staffingContribution,
   surveyContribution,
@@ -155,6 +157,29 @@ describe('contribution and finalize', () => {
     const handled = facts('outbound', 'answered', 1, 10);
     const hours = [bucket([handled, handled]), bucket([handled, handled]), bucket([handled]), sealHourBucket(surveyContribution({ csat: 5 }))];
     expect(finalize(hours.reduce(addSums), settings).callsPerHour).toBe(1.67);
+  });
+
+  it('rounds integer sums as Decimal does (halves away from zero), without Decimal', () => {
+    const reference = (n: number, d: number) => new Decimal(n).div(d).toDecimalPlaces(2, Decimal.ROUND_HALF_UP).toNumber();
+    const check = (n: number, d: number) => expect(Object.is(rounded2(n, d), reference(n, d)), `${n} / ${d}`).toBe(true);
+    // Exact halves either side of zero, thirds, -0, and sums at the edge of the integer path.
+    for (const [n, d] of [[1005, 1000], [-1005, 1000], [1, 200], [-1, 200], [1, 3], [-1, 3], [2, 3], [-1, 1000], [0, 7], [5, 1]] as const) check(n, d);
+    for (const [n, d] of [[4.5e13, 1], [4.5e13 - 1, 7], [Number.MAX_SAFE_INTEGER, 3], [-Number.MAX_SAFE_INTEGER, 9_999_999]] as const) check(n, d);
+    fc.assert(
+      fc.property(fc.integer({ min: -1_000_000_000, max: 1_000_000_000 }), fc.integer({ min: 1, max: 10_000_000 }), (n, d) => {
+        check(n, d);
+        check(n * 1000 + 5, 1000 * 2); // halves
+      }),
+      { numRuns: 5000 },
+    );
+    fc.assert(
+      fc.property(fc.maxSafeInteger(), fc.integer({ min: 1, max: 2 ** 31 }), (n, d) => {
+        check(n, d);
+      }),
+      { numRuns: 2000 },
+    );
+    expect(rounded2(1, 0)).toBeNull();
+    expect(rounded2(2.01, 2)).toBe(1.01); // not an integer: Decimal
   });
 
   it('refuses fcrEligible that is not "answered inbound", and negative durations', () => {

@@ -1,6 +1,7 @@
 /**
- * Reads of the rollups: one GROUP BY over kpi_hourly for any groupBy and filters (plus the total, as
- * the empty grouping set of the same statement), and staffed time for occupancy.
+ * Reads of the rollups: one statement per GET /v1/kpis (rollupSums: kpi_daily's stored rows, or a
+ * GROUP BY over kpi_daily and kpi_hourly, or over kpi_hourly alone for any groupBy and filters),
+ * and staffed time for occupancy.
  */
 import { sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Executor } from '../../db/client.js';
@@ -107,6 +108,13 @@ const SUM_COLUMNS = kpiSumFields.filter((f) => f !== 'calls').map((f) => [f, kpi
 /** The summed columns a query reads (RollupQuery.sums). */
 const sumColumnsOf = (q: RollupQuery) => (q.sums ? SUM_COLUMNS.filter(([f]) => q.sums!.includes(f)) : SUM_COLUMNS);
 
+/**
+ * `coalesce(sum(<alias>.c), 0)::bigint as c, …` over the query's columns, as one raw chunk: built
+ * from sql`` pieces, a list of every sum was hundreds of chunks for drizzle to walk per statement.
+ */
+const summedColumns = (q: RollupQuery, alias: string) =>
+  sql.raw(sumColumnsOf(q).map(([, c]) => `coalesce(sum(${alias}.${c}), 0)::bigint as ${c}`).join(', '));
+
 export interface GroupedSums {
   rows: { key: string | null; sums: KpiSums; calls: number }[];
   total: { sums: KpiSums; calls: number };
@@ -154,15 +162,27 @@ function surveysOfDirection(q: RollupQuery, grouped: GroupedSums): GroupedSums {
   return grouped;
 }
 
-function toGroupedSums(q: RollupQuery, rows: SumsRow[]): GroupedSums {
+/**
+ * The statement's rows as sums, and its total row (is_total 1), or with `totalOfRows` the sum of
+ * the rows (when they partition the total: exact, integers far below 2^53).
+ */
+function toGroupedSums(q: RollupQuery, rows: SumsRow[], totalOfRows = false): GroupedSums {
   const result: GroupedSums = { rows: [], total: { sums: emptySums(), calls: 0 } };
   const columns = sumColumnsOf(q);
+  const total = result.total.sums as unknown as Record<string, number>;
   for (const row of rows) {
     const s = emptySums();
-    for (const [field, column] of columns) (s as unknown as Record<string, number>)[field] = Number(row[column]);
+    const values = s as unknown as Record<string, number>;
+    for (const [field, column] of columns) values[field] = Number(row[column]);
     s.handledHours = Number(row.handled_hours);
     const entry = { sums: s, calls: Number(row.calls) };
-    if (Number(row.is_total) === 1) result.total = entry;
+    if (totalOfRows) {
+      // A row sets the read columns and handled hours only (the rest stays empty): they add up.
+      for (const [field] of columns) total[field] = total[field]! + values[field]!;
+      total.handledHours = total.handledHours! + s.handledHours;
+      result.total.calls += entry.calls;
+      result.rows.push({ key: row.key, ...entry });
+    } else if (Number(row.is_total) === 1) result.total = entry;
     else result.rows.push({ key: row.key, ...entry });
   }
   return result;
@@ -241,6 +261,7 @@ function dailyKeyOf(groupBy: KpiGroupBy): SQL {
 /**
  * The sums of GET /v1/kpis. The whole local days of the range come from kpi_daily when one
  * dimension at most is involved (see dailyPlan), the partial days at either end from kpi_hourly;
+ * groupBy=hour, and groupBy=day over whole days, are kpi_daily's rows as stored (storedRowSums);
  * everything else (two filters, channel, business hours) is one GROUP BY over kpi_hourly.
  */
 export async function rollupSums(db: Executor, q: RollupQuery): Promise<GroupedSums> {
@@ -248,12 +269,13 @@ export async function rollupSums(db: Executor, q: RollupQuery): Promise<GroupedS
   // Whole days: from the first local day starting at or after `from` to the day of `to` (excluded).
   const firstDay = q.fromKey.endsWith('T00') ? q.fromKey.slice(0, 10) : nextDay(q.fromKey.slice(0, 10));
   const endDay = q.toKey.slice(0, 10);
-  if (plan && q.groupBy === 'hour') return hourRowSums(db, q, plan);
+  if (plan && q.groupBy === 'hour') return storedRowSums(db, q, plan, hourKind(plan.rowKind), q.fromKey, q.toKey);
   if (!plan || firstDay >= endDay) return hourlyRollupSums(db, q);
 
   const edges: HourRanges = [];
   if (q.fromKey < `${firstDay}T00`) edges.push([q.fromKey, `${firstDay}T00`]);
   if (q.toKey > `${endDay}T00`) edges.push([`${endDay}T00`, q.toKey]);
+  if (q.groupBy === 'day' && edges.length === 0) return storedRowSums(db, q, plan, plan.rowKind, firstDay, endDay);
   const columns = sumColumnsOf(q);
   const sumCols = (alias: string) =>
     sql.join(columns.map(([, c]) => sql`sum(${sql.raw(`${alias}.${c}`)}) ${surveyFilter(q, c, alias)} as ${sql.raw(c)}`), sql`, `);
@@ -282,16 +304,24 @@ export async function rollupSums(db: Executor, q: RollupQuery): Promise<GroupedS
     edges.length === 0
       ? sql`select ${sql.raw(String(role))} as is_total, s.* from (${daily(kind, dailyKey)}) s`
       : sql`select ${sql.raw(String(role))} as is_total, s.* from (${daily(kind, dailyKey)} union all ${hourly(hourlyKey)}) s`;
-  const sums = sql.join(
-    columns.map(([, column]) => sql`coalesce(sum(x.${sql.raw(column)}), 0)::bigint as ${sql.raw(column)}`),
-    sql`, `,
-  );
+  const select = sql`select x.is_total, x.k as key, ${summedColumns(q, 'x')}, coalesce(sum(x.calls), 0)::bigint as calls,
+          coalesce(sum(x.handled_hours), 0)::bigint as handled_hours`;
+  const rowsBranch = branch(0, plan.rowKind, dailyKeyOf(q.groupBy), keyOf(q.groupBy));
+  // Rows of the total's own kind (time groupings, a dimension filtered by itself) read the same
+  // kpi_daily and kpi_hourly rows as the total, each in one row: the total is their sum
+  // (./toGroupedSums), not read twice. A row netting to nothing (below) is all zeros: every stored
+  // row has calls, so a month minus days without calls left has no day rows left either.
+  if (plan.rowKind === plan.totalKind) {
+    const rows = await queryRows<SumsRow>(
+      db,
+      sql`${select} from (${rowsBranch}) x group by x.is_total, x.k having sum(x.calls) <> 0 order by x.k nulls last`,
+    );
+    return surveysOfDirection(q, toGroupedSums(q, rows, true));
+  }
   const rows = await queryRows<SumsRow>(
     db,
-    sql`select x.is_total, x.k as key, ${sums}, coalesce(sum(x.calls), 0)::bigint as calls,
-          coalesce(sum(x.handled_hours), 0)::bigint as handled_hours
-        from (${branch(0, plan.rowKind, dailyKeyOf(q.groupBy), keyOf(q.groupBy))}
-              union all ${branch(1, plan.totalKind, sql`null::text`, sql`null::text`)}) x
+    sql`${select}
+        from (${rowsBranch} union all ${branch(1, plan.totalKind, sql`null::text`, sql`null::text`)}) x
         group by x.is_total, x.k
         -- A value whose calls all lie on days subtracted from its month nets to nothing: no row.
         having x.is_total = 1 or sum(x.calls) <> 0
@@ -301,28 +331,37 @@ export async function rollupSums(db: Executor, q: RollupQuery): Promise<GroupedS
 }
 
 /**
- * groupBy=hour from kpi_daily's hour rows (kind 'h.<kind>', one per local hour and value): the rows
- * and the total of one index range, whatever the length of the range. An hour row's handled_hours is
- * 0 or 1, so their sum is the distinct handled hours of the total too.
+ * Answers whose rows are kpi_daily rows as stored, one per key: groupBy=hour from the hour rows
+ * (kind 'h.<kind>', one per local hour and value), groupBy=day over whole days from the day rows,
+ * the one value filtered or the 'all' rows. One index range, read as it is (no GROUP BY: a
+ * statement of every sum planned and aggregated cost more than the reading, bench/kpis.ts), and
+ * the total is the rows' sum (./toGroupedSums): the hours or days partition the range, and
+ * handled_hours adds up across them (an hour row's is 0 or 1). Stored rows all have calls.
  */
-async function hourRowSums(db: Executor, q: RollupQuery, plan: { rowKind: DailyKind; value: string | null }): Promise<GroupedSums> {
+async function storedRowSums(
+  db: Executor,
+  q: RollupQuery,
+  plan: { rowKind: DailyKind; value: string | null },
+  kind: string,
+  from: string,
+  to: string,
+): Promise<GroupedSums> {
   const value = plan.value === null || plan.rowKind === 'all' ? sql`` : sql`and d.value = ${plan.value}`;
-  const sums = sql.join(
-    sumColumnsOf(q).map(([, column]) => sql`coalesce(sum(d.${sql.raw(column)}), 0)::bigint as ${sql.raw(column)}`),
-    sql`, `,
-  );
+  const columns = sql.raw(sumColumnsOf(q).map(([, c]) => `d.${c}`).join(', '));
   const rows = await queryRows<SumsRow>(
     db,
-    sql`select grouping(d.day) as is_total, d.day as key, ${sums}, coalesce(sum(d.calls), 0)::bigint as calls,
-          coalesce(sum(d.handled_hours), 0)::bigint as handled_hours
+    sql`select 0 as is_total, d.day as key, ${columns}, d.calls, d.handled_hours
         from kpi_daily d
-        where d.tenant_id = ${q.tenantId} and d.kind = ${hourKind(plan.rowKind)} ${value}
-          and d.day >= ${q.fromKey} and d.day < ${q.toKey}
-        group by grouping sets ((d.day), ())
-        order by grouping(d.day), d.day`,
+        where d.tenant_id = ${q.tenantId} and d.kind = ${kind} ${value} and d.day >= ${from} and d.day < ${to}
+        order by d.day`,
   );
-  return surveysOfDirection(q, toGroupedSums(q, rows));
+  return surveysOfDirection(q, toGroupedSums(q, rows, true));
 }
+
+/** Whether the tenant has any staffed time (schedules or provider availability), as a boolean expression. */
+export const hasStaffedTimeSql = (tenantId: string) =>
+  sql`(exists (select 1 from agent_schedules where tenant_id = ${tenantId})
+    or exists (select 1 from agent_presence_events where tenant_id = ${tenantId}))`;
 
 export interface StaffedRow {
   key: string | null;
@@ -335,6 +374,8 @@ export interface StaffedRow {
  * availability, merged (range_agg: overlapping sources are not counted twice), and the handle time
  * of the agents' handled calls in the hours they were staffed. An agent's availability runs from an
  * `available` event to that agent's next event; the last one is open until now (never beyond).
+ * Most tenants have no staffed time at all: the caller asks first (hasStaffedTimeSql), so as to
+ * skip the interval arithmetic for them.
  */
 export async function staffedSums(
   db: Executor,
@@ -352,13 +393,6 @@ export async function staffedSums(
             : q.groupBy === 'quarter'
               ? quarterSql(sql`p.hour_key`)
               : sql`left(p.hour_key, 10)`;
-  // Most tenants have no staffed time at all: skip the interval arithmetic for them.
-  const [known] = await queryRows<{ any: boolean }>(
-    db,
-    sql`select exists (select 1 from agent_schedules where tenant_id = ${q.tenantId})
-        or exists (select 1 from agent_presence_events where tenant_id = ${q.tenantId}) as any`,
-  );
-  if (!known?.any) return { rows: [], total: null };
   const tz = q.timezone;
   const lo = q.fromInstant.toISOString();
   const hi = q.toInstant.toISOString();

@@ -21,7 +21,7 @@ import { canonicalAgentId } from '../agents/index.js';
 import { leadConversions, leadFigures, noConversions, type LeadConversions } from '../roi/index.js';
 import { effectiveSettings } from '../tenants/index.js';
 import { rowCosts, type RowCosts } from './cost-shares.js';
-import { rollupSums, staffedSums, type RollupFilters, type RollupQuery } from './kpis.repo.js';
+import { hasStaffedTimeSql, rollupSums, staffedSums, type RollupFilters, type RollupQuery } from './kpis.repo.js';
 import { isTimeGroupBy, type KpisQuery, type KpisResponse } from './kpis.schemas.js';
 import { rollupFingerprint } from './refresh.js';
 
@@ -48,8 +48,29 @@ export interface KpiRange {
   to: Date;
 }
 
+/**
+ * Ranges with both ends given, by timezone and ends: they do not depend on now, and zoned date
+ * arithmetic (luxon over Intl) was a tenth of a GET /v1/kpis's CPU (bench/kpis.ts). At most
+ * RANGE_MEMO_SIZE, then started afresh.
+ */
+const RANGE_MEMO_SIZE = 10_000;
+const ranges = new Map<string, KpiRange>();
+
 /** [from, to) as local hour keys: the hours whose start lies in the range. */
 export function kpiRange(query: Pick<KpisQuery, 'from' | 'to'>, timezone: string, now = new Date()): KpiRange {
+  if (query.from === undefined || query.to === undefined) return computeKpiRange(query, timezone, now);
+  const key = `${timezone}\u0000${query.from}\u0000${query.to}`;
+  let range = ranges.get(key);
+  if (!range) {
+    range = computeKpiRange(query, timezone, now);
+    if (ranges.size >= RANGE_MEMO_SIZE) ranges.clear();
+    ranges.set(key, range);
+  }
+  // A copy: callers own their dates.
+  return { ...range, from: new Date(range.from), to: new Date(range.to) };
+}
+
+function computeKpiRange(query: Pick<KpisQuery, 'from' | 'to'>, timezone: string, now: Date): KpiRange {
   const to = ceilHour(query.to ? localDateTime(query.to, timezone) : DateTime.fromJSDate(now).setZone(timezone));
   const from = ceilHour(query.from ? localDateTime(query.from, timezone) : to.minus({ days: DEFAULT_DAYS }).startOf('day'));
   if (from.toMillis() >= to.toMillis()) {
@@ -69,19 +90,26 @@ export function kpiSettingsOf(settings: ReturnType<typeof effectiveSettings>): K
 }
 
 /**
- * The small per-request facts, in one round trip: the fingerprint the rollups were built with, and
+ * The small per-request facts, in one round trip: the fingerprint the rollups were built with,
  * whether any cost of the tenant overlaps the range's local dates (cost periods are dates; a day
- * either side keeps this a superset of the days the allocation counts).
+ * either side keeps this a superset of the days the allocation counts), and whether the tenant has
+ * any staffed time (occupancy's read is skipped without).
  */
-async function requestContext(db: Database, tenant: TenantRow, range: KpiRange): Promise<{ fingerprint: string | null; mayHaveCosts: boolean }> {
-  const day = (d: Date, shift: number) => DateTime.fromJSDate(d).setZone(tenant.timezone).plus({ days: shift }).toISODate()!;
-  const [row] = await queryRows<{ fingerprint: string | null; may_have_costs: boolean }>(
+async function requestContext(
+  db: Database,
+  tenant: TenantRow,
+  range: KpiRange,
+): Promise<{ fingerprint: string | null; mayHaveCosts: boolean; hasStaffedTime: boolean }> {
+  // The local dates of `from` and `to` are their hour keys' (no zoned arithmetic needed).
+  const day = (hourKey: string, shift: number) => new Date(Date.parse(`${hourKey.slice(0, 10)}T00:00:00Z`) + shift * 86_400_000).toISOString().slice(0, 10);
+  const [row] = await queryRows<{ fingerprint: string | null; may_have_costs: boolean; has_staffed_time: boolean }>(
     db,
     sql`select (select fingerprint from kpi_state where tenant_id = ${tenant.id}) as fingerprint,
           exists (select 1 from costs where tenant_id = ${tenant.id}
-                  and period_start <= ${day(range.to, 1)}::date and period_end >= ${day(range.from, -1)}::date) as may_have_costs`,
+                  and period_start <= ${day(range.toKey, 1)}::date and period_end >= ${day(range.fromKey, -1)}::date) as may_have_costs,
+          ${hasStaffedTimeSql(tenant.id)} as has_staffed_time`,
   );
-  return { fingerprint: row?.fingerprint ?? null, mayHaveCosts: row?.may_have_costs ?? true };
+  return { fingerprint: row?.fingerprint ?? null, mayHaveCosts: row?.may_have_costs ?? true, hasStaffedTime: row?.has_staffed_time ?? true };
 }
 
 export async function computeKpis(db: Database, tenant: TenantRow, query: KpisQuery, now = new Date()): Promise<KpisResponse> {
@@ -109,11 +137,18 @@ export async function computeKpis(db: Database, tenant: TenantRow, query: KpisQu
   const occupancyApplies =
     ['hour', 'day', 'week', 'month', 'quarter', 'agent'].includes(query.groupBy) &&
     Object.keys(activeFilters).every((f) => f === 'agentId');
-  // The independent reads run side by side (the pool has several connections).
-  const [grouped, context, staffed] = await Promise.all([
+  const unfiltered = Object.keys(activeFilters).length === 0 && !businessHoursOnly;
+  // The independent reads run side by side (the pool has several connections): the lead figures'
+  // won deals too (src/modules/roi leadConversions, two statements in a row), by the first touch's
+  // row, so not under filters or business hours, whose rows the deals' first touches are not cut by.
+  const contextRead = requestContext(db, tenant, range);
+  const [grouped, context, staffed, conversions] = await Promise.all([
     rollupSums(db, q),
-    requestContext(db, tenant, range),
-    occupancyApplies ? staffedSums(db, { ...q, timezone: tenant.timezone, fromInstant: range.from, toInstant: range.to }) : null,
+    contextRead,
+    occupancyApplies
+      ? contextRead.then((c) => (c.hasStaffedTime ? staffedSums(db, { ...q, timezone: tenant.timezone, fromInstant: range.from, toInstant: range.to }) : null))
+      : null,
+    unfiltered ? leadConversions(db, tenant, { from: range.from, to: range.to }, query.groupBy) : null,
   ]);
 
   // Costs per row (./cost-shares.ts); a filtered or business-hours view has no allocation of its
@@ -135,10 +170,6 @@ export async function computeKpis(db: Database, tenant: TenantRow, query: KpisQu
   }
 
   const staffedByKey = new Map(staffed?.rows.map((r) => [r.key, r]) ?? []);
-  // The lead figures' won deals (src/modules/roi leadConversions): by the first touch's row, so
-  // not under filters or business hours, whose rows the deals' first touches are not cut by.
-  const conversions =
-    Object.keys(activeFilters).length === 0 && !businessHoursOnly ? await leadConversions(db, tenant, { from: range.from, to: range.to }, query.groupBy) : null;
   const leadsOf = (sums: KpiSums, cents: bigint | null, conv: LeadConversions | null | undefined) => {
     const figures = leadFigures(sums.leads, cents, conv ?? noConversions());
     return conversions ? figures : { ...figures, leadCloseRate: null, avgDaysToConversion: null };
@@ -150,7 +181,12 @@ export async function computeKpis(db: Database, tenant: TenantRow, query: KpisQu
     if (cents !== null) all = addSums(all, costContribution(cents));
     if (staffing) all = addSums(all, staffingContribution(staffing));
     const row = finalize(all, kpiSettings);
-    return { ...row, costPerCall: cents === null ? null : row.costPerCall, repeatCallsCost: cents === null ? null : row.repeatCallsCost };
+    // Without a cost the money figures are unknown, not 0.00 (finalize's row is ours to change).
+    if (cents === null) {
+      row.costPerCall = null;
+      row.repeatCallsCost = null;
+    }
+    return row;
   };
   const rows = grouped.rows.map((r) => {
     const cents = costs ? (costs.byKey.get(r.key) ?? 0n) : null;
