@@ -14,7 +14,7 @@ import { DEFAULT_WINDOW_DAYS } from '../../domain/attribution/models.js';
 import { divideRounded, formatCents } from '../../domain/money.js';
 import { c, callKeySql, isTimeGrouping, periodKeySql, timeKey, type AllocationGroupBy, type GroupBy, type RowKey } from './dimensions.js';
 import { dayDimOf } from './allocation.js';
-import { basisCurrent, dirtyDaysOf, wholeDaysInRange, type RoiReadState } from './days.store.js';
+import { basisCurrent, dirtyDaysOf, readRoiState, wholeDaysInRange, type RoiReadState } from './days.store.js';
 import { dayStartUtc } from '../../domain/costs/prorate.js';
 import { meanDaysOf } from './figures.js';
 import { firstTouches, type FirstTouch } from './touches.js';
@@ -167,8 +167,15 @@ export async function leadConversions(
   if (windowDays !== DEFAULT_WINDOW_DAYS) {
     touches = await firstTouches(db, tenant.id, closedIn, windowDays, firstTouchKeySql(groupBy, tenant.timezone));
   } else {
+    // A caller without the request's read state (GET /v1/kpis): read it here, in one statement,
+    // rather than the waiting deals, the basis and the dirty days one after another.
+    if (!state && waitingDealIds === undefined && groupBy !== 'hour') {
+      const whole = wholeDaysInRange(range.from, range.to, tenant.timezone);
+      state = await readRoiState(db, tenant, whole[0], whole[whole.length - 1]);
+    }
     const waiting =
       waitingDealIds ??
+      state?.waitingDealIds ??
       (await db.select({ id: attributionDirtyDeals.dealId }).from(attributionDirtyDeals).where(eq(attributionDirtyDeals.tenantId, tenant.id))).map((d) => d.id);
     const storedKey = time ? periodKeySql(groupBy, c(dealFirstTouches.dealClosedAt), tenant.timezone) : callKeySql(groupBy, tenant.timezone);
     const [stored, live] = await Promise.all([
