@@ -56,6 +56,8 @@ interface Timing {
   p95: number;
   /** The two slowest runs (p95 of 30 is the second worst), and the GC pauses of this process during the runs. */
   slowest: number[];
+  /** Their places in the sequence (1 = the first timed request). */
+  slowestAt: number[];
   gc: { pauses: number; totalMs: number; maxMs: number };
 }
 
@@ -75,11 +77,13 @@ async function timed(fn: () => Promise<unknown>, runs = RUNS, warmup = WARMUP): 
   // GC entries are delivered asynchronously: let the last ones arrive.
   await new Promise((resolve) => setImmediate(resolve));
   observer.disconnect();
+  const order = times.map((t, i) => [t, i + 1] as const).sort((x, y) => y[0] - x[0]);
   times.sort((a, b) => a - b);
   return {
     p50: percentile(times, 50),
     p95: percentile(times, 95),
     slowest: times.slice(-2).reverse(),
+    slowestAt: order.slice(0, 2).map(([, at]) => at),
     gc: { pauses: pauses.length, totalMs: pauses.reduce((a, b) => a + b, 0), maxMs: Math.max(0, ...pauses) },
   };
 }
@@ -400,8 +404,8 @@ export async function run(): Promise<string> {
     '',
     `The tail of the API timings: the two slowest of the ${RUNS} requests, and the garbage collections of this process (app and driver) during them:`,
     '',
-    '| calls | query | slowest two | GC pauses | GC total | longest GC |',
-    '|---:|---|---:|---:|---:|---:|',
+    '| calls | query | slowest two | their places in the sequence | GC pauses | GC total | longest GC |',
+    '|---:|---|---:|---|---:|---:|---:|',
     ...results.flatMap((r) =>
       (
         [
@@ -411,7 +415,7 @@ export async function run(): Promise<string> {
         ] as const
       ).map(
         ([name, t]) =>
-          `| ${r.count.toLocaleString('en')} | ${name} | ${t.slowest.map(ms).join(', ')} | ${t.gc.pauses} | ${ms(t.gc.totalMs)} | ${ms(t.gc.maxMs)} |`,
+          `| ${r.count.toLocaleString('en')} | ${name} | ${t.slowest.map(ms).join(', ')} | ${t.slowestAt.map((at) => `#${at}`).join(', ')} | ${t.gc.pauses} | ${ms(t.gc.totalMs)} | ${ms(t.gc.maxMs)} |`,
       ),
     ),
     '',

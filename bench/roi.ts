@@ -6,11 +6,11 @@
  * - the issue's scale is 5M calls / 200k deals / 500k contacts; this machine (2 cores, shared with
  *   PostgreSQL) runs BENCH_ROI_SCALE of it, 0.04 by default: 200k calls, 8k deals, 20k contacts,
  *   over 90 days, 20 campaigns, 200 agents, one contact phone per customer number. A scale above
- *   0.1 (BENCH_ROI_SCALE=1 is the issue's) is first calibrated: the whole run at 0.01, timed phase
- *   by phase, its database measured, then extrapolated linearly (every step is linear in calls and
- *   deals at a fixed 90 days: touches per deal stay the same), but for the phases that do not
- *   depend on the scale (creating and migrating the database: a few seconds that a factor of 100
- *   would make minutes), taken as measured; the run goes on at the requested scale when the
+ *   0.1 (BENCH_ROI_SCALE=1 is the issue's) is first calibrated: the whole run at 0.01 and at 0.03,
+ *   timed phase by phase, the database measured, then each phase extrapolated as a + b·scale through
+ *   the two runs (the data work is linear in calls and deals at a fixed 90 days: touches per deal
+ *   stay the same; a phase's own overhead is not), the phases that do not depend on the scale
+ *   (creating and migrating the database) taken as measured; the run goes on at the requested scale when the
  *   extrapolation fits BENCH_ROI_BUDGET_SECONDS (900 by default), the free disk of PostgreSQL's
  *   data directory and the free memory, else at the largest scale that fits, and says why;
  * - full rebuild of what the roi-refresh job materialises: per-day cost shares and call counts
@@ -56,9 +56,9 @@ const TZ = 'Europe/Paris';
 const REQUESTED_SCALE = Number(process.env.BENCH_ROI_SCALE ?? '0.04');
 const RUNS = Number(process.env.BENCH_ROI_RUNS ?? '10');
 const BUDGET_SECONDS = Number(process.env.BENCH_ROI_BUDGET_SECONDS ?? '900');
-/** Above this scale the run is calibrated first (at CALIBRATION_SCALE) and may be cut down. */
+/** Above this scale the run is calibrated first (at CALIBRATION_SCALES) and may be cut down. */
 const CALIBRATE_ABOVE = 0.1;
-const CALIBRATION_SCALE = 0.01;
+const CALIBRATION_SCALES = [0.01, 0.03] as const;
 
 interface Size {
   scale: number;
@@ -504,38 +504,48 @@ const NODE_BYTES_PER_TOUCH = 4_000;
 const GiB = 1024 ** 3;
 
 /**
- * The largest scale ≤ `requested` that a calibration run says fits: wall time within the budget,
+ * The largest scale ≤ `requested` that two calibration runs say fit: wall time within the budget,
  * the database within 80 % of the free disk, the reference's touches within half the free memory.
- * Everything measured is linear in the scale (module doc), so each limit divides out.
+ * Each phase's time is fitted as a + b·scale through the two runs (module doc): a phase's own
+ * overhead (warm-up requests, statements planned once) does not grow with the data, and a single
+ * small run multiplied up overstated a full run by half (924 s predicted at 1, 620 s measured at 0.97).
+ * Disk and memory are linear from the larger run.
  */
 async function chooseScale(requested: number): Promise<{ scale: number; note: string }> {
-  const cal = await measure(sizeAt(CALIBRATION_SCALE));
-  const factor = requested / CALIBRATION_SCALE;
+  const [a, b] = CALIBRATION_SCALES;
+  const lo = await measure(sizeAt(a));
+  const hi = await measure(sizeAt(b));
+  const factor = requested / b;
   const disk = await freeDiskBytes();
   const memory = freemem();
-  // Time: the fixed phases as measured, every other phase linear in the scale (module doc).
-  const fixedSeconds = cal.phases.filter((p) => p.fixed).reduce((sum, p) => sum + p.seconds, 0);
-  const perScale = cal.phases.filter((p) => !p.fixed).reduce((sum, p) => sum + p.seconds, 0) / CALIBRATION_SCALE;
-  const predicted = { seconds: fixedSeconds + perScale * requested, bytes: cal.bytes * factor, nodeBytes: cal.touches * factor * NODE_BYTES_PER_TOUCH };
-  const byPhase = cal.phases.map((p) => `${p.name} ${Math.round(p.fixed ? p.seconds : p.seconds * factor)} s`).join(', ');
+  const fitted = hi.phases.map((q) => {
+    const p = lo.phases.find((x) => x.name === q.name);
+    // Fixed phases as measured; a phase whose second run was faster (noise) is taken as flat.
+    const slope = q.fixed || !p ? 0 : Math.max(0, (q.seconds - p.seconds) / (b - a));
+    return { name: q.name, intercept: Math.max(0, q.seconds - slope * b), slope };
+  });
+  const intercepts = fitted.reduce((sum, f) => sum + f.intercept, 0);
+  const slopes = fitted.reduce((sum, f) => sum + f.slope, 0);
+  const predicted = { seconds: intercepts + slopes * requested, bytes: hi.bytes * factor, nodeBytes: hi.touches * factor * NODE_BYTES_PER_TOUCH };
+  const byPhase = fitted.map((f) => `${f.name} ${Math.round(f.intercept + f.slope * requested)} s`).join(', ');
   const limits = [
     {
       what: 'time',
-      fits: (BUDGET_SECONDS - fixedSeconds) / perScale,
+      fits: slopes > 0 ? (BUDGET_SECONDS - intercepts) / slopes : Number.POSITIVE_INFINITY,
       says: `${Math.round(predicted.seconds)} s predicted (${byPhase}) against a budget of ${BUDGET_SECONDS} s (BENCH_ROI_BUDGET_SECONDS)`,
     },
-    { what: 'disk', fits: ((0.8 * disk.bytes) / cal.bytes) * CALIBRATION_SCALE, says: `${(predicted.bytes / GiB).toFixed(1)} GiB of database against ${(disk.bytes / GiB).toFixed(1)} GiB free in ${disk.where}` },
-    { what: 'memory', fits: ((0.5 * memory) / (cal.touches * NODE_BYTES_PER_TOUCH)) * CALIBRATION_SCALE, says: `${(predicted.nodeBytes / GiB).toFixed(1)} GiB for the reference's ${Math.round(cal.touches * factor).toLocaleString('en')} touches against ${(memory / GiB).toFixed(1)} GiB free` },
+    { what: 'disk', fits: ((0.8 * disk.bytes) / hi.bytes) * b, says: `${(predicted.bytes / GiB).toFixed(1)} GiB of database against ${(disk.bytes / GiB).toFixed(1)} GiB free in ${disk.where}` },
+    { what: 'memory', fits: ((0.5 * memory) / (hi.touches * NODE_BYTES_PER_TOUCH)) * b, says: `${(predicted.nodeBytes / GiB).toFixed(1)} GiB for the reference's ${Math.round(hi.touches * factor).toLocaleString('en')} touches against ${(memory / GiB).toFixed(1)} GiB free` },
   ];
   const binding = limits.filter((l) => l.fits < requested);
   const calibration =
-    `Calibration at ${CALIBRATION_SCALE}: the whole run took ${cal.seconds.toFixed(1)} s, its database ${(cal.bytes / 1024 ** 2).toFixed(0)} MiB, ${cal.touches.toLocaleString('en')} touches; ` +
-    `linear extrapolation to ${requested}: ${limits.map((l) => l.says).join('; ')}.`;
+    `Calibration at ${a} and ${b}: the whole runs took ${lo.seconds.toFixed(1)} s and ${hi.seconds.toFixed(1)} s (the larger's database ${(hi.bytes / 1024 ** 2).toFixed(0)} MiB, ${hi.touches.toLocaleString('en')} touches); ` +
+    `each phase fitted as a + b·scale through the two, extrapolated to ${requested}: ${limits.map((l) => l.says).join('; ')}.`;
   if (binding.length === 0) return { scale: requested, note: `${calibration} It fits: run at ${requested}.` };
   // Two significant digits, rounded down, and never below the calibration itself.
   const largest = Math.min(...binding.map((l) => l.fits));
   const digits = 10 ** (Math.floor(Math.log10(largest)) - 1);
-  const scale = Math.max(CALIBRATION_SCALE, Math.floor(largest / digits) * digits);
+  const scale = Math.max(b, Math.floor(largest / digits) * digits);
   return {
     scale,
     note: `${calibration} **Scale ${requested} does not fit on this machine** (${binding.map((l) => l.what).join(', ')}): run at ${Number(scale.toPrecision(2))}, the largest that does.`,
