@@ -377,7 +377,7 @@ function markdown(results: RunResult[], opts: IngestOptions, hotSpots: RunResult
     lines.push('Ratios (hub, Twilio, against ceilings measured with the same Twilio bodies):');
     lines.push('');
     lines.push(`- hub / ceiling 1 (machine: durable batched INSERT): **${pct(r1)}** (target ≥ 60 %: ${r1 >= 0.6 ? 'met' : 'missed'})`);
-    lines.push(`- hub / ceiling 2 (framework: express, no storage): **${pct(r2)}** (target ≥ 90 %: ${r2 >= 0.9 ? 'met' : 'missed'})`);
+    lines.push(`- hub / ceiling 2 (framework: express, no storage): **${pct(r2)}** (target ≥ 80 %, issue 10: ${r2 >= 0.8 ? 'met' : 'missed'})`);
     for (const p of benchProviders.filter((p) => p !== 'twilio')) {
       const r = by(`hub: ${p}`);
       if (r) lines.push(`- hub ${p} / ceiling 1: ${pct(r.acceptedPerSecond / ceiling1.acceptedPerSecond)}; / ceiling 2: ${pct(r.acceptedPerSecond / ceiling2.acceptedPerSecond)}`);
