@@ -10,7 +10,7 @@ import { calls, campaigns, roiDayCalls, type TenantRow } from '../../db/schema/i
 import { dayStartUtc } from '../../domain/costs/prorate.js';
 import { pgArray } from '../../db/sql.js';
 import { dayDimOf } from './allocation.js';
-import { basisCurrent, computeDays, dirtyDaysOf, wholeDaysInRange, type RoiReadState } from './days.store.js';
+import { computeDays, storedDaysOf, type RoiReadState } from './days.store.js';
 import { c, callKeySql, callsWithCampaign, isTimeGrouping, timeKey, type GroupBy, type RowKey } from './dimensions.js';
 
 /** Calls started in a row's range, and the leads among them (firstTimeCaller or crmLead). */
@@ -44,13 +44,7 @@ async function liveCounts(db: Executor, tenant: TenantRow, from: Date, to: Date,
 export async function callCounts(db: Executor, tenant: TenantRow, range: { from: Date; to: Date }, groupBy: GroupBy, state?: RoiReadState): Promise<Map<RowKey, CallCount>> {
   const counts = new Map<RowKey, CallCount>();
   const nextStart = (day: string) => dayStartUtc(DateTime.fromISO(day, { zone: 'utc' }).plus({ days: 1 }).toISODate()!, tenant.timezone);
-  const whole = wholeDaysInRange(range.from, range.to, tenant.timezone);
-  const first = whole[0];
-  const last = whole[whole.length - 1];
-  const [current, dirty] = await Promise.all([
-    state?.current ?? basisCurrent(db, tenant),
-    first && last ? dirtyDaysOf(db, tenant, first, last, state, 'costs-and-counts') : Promise.resolve([]),
-  ]);
+  const { current, first, last, dirty } = await storedDaysOf(db, tenant, range, 'costs-and-counts', state);
   if (!first || !last || !current) {
     await liveCounts(db, tenant, range.from, range.to, groupBy, counts);
     return counts;

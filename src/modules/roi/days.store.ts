@@ -388,6 +388,29 @@ export async function dirtyDaysOf(db: Executor, tenant: TenantRow, first: string
 }
 
 /**
+ * What a reader of the stored days settles first: the tenant days wholly inside [from, to) (its
+ * `first` and `last`, none when no whole day is), whether the stored days are cut in the tenant's
+ * timezone, and which of those days it computes on the fly for `what`. `state`: the request's
+ * read state, when the caller has it.
+ */
+export async function storedDaysOf(
+  db: Executor,
+  tenant: TenantRow,
+  range: { from: Date; to: Date },
+  what: DirtyFor,
+  state: RoiReadState | undefined,
+): Promise<{ current: boolean; first: string | undefined; last: string | undefined; dirty: string[] }> {
+  const whole = wholeDaysInRange(range.from, range.to, tenant.timezone);
+  const first = whole[0];
+  const last = whole[whole.length - 1];
+  const [current, dirty] = await Promise.all([
+    state?.current ?? basisCurrent(db, tenant),
+    first && last ? dirtyDaysOf(db, tenant, first, last, state, what) : Promise.resolve([]),
+  ]);
+  return { current, first, last, dirty };
+}
+
+/**
  * The tenant days wholly inside [from, to): those whose start lies in it (daysInRange) but the last
  * one when it ends after `to` (only the last can: every other day ends where the next begins).
  */

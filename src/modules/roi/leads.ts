@@ -14,7 +14,7 @@ import { DEFAULT_WINDOW_DAYS } from '../../domain/attribution/models.js';
 import { divideRounded, formatCents } from '../../domain/money.js';
 import { c, callKeySql, isTimeGrouping, periodKeySql, timeKey, type AllocationGroupBy, type GroupBy, type RowKey } from './dimensions.js';
 import { dayDimOf } from './allocation.js';
-import { basisCurrent, dirtyDaysOf, readRoiState, wholeDaysInRange, type RoiReadState } from './days.store.js';
+import { readRoiState, storedDaysOf, wholeDaysInRange, type RoiReadState } from './days.store.js';
 import { dayStartUtc } from '../../domain/costs/prorate.js';
 import { meanDaysOf } from './figures.js';
 import { firstTouches, type FirstTouch } from './touches.js';
@@ -94,13 +94,7 @@ async function dayConversions(
   const firstKey = time ? periodKeySql(groupBy, c(dealFirstTouches.dealClosedAt), tenant.timezone) : callKeySql(groupBy, tenant.timezone);
   const startOf = (day: string) => dayStartUtc(day, tenant.timezone);
   const nextStart = (day: string) => startOf(DateTime.fromISO(day, { zone: 'utc' }).plus({ days: 1 }).toISODate()!);
-  const whole = wholeDaysInRange(range.from, range.to, tenant.timezone);
-  const first = whole[0];
-  const last = whole[whole.length - 1];
-  const [current, dirty] = await Promise.all([
-    state?.current ?? basisCurrent(db, tenant),
-    first && last ? dirtyDaysOf(db, tenant, first, last, state, 'revenue') : Promise.resolve([]),
-  ]);
+  const { current, first, last, dirty } = await storedDaysOf(db, tenant, range, 'revenue', state);
   if (!current || !first || !last) return storedConversions(db, tenant, [range], firstKey, skip);
   const wholeStart = startOf(first);
   const wholeEnd = nextStart(last);

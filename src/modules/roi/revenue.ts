@@ -11,7 +11,7 @@ import { queryRows, type Executor } from '../../db/client.js';
 import { attributionCredits, attributionDirtyDeals, campaigns, crmDeals, roiDayRevenue, type TenantRow } from '../../db/schema/index.js';
 import { dayStartUtc } from '../../domain/costs/prorate.js';
 import { col, pgArray } from '../../db/sql.js';
-import { basisCurrent, dirtyDaysOf, wholeDaysInRange, type RevenueDim, type RoiReadState } from './days.store.js';
+import { storedDaysOf, type RevenueDim, type RoiReadState } from './days.store.js';
 import { callKeySql, isTimeGrouping, periodKeySql, timeKey, type GroupBy, type RowKey } from './dimensions.js';
 import type { DealTypeKey } from '../../domain/deals.js';
 
@@ -118,13 +118,7 @@ export async function dayRevenue(db: Executor, tenant: TenantRow, from: Date, to
   const time = isTimeGrouping(groupBy);
   const startOf = (day: string) => dayStartUtc(day, tenant.timezone);
   const nextStart = (day: string) => startOf(DateTime.fromISO(day, { zone: 'utc' }).plus({ days: 1 }).toISODate()!);
-  const whole = wholeDaysInRange(from, to, tenant.timezone);
-  const first = whole[0];
-  const last = whole[whole.length - 1];
-  const [current, dirty] = await Promise.all([
-    state?.current ?? basisCurrent(db, tenant),
-    first && last ? dirtyDaysOf(db, tenant, first, last, state, 'revenue') : Promise.resolve([]),
-  ]);
+  const { current, first, last, dirty } = await storedDaysOf(db, tenant, { from, to }, 'revenue', state);
   if (!current || !first || !last) return storedRevenue(db, tenant.id, from, to, keySql);
 
   const wholeStart = startOf(first);
