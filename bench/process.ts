@@ -310,8 +310,16 @@ async function seedCalls(hub: Hub, tenantId: string, connectionId: string, n: nu
   }, 300_000, 500);
 }
 
-/** Calls of the warm-up (another tenant's), through the same processes before each row's clock starts. */
-const WARMUP_CALLS = 300;
+/**
+ * Calls of the warm-up (another tenant's), through the same processes before each row's clock
+ * starts (BENCH_PROCESS_WARMUP_CALLS to change it). 1,500, not 300: a worker's per-batch functions
+ * run once per batch of up to 100 events, so 300 calls (about 30 batches) left V8 still optimising
+ * them during the row. Measured with the held-workers diagnostic (BENCH_PROCESS_HOLD=1, one worker
+ * draining the burst alone): 0.54 ms of CPU per event after 300 warm-up calls, 0.41 ms after 1,500,
+ * 0.38 ms after 3,000; after 300, a perf profile of the drain put 30 % of the worker's CPU in V8's
+ * background threads (optimising compiler, GC). A worker in production runs for days.
+ */
+const WARMUP_CALLS = Number(process.env.BENCH_PROCESS_WARMUP_CALLS ?? 1_500);
 
 /**
  * Warm-up, as the ingest rows have theirs: another tenant's calls posted through the same API and
@@ -445,6 +453,12 @@ async function runRow(label: string, opts: ProcessOptions, workers: number, seed
     })();
     loops.push(poller);
 
+    // BENCH_PROCESS_HOLD=1 (diagnostic, direct runs): the workers are stopped (SIGSTOP) while the burst
+    // is accepted and resumed after it, so their CPU per event is read alone, on full batches, with
+    // no API or load generator beside them (what a change to the worker's path saves, undisturbed).
+    const hold = mode === 'burst' && process.env.BENCH_PROCESS_HOLD === '1';
+    let heldAll = 0;
+    if (hold) for (const w of hub.workers) process.kill(w.pid!, 'SIGSTOP');
     let acceptEnd: number;
     if (mode === 'burst') {
       let next = 0;
@@ -470,6 +484,7 @@ async function runRow(label: string, opts: ProcessOptions, workers: number, seed
       wire.length = count;
     }
     const cpuAccepted = cpu();
+    if (hold) for (const w of hub.workers) process.kill(w.pid!, 'SIGCONT');
 
     await waitFor('the backlog to drain', async () => {
       const r = await hub.db.query<{ n: string }>(`select count(*) as n from webhook_events where tenant_id = $1 and status = 'pending'`, [tenantId]);
@@ -478,6 +493,16 @@ async function runRow(label: string, opts: ProcessOptions, workers: number, seed
     const drainEnd = performance.now();
     const cpuDrained = cpu();
     await waitFor('sampled calls and their KPIs', async () => [...lastAckAt.keys()].every((i) => kpiAt.has(i)), 300_000, 100);
+    if (hold) {
+      // The rollups the burst left dirty, rebuilt: the whole of the workers' work for these events.
+      await waitFor('the rollups', async () => {
+        const r = await hub.db.query<{ n: string }>(
+          `select (select count(*) from kpi_dirty_hours) + (select count(*) from lead_dirty_numbers) + (select count(*) from roi_dirty_days) as n`,
+        );
+        return Number(r.rows[0]!.n) === 0;
+      }, 300_000, 100);
+      heldAll = cpu().workers;
+    }
     polling = false;
     await Promise.all([sampler, poller]);
     await dispatcher.close();
@@ -500,6 +525,15 @@ async function runRow(label: string, opts: ProcessOptions, workers: number, seed
     const wrongCalls = complete.filter((i) => statusOf.get(planned[i]!.providerCallId) !== planned[i]!.expectedStatus).length;
 
     const distinctStored = Number(stored.rows[0]!.n);
+    if (hold) {
+      // Row writes of the calls table over the whole run (warm-up included): how often calls were recomputed.
+      const writes = await hub.db.query<{ ins: string; upd: string }>(`select n_tup_ins as ins, n_tup_upd as upd from pg_stat_user_tables where relname = 'calls'`);
+      opts.log(
+        `  held workers: ${(((cpuDrained.workers - cpuAccepted.workers) / distinctStored) * 1000).toFixed(3)} ms CPU/event to drain, ` +
+          `${(((heldAll - cpuAccepted.workers) / distinctStored) * 1000).toFixed(3)} ms with the rollups rebuilt; ` +
+          `calls table since start: ${writes.rows[0]?.ins} inserts, ${writes.rows[0]?.upd} updates`,
+      );
+    }
     const acceptSeconds = (acceptEnd - t0) / 1000;
     const drainSeconds = (drainEnd - t0) / 1000;
     const visible = [...lastAckAt.entries()].map(([i, a]) => visibleAt.get(i)! - a);
@@ -561,8 +595,11 @@ export async function run(partial: Partial<ProcessOptions> = {}): Promise<string
     rows.push(await runRow(`steady ${opts.steadyRate}/s, 1 worker`, opts, 1, 0, 'steady', opts.steadyRate));
     return rows.map((r) => JSON.stringify({ ...r, backlog: backlogLine(r.backlog) })).join('\n');
   }
-  const burst = await runRow(`burst, ${opts.calls} calls, 1 worker`, opts, 1, 0, 'burst', null);
+  const first = Number(process.env.BENCH_PROCESS_WORKERS ?? 1);
+  const burst = await runRow(`burst, ${opts.calls} calls, ${first === 1 ? '1 worker' : `${first} workers`}`, opts, first, 0, 'burst', null);
   rows.push(burst);
+  // The held-workers diagnostic (BENCH_PROCESS_HOLD) is its burst row alone (BENCH_PROCESS_WORKERS workers).
+  if (process.env.BENCH_PROCESS_HOLD === '1') return JSON.stringify({ ...burst, backlog: backlogLine(burst.backlog) });
   const rate = Math.max(10, Math.floor(burst.acceptedPerSecond / 2));
   rows.push(await runRow(`steady ${rate}/s, 1 worker`, opts, 1, 0, 'steady', rate));
   if (opts.seededCalls > 0) rows.push(await runRow(`burst, ${opts.calls} calls, ${opts.seededCalls} already in those hours, 1 worker`, opts, 1, opts.seededCalls, 'burst', null));
