@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { PgTransaction, type PgDatabase, type PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import type { SQL } from 'drizzle-orm';
 import pg from 'pg';
 import * as schema from './schema/index.js';
@@ -110,4 +110,23 @@ export async function openDatabase(opts: {
 export async function queryRows<T>(db: Executor, query: SQL): Promise<T[]> {
   const result = (await db.execute(query)) as unknown as { rows: T[] };
   return result.rows;
+}
+
+/**
+ * Reads that do not depend on each other: side by side on the pool (each on a connection of its
+ * own), one after another in a transaction. A transaction is ONE connection: reads started together
+ * there are queued by pg anyway, and pg deprecates sending a query while another runs (pg 9 will
+ * refuse it). Each read is a function, so that in a transaction the next starts once the last ended.
+ */
+export async function readTogether<R extends readonly (() => unknown)[]>(
+  db: Executor,
+  ...reads: R
+): Promise<{ -readonly [K in keyof R]: Awaited<ReturnType<R[K]>> }> {
+  type Out = { -readonly [K in keyof R]: Awaited<ReturnType<R[K]>> };
+  if (db instanceof PgTransaction) {
+    const out: unknown[] = [];
+    for (const read of reads) out.push(await read());
+    return out as Out;
+  }
+  return (await Promise.all(reads.map((read) => read()))) as Out;
 }

@@ -26,7 +26,7 @@
  */
 import { and, eq, gte, lte, sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
-import { queryRows, type Executor } from '../../db/client.js';
+import { queryRows, readTogether, type Executor } from '../../db/client.js';
 import { calls, campaigns, costDayShares, costs, type TenantRow } from '../../db/schema/index.js';
 import { parseAmount } from '../../domain/money.js';
 import { dayStartUtc, daysInRange, prorateByDay, spreadOverCalls } from '../../domain/costs/prorate.js';
@@ -111,11 +111,12 @@ export async function allocateCosts(db: Executor, tenant: TenantRow, range: { fr
   const days = daysInRange(range.from, range.to, tenant.timezone);
   const first = days[0];
   const last = days[days.length - 1];
-  const [current, dirty, keyOf] = await Promise.all([
-    state?.current ?? basisCurrent(db, tenant),
-    first && last ? dirtyDaysOf(db, tenant, first, last, state, 'costs-and-counts') : Promise.resolve([]),
-    shareKeyFn(db, tenant, groupBy),
-  ]);
+  const [current, dirty, keyOf] = await readTogether(
+    db,
+    () => state?.current ?? basisCurrent(db, tenant),
+    () => (first && last ? dirtyDaysOf(db, tenant, first, last, state, 'costs-and-counts') : []),
+    () => shareKeyFn(db, tenant, groupBy),
+  );
   if (!current) return allocateCostsLive(db, tenant, range, groupBy);
   const { result, add } = emptyAllocation();
   if (first && last) {

@@ -5,7 +5,7 @@
  */
 import { eq, sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
-import { queryRows, type Executor } from '../../db/client.js';
+import { queryRows, readTogether, type Executor } from '../../db/client.js';
 import { calls, campaigns, roiDayCalls, type TenantRow } from '../../db/schema/index.js';
 import { dayStartUtc } from '../../domain/costs/prorate.js';
 import { pgArray } from '../../db/sql.js';
@@ -51,10 +51,11 @@ export async function callCounts(db: Executor, tenant: TenantRow, range: { from:
   }
   // The partial days at both ends, concurrently (separate maps: no interleaved updates).
   const edges = [new Map<RowKey, CallCount>(), new Map<RowKey, CallCount>()] as const;
-  await Promise.all([
-    liveCounts(db, tenant, range.from, dayStartUtc(first, tenant.timezone), groupBy, edges[0]),
-    liveCounts(db, tenant, nextStart(last), range.to, groupBy, edges[1]),
-  ]);
+  await readTogether(
+    db,
+    () => liveCounts(db, tenant, range.from, dayStartUtc(first, tenant.timezone), groupBy, edges[0]),
+    () => liveCounts(db, tenant, nextStart(last), range.to, groupBy, edges[1]),
+  );
   for (const edge of edges) for (const [key, n] of edge) addTo(counts, key, n.calls, n.leads);
 
   const dim = dayDimOf(groupBy);

@@ -20,7 +20,7 @@
  */
 import { and, eq, gte, lte, sql, type SQL } from 'drizzle-orm';
 import { DateTime } from 'luxon';
-import { queryRows, type Executor } from '../../db/client.js';
+import { queryRows, readTogether, type Executor } from '../../db/client.js';
 import { calls, costs, type TenantRow } from '../../db/schema/index.js';
 import { dayStartUtc, prorateByDay } from '../../domain/costs/prorate.js';
 import { parseAmount } from '../../domain/money.js';
@@ -74,13 +74,15 @@ export async function costPools(db: Executor, tenant: TenantRow, days: readonly 
   const daySet = new Set(days);
   const first = days[0]!;
   const last = days[days.length - 1]!;
-  const [costRows, links] = await Promise.all([
-    db
-      .select()
-      .from(costs)
-      .where(and(eq(costs.tenantId, tenant.id), lte(costs.periodStart, last), gte(costs.periodEnd, first), eq(costs.currency, tenant.currency))),
-    agentLinks(db, tenant.id),
-  ]);
+  const [costRows, links] = await readTogether(
+    db,
+    () =>
+      db
+        .select()
+        .from(costs)
+        .where(and(eq(costs.tenantId, tenant.id), lte(costs.periodStart, last), gte(costs.periodEnd, first), eq(costs.currency, tenant.currency))),
+    () => agentLinks(db, tenant.id),
+  );
   const pools = new Map<string, CostPool>();
   for (const cost of costRows) {
     const kind = cost.kind === 'direct' ? 'direct' : 'indirect';
@@ -194,15 +196,17 @@ export function sharesSql(tenant: TenantRow, days: readonly string[], pools: rea
 export async function computeDays(db: Executor, tenant: TenantRow, days: readonly string[]): Promise<{ shares: ShareRow[]; counts: CountRow[] }> {
   if (days.length === 0) return { shares: [], counts: [] };
   const pools = await costPools(db, tenant, days);
-  const [countRows, shareRows] = await Promise.all([
-    queryRows<{ day: string; dim: DayDim; value: string | null; calls: number; leads: number }>(db, countsSql(tenant, days)),
-    pools.length === 0
-      ? []
-      : queryRows<{ day: string; kind: 'direct' | 'indirect'; scope_campaign_id: string | null; scope_agent_id: string | null; dim: DayDim; value: string | null; cents: string }>(
-          db,
-          sharesSql(tenant, days, pools),
-        ),
-  ]);
+  const [countRows, shareRows] = await readTogether(
+    db,
+    () => queryRows<{ day: string; dim: DayDim; value: string | null; calls: number; leads: number }>(db, countsSql(tenant, days)),
+    () =>
+      pools.length === 0
+        ? []
+        : queryRows<{ day: string; kind: 'direct' | 'indirect'; scope_campaign_id: string | null; scope_agent_id: string | null; dim: DayDim; value: string | null; cents: string }>(
+            db,
+            sharesSql(tenant, days, pools),
+          ),
+  );
   return {
     counts: countRows.map((r) => ({ day: r.day, dim: r.dim, value: r.value, calls: Number(r.calls), leads: Number(r.leads) })),
     shares: shareRows.map((r) => ({

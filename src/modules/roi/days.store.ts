@@ -20,7 +20,7 @@
  */
 import { eq, sql, type SQL } from 'drizzle-orm';
 import { DateTime } from 'luxon';
-import { queryRows, type Database, type Executor, type Tx } from '../../db/client.js';
+import { queryRows, readTogether, type Database, type Executor, type Tx } from '../../db/client.js';
 import {
   attributionCredits,
   attributionDirtyDeals,
@@ -403,10 +403,11 @@ export async function storedDaysOf(
   const whole = wholeDaysInRange(range.from, range.to, tenant.timezone);
   const first = whole[0];
   const last = whole[whole.length - 1];
-  const [current, dirty] = await Promise.all([
-    state?.current ?? basisCurrent(db, tenant),
-    first && last ? dirtyDaysOf(db, tenant, first, last, state, what) : Promise.resolve([]),
-  ]);
+  const [current, dirty] = await readTogether(
+    db,
+    () => state?.current ?? basisCurrent(db, tenant),
+    () => (first && last ? dirtyDaysOf(db, tenant, first, last, state, what) : []),
+  );
   return { current, first, last, dirty };
 }
 

@@ -7,7 +7,7 @@
  */
 import { eq, sql, type SQL } from 'drizzle-orm';
 import { DateTime } from 'luxon';
-import { queryRows, type Executor } from '../../db/client.js';
+import { queryRows, readTogether, type Executor } from '../../db/client.js';
 import { attributionDirtyDeals, campaigns, dealFirstTouches, roiDayConversions, type TenantRow } from '../../db/schema/index.js';
 import { col, idList, pgArray } from '../../db/sql.js';
 import { DEFAULT_WINDOW_DAYS } from '../../domain/attribution/models.js';
@@ -105,8 +105,9 @@ async function dayConversions(
   ];
   const rc = roiDayConversions;
   // One statement: the live first touches (their final keys) and the stored days (dimension values).
-  const [rows, channels] = await Promise.all([
-    queryRows<{ live: boolean; value: string | null; day: string | null; lead_deals: string; deals: string; to_close: string }>(
+  const [rows, channels] = await readTogether(
+    db,
+    () => queryRows<{ live: boolean; value: string | null; day: string | null; lead_deals: string; deals: string; to_close: string }>(
       db,
       sql`select true as live, l.key as value, null::text as day, l.lead_deals, l.n as deals, l.sum_ms as to_close
           from (${storedConversionsSql(tenant, live, firstKey, skip)}) l
@@ -118,8 +119,8 @@ async function dayConversions(
             and ${rc.day} <> all(${pgArray(dirty)}::date[])
           group by 2, 3`,
     ),
-    groupBy === 'channel' ? db.select({ id: campaigns.id, channel: campaigns.channel }).from(campaigns).where(eq(campaigns.tenantId, tenant.id)) : null,
-  ]);
+    () => (groupBy === 'channel' ? db.select({ id: campaigns.id, channel: campaigns.channel }).from(campaigns).where(eq(campaigns.tenantId, tenant.id)) : null),
+  );
   const channel = channels ? new Map(channels.map((r) => [r.id, r.channel])) : null;
   const byKey = new Map<RowKey, LeadConversions>();
   for (const r of rows) {
@@ -172,13 +173,15 @@ export async function leadConversions(
       state?.waitingDealIds ??
       (await db.select({ id: attributionDirtyDeals.dealId }).from(attributionDirtyDeals).where(eq(attributionDirtyDeals.tenantId, tenant.id))).map((d) => d.id);
     const storedKey = time ? periodKeySql(groupBy, c(dealFirstTouches.dealClosedAt), tenant.timezone) : callKeySql(groupBy, tenant.timezone);
-    const [stored, live] = await Promise.all([
+    const [stored, live] = await readTogether(
+      db,
       // Clock hours (KPIs) have no stored days.
-      groupBy === 'hour' ? storedConversions(db, tenant, [range], storedKey, waiting) : dayConversions(db, tenant, range, groupBy, waiting, state),
-      waiting.length === 0
-        ? []
-        : (waitingFirstTouches ?? firstTouches(db, tenant.id, sql`${closedIn} and id in (${idList(waiting)}::uuid)`, windowDays, firstTouchKeySql(groupBy, tenant.timezone))),
-    ]);
+      () => (groupBy === 'hour' ? storedConversions(db, tenant, [range], storedKey, waiting) : dayConversions(db, tenant, range, groupBy, waiting, state)),
+      () =>
+        waiting.length === 0
+          ? []
+          : (waitingFirstTouches ?? firstTouches(db, tenant.id, sql`${closedIn} and id in (${idList(waiting)}::uuid)`, windowDays, firstTouchKeySql(groupBy, tenant.timezone))),
+    );
     byKey = stored;
     touches = live;
   }

@@ -7,7 +7,7 @@
  */
 import { eq, sql, type SQL } from 'drizzle-orm';
 import { DateTime } from 'luxon';
-import { queryRows, type Executor } from '../../db/client.js';
+import { queryRows, readTogether, type Executor } from '../../db/client.js';
 import { attributionCredits, attributionDirtyDeals, campaigns, crmDeals, roiDayRevenue, type TenantRow } from '../../db/schema/index.js';
 import { dayStartUtc } from '../../domain/costs/prorate.js';
 import { col, pgArray } from '../../db/sql.js';
@@ -129,14 +129,13 @@ export async function dayRevenue(db: Executor, tenant: TenantRow, from: Date, to
     ...dirty.map((d) => ({ from: startOf(d), to: nextStart(d) })),
   ];
   const dim = revenueDimOf(groupBy);
-  const channelOf =
-    groupBy === 'channel'
-      ? db.select({ id: campaigns.id, channel: campaigns.channel }).from(campaigns).where(eq(campaigns.tenantId, tenant.id))
-      : Promise.resolve(null);
+  const channelOf = () =>
+    groupBy === 'channel' ? db.select({ id: campaigns.id, channel: campaigns.channel }).from(campaigns).where(eq(campaigns.tenantId, tenant.id)) : null;
   const r = roiDayRevenue;
-  const [liveCredits, stored, channels] = await Promise.all([
-    creditRows(db, tenant.id, live, keySql),
-    queryRows<{ dim: string; value: string | null; day: string | null; type: DealTypeKey; cents: string; deals: string; to_close: string }>(
+  const [liveCredits, stored, channels] = await readTogether(
+    db,
+    () => creditRows(db, tenant.id, live, keySql),
+    () => queryRows<{ dim: string; value: string | null; day: string | null; type: DealTypeKey; cents: string; deals: string; to_close: string }>(
       db,
       sql`select ${r.dim} as dim, ${r.value} as value, ${time ? sql`to_char(${r.day}, 'YYYY-MM-DD')` : sql`null::text`} as day, ${r.dealType} as type,
                  sum(${r.cents})::text as cents, sum(${r.deals})::text as deals, sum(${r.toCloseMs})::text as to_close
@@ -146,7 +145,7 @@ export async function dayRevenue(db: Executor, tenant: TenantRow, from: Date, to
           group by 1, 2, 3, 4`,
     ),
     channelOf,
-  ]);
+  );
   const channel = channels ? new Map(channels.map((c) => [c.id, c.channel])) : null;
   const keyOf = (value: string | null): RowKey => {
     if (value === null) return null;

@@ -11,7 +11,7 @@
  * - calls: calls started in [from, to), by key (./counts.ts); deals: deals with a credit in the row.
  */
 import { and, eq, sql, type SQL } from 'drizzle-orm';
-import type { Database } from '../../db/client.js';
+import { readTogether, type Database } from '../../db/client.js';
 import { attributionDirtyDeals, campaigns, type TenantRow } from '../../db/schema/index.js';
 import { idList } from '../../db/sql.js';
 import { attribute, DEFAULT_ATTRIBUTION_MODEL, DEFAULT_WINDOW_DAYS, type AttributionModel } from '../../domain/attribution/models.js';
@@ -75,10 +75,11 @@ export const liveRevenue: RevenueSource = async (db, tenant, req, keySql) => ({
 export const defaultRevenue: RevenueSource = async (db, tenant, req, keySql, reads) => {
   // Stored credits are of the amounts: margins (which follow the tenant's default) are attributed now.
   if (req.model !== DEFAULT_ATTRIBUTION_MODEL || req.windowDays !== DEFAULT_WINDOW_DAYS || req.basis === 'margin') return sqlRevenue(db, tenant, req, keySql);
-  const [summed, attributeNow] = await Promise.all([
-    dayRevenue(db, tenant, req.from, req.to, req.groupBy, reads?.state),
-    reads?.waiting ?? waitingDeals(db, tenant.id, closedIn(req), req.windowDays, keySql),
-  ]);
+  const [summed, attributeNow] = await readTogether(
+    db,
+    () => dayRevenue(db, tenant, req.from, req.to, req.groupBy, reads?.state),
+    () => reads?.waiting ?? waitingDeals(db, tenant.id, closedIn(req), req.windowDays, keySql),
+  );
   return { summed, attributeNow };
 };
 
