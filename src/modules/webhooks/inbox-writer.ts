@@ -30,7 +30,30 @@ interface Waiter {
   reject(e: unknown): void;
 }
 
-const COLUMNS = 7;
+const COLUMNS = 8;
+
+/**
+ * The INSERT of `rows` rows, built once per row count and prepared under a name per count: the
+ * text of ~800 placeholders was rebuilt for every batch, and PostgreSQL parsed and planned it
+ * again every time (bench/inbox-cpu.ts measures both sides). At most maxRows texts per writer.
+ */
+const insertSqls = new Map<number, string>();
+
+function insertSql(rows: number): string {
+  let sql = insertSqls.get(rows);
+  if (sql === undefined) {
+    const tuples = Array.from({ length: rows }, (_, i) => {
+      const b = i * COLUMNS;
+      return `($${b + 1}::uuid, $${b + 2}::uuid, $${b + 3}::uuid, $${b + 4}, $${b + 5}, $${b + 6}::jsonb, $${b + 7}::jsonb, $${b + 8})`;
+    });
+    sql = `insert into webhook_events (id, tenant_id, connection_id, provider, dedupe_key, headers, query, body)
+         values ${tuples.join(', ')}
+         on conflict (connection_id, dedupe_key) do nothing
+         returning id`;
+    insertSqls.set(rows, sql);
+  }
+  return sql;
+}
 
 export class InboxWriter {
   private batch: Waiter[] = [];
@@ -73,19 +96,10 @@ export class InboxWriter {
     const owners = [...firstByKey.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([, w]) => w);
     try {
       const params: unknown[] = [];
-      const tuples = owners.map((w, i) => {
-        const r = w.row;
+      for (const { row: r } of owners) {
         params.push(r.id, r.tenantId, r.connectionId, r.provider, r.dedupeKey, JSON.stringify(r.headers), JSON.stringify(r.query), r.body);
-        const b = i * (COLUMNS + 1);
-        return `($${b + 1}::uuid, $${b + 2}::uuid, $${b + 3}::uuid, $${b + 4}, $${b + 5}, $${b + 6}::jsonb, $${b + 7}::jsonb, $${b + 8})`;
-      });
-      const inserted = await this.database.query<{ id: string }>(
-        `insert into webhook_events (id, tenant_id, connection_id, provider, dedupe_key, headers, query, body)
-         values ${tuples.join(', ')}
-         on conflict (connection_id, dedupe_key) do nothing
-         returning id`,
-        params,
-      );
+      }
+      const inserted = await this.database.query<{ id: string }>(insertSql(owners.length), params, `inbox-insert-${owners.length}`);
       const insertedIds = new Set(inserted.map((r) => r.id));
       // Rows that already existed: find their ids so a retry answers with the original event.
       const existing = owners.filter((w) => !insertedIds.has(w.row.id));
