@@ -267,6 +267,31 @@ describe('aircall verify', () => {
     );
   });
 
+  it('stores the body without its token, as JSON.stringify writes it, for fixtures and random bodies', () => {
+    const withoutToken = (text: string): string => {
+      const { token: _token, ...rest } = JSON.parse(text) as Json;
+      return JSON.stringify(rest);
+    };
+    for (const s of Object.values(scenarios)) {
+      for (const d of s.deliveries) {
+        const text = JSON.stringify({ ...d.body, token: TOKEN });
+        const stored = connector.redact!(webhookRequest(text));
+        expect(stored).toBe(withoutToken(text));
+        expect(stored).not.toContain(TOKEN);
+      }
+    }
+    const key = fc.oneof(fc.constantFrom('token', 'data', 'event', '0', '7', '__proto__', 'é'), fc.string({ unit: 'binary' }));
+    fc.assert(
+      fc.property(fc.dictionary(key, fc.jsonValue(), { maxKeys: 8 }), fc.boolean(), (body, spaced) => {
+        const text = JSON.stringify({ ...body, token: TOKEN }, null, spaced ? 2 : undefined);
+        const stored = connector.redact!(webhookRequest(text));
+        expect(stored).toBe(withoutToken(text));
+        expect(Object.keys(JSON.parse(stored) as Json)).not.toContain('token');
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
   it('reads the envelope of a dedupe key exactly as the parse schema does, for any JSON value', () => {
     const text = fc.oneof(fc.string({ maxLength: 3 }), fc.string({ minLength: 99, maxLength: 101 }), fc.constantFrom('call.created', 'call', ''));
     const stamp = fc.oneof(
