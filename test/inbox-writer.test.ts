@@ -51,7 +51,7 @@ describe('inbox writer', () => {
     expect(stored.flat()).toHaveLength(8 * 200);
   });
 
-  it('stores every column of each row, whatever the batch size (one prepared statement per size, reused)', async () => {
+  it('stores every column of each row, whatever the batch size (padded to a prepared size)', async () => {
     const tenant = await hub.tenant();
     const conn = await hub.api.post('/v1/connections').set(tenant.auth).send({ provider: 'twilio', credentials: { accountSid: TWILIO_ACCOUNT_SID, authToken: TWILIO_AUTH_TOKEN } });
     const row = (k: string): InboxRow => ({
@@ -63,9 +63,10 @@ describe('inbox writer', () => {
       query: { q: `é${k}` },
       body: `CallSid=CA${k}&Quote="'\\`,
     });
-    const writer = new InboxWriter(hub.deps.database, () => undefined, 100, 1);
-    // Sizes 3, 1, 3, 2 then 1 again: the same statement text is reused for a size seen before.
-    const sizes = [3, 1, 3, 2, 1];
+    const writer = new InboxWriter(hub.deps.database, () => undefined, 200, 1);
+    // Batches padded to a prepared size (3 → 4, 5 → 8, 49 → 64, 81 → 100, 101 → 200) and sizes
+    // seen again reuse their statement: no padding row is stored, every real one is.
+    const sizes = [3, 1, 3, 2, 1, 5, 49, 81, 100, 101];
     const written: { k: string; id: string }[] = [];
     for (const [b, size] of sizes.entries()) {
       const keys = Array.from({ length: size }, (_, i) => `${b}-${i}`);

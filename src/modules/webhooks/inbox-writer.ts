@@ -33,24 +33,37 @@ interface Waiter {
 const COLUMNS = 8;
 
 /**
- * The INSERT of `rows` rows, built once per row count and prepared under a name per count: the
- * text of ~800 placeholders was rebuilt for every batch, and PostgreSQL parsed and planned it
- * again every time (bench/inbox-cpu.ts measures both sides). At most maxRows texts per writer.
+ * Row slots of a prepared INSERT: a batch is padded with null rows up to the next of these. The
+ * text of ~800 placeholders was rebuilt for every batch, and PostgreSQL parsed and planned it again
+ * every time (bench/inbox-cpu.ts measures both sides); prepared once per connection and size it is
+ * not, but each prepared size holds its plan in every backend (~0.3 MiB per 40 rows): one per
+ * batch size up to 100 was ~32 MiB per connection, these are ~2 MiB. Larger batches (a writer
+ * made with more maxRows) round up to a multiple of 100.
  */
+const SLOTS = [1, 2, 4, 8, 16, 32, 48, 64, 80, 100];
+
+export function slotsFor(rows: number): number {
+  for (const s of SLOTS) if (rows <= s) return s;
+  return Math.ceil(rows / 100) * 100;
+}
+
 const insertSqls = new Map<number, string>();
 
-function insertSql(rows: number): string {
-  let sql = insertSqls.get(rows);
+/** The INSERT of `slots` rows; rows with a null id are padding and are not inserted. */
+function insertSql(slots: number): string {
+  let sql = insertSqls.get(slots);
   if (sql === undefined) {
-    const tuples = Array.from({ length: rows }, (_, i) => {
+    const tuples = Array.from({ length: slots }, (_, i) => {
       const b = i * COLUMNS;
-      return `($${b + 1}::uuid, $${b + 2}::uuid, $${b + 3}::uuid, $${b + 4}, $${b + 5}, $${b + 6}::jsonb, $${b + 7}::jsonb, $${b + 8})`;
+      return `($${b + 1}::uuid, $${b + 2}::uuid, $${b + 3}::uuid, $${b + 4}::text, $${b + 5}::text, $${b + 6}::jsonb, $${b + 7}::jsonb, $${b + 8}::text)`;
     });
+    // A VALUES list keeps its order through the filter: rows are inserted in key order (see insert).
     sql = `insert into webhook_events (id, tenant_id, connection_id, provider, dedupe_key, headers, query, body)
-         values ${tuples.join(', ')}
+         select * from (values ${tuples.join(', ')}) as v (id, tenant_id, connection_id, provider, dedupe_key, headers, query, body)
+         where v.id is not null
          on conflict (connection_id, dedupe_key) do nothing
          returning id`;
-    insertSqls.set(rows, sql);
+    insertSqls.set(slots, sql);
   }
   return sql;
 }
@@ -99,7 +112,9 @@ export class InboxWriter {
       for (const { row: r } of owners) {
         params.push(r.id, r.tenantId, r.connectionId, r.provider, r.dedupeKey, JSON.stringify(r.headers), JSON.stringify(r.query), r.body);
       }
-      const inserted = await this.database.query<{ id: string }>(insertSql(owners.length), params, `inbox-insert-${owners.length}`);
+      const slots = slotsFor(owners.length);
+      for (let i = params.length; i < slots * COLUMNS; i++) params.push(null);
+      const inserted = await this.database.query<{ id: string }>(insertSql(slots), params, `inbox-insert-${slots}`);
       const insertedIds = new Set(inserted.map((r) => r.id));
       // Rows that already existed: find their ids so a retry answers with the original event.
       const existing = owners.filter((w) => !insertedIds.has(w.row.id));
