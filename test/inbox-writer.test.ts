@@ -50,4 +50,49 @@ describe('inbox writer', () => {
     expect(Number(count!.n)).toBe(8 * 200);
     expect(stored.flat()).toHaveLength(8 * 200);
   });
+
+  it('stores every column of each row, whatever the batch size (padded to a prepared size)', async () => {
+    const tenant = await hub.tenant();
+    const conn = await hub.api.post('/v1/connections').set(tenant.auth).send({ provider: 'twilio', credentials: { accountSid: TWILIO_ACCOUNT_SID, authToken: TWILIO_AUTH_TOKEN } });
+    const row = (k: string): InboxRow => ({
+      tenantId: tenant.id,
+      connectionId: conn.body.id as string,
+      provider: 'twilio',
+      dedupeKey: `size-${k}`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-n': k },
+      query: { q: `é${k}` },
+      body: `CallSid=CA${k}&Quote="'\\`,
+    });
+    const writer = new InboxWriter(hub.deps.database, () => undefined, 200, 1);
+    // Batches padded to a prepared size (3 → 4, 5 → 8, 49 → 64, 81 → 100, 101 → 200) and sizes
+    // seen again reuse their statement: no padding row is stored, every real one is.
+    const sizes = [3, 1, 3, 2, 1, 5, 49, 81, 100, 101];
+    const written: { k: string; id: string }[] = [];
+    for (const [b, size] of sizes.entries()) {
+      const keys = Array.from({ length: size }, (_, i) => `${b}-${i}`);
+      const results = await Promise.all(keys.map((k) => writer.write(row(k))));
+      results.forEach((r, i) => {
+        expect(r.inserted).toBe(true);
+        written.push({ k: keys[i]!, id: r.id });
+      });
+    }
+    const rows = await hub.deps.database.query<{ id: string; tenant_id: string; connection_id: string; provider: string; dedupe_key: string; headers: unknown; query: unknown; body: string }>(
+      'select id, tenant_id, connection_id, provider, dedupe_key, headers, query, body from webhook_events where connection_id = $1',
+      [conn.body.id],
+    );
+    expect(rows).toHaveLength(written.length);
+    for (const { k, id } of written) {
+      const expected = row(k);
+      expect(rows.find((r) => r.id === id)).toEqual({
+        id,
+        tenant_id: expected.tenantId,
+        connection_id: expected.connectionId,
+        provider: expected.provider,
+        dedupe_key: expected.dedupeKey,
+        headers: expected.headers,
+        query: expected.query,
+        body: expected.body,
+      });
+    }
+  });
 });

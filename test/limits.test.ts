@@ -3,6 +3,7 @@
  * limit), slow or piled-up connections, probes of /readyz, and API keys that must be rotated or
  * revoked.
  */
+import fc from 'fast-check';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,6 +27,25 @@ describe('nesting', () => {
     expect(jsonTooDeep(JSON.stringify({ a: '['.repeat(5000), b: '\\"[[[' }))).toBe(false);
     expect(jsonTooDeep(JSON.stringify({ a: '\\', b: [[[[]]]] }), 5)).toBe(false);
     expect(jsonTooDeep(JSON.stringify({ a: '\\', b: [[[[]]]] }), 4)).toBe(true);
+  });
+
+  it('agrees with the depth of the parsed value, whatever the number of brackets (the count bound is exact)', () => {
+    const depthOf = (v: unknown): number =>
+      v !== null && typeof v === 'object' ? 1 + Math.max(0, ...Object.values(v as object).map(depthOf)) : 0;
+    const value = fc.letrec((tie) => ({
+      leaf: fc.oneof(fc.string({ unit: fc.constantFrom('[', ']', '{', '}', '"', '\\', 'a') }), fc.integer(), fc.constant(null)),
+      node: fc.oneof({ depthSize: 'small' }, tie('leaf'), fc.array(tie('node'), { maxLength: 4 }), fc.dictionary(fc.string(), tie('node'), { maxKeys: 4 })),
+    })).node;
+    fc.assert(
+      fc.property(value, fc.integer({ min: 0, max: 8 }), (v, max) => {
+        const text = JSON.stringify(v);
+        expect(jsonTooDeep(text, max)).toBe(depthOf(v) > max);
+        expect(jsonTooDeep(Buffer.from(text), max)).toBe(depthOf(v) > max);
+      }),
+      { numRuns: 2000 },
+    );
+    // Many brackets, shallow: past the count, the byte walk decides.
+    expect(jsonTooDeep(JSON.stringify(Array.from({ length: 200 }, () => [{}])))).toBe(false);
   });
 
   it('answers 400 to a 5 000-deep valid webhook body and stores nothing', async () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import nock from 'nock';
@@ -219,6 +220,76 @@ describe('aircall verify', () => {
     expect(connector.dedupeKey(webhookRequest(reordered))).toBe(key);
     const keys = new Set(deliveries.map((d) => connector.dedupeKey(webhookRequest(d.body))));
     expect(keys.size).toBe(deliveries.length - 1);
+  });
+
+  it('keeps every dedupe key it ever gave: the first implementation\'s key for fixtures, reordered copies and random bodies', () => {
+    // Dedupe keys are stored: a retry after an upgrade must land on the key stored before it.
+    // The first stableStringify, as it was written, and the key made from it.
+    const firstStable = (value: unknown): string => {
+      if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+      if (Array.isArray(value)) return `[${value.map(firstStable).join(',')}]`;
+      const entries = Object.entries(value as Json)
+        .filter(([, v]) => v !== undefined)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${firstStable(v)}`).join(',')}}`;
+    };
+    const firstKey = (body: Json): string => {
+      const data = body.data as Json;
+      const hash = createHash('sha256').update(firstStable(body)).digest('hex').slice(0, 16);
+      return `aircall:${String(body.event)}:${'id' in data ? String(data.id) : 'none'}:${Math.trunc(Number(body.timestamp))}:${hash}`;
+    };
+    // Every object's keys in reverse order, all the way down.
+    const reversed = (v: unknown): unknown =>
+      Array.isArray(v) ? v.map(reversed) : v !== null && typeof v === 'object' ? Object.fromEntries(Object.entries(v).reverse().map(([k, x]) => [k, reversed(x)])) : v;
+    const bodies = Object.values(scenarios).flatMap((s) => s.deliveries.map((d) => ({ ...d.body, token: TOKEN }) as Json));
+    for (const body of bodies) {
+      expect(connector.dedupeKey(webhookRequest(body))).toBe(firstKey(body));
+      // The same shapes again, then in another key order: the key orders remembered are not reused wrongly.
+      expect(connector.dedupeKey(webhookRequest(reversed(body) as Json))).toBe(firstKey(body));
+    }
+    // Pinned: the key this delivery had before the canonical text was made faster.
+    const answered = scenarios.inbound_answered.deliveries.find((d) => d.arrival === 3)!.body;
+    expect(connector.dedupeKey(webhookRequest(answered))).toBe('aircall:call.answered:1834567001:1741615214:c442bb5200c65bce');
+    const odd = { ...answered, token: TOKEN, data: { ...answered.data, note: 'é ☎ \ud83d\ude00 "q" \\ \u0001', nested: [[1, 2.5, -0, 1e21], { z: null, a: [true, false] }], '10': 'x', '9': 'y' } };
+    expect(connector.dedupeKey(webhookRequest(odd))).toBe('aircall:call.answered:1834567001:1741615214:f15a212ec910d6aa');
+
+    // Random members in the fixtures' shapes (the same keys again and again, as deliveries are)
+    // and random shapes sharing their first key.
+    const template = bodies[0]!;
+    const extra = fc.dictionary(fc.oneof(fc.constantFrom('id', 'user', 'number', 'a', '0', '10', '__proto__'), fc.string({ unit: 'binary' })), fc.jsonValue(), { maxKeys: 5 });
+    fc.assert(
+      fc.property(extra, fc.jsonValue(), fc.boolean(), (more, value, reverse) => {
+        const body = { ...template, data: { ...(template.data as Json), ...more, user: value } };
+        const sent = (reverse ? reversed(body) : body) as Json;
+        expect(connector.dedupeKey(webhookRequest(JSON.stringify(sent)))).toBe(firstKey(JSON.parse(JSON.stringify(body)) as Json));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('stores the body without its token, as JSON.stringify writes it, for fixtures and random bodies', () => {
+    const withoutToken = (text: string): string => {
+      const { token: _token, ...rest } = JSON.parse(text) as Json;
+      return JSON.stringify(rest);
+    };
+    for (const s of Object.values(scenarios)) {
+      for (const d of s.deliveries) {
+        const text = JSON.stringify({ ...d.body, token: TOKEN });
+        const stored = connector.redact!(webhookRequest(text));
+        expect(stored).toBe(withoutToken(text));
+        expect(stored).not.toContain(TOKEN);
+      }
+    }
+    const key = fc.oneof(fc.constantFrom('token', 'data', 'event', '0', '7', '__proto__', 'é'), fc.string({ unit: 'binary' }));
+    fc.assert(
+      fc.property(fc.dictionary(key, fc.jsonValue(), { maxKeys: 8 }), fc.boolean(), (body, spaced) => {
+        const text = JSON.stringify({ ...body, token: TOKEN }, null, spaced ? 2 : undefined);
+        const stored = connector.redact!(webhookRequest(text));
+        expect(stored).toBe(withoutToken(text));
+        expect(Object.keys(JSON.parse(stored) as Json)).not.toContain('token');
+      }),
+      { numRuns: 1000 },
+    );
   });
 
   it('reads the envelope of a dedupe key exactly as the parse schema does, for any JSON value', () => {

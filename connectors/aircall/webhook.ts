@@ -91,11 +91,32 @@ export function verify(req: WebhookRequest, creds: AircallCredentials): VerifyRe
   return { ok: true };
 }
 
-/** The webhook token travels in every body: it is dropped before the delivery is stored. */
+/** `"key":` of the envelope's members, quoted once. */
+const memberHeads = new Map<string, string>();
+
+/**
+ * The webhook token travels in every body: it is dropped before the delivery is stored. The text is
+ * JSON.stringify of the body without `token`, written member by member (the same keys in the same
+ * order, each value by JSON.stringify) rather than through a copy of the body without it.
+ */
 export function redact(req: WebhookRequest): string {
   // Verified before this, so the body is a JSON object.
-  const { token: _token, ...rest } = jsonBody(req.rawBody)!.value as Record<string, unknown>;
-  return JSON.stringify(rest);
+  const body = jsonBody(req.rawBody)!.value as Record<string, unknown>;
+  let out = '{';
+  for (const k of Object.keys(body)) {
+    if (k === 'token') continue;
+    const v = JSON.stringify(body[k]);
+    if (v === undefined) continue;
+    let head = memberHeads.get(k);
+    if (head === undefined) {
+      head = `${JSON.stringify(k)}:`;
+      // Aircall's envelope has five members; a body of other keys is written all the same.
+      if (memberHeads.size < 100) memberHeads.set(k, head);
+    }
+    // out is '{' until the first member is written.
+    out += (out.length === 1 ? head : `,${head}`) + v;
+  }
+  return `${out}}`;
 }
 
 const TIMESTAMP_TEXT = /^\d{1,12}$/;

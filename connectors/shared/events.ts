@@ -1,25 +1,53 @@
 import { createHash } from 'node:crypto';
 import type { CallEvent } from '../contract.js';
 
-/** Keys already quoted (JSON.stringify of a key): providers' payloads repeat the same few hundred. */
-const quotedKeys = new Map<string, string>();
-const QUOTED_KEYS_MAX = 10_000;
+/** An object's own keys as Object.keys lists them, that list sorted, and each sorted key quoted. */
+interface KeyOrder {
+  keys: readonly string[];
+  sorted: readonly string[];
+  /** `"key":` for each key of `sorted`. */
+  heads: readonly string[];
+}
 
-function quotedKey(k: string): string {
-  let q = quotedKeys.get(k);
-  if (q === undefined) {
-    q = JSON.stringify(k);
-    if (quotedKeys.size < QUOTED_KEYS_MAX) quotedKeys.set(k, q);
+/**
+ * Key orders already sorted, by the object's first key. Providers' payloads repeat the same few
+ * object shapes, so sorting and quoting their keys again for every delivery (and looking each
+ * quoted key up in a map) was most of what stableStringify cost beyond writing the text. A shape
+ * is recognised by comparing its whole key list, so a hit is always the same list: cheap, as
+ * JSON.parse hands out the same internalised key strings every time.
+ */
+const keyOrders = new Map<string, KeyOrder[]>();
+let keyOrdersSize = 0;
+const KEY_ORDERS_MAX = 2_000;
+const SHAPES_PER_FIRST_KEY = 8;
+
+function keyOrder(keys: string[]): KeyOrder {
+  const candidates = keyOrders.get(keys[0]!);
+  if (candidates) {
+    search: for (const c of candidates) {
+      if (c.keys.length !== keys.length) continue;
+      for (let i = 1; i < keys.length; i++) if (c.keys[i] !== keys[i]) continue search;
+      return c;
+    }
   }
-  return q;
+  // Object.keys(…).sort() orders by UTF-16 code units, as `a < b` does.
+  const sorted = [...keys].sort();
+  const order: KeyOrder = { keys, sorted, heads: sorted.map((k) => `${JSON.stringify(k)}:`) };
+  // Bounded: bodies with ever new keys (or a sender's random ones) are sorted every time, as before.
+  if (keyOrdersSize < KEY_ORDERS_MAX && (candidates?.length ?? 0) < SHAPES_PER_FIRST_KEY) {
+    if (candidates) candidates.push(order);
+    else keyOrders.set(keys[0]!, [order]);
+    keyOrdersSize++;
+  }
+  return order;
 }
 
 /**
  * Stable JSON (keys sorted) so that equal payloads hash equally whatever their key order. Dedupe
  * and event keys are stored hashes of this text, so its output must never change; it is written
  * with plain loops, numbers, booleans and null written without JSON.stringify (the same text) and
- * keys quoted once, because it runs on every JSON delivery's accept path (bench/ingest: the top
- * own function of an Aircall delivery).
+ * each object shape's keys sorted and quoted once (see keyOrders), because it runs on every JSON
+ * delivery's accept path (bench/ingest: the top own function of an Aircall delivery).
  */
 export function stableStringify(value: unknown): string {
   if (value === null) return 'null';
@@ -42,15 +70,15 @@ export function stableStringify(value: unknown): string {
     return `${out}]`;
   }
   const record = value as Record<string, unknown>;
-  // Object.keys(…).sort() orders by UTF-16 code units, as `a < b` does.
-  const keys = Object.keys(record).sort();
+  const keys = Object.keys(record);
+  if (keys.length === 0) return '{}';
+  const { sorted, heads } = keyOrder(keys);
   let out = '{';
-  let first = true;
-  for (const k of keys) {
-    const v = record[k];
+  for (let i = 0; i < sorted.length; i++) {
+    const v = record[sorted[i]!];
     if (v === undefined) continue;
-    out += `${first ? '' : ','}${quotedKey(k)}:${stableStringify(v)}`;
-    first = false;
+    // out is '{' until the first member is written.
+    out += (out.length === 1 ? heads[i]! : `,${heads[i]!}`) + stableStringify(v);
   }
   return `${out}}`;
 }

@@ -24,8 +24,14 @@ export const migrationsFolder = join(dirname(fileURLToPath(import.meta.url)), '.
 export interface DatabaseHandle {
   db: Database;
   kind: 'postgres' | 'pglite';
-  /** Plain parameterised SQL for the hot path (the webhook inbox), skipping query building. */
-  query<T = Record<string, unknown>>(text: string, params: unknown[]): Promise<T[]>;
+  /**
+   * Plain parameterised SQL for the hot path (the webhook inbox), skipping query building. `name`
+   * makes it a prepared statement on PostgreSQL (parsed and planned once per connection; the same
+   * name must always come with the same text); PGlite ignores it. A pooler in transaction mode
+   * between the hub and PostgreSQL must keep prepared statements (PgBouncer ≥ 1.21 does, with
+   * max_prepared_statements), as session mode does.
+   */
+  query<T = Record<string, unknown>>(text: string, params: unknown[], name?: string): Promise<T[]>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -73,7 +79,8 @@ export async function openDatabase(opts: {
     return {
       db,
       kind: 'postgres',
-      query: async <T,>(text: string, params: unknown[]) => (await pool.query(text, params)).rows as T[],
+      query: async <T,>(text: string, params: unknown[], name?: string) =>
+        (await (name === undefined ? pool.query(text, params) : pool.query({ name, text, values: params }))).rows as T[],
       ping: async () => {
         await pool.query('select 1');
       },

@@ -30,7 +30,43 @@ interface Waiter {
   reject(e: unknown): void;
 }
 
-const COLUMNS = 7;
+const COLUMNS = 8;
+
+/**
+ * Row slots of a prepared INSERT: a batch is padded with null rows up to the next of these. The
+ * text of ~800 placeholders was rebuilt for every batch, and PostgreSQL parsed and planned it again
+ * every time (bench/inbox-cpu.ts measures both sides); prepared once per connection and size it is
+ * not, but each prepared size holds its plan in every backend: one per batch size up to 100
+ * measured 32 MiB per connection, these ten 3 MiB (PostgreSQL 15; it keeps to generic plans for
+ * padded batches). Larger batches (a writer made with more maxRows) round up to a multiple of 100.
+ */
+const SLOTS = [1, 2, 4, 8, 16, 32, 48, 64, 80, 100];
+
+export function slotsFor(rows: number): number {
+  for (const s of SLOTS) if (rows <= s) return s;
+  return Math.ceil(rows / 100) * 100;
+}
+
+const insertSqls = new Map<number, string>();
+
+/** The INSERT of `slots` rows; rows with a null id are padding and are not inserted. */
+function insertSql(slots: number): string {
+  let sql = insertSqls.get(slots);
+  if (sql === undefined) {
+    const tuples = Array.from({ length: slots }, (_, i) => {
+      const b = i * COLUMNS;
+      return `($${b + 1}::uuid, $${b + 2}::uuid, $${b + 3}::uuid, $${b + 4}::text, $${b + 5}::text, $${b + 6}::jsonb, $${b + 7}::jsonb, $${b + 8}::text)`;
+    });
+    // A VALUES list keeps its order through the filter: rows are inserted in key order (see insert).
+    sql = `insert into webhook_events (id, tenant_id, connection_id, provider, dedupe_key, headers, query, body)
+         select * from (values ${tuples.join(', ')}) as v (id, tenant_id, connection_id, provider, dedupe_key, headers, query, body)
+         where v.id is not null
+         on conflict (connection_id, dedupe_key) do nothing
+         returning id`;
+    insertSqls.set(slots, sql);
+  }
+  return sql;
+}
 
 export class InboxWriter {
   private batch: Waiter[] = [];
@@ -73,19 +109,12 @@ export class InboxWriter {
     const owners = [...firstByKey.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([, w]) => w);
     try {
       const params: unknown[] = [];
-      const tuples = owners.map((w, i) => {
-        const r = w.row;
+      for (const { row: r } of owners) {
         params.push(r.id, r.tenantId, r.connectionId, r.provider, r.dedupeKey, JSON.stringify(r.headers), JSON.stringify(r.query), r.body);
-        const b = i * (COLUMNS + 1);
-        return `($${b + 1}::uuid, $${b + 2}::uuid, $${b + 3}::uuid, $${b + 4}, $${b + 5}, $${b + 6}::jsonb, $${b + 7}::jsonb, $${b + 8})`;
-      });
-      const inserted = await this.database.query<{ id: string }>(
-        `insert into webhook_events (id, tenant_id, connection_id, provider, dedupe_key, headers, query, body)
-         values ${tuples.join(', ')}
-         on conflict (connection_id, dedupe_key) do nothing
-         returning id`,
-        params,
-      );
+      }
+      const slots = slotsFor(owners.length);
+      for (let i = params.length; i < slots * COLUMNS; i++) params.push(null);
+      const inserted = await this.database.query<{ id: string }>(insertSql(slots), params, `inbox-insert-${slots}`);
       const insertedIds = new Set(inserted.map((r) => r.id));
       // Rows that already existed: find their ids so a retry answers with the original event.
       const existing = owners.filter((w) => !insertedIds.has(w.row.id));
