@@ -91,9 +91,6 @@ export function verify(req: WebhookRequest, creds: AircallCredentials): VerifyRe
   return { ok: true };
 }
 
-/** `"key":` of the envelope's members, quoted once. */
-const memberHeads = new Map<string, string>();
-
 /**
  * The webhook token travels in every body: it is dropped before the delivery is stored. The text is
  * JSON.stringify of the body without `token`, written member by member (the same keys in the same
@@ -107,14 +104,8 @@ export function redact(req: WebhookRequest): string {
     if (k === 'token') continue;
     const v = JSON.stringify(body[k]);
     if (v === undefined) continue;
-    let head = memberHeads.get(k);
-    if (head === undefined) {
-      head = `${JSON.stringify(k)}:`;
-      // Aircall's envelope has five members; a body of other keys is written all the same.
-      if (memberHeads.size < 100) memberHeads.set(k, head);
-    }
-    // out is '{' until the first member is written.
-    out += (out.length === 1 ? head : `,${head}`) + v;
+    // out is '{' until the first member is written. The envelope has five members: no key cache.
+    out += `${out.length === 1 ? '' : ','}${JSON.stringify(k)}:${v}`;
   }
   return `${out}}`;
 }
