@@ -89,6 +89,8 @@ interface Hub {
   port: number;
   api: ChildProcess;
   workers: ChildProcess[];
+  /** Each worker's METRICS_PORT (its batch sizes are read from there). */
+  workerMetricsPorts: number[];
   db: pg.Pool;
   dbName: string;
   profileDir: string | null;
@@ -147,7 +149,8 @@ async function startHub(workerCount: number, profile: boolean): Promise<Hub> {
   // The API migrates first; workers start once it serves (they find the schema in place).
   const api = startRole('api', env, null);
   await waitFor('the API', async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok, 60_000);
-  const workers = Array.from({ length: workerCount }, () => startRole('worker', env, profileDir));
+  const workerMetricsPorts = await Promise.all(Array.from({ length: workerCount }, () => freePort()));
+  const workers = workerMetricsPorts.map((metricsPort) => startRole('worker', { ...env, METRICS_PORT: String(metricsPort) }, profileDir));
   const db = new pg.Pool({ connectionString: databaseUrlFor(dbName), max: 4 });
   const stopChild = (c: ChildProcess) =>
     new Promise<void>((resolve) => {
@@ -160,6 +163,7 @@ async function startHub(workerCount: number, profile: boolean): Promise<Hub> {
     port,
     api,
     workers,
+    workerMetricsPorts,
     db,
     dbName,
     profileDir,
@@ -268,6 +272,8 @@ interface RowResult {
   processedPerSecond: number;
   apiCpuPerDeliveryMs: number;
   workerCpuPerEventMs: number;
+  /** Mean events per processing batch (one transaction) over the row. */
+  eventsPerBatch: number;
   backlog: Sample[];
   callVisibleMs: { p50: number; p99: number } | null;
   kpiVisibleMs: { p50: number; p99: number } | null;
@@ -355,6 +361,18 @@ async function warmUp(hub: Hub): Promise<void> {
   }, 300_000, 200);
 }
 
+/** The workers' processing batches so far (callroi_event_batch_events, summed over the workers). */
+async function batchTotals(hub: Hub): Promise<{ batches: number; events: number }> {
+  let batches = 0;
+  let events = 0;
+  for (const port of hub.workerMetricsPorts) {
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    batches += Number(/^callroi_event_batch_events_count (\S+)$/m.exec(text)?.[1] ?? 0);
+    events += Number(/^callroi_event_batch_events_sum (\S+)$/m.exec(text)?.[1] ?? 0);
+  }
+  return { batches, events };
+}
+
 async function runRow(label: string, opts: ProcessOptions, workers: number, seeded: number, mode: 'burst' | 'steady', rate: number | null): Promise<RowResult> {
   opts.log(`bench/process: ${label}`);
   const hub = await startHub(workers, opts.profile);
@@ -409,6 +427,7 @@ async function runRow(label: string, opts: ProcessOptions, workers: number, seed
     // Workers start idle: wait until they have started (their CPU stops moving) before measuring.
     await new Promise((r) => setTimeout(r, 3_000));
     const cpu0 = cpu();
+    const batches0 = await batchTotals(hub);
     const t0 = performance.now();
 
     // Backlog sampler and visibility poller run beside the load.
@@ -492,6 +511,7 @@ async function runRow(label: string, opts: ProcessOptions, workers: number, seed
     }, 1_800_000, 100);
     const drainEnd = performance.now();
     const cpuDrained = cpu();
+    const batchesDrained = await batchTotals(hub);
     await waitFor('sampled calls and their KPIs', async () => [...lastAckAt.keys()].every((i) => kpiAt.has(i)), 300_000, 100);
     if (hold) {
       // The rollups the burst left dirty, rebuilt: the whole of the workers' work for these events.
@@ -552,6 +572,7 @@ async function runRow(label: string, opts: ProcessOptions, workers: number, seed
       processedPerSecond: distinctStored / drainSeconds,
       apiCpuPerDeliveryMs: ((cpuAccepted.api - cpu0.api) / accepted) * 1000,
       workerCpuPerEventMs: ((cpuDrained.workers - cpu0.workers) / distinctStored) * 1000,
+      eventsPerBatch: (batchesDrained.events - batches0.events) / Math.max(1, batchesDrained.batches - batches0.batches),
       backlog,
       callVisibleMs: visible.length ? { p50: pct(visible, 50), p99: pct(visible, 99) } : null,
       kpiVisibleMs: kpi.length ? { p50: pct(kpi, 50), p99: pct(kpi, 99) } : null,
@@ -560,7 +581,7 @@ async function runRow(label: string, opts: ProcessOptions, workers: number, seed
     };
     opts.log(
       `  ${label}: ${accepted} accepted in ${acceptSeconds.toFixed(1)} s, ${distinctStored} events drained in ${drainSeconds.toFixed(1)} s ` +
-        `(${result.processedPerSecond.toFixed(0)}/s), worker ${result.workerCpuPerEventMs.toFixed(2)} ms CPU/event, ` +
+        `(${result.processedPerSecond.toFixed(0)}/s), worker ${result.workerCpuPerEventMs.toFixed(2)} ms CPU/event, ${result.eventsPerBatch.toFixed(1)} events/batch, ` +
         `API ${result.apiCpuPerDeliveryMs.toFixed(2)} ms CPU/delivery, visible p99 ${result.callVisibleMs?.p99.toFixed(0)} ms, ` +
         `KPI p99 ${result.kpiVisibleMs?.p99.toFixed(0)} ms, wrong ${wrongCalls}, left ${result.leftPendingOrFailed}, statuses ${JSON.stringify(Object.fromEntries(statuses))}`,
     );
@@ -599,19 +620,19 @@ export async function run(partial: Partial<ProcessOptions> = {}): Promise<string
   const burst = await runRow(`burst, ${opts.calls} calls, ${first === 1 ? '1 worker' : `${first} workers`}`, opts, first, 0, 'burst', null);
   rows.push(burst);
   // The held-workers diagnostic (BENCH_PROCESS_HOLD) is its burst row alone (BENCH_PROCESS_WORKERS workers).
-  if (process.env.BENCH_PROCESS_HOLD === '1') return JSON.stringify({ ...burst, backlog: backlogLine(burst.backlog) });
+  if (process.env.BENCH_PROCESS_HOLD === '1' || process.env.BENCH_PROCESS_BURST_ONLY === '1') return JSON.stringify({ ...burst, backlog: backlogLine(burst.backlog) });
   const rate = Math.max(10, Math.floor(burst.acceptedPerSecond / 2));
   rows.push(await runRow(`steady ${rate}/s, 1 worker`, opts, 1, 0, 'steady', rate));
   if (opts.seededCalls > 0) rows.push(await runRow(`burst, ${opts.calls} calls, ${opts.seededCalls} already in those hours, 1 worker`, opts, 1, opts.seededCalls, 'burst', null));
   for (const w of opts.workers.filter((n) => n > 1)) rows.push(await runRow(`burst, ${opts.calls} calls, ${w} workers`, opts, w, 0, 'burst', null));
 
   const table = [
-    '| row | deliveries (2xx / stored) | accepted/s | processed/s (÷ accepted/s) | API CPU per delivery | worker CPU per event | call visible p50 / p99 | KPIs visible p50 / p99 | wrong calls · left pending |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| row | deliveries (2xx / stored) | accepted/s | processed/s (÷ accepted/s) | API CPU per delivery | worker CPU per event | events per batch | call visible p50 / p99 | KPIs visible p50 / p99 | wrong calls · left pending |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows.map(
       (r) =>
         `| ${r.label} | ${r.accepted} / ${r.stored} | ${r.acceptedPerSecond.toFixed(0)} | ${r.processedPerSecond.toFixed(0)} (${((r.processedPerSecond / r.acceptedPerSecond) * 100).toFixed(0)} %) | ` +
-        `${r.apiCpuPerDeliveryMs.toFixed(2)} ms | ${r.workerCpuPerEventMs.toFixed(2)} ms (${(r.workerCpuPerEventMs / r.apiCpuPerDeliveryMs).toFixed(1)}×) | ` +
+        `${r.apiCpuPerDeliveryMs.toFixed(2)} ms | ${r.workerCpuPerEventMs.toFixed(2)} ms (${(r.workerCpuPerEventMs / r.apiCpuPerDeliveryMs).toFixed(1)}×) | ${r.eventsPerBatch.toFixed(0)} | ` +
         `${ms(r.callVisibleMs?.p50)} / ${ms(r.callVisibleMs?.p99)} | ${ms(r.kpiVisibleMs?.p50)} / ${ms(r.kpiVisibleMs?.p99)} | ${r.wrongCalls} · ${r.leftPendingOrFailed} |`,
     ),
   ];
@@ -622,7 +643,8 @@ export async function run(partial: Partial<ProcessOptions> = {}): Promise<string
       'Twilio call lifecycles (4–9 signed callbacks per call, 10 % duplicated, shuffled among neighbouring calls) over four hours of one day. ' +
       '"Processed/s" counts stored events from the first delivery to an empty backlog; CPU is read from /proc for the whole row, ' +
         `after a warm-up (${WARMUP_CALLS} calls of another tenant through the same processes, drained before the clock starts: the processes' one-off compilation is not charged to the row's events). ` +
-      'Visibility is measured on every tenth call from the acknowledgement of its last delivery.',
+      'Visibility is measured on every tenth call from the acknowledgement of its last delivery. ' +
+      '"Events per batch": the mean size of the workers\' processing transactions over the row (their `callroi_event_batch_events` histogram).',
     '',
     ...table,
     '',

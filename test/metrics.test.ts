@@ -133,11 +133,17 @@ describe('job failures and outbound deliveries', () => {
 });
 
 describe('a worker process', () => {
-  it('serves its own counters on METRICS_PORT', async () => {
-    const hub = await createTestHub({ workers: false });
+  it('serves its own counters on METRICS_PORT, the size of its processing batches among them', async () => {
+    const prefix = `callroi-metrics-${runTag()}-${randomBytes(4).toString('hex')}`;
+    // The API's queue is the worker's: deliveries stored before the worker starts wait for it.
+    const hub = await createTestHub({ workers: false, deps: { queuePrefix: prefix } });
     hubs.push(hub);
     const dir = mkdtempSync(join(tmpdir(), 'callroi-metrics-'));
-    const prefix = `callroi-metrics-${runTag()}-${randomBytes(4).toString('hex')}`;
+    const { webhookUrl } = await twilioConnection(hub);
+    for (const d of twilioFixture('outbound').deliveries) expect((await postTwilio(hub.api, webhookUrl, d)).status).toBe(200);
+    const [stored] = await hub.deps.database.query<{ n: string }>('select count(*) as n from webhook_events', []);
+    const events = Number(stored!.n);
+    expect(events).toBeGreaterThan(1);
     const port = await closedPort();
     const worker = startHub('worker', {
       DATABASE_URL: databaseUrl(hub.databaseName!),
@@ -152,9 +158,20 @@ describe('a worker process', () => {
     });
     try {
       await waitForOutput(worker, 'callroi worker started');
+      for (let i = 0; ; i++) {
+        const [pending] = await hub.deps.database.query<{ n: string }>(`select count(*) as n from webhook_events where status <> 'processed'`, []);
+        if (Number(pending!.n) === 0) break;
+        if (i > 300) throw new Error('the worker did not process the stored deliveries');
+        await new Promise((r) => setTimeout(r, 100));
+      }
       const text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text());
       expect(text).toContain('# TYPE callroi_job_failures_total counter');
       expect(text).toContain('process_cpu_seconds_total');
+      // Every stored delivery went through one batch of this process (none failed and went alone).
+      const histogram = (suffix: string) => Number(new RegExp(`^callroi_event_batch_events_${suffix} (\\S+)$`, 'm').exec(text)?.[1]);
+      expect(histogram('sum')).toBe(events);
+      expect(histogram('count')).toBeGreaterThanOrEqual(1);
+      expect(histogram('count')).toBeLessThanOrEqual(events);
     } finally {
       expect(await stopHub(worker)).toBe(0);
       rmSync(dir, { recursive: true, force: true });

@@ -167,4 +167,41 @@ describe('twilio Conversational Intelligence sentiment', () => {
     expect(nock.isDone()).toBe(true);
     expect((await callsByProviderId(conn.id)).get(callSid(n))!.sentiment).toMatchObject({ label: 'neutral' });
   }, 90_000);
+
+  it('a transcript Twilio is slow to give holds up no other call: its delivery is processed outside the batches', async () => {
+    const conn = await newConnection();
+    // Two transcripts whose first fetch Twilio answers only when the test says so.
+    const held: (() => void)[] = [];
+    const slow = [7301, 7302];
+    for (const n of slow) {
+      const gt = transcriptSid(n);
+      nock(INTEL)
+        .get(`/v2/Transcripts/${gt}`)
+        .reply((_uri, _body, answer) => {
+          held.push(() => answer(null, [200, { sid: gt, account_sid: TWILIO_ACCOUNT_SID, status: 'in-progress', channel: {}, date_created: null, date_updated: null }]));
+        });
+    }
+    const waitUntil = async (what: string, check: () => Promise<boolean> | boolean) => {
+      for (let i = 0; !(await check()); i++) {
+        if (i > 300) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    // One after the other, so that each is in a job of its own and both fetches hang at once: as
+    // many as a worker runs batches side by side.
+    for (const [i, n] of slow.entries()) {
+      expect((await postTranscriptWebhook(conn.webhookUrl, transcriptSid(n))).status).toBe(200);
+      await waitUntil(`fetch ${i + 1} to hang`, () => held.length === i + 1);
+    }
+    // Another call's callbacks meanwhile: processed while both fetches still hang.
+    const other = 7303;
+    await postCall(conn.webhookUrl, other, new Date('2025-03-13T18:00:00Z'));
+    await waitUntil('the other call', async () => (await callsByProviderId(conn.id)).has(callSid(other)));
+    expect(held).toHaveLength(2);
+    for (const answer of held) answer();
+    await ctx.hub.settle(ctx.tenant.apiKey);
+    expect(nock.isDone()).toBe(true);
+    const events = await ctx.hub.api.get(`/v1/connections/${conn.id}/events`).set(ctx.tenant.auth);
+    expect(events.body.data.map((e: { status: string }) => e.status)).toEqual(Array(4).fill('processed'));
+  }, 90_000);
 });

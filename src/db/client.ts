@@ -36,6 +36,9 @@ export interface DatabaseHandle {
   close(): Promise<void>;
 }
 
+/** Pool connections kept open through quiet spells (see `min` below). */
+const KEPT_CONNECTIONS = 4;
+
 export async function openDatabase(opts: {
   databaseUrl?: string;
   dataDir: string;
@@ -53,6 +56,13 @@ export async function openDatabase(opts: {
       // Fail fast when PostgreSQL is down, so a webhook gets its 503 while the provider still waits.
       connectionTimeoutMillis: 3000,
       idleTimeoutMillis: 30_000,
+      // A few connections outlive the idle timeout: a request after a quiet spell (one GET /v1/roi
+      // reads on several connections side by side: readTogether below) would otherwise
+      // open them again first, a TCP and authentication round each (bench/roi.ts measured 2
+      // connections opened doubling the GET after a new won deal). Kept alive at the TCP level so
+      // that a firewall between the hub and PostgreSQL does not drop them silently.
+      min: Math.min(KEPT_CONNECTIONS, opts.poolSize ?? 20),
+      keepAlive: true,
       // No JIT: the hub's statements are reports of milliseconds to seconds, and jsonb set-returning
       // functions (a deal's phones) inflate row estimates ×100 per level, so the planner's cost
       // passes jit_inline/optimize_above_cost and compiling takes longer than running: measured on

@@ -46,6 +46,12 @@ export const metrics = {
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
   }),
+  eventBatchEvents: new Histogram({
+    name: 'callroi_event_batch_events',
+    help: 'Stored deliveries per processing batch (one transaction) in a worker: small batches under load mean each event pays more of a batch\'s fixed cost',
+    buckets: [1, 2, 5, 10, 20, 50, 100],
+    registers: [registry],
+  }),
   jobFailures: new Counter({
     name: 'callroi_job_failures_total',
     help: 'Job attempts that failed, by queue; final="true" when no attempt is left',

@@ -2,36 +2,51 @@
  * Gathers items submitted at about the same time into one batch: a batch is run when it holds
  * `maxItems`, or `maxWaitMs` after its first item. Every submitter gets its own item's outcome from
  * the batch's result, so a caller reads like a single call while the work behind it is shared.
+ *
+ * At most `maxInFlight` batches run at once (group commit): while they run, new items gather, and
+ * the next batch starts as soon as one ends. Under load, batches therefore grow towards `maxItems`
+ * on their own (each batch's fixed cost is shared by more items) and the work of a busy process
+ * does not split into many small batches fighting for the same CPU; when idle, an item waits no
+ * more than `maxWaitMs`, as before.
  */
 export class MicroBatcher<T, R> {
   private items: { item: T; resolve(r: R): void; reject(e: unknown): void }[] = [];
   private timer: NodeJS.Timeout | null = null;
+  private running = 0;
 
   constructor(
     /** Runs one batch; returns one result per item, in the items' order. */
     private readonly run: (items: T[]) => Promise<R[]>,
     private readonly maxItems: number,
     private readonly maxWaitMs: number,
+    private readonly maxInFlight = Infinity,
   ) {}
 
   submit(item: T): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.items.push({ item, resolve, reject });
       if (this.items.length >= this.maxItems) this.flush();
-      else if (!this.timer) this.timer = setTimeout(() => this.flush(), this.maxWaitMs);
+      else if (!this.timer && this.running < this.maxInFlight) this.timer = setTimeout(() => this.flush(), this.maxWaitMs);
     });
   }
 
-  /** Runs what is gathered now. */
+  /** Runs what is gathered now, as far as the batches in flight allow (the rest when one ends). */
   flush(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    const batch = this.items;
-    this.items = [];
-    if (batch.length === 0) return;
-    this.run(batch.map((b) => b.item)).then(
-      (results) => batch.forEach((b, i) => b.resolve(results[i]!)),
-      (err: unknown) => batch.forEach((b) => b.reject(err)),
-    );
+    while (this.items.length > 0 && this.running < this.maxInFlight) {
+      const batch = this.items.splice(0, this.maxItems);
+      this.running++;
+      this.run(batch.map((b) => b.item))
+        .then(
+          (results) => batch.forEach((b, i) => b.resolve(results[i]!)),
+          (err: unknown) => batch.forEach((b) => b.reject(err)),
+        )
+        .finally(() => {
+          this.running--;
+          // What gathered meanwhile goes at once: it has waited for this batch already.
+          this.flush();
+        });
+    }
   }
 }

@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { MicroBatcher } from './micro-batch.js';
+
+/** A batch runner whose batches end when the test says so. */
+function controlledRunner() {
+  const batches: number[][] = [];
+  const pending: (() => void)[] = [];
+  const run = (items: number[]) => {
+    batches.push(items);
+    return new Promise<number[]>((resolve) => pending.push(() => resolve(items.map((i) => i * 10))));
+  };
+  return { batches, run, endOldest: () => pending.shift()!() };
+}
+
+const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
+
+describe('MicroBatcher', () => {
+  it('runs what arrives within the wait as one batch and gives each caller its own result', async () => {
+    const { batches, run, endOldest } = controlledRunner();
+    const b = new MicroBatcher(run, 100, 5);
+    const results = [1, 2, 3].map((i) => b.submit(i));
+    await tick(20);
+    expect(batches).toEqual([[1, 2, 3]]);
+    endOldest();
+    expect(await Promise.all(results)).toEqual([10, 20, 30]);
+  });
+
+  it('starts a batch at once when it is full, without waiting', async () => {
+    const { batches, run } = controlledRunner();
+    const b = new MicroBatcher(run, 2, 10_000);
+    void b.submit(1);
+    void b.submit(2);
+    void b.submit(3);
+    await tick();
+    expect(batches).toEqual([[1, 2]]);
+  });
+
+  it('gathers items while the batches in flight run, and starts the next as soon as one ends (group commit)', async () => {
+    const { batches, run, endOldest } = controlledRunner();
+    const b = new MicroBatcher(run, 3, 1, 1);
+    const first = b.submit(1);
+    await tick(10);
+    expect(batches).toEqual([[1]]);
+    // Five items arrive while the first batch runs: none starts (one in flight at most) ...
+    const later = [2, 3, 4, 5, 6].map((i) => b.submit(i));
+    await tick(10);
+    expect(batches).toEqual([[1]]);
+    // ... until it ends: then the next goes at once, no larger than the largest batch.
+    endOldest();
+    await first;
+    await tick();
+    expect(batches).toEqual([[1], [2, 3, 4]]);
+    endOldest();
+    await tick();
+    expect(batches).toEqual([[1], [2, 3, 4], [5, 6]]);
+    endOldest();
+    expect(await Promise.all(later)).toEqual([20, 30, 40, 50, 60]);
+  });
+
+  it('runs up to maxInFlight batches side by side', async () => {
+    const { batches, run, endOldest } = controlledRunner();
+    const b = new MicroBatcher(run, 2, 1, 2);
+    const all = [1, 2, 3, 4, 5, 6].map((i) => b.submit(i));
+    await tick(10);
+    expect(batches).toEqual([[1, 2], [3, 4]]);
+    endOldest();
+    await tick();
+    expect(batches).toEqual([[1, 2], [3, 4], [5, 6]]);
+    endOldest();
+    endOldest();
+    expect(await Promise.all(all)).toEqual([10, 20, 30, 40, 50, 60]);
+  });
+
+  it('rejects every caller of a failed batch and goes on with the next', async () => {
+    let calls = 0;
+    const b = new MicroBatcher<number, number>(
+      async (items) => {
+        calls++;
+        if (calls === 1) throw new Error('boom');
+        return items;
+      },
+      10,
+      1,
+      1,
+    );
+    const failed = [b.submit(1), b.submit(2)];
+    await expect(failed[0]).rejects.toThrow('boom');
+    await expect(failed[1]).rejects.toThrow('boom');
+    expect(await b.submit(3)).toBe(3);
+    expect(calls).toBe(2);
+  });
+});
