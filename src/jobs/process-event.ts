@@ -71,8 +71,8 @@ export const settings: JobSettings = {
 };
 
 /**
- * Largest batch: bounded so that one transaction's locks and statements stay small; as large as
- * one inbox commit (InboxWriter's maxRows), so a full commit is one transaction.
+ * Largest batch: bounded so that one transaction's locks and statements stay small; room for two
+ * full inbox commits (InboxWriter's maxRows, 48).
  */
 const BATCH_MAX_EVENTS = 100;
 /** How long the first job of a batch waits for others (a backlog's jobs are taken back to back). */

@@ -76,7 +76,14 @@ export class InboxWriter {
     private readonly database: Pick<DatabaseHandle, 'query'>,
     /** Called once per committed batch with the ids of the rows it inserted (→ one enqueue). */
     private readonly onStored: (ids: string[]) => void = () => undefined,
-    private readonly maxRows = 100,
+    /**
+     * Rows per INSERT at most. Smaller than a worker's batch on purpose: a burst's first rows are
+     * committed while the next ones are still being verified, so the API's CPU and PostgreSQL's
+     * commit overlap instead of taking turns. Measured (bench/ingest, hub Twilio, 100 connections,
+     * two alternating rounds): 100 rows, 9,067 and 8,430/s at 78–86 µs of CPU per delivery; 48 rows
+     * (a prepared size, no padding), 10,785 and 10,138/s at 84–91 µs.
+     */
+    private readonly maxRows = 48,
     private readonly maxWaitMs = 5,
   ) {}
 
