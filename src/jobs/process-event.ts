@@ -6,8 +6,8 @@
  * queue a few dozen jobs, not one per delivery: each job is several Redis round trips on both
  * sides (BENCHMARKS.md, process section).
  *
- * The events of the jobs a worker runs at the same time are gathered into batches, at most two
- * running at once while the next gathers (src/lib/micro-batch.ts, group commit): one
+ * The events of the jobs a worker runs at the same time are gathered into batches (up to 50 ms),
+ * at most two running at once while the next gathers (src/lib/micro-batch.ts, group commit): one
  * transaction stores the events of the whole batch, recomputes each touched call ONCE (a call's
  * callbacks usually arrive together), runs the call listeners once over every change, and claims
  * the events and marks them processed with one UPDATE. Per-event round trips to PostgreSQL were
@@ -75,15 +75,23 @@ export const settings: JobSettings = {
  * full inbox commits (InboxWriter's maxRows, 48).
  */
 const BATCH_MAX_EVENTS = 100;
-/** How long the first job of a batch waits for others (a backlog's jobs are taken back to back). */
-const BATCH_WAIT_MS = 3;
+/**
+ * How long a batch that is not full waits for more events, counted from its oldest one (a full batch
+ * goes at once). A batch costs a worker ~6 ms of CPU whatever its size (held diagnostic,
+ * bench/process.ts: 0.145 ms per event in batches of 100, 0.20 in 50, 0.33 in 25), so gathering
+ * for a few tens of milliseconds halves the CPU of a worker that is keeping up. Measured: steady
+ * 2,150/s, 43 events per batch and 0.26 ms per event with 3 ms, 95 and 0.21 ms with 50 ms, call
+ * visible p99 146 and 130 ms; two workers' bursts, 50 and 79 events per batch. It is at most
+ * this much latency on a quiet hub, against figures promised within seconds.
+ */
+const BATCH_WAIT_MS = 50;
 /**
  * Batches one worker runs at once; the events that arrive meanwhile gather for the next (group
  * commit, src/lib/micro-batch.ts). A batch's statements go out one after another, so a second one
  * keeps the process busy while the first waits for PostgreSQL; more only cut the work into smaller
- * batches, each paying a batch's fixed cost. Measured (bench/process.ts, burst, one worker): with no
- * limit, 42–53 events per batch and 0.21–0.24 ms of CPU per event; with 2, 93–98 and 0.17–0.18 ms,
- * the backlog drained ~20 % faster. A delivery that needs a provider fetch is never in a batch
+ * batches, each paying a batch's fixed cost. Measured (bench/process.ts, burst, one worker, 3 ms
+ * wait): with no limit, 42–53 events per batch and 0.21–0.24 ms of CPU per event; with 2, 93–98 and
+ * 0.17–0.18 ms, the backlog drained ~20 % faster. A delivery that needs a provider fetch is never in a batch
  * (processBatch), so a slow provider cannot hold these slots.
  */
 const BATCHES_IN_FLIGHT = 2;

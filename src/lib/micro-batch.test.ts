@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MicroBatcher } from './micro-batch.js';
 
 /** A batch runner whose batches end when the test says so. */
@@ -13,6 +13,10 @@ function controlledRunner() {
 }
 
 const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
+
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 describe('MicroBatcher', () => {
   it('runs what arrives within the wait as one batch and gives each caller its own result', async () => {
@@ -55,6 +59,30 @@ describe('MicroBatcher', () => {
     expect(batches).toEqual([[1], [2, 3, 4], [5, 6]]);
     endOldest();
     expect(await Promise.all(later)).toEqual([20, 30, 40, 50, 60]);
+  });
+
+  it('lets a small gathering wait its time after a batch ends, and a full one go at once', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    const { batches, run, endOldest } = controlledRunner();
+    const b = new MicroBatcher(run, 3, 100, 1);
+    void b.submit(1);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(batches).toEqual([[1]]);
+    await vi.advanceTimersByTimeAsync(10);
+    void b.submit(2); // arrives at 110 ms: due at 210 ms
+    await vi.advanceTimersByTimeAsync(10);
+    endOldest(); // the batch ends at 120 ms: item 2 has waited 10 ms of its 100
+    await vi.advanceTimersByTimeAsync(80);
+    expect(batches).toEqual([[1]]);
+    await vi.advanceTimersByTimeAsync(10);
+    expect(batches).toEqual([[1], [2]]);
+    // Full while a batch runs: it goes as soon as that batch ends, without waiting.
+    for (const i of [3, 4, 5]) void b.submit(i);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(batches).toEqual([[1], [2]]);
+    endOldest();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(batches).toEqual([[1], [2], [3, 4, 5]]);
   });
 
   it('runs up to maxInFlight batches side by side', async () => {

@@ -4,13 +4,15 @@
  * the batch's result, so a caller reads like a single call while the work behind it is shared.
  *
  * At most `maxInFlight` batches run at once (group commit): while they run, new items gather, and
- * the next batch starts as soon as one ends. Under load, batches therefore grow towards `maxItems`
- * on their own (each batch's fixed cost is shared by more items) and the work of a busy process
- * does not split into many small batches fighting for the same CPU; when idle, an item waits no
- * more than `maxWaitMs`, as before.
+ * the next batch starts when one ends and the gathered items fill a batch or the oldest of them has
+ * waited `maxWaitMs`. Under load, batches therefore grow towards `maxItems` on their own (each
+ * batch's fixed cost is shared by more items) and the work of a busy process does not split into
+ * many small batches fighting for the same CPU; no item waits more than `maxWaitMs` for a batch to
+ * gather, plus the time a batch in flight takes to end.
  */
 export class MicroBatcher<T, R> {
-  private items: { item: T; resolve(r: R): void; reject(e: unknown): void }[] = [];
+  /** Gathered items, oldest first, each with the time it arrived. */
+  private items: { item: T; at: number; resolve(r: R): void; reject(e: unknown): void }[] = [];
   private timer: NodeJS.Timeout | null = null;
   private running = 0;
 
@@ -24,9 +26,9 @@ export class MicroBatcher<T, R> {
 
   submit(item: T): Promise<R> {
     return new Promise<R>((resolve, reject) => {
-      this.items.push({ item, resolve, reject });
+      this.items.push({ item, at: performance.now(), resolve, reject });
       if (this.items.length >= this.maxItems) this.flush();
-      else if (!this.timer && this.running < this.maxInFlight) this.timer = setTimeout(() => this.flush(), this.maxWaitMs);
+      else this.wait();
     });
   }
 
@@ -44,9 +46,17 @@ export class MicroBatcher<T, R> {
         )
         .finally(() => {
           this.running--;
-          // What gathered meanwhile goes at once: it has waited for this batch already.
-          this.flush();
+          if (this.items.length >= this.maxItems) this.flush();
+          else this.wait();
         });
     }
+  }
+
+  /** Starts the clock of the gathered items, if any and none is running: due `maxWaitMs` after the oldest. */
+  private wait(): void {
+    if (this.timer || this.items.length === 0) return;
+    const due = this.items[0]!.at + this.maxWaitMs - performance.now();
+    if (due <= 0) this.flush();
+    else this.timer = setTimeout(() => this.flush(), due);
   }
 }
