@@ -27,14 +27,14 @@
 import { and, eq, gte, lte, sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import { queryRows, readTogether, type Executor } from '../../db/client.js';
-import { calls, campaigns, costDayShares, costs, type TenantRow } from '../../db/schema/index.js';
+import { calls, costDayShares, costs, type TenantRow } from '../../db/schema/index.js';
 import { parseAmount } from '../../domain/money.js';
 import { dayStartUtc, daysInRange, prorateByDay, spreadOverCalls } from '../../domain/costs/prorate.js';
 import { pgArray } from '../../db/sql.js';
 import { effectiveSettings } from '../tenants/index.js';
 import { agentLinks, canonicalAgentIdSql } from '../agents/index.js';
 import { basisCurrent, computeDays, dirtyDaysOf, type DayDim, type RoiReadState } from './days.store.js';
-import { c, callKeySql, callsWithCampaign, groupByDimensions, isTimeGrouping, timeKey, type AllocationGroupBy, type GroupBy, type RowKey } from './dimensions.js';
+import { c, callKeySql, campaignChannels, callsWithCampaign, groupByDimensions, isTimeGrouping, timeKey, type AllocationGroupBy, type GroupBy, type RowKey } from './dimensions.js';
 
 export type CostKind = 'direct' | 'indirect';
 
@@ -168,7 +168,7 @@ export function dayDimOf(groupBy: GroupBy): DayDim {
 async function shareKeyFn(db: Executor, tenant: TenantRow, groupBy: GroupBy) {
   const channelOf =
     groupBy === 'channel'
-      ? new Map((await db.select({ id: campaigns.id, channel: campaigns.channel }).from(campaigns).where(eq(campaigns.tenantId, tenant.id))).map((c) => [c.id, c.channel]))
+      ? await campaignChannels(db, tenant.id)
       : null;
   return (scopeCampaignId: string | null, scopeAgentId: string | null, value: string | null, day: string | null): RowKey => {
     switch (groupBy) {
@@ -230,12 +230,7 @@ export async function allocateCostsLive(db: Executor, tenant: TenantRow, range: 
     .select()
     .from(costs)
     .where(and(eq(costs.tenantId, tenant.id), lte(costs.periodStart, last), gte(costs.periodEnd, first), eq(costs.currency, tenant.currency)));
-  const channelOf = new Map(
-    (await db.select({ id: campaigns.id, channel: campaigns.channel }).from(campaigns).where(eq(campaigns.tenantId, tenant.id))).map((c) => [
-      c.id,
-      c.channel,
-    ]),
-  );
+  const channelOf = await campaignChannels(db, tenant.id);
   // Either agent of a linked pair names the pair: its costs count under the first agent's id and
   // spread over the pair's calls (which carry that id, ./dimensions.ts).
   const links = await agentLinks(db, tenant.id);

@@ -3,15 +3,15 @@
  * from roi_day_calls (./days.store.ts; dirty days computed now), the partial days at either end
  * of the range from the calls themselves (an index range of at most a day each).
  */
-import { eq, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import { queryRows, readTogether, type Executor } from '../../db/client.js';
-import { calls, campaigns, roiDayCalls, type TenantRow } from '../../db/schema/index.js';
+import { calls, roiDayCalls, type TenantRow } from '../../db/schema/index.js';
 import { dayStartUtc } from '../../domain/costs/prorate.js';
 import { pgArray } from '../../db/sql.js';
 import { dayDimOf } from './allocation.js';
 import { computeDays, storedDaysOf, type RoiReadState } from './days.store.js';
-import { c, callKeySql, callsWithCampaign, isTimeGrouping, timeKey, type GroupBy, type RowKey } from './dimensions.js';
+import { c, callKeySql, campaignChannels, callsWithCampaign, isTimeGrouping, timeKey, type GroupBy, type RowKey } from './dimensions.js';
 
 /** Calls started in a row's range, and the leads among them (firstTimeCaller or crmLead). */
 export interface CallCount {
@@ -62,7 +62,7 @@ export async function callCounts(db: Executor, tenant: TenantRow, range: { from:
   const time = isTimeGrouping(groupBy);
   const channelOf =
     groupBy === 'channel'
-      ? new Map((await db.select({ id: campaigns.id, channel: campaigns.channel }).from(campaigns).where(eq(campaigns.tenantId, tenant.id))).map((c) => [c.id, c.channel]))
+      ? await campaignChannels(db, tenant.id)
       : null;
   const keyOf = (value: string | null, day: string | null): RowKey =>
     isTimeGrouping(groupBy) ? timeKey(groupBy, day!) : channelOf ? (value === null ? null : (channelOf.get(value) ?? null)) : value;

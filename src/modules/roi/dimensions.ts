@@ -10,14 +10,21 @@
  * (contract section 7). `hour` is not a grouping of GET /v1/roi; the KPI costPerCall asks for it
  * (a day's cost spread over that day's handled calls, which carry it into their hours).
  */
-import { sql, type SQL } from 'drizzle-orm';
+import { eq, sql, type SQL } from 'drizzle-orm';
 import { DateTime } from 'luxon';
+import type { Executor } from '../../db/client.js';
 import { calls, campaigns } from '../../db/schema/index.js';
 import { col } from '../../db/sql.js';
 import { canonicalAgentIdSql } from '../agents/index.js';
 
 /** A column of the calls under alias `c` (or of attribution_credits, whose copied call fields bear the same names). */
 export const c = (column: { name: string }): SQL => col('c', column);
+
+/** The tenant's campaigns' channels by campaign id: the channel row of figures stored per campaign. */
+export async function campaignChannels(db: Executor, tenantId: string): Promise<Map<string, string>> {
+  const rows = await db.select({ id: campaigns.id, channel: campaigns.channel }).from(campaigns).where(eq(campaigns.tenantId, tenantId));
+  return new Map(rows.map((r) => [r.id, r.channel]));
+}
 
 /** `calls c left join campaigns cp`: what callKeySql reads. */
 export const callsWithCampaign = sql`${calls} c left join ${campaigns} cp on ${col('cp', campaigns.id)} = ${c(calls.campaignId)}`;

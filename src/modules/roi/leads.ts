@@ -12,7 +12,7 @@ import { attributionDirtyDeals, campaigns, dealFirstTouches, roiDayConversions, 
 import { col, idList, pgArray } from '../../db/sql.js';
 import { DEFAULT_WINDOW_DAYS } from '../../domain/attribution/models.js';
 import { divideRounded, formatCents } from '../../domain/money.js';
-import { c, callKeySql, isTimeGrouping, periodKeySql, timeKey, type AllocationGroupBy, type GroupBy, type RowKey } from './dimensions.js';
+import { c, callKeySql, campaignChannels, isTimeGrouping, periodKeySql, timeKey, type AllocationGroupBy, type GroupBy, type RowKey } from './dimensions.js';
 import { dayDimOf } from './allocation.js';
 import { readRoiState, storedDaysOf, wholeDaysInRange, type RoiReadState } from './days.store.js';
 import { dayStartUtc } from '../../domain/costs/prorate.js';
@@ -105,7 +105,7 @@ async function dayConversions(
   ];
   const rc = roiDayConversions;
   // One statement: the live first touches (their final keys) and the stored days (dimension values).
-  const [rows, channels] = await readTogether(
+  const [rows, channel] = await readTogether(
     db,
     () => queryRows<{ live: boolean; value: string | null; day: string | null; lead_deals: string; deals: string; to_close: string }>(
       db,
@@ -119,9 +119,8 @@ async function dayConversions(
             and ${rc.day} <> all(${pgArray(dirty)}::date[])
           group by 2, 3`,
     ),
-    () => (groupBy === 'channel' ? db.select({ id: campaigns.id, channel: campaigns.channel }).from(campaigns).where(eq(campaigns.tenantId, tenant.id)) : null),
+    () => (groupBy === 'channel' ? campaignChannels(db, tenant.id) : null),
   );
-  const channel = channels ? new Map(channels.map((r) => [r.id, r.channel])) : null;
   const byKey = new Map<RowKey, LeadConversions>();
   for (const r of rows) {
     const key: RowKey = r.live

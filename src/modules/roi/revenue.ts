@@ -5,14 +5,14 @@
  * deal type over one index range (tenant, deal closedAt): no join to deals or calls. Deals
  * waiting in attribution_dirty_deals are left out here: the caller attributes them now.
  */
-import { eq, sql, type SQL } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import { queryRows, readTogether, type Executor } from '../../db/client.js';
 import { attributionCredits, attributionDirtyDeals, campaigns, crmDeals, roiDayRevenue, type TenantRow } from '../../db/schema/index.js';
 import { dayStartUtc } from '../../domain/costs/prorate.js';
 import { col, pgArray } from '../../db/sql.js';
 import { storedDaysOf, type RevenueDim, type RoiReadState } from './days.store.js';
-import { callKeySql, isTimeGrouping, periodKeySql, timeKey, type GroupBy, type RowKey } from './dimensions.js';
+import { callKeySql, campaignChannels, isTimeGrouping, periodKeySql, timeKey, type GroupBy, type RowKey } from './dimensions.js';
 import type { DealTypeKey } from '../../domain/deals.js';
 
 export interface StoredRevenueRow {
@@ -130,9 +130,9 @@ export async function dayRevenue(db: Executor, tenant: TenantRow, from: Date, to
   ];
   const dim = revenueDimOf(groupBy);
   const channelOf = () =>
-    groupBy === 'channel' ? db.select({ id: campaigns.id, channel: campaigns.channel }).from(campaigns).where(eq(campaigns.tenantId, tenant.id)) : null;
+    groupBy === 'channel' ? campaignChannels(db, tenant.id) : null;
   const r = roiDayRevenue;
-  const [liveCredits, stored, channels] = await readTogether(
+  const [liveCredits, stored, channel] = await readTogether(
     db,
     () => creditRows(db, tenant.id, live, keySql),
     () => queryRows<{ dim: string; value: string | null; day: string | null; type: DealTypeKey; cents: string; deals: string; to_close: string }>(
@@ -146,7 +146,6 @@ export async function dayRevenue(db: Executor, tenant: TenantRow, from: Date, to
     ),
     channelOf,
   );
-  const channel = channels ? new Map(channels.map((c) => [c.id, c.channel])) : null;
   const keyOf = (value: string | null): RowKey => {
     if (value === null) return null;
     if (channel) return channel.get(value) ?? null;
