@@ -648,6 +648,10 @@ export async function run(partial: Partial<ProcessOptions> = {}): Promise<string
     '',
     ...table,
     '',
+    ...rows
+      .filter((r) => burst.workers === 1 && r.workers > 1 && r.seeded === 0)
+      .map((r) => `Worker CPU per event with ${r.workers} workers against 1 (burst rows): ${(r.workerCpuPerEventMs / burst.workerCpuPerEventMs).toFixed(2)}× (${r.workerCpuPerEventMs.toFixed(3)} against ${burst.workerCpuPerEventMs.toFixed(3)} ms).`),
+    '',
     'Backlog (stored events not yet processed) over time:',
     '',
     ...rows.map((r) => `- ${r.label}: ${backlogLine(r.backlog)}`),

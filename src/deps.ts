@@ -13,6 +13,7 @@ import type { Processors } from './jobs/definitions.js';
 import * as deliver from './jobs/deliver.js';
 import * as kpiRefresh from './jobs/kpi-refresh.js';
 import { startMaintenance } from './jobs/maintenance.js';
+import { EventJobs } from './jobs/event-jobs.js';
 import * as processEvent from './jobs/process-event.js';
 import { BullJobQueue, InlineJobQueue, type JobQueue, type WorkerOptions } from './jobs/queue.js';
 import * as roiRefresh from './jobs/roi-refresh.js';
@@ -98,14 +99,9 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
   const box = SecretBox.fromString(secrets.encryptionKey);
   const tenants = new TenantsService(database.db);
   const connections = new ConnectionsService(database.db, box, config.PUBLIC_BASE_URL);
-  // After each committed batch: one job for all its events (named by its first event, so an enqueue
-  // repeated is a no-op). If Redis is down the events stay pending and the sweeper enqueues them
-  // later; the providers already have their 2xx.
-  const inbox = new InboxWriter(database, (ids) => {
-    queue
-      .enqueue('process-event', { eventIds: ids }, { jobId: ids[0]! })
-      .catch((err: Error) => logger.warn({ events: ids.length, err: err.message }, 'enqueue failed; the sweeper will retry'));
-  });
+  // Committed deliveries become jobs of a worker's batch (src/jobs/event-jobs.ts).
+  const eventJobs = new EventJobs(queue, logger);
+  const inbox = new InboxWriter(database, (ids) => eventJobs.add(ids));
   const outbound = createOutboundGuard(
     { allowHttp: config.ALLOW_HTTP_TARGETS === 'true', allowedHosts: parseAllowedHosts(config.OUTBOUND_ALLOWED_HOSTS) },
     { resolver: opts.outboundResolver },
@@ -155,7 +151,9 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
       await queue.enqueue('kpi-refresh', { tenantId }, { jobId: `kpi-refresh-${tenantId}-${Date.now()}` });
     },
     close: async () => {
+      // Committed deliveries are enqueued before the queue closes (else the sweeper finds them later).
       await inbox.drain();
+      await eventJobs.flush();
       await queue.close();
       await database.close();
       await outbound.close();

@@ -1,16 +1,19 @@
 /**
- * One process-event job carries the deliveries of one inbox commit (src/deps.ts, src/jobs/
- * process-event.ts). What that must keep: every stored event is in a job; the sweeper does not
+ * One process-event job carries up to a worker's batch of deliveries, gathered from the inbox
+ * commits of a few tens of milliseconds (src/jobs/event-jobs.ts). What that must keep: every
+ * stored event is in exactly one job, jobs never exceed a batch; the sweeper does not
  * enqueue again an event that waits in the queue, but does bring back one whose job was lost; an
  * event named by two jobs is applied once; a job written by the previous version ({ eventId }) is
  * still processed.
  */
 import { randomBytes } from 'node:crypto';
-import { Queue } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { webhookEvents } from '../src/db/schema/index.js';
+import { EventJobs } from '../src/jobs/event-jobs.js';
 import { sweepPendingEvents } from '../src/jobs/maintenance.js';
+import { EVENTS_PER_BATCH } from '../src/jobs/process-event.js';
 import { redisUrl } from './helpers/env.js';
 import { createTestHub, type TestHub } from './helpers/hub.js';
 import { postTwilio, twilioInboundCall, TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN } from './helpers/twilio.js';
@@ -47,19 +50,40 @@ describe('process-event jobs', () => {
     waitingHub = await twilioHub(false);
   });
 
-  it('puts every stored delivery in exactly one job, a commit per job', async () => {
+  it('gathers the ids of several commits into jobs of at most a batch, each id in one job', async () => {
+    const { hub, queue } = waitingHub;
+    const jobs = new EventJobs(hub.deps.queue, hub.deps.logger);
+    const ids: string[] = Array.from({ length: 3 * 48 + 7 }, () => crypto.randomUUID());
+    // Three full commits and a small one, as a burst's inbox writes come: 151 ids.
+    for (let i = 0; i < ids.length; i += 48) jobs.add(ids.slice(i, i + 48));
+    const named = async () => (await queue.getJobs(['waiting'])).filter((j) => ids.includes((j.data.eventIds as string[])[0]!));
+    for (let tries = 0; (await named()).flatMap((j) => j.data.eventIds as string[]).length < ids.length && tries < 100; tries++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const got = await named();
+    // A full batch goes at once, the rest after its gathering time: 100 + 51, in the order given.
+    expect(got.map((j) => (j.data.eventIds as string[]).length).sort((a, b) => b - a)).toEqual([EVENTS_PER_BATCH, ids.length - EVENTS_PER_BATCH]);
+    expect(got.flatMap((j) => j.data.eventIds as string[]).sort()).toEqual([...ids].sort());
+    for (const j of got) expect(j.id).toBe((j.data.eventIds as string[])[0]);
+    await Promise.all(got.map((j) => j.remove()));
+  });
+
+  it('puts every stored delivery in exactly one job', async () => {
     const { hub, queue, tenant, webhookUrl } = waitingHub;
     const sent = deliveries(1000, 15);
     const answers = await Promise.all(sent.map((d) => postTwilio(hub.api, webhookUrl, d)));
     expect(answers.every((r) => r.status === 200)).toBe(true);
     const stored = await storedIds(hub, tenant.id);
     expect(stored).toHaveLength(sent.length);
+    // Enqueued once their gathering time is over (acknowledged before: the events are stored).
+    const waitingIds = async () => (await queue.getJobs(['waiting'])).flatMap((j) => j.data.eventIds as string[]);
+    for (let tries = 0; (await waitingIds()).length < stored.length && tries < 100; tries++) await new Promise((r) => setTimeout(r, 20));
     const jobs = await queue.getJobs(['waiting']);
     const inJobs = jobs.flatMap((j) => j.data.eventIds as string[]).sort();
     expect(inJobs).toEqual(stored);
-    // Each job is named by its first event: enqueueing a commit again adds nothing.
+    // Each job is named by its first event: enqueueing it again adds nothing.
     for (const j of jobs) expect(j.id).toBe((j.data.eventIds as string[])[0]);
-    expect(jobs.length).toBeLessThanOrEqual(sent.length);
+    for (const j of jobs) expect((j.data.eventIds as string[]).length).toBeLessThanOrEqual(EVENTS_PER_BATCH);
   });
 
   it('sweeps only events that wait in no job, and brings back those whose job was lost', async () => {
@@ -76,6 +100,30 @@ describe('process-event jobs', () => {
     expect(swept.found).toBe(stored.length);
     const jobs = await queue.getJobs(['waiting']);
     expect(jobs.flatMap((j) => j.data.eventIds as string[]).sort()).toEqual(stored);
+  });
+
+  it('does not sweep the events of a job another worker is running', async () => {
+    const { hub, queue, tenant, webhookUrl } = await twilioHub(false);
+    const sent = deliveries(3000, 4);
+    for (const d of sent) expect((await postTwilio(hub.api, webhookUrl, d)).status).toBe(200);
+    const stored = await storedIds(hub, tenant.id);
+    for (let tries = 0; (await queue.getJobs(['waiting'])).flatMap((j) => j.data.eventIds as string[]).length < stored.length && tries < 100; tries++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    // Another worker holds every job, running: nothing waits in the queue.
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const other = new Worker('process-event', () => held, { connection: { url: redisUrl() }, prefix: queue.opts.prefix, concurrency: 50 });
+    try {
+      for (let tries = 0; (await queue.getJobCounts('waiting')).waiting! > 0 && tries < 100; tries++) await new Promise((r) => setTimeout(r, 20));
+      expect((await queue.getJobs(['active'])).flatMap((j) => j.data.eventIds as string[]).sort()).toEqual(stored);
+      await new Promise((r) => setTimeout(r, 1500));
+      // A worker starting now sweeps everything pending and older than the oldest unfinished job: none.
+      expect((await sweepPendingEvents(hub.deps.database.db, hub.deps.queue, 0)).found).toBe(0);
+    } finally {
+      release();
+      await other.close();
+    }
   });
 
   it('applies an event named by several jobs once, and still reads a job of the previous version', async () => {

@@ -16,26 +16,26 @@ import type { CoalescingEnqueuer } from './coalesce.js';
 import { every } from './every.js';
 import { backfillPriority } from './fairness.js';
 import type { JobQueue } from './queue.js';
+import { EVENTS_PER_BATCH } from './process-event.js';
 import { pruneInbox } from './retention.js';
-
-/** Events per job the sweeper enqueues: one inbox commit's worth (InboxWriter's maxRows). */
-const SWEEP_EVENTS_PER_JOB = 100;
 
 /**
  * Enqueue the inbox events still pending after `olderThanSeconds`: never enqueued (Redis was down
  * after the commit), or whose job failed every attempt (the database was away longer than the
  * retry budget): those get a new round of attempts. Returns how many were found and restarted.
  *
- * A job carries a whole inbox commit, so an event's own id does not name its job: an event still
- * waiting in the queue is told apart by its age instead. Jobs are taken in order, so an event
- * stored before the oldest waiting job was enqueued is in no waiting job; only those are swept
- * (a backlog of a minute moves the cutoff back a minute). One that is in a job being retried may
- * be enqueued twice: the second job finds it processed (process-event claims its events).
+ * A job carries up to a batch of events (src/jobs/event-jobs.ts), so an event's own id does not
+ * name its job: an event still in the queue is told apart by its age instead. Jobs are taken in
+ * order, so an event stored before the oldest job still waiting or running was enqueued is in no
+ * such job; only those are swept (a backlog of a minute moves the cutoff back a minute; so does a
+ * job another worker is running when this one starts). One that is in a job waiting for its retry
+ * may be enqueued twice: the second job finds it processed (process-event claims its events).
  */
 export async function sweepPendingEvents(db: Database, queue: JobQueue, olderThanSeconds: number, limit = 1000): Promise<{ found: number; restarted: number }> {
-  const waiting = (await queue.stats()).find((s) => s.queue === 'process-event')?.oldestWaitingSeconds ?? 0;
-  // A second more than the backlog: the job was enqueued just after its events' commit.
-  const backlogSeconds = waiting > 0 ? Math.ceil(waiting) + 1 : 0;
+  const unfinished = await queue.oldestUnfinishedSeconds('process-event');
+  // A second more than the backlog: the job was enqueued just after its events' commit (within the
+  // API's gathering time, src/jobs/event-jobs.ts).
+  const backlogSeconds = unfinished > 0 ? Math.ceil(unfinished) + 1 : 0;
   const rows = await db
     .select({ id: webhookEvents.id })
     .from(webhookEvents)
@@ -48,8 +48,8 @@ export async function sweepPendingEvents(db: Database, queue: JobQueue, olderTha
     .orderBy(asc(webhookEvents.receivedAt))
     .limit(limit);
   const jobs: { payload: { eventIds: string[] }; jobId: string }[] = [];
-  for (let i = 0; i < rows.length; i += SWEEP_EVENTS_PER_JOB) {
-    const eventIds = rows.slice(i, i + SWEEP_EVENTS_PER_JOB).map((r) => r.id);
+  for (let i = 0; i < rows.length; i += EVENTS_PER_BATCH) {
+    const eventIds = rows.slice(i, i + EVENTS_PER_BATCH).map((r) => r.id);
     jobs.push({ payload: { eventIds }, jobId: `sweep-${eventIds[0]!}` });
   }
   const restarted = await queue.enqueueMany('process-event', jobs, { restartFailed: true });

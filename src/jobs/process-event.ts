@@ -1,12 +1,13 @@
 /**
  * Job `process-event`: stored deliveries → call events → the calls they touch.
  *
- * One job carries the events of one committed inbox batch (src/modules/webhooks/inbox-writer.ts:
- * the API enqueues once per INSERT, not once per delivery), so a burst of deliveries costs the
- * queue a few dozen jobs, not one per delivery: each job is several Redis round trips on both
- * sides (BENCHMARKS.md, process section).
+ * One job carries up to a batch of consecutive deliveries, gathered by the API from its inbox
+ * commits (src/jobs/event-jobs.ts), so a burst of deliveries costs the queue a job per hundred, not
+ * one per delivery: each job is several Redis round trips on both sides (BENCHMARKS.md, process
+ * section), and a call's callbacks, which come close together, mostly land in one job.
  *
- * The events of the jobs a worker runs at the same time are gathered into batches (up to 50 ms),
+ * The events of the jobs a worker runs at the same time are gathered into batches (up to 50 ms
+ * from their job's enqueueing),
  * at most two running at once while the next gathers (src/lib/micro-batch.ts, group commit): one
  * transaction stores the events of the whole batch, recomputes each touched call ONCE (a call's
  * callbacks usually arrive together), runs the call listeners once over every change, and claims
@@ -47,7 +48,7 @@ import type { JobProcessor, JobSettings } from './job.js';
 
 export const payload = z
   .object({
-    /** The events of one inbox commit (or one event the sweeper or a reprocess brings back). */
+    /** The events of up to a batch of deliveries (src/jobs/event-jobs.ts, or the sweeper, or a reprocess). */
     eventIds: z.array(z.uuid()).min(1).max(1000).optional(),
     /** A job enqueued by a version that queued one job per event (a rolling upgrade). */
     eventId: z.uuid().optional(),
@@ -60,8 +61,8 @@ export function eventsOf(p: z.infer<typeof payload>): string[] {
 }
 
 export const settings: JobSettings = {
-  // How many jobs (inbox commits) a worker takes at once is the operator's WORKER_CONCURRENCY; their
-  // events are regrouped into transactions of at most BATCH_MAX_EVENTS (below), so a high number
+  // How many jobs (of up to EVENTS_PER_BATCH events) a worker takes at once is the operator's WORKER_CONCURRENCY; their
+  // events are regrouped into transactions of at most EVENTS_PER_BATCH (below), so a high number
   // costs no more connections than the batches it makes.
   concurrency: 'WORKER_CONCURRENCY',
   // 500 ms doubling over 8 tries: about a minute of database trouble is ridden out in one round;
@@ -71,18 +72,20 @@ export const settings: JobSettings = {
 };
 
 /**
- * Largest batch: bounded so that one transaction's locks and statements stay small; room for two
- * full inbox commits (InboxWriter's maxRows, 48).
+ * Largest batch, and largest job the API makes (src/jobs/event-jobs.ts): bounded so that one
+ * transaction's locks and statements stay small.
  */
-const BATCH_MAX_EVENTS = 100;
+export const EVENTS_PER_BATCH = 100;
 /**
  * How long a batch that is not full waits for more events, counted from its oldest one (a full batch
  * goes at once). A batch costs a worker ~6 ms of CPU whatever its size (held diagnostic,
  * bench/process.ts: 0.145 ms per event in batches of 100, 0.20 in 50, 0.33 in 25), so gathering
  * for a few tens of milliseconds halves the CPU of a worker that is keeping up. Measured: steady
  * 2,150/s, 43 events per batch and 0.26 ms per event with 3 ms, 95 and 0.21 ms with 50 ms, call
- * visible p99 146 and 130 ms; two workers' bursts, 50 and 79 events per batch. It is at most
- * this much latency on a quiet hub, against figures promised within seconds.
+ * visible p99 146 and 130 ms; two workers' bursts, 50 and 79 events per batch. Counted from the
+ * job's enqueueing (the API gathered its events for up to 50 ms already: a job that waited that
+ * long is a batch at once), so it is at most this much latency on a quiet hub, against figures
+ * promised within seconds.
  */
 const BATCH_WAIT_MS = 50;
 /**
@@ -116,10 +119,12 @@ function isShapeError(err: unknown): boolean {
 }
 
 export function processor(deps: ProcessDeps): JobProcessor<typeof payload> {
-  const batcher = new MicroBatcher<string, boolean>((ids) => processBatch(deps, ids), BATCH_MAX_EVENTS, BATCH_WAIT_MS, BATCHES_IN_FLIGHT);
+  const batcher = new MicroBatcher<string, boolean>((ids) => processBatch(deps, ids), EVENTS_PER_BATCH, BATCH_WAIT_MS, BATCHES_IN_FLIGHT);
   return async (p, job) => {
     const ids = eventsOf(p);
-    const handled = await Promise.all(ids.map((id) => batcher.submit(id)));
+    // The batch's clock starts when the API enqueued the job (it gathered them: src/jobs/event-jobs.ts).
+    const waited = job.enqueuedAt === undefined ? 0 : Date.now() - job.enqueuedAt;
+    const handled = await Promise.all(ids.map((id) => batcher.submit(id, waited)));
     // The events of a batch that failed: each alone, with its own outcome. One that fails for a
     // reason worth retrying fails the job after the others were tried; the retry skips those
     // already processed (they are no longer pending).

@@ -40,6 +40,11 @@ export interface JobQueue {
   pendingFor(tenantId: string): Promise<number>;
   /** Per queue: jobs by state and the age of the oldest waiting one (metrics). */
   stats(): Promise<QueueStats[]>;
+  /**
+   * Seconds since the oldest job of `name` still waiting or running was enqueued (0 when none): what
+   * was stored before then is in no job of that queue (the sweeper, src/jobs/maintenance.ts).
+   */
+  oldestUnfinishedSeconds(name: JobName): Promise<number>;
   ping(): Promise<void>;
   startWorkers(processors: Processors): Promise<void>;
   /** Stop taking jobs and wait for running ones to finish. */
@@ -174,6 +179,14 @@ export class BullJobQueue implements JobQueue {
     );
   }
 
+  async oldestUnfinishedSeconds(name: JobName): Promise<number> {
+    const q = this.queue(name);
+    // The head of the wait list is its oldest (FIFO); running jobs are few (concurrency × workers).
+    const [[oldestWaiting], active] = await Promise.all([q.getJobs(['waiting'], 0, 0, true), q.getJobs(['active'])]);
+    const oldest = Math.min(...[oldestWaiting, ...active].filter((j) => j !== undefined).map((j) => j.timestamp));
+    return Number.isFinite(oldest) ? Math.max(0, (Date.now() - oldest) / 1000) : 0;
+  }
+
   async startWorkers(processors: Processors): Promise<void> {
     for (const name of jobNames) {
       const s = queueSettings[name];
@@ -184,6 +197,7 @@ export class BullJobQueue implements JobQueue {
           await (processors[name] as (p: unknown, j: unknown) => Promise<void>)(payload, {
             id: job.id ?? '',
             attempt: job.attemptsMade + 1,
+            enqueuedAt: job.timestamp,
             updateProgress: (p: number) => job.updateProgress(p),
           });
         },
@@ -228,6 +242,8 @@ export class InlineJobQueue implements JobQueue {
   private readonly known = new Map<string, unknown>();
   private readonly waiting: { name: JobName; payload: unknown; id: string; attempt: number; enqueuedAt: number }[] = [];
   private readonly runningByQueue = new Map<JobName, number>();
+  /** The jobs running now. */
+  private readonly runningJobs = new Set<{ name: JobName; enqueuedAt: number }>();
   /** Jobs that failed for good since start (BullMQ keeps them in Redis; here they are only counted). */
   private readonly failedByQueue = new Map<JobName, number>();
   private running = 0;
@@ -271,9 +287,11 @@ export class InlineJobQueue implements JobQueue {
     while (this.running < this.concurrency && this.waiting.length > 0) {
       const next = this.waiting.shift()!;
       this.running++;
+      this.runningJobs.add(next);
       this.runningByQueue.set(next.name, (this.runningByQueue.get(next.name) ?? 0) + 1);
       const p = this.run(next).finally(() => {
         this.running--;
+        this.runningJobs.delete(next);
         this.runningByQueue.set(next.name, (this.runningByQueue.get(next.name) ?? 1) - 1);
         this.inflight.delete(p);
         this.drain();
@@ -282,12 +300,13 @@ export class InlineJobQueue implements JobQueue {
     }
   }
 
-  private async run(job: { name: JobName; payload: unknown; id: string; attempt: number }): Promise<void> {
+  private async run(job: { name: JobName; payload: unknown; id: string; attempt: number; enqueuedAt: number }): Promise<void> {
     const processors = this.processors!;
     try {
       await (processors[job.name] as (p: unknown, j: unknown) => Promise<void>)(validate(job.name, job.payload), {
         id: job.id,
         attempt: job.attempt,
+        enqueuedAt: job.enqueuedAt,
         updateProgress: async () => undefined,
       });
       this.known.delete(job.id);
@@ -336,6 +355,11 @@ export class InlineJobQueue implements JobQueue {
         oldestWaitingSeconds: waiting[0] ? (now - waiting[0].enqueuedAt) / 1000 : 0,
       };
     });
+  }
+
+  async oldestUnfinishedSeconds(name: JobName): Promise<number> {
+    const oldest = Math.min(...[...this.waiting, ...this.runningJobs].filter((j) => j.name === name).map((j) => j.enqueuedAt));
+    return Number.isFinite(oldest) ? Math.max(0, (Date.now() - oldest) / 1000) : 0;
   }
 
   async startWorkers(processors: Processors): Promise<void> {

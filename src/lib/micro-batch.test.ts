@@ -85,6 +85,30 @@ describe('MicroBatcher', () => {
     expect(batches).toEqual([[1], [2], [3, 4, 5]]);
   });
 
+  it('counts the time an item already waited upstream towards its wait, and an older item brings the clock forward', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    const { batches, run, endOldest } = controlledRunner();
+    const b = new MicroBatcher(run, 10, 100);
+    void b.submit(1); // due at 100 ms
+    await vi.advanceTimersByTimeAsync(10);
+    void b.submit(2, 70); // waited 70 ms before it came: due at 40 ms, for both
+    await vi.advanceTimersByTimeAsync(29);
+    expect(batches).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(batches).toEqual([[1, 2]]);
+    endOldest();
+    // An item that waited longer than the whole wait goes at once; a newer one leaves its clock alone.
+    void b.submit(3, 500);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(batches).toEqual([[1, 2], [3]]);
+    void b.submit(4, 20); // due 80 ms from now
+    void b.submit(5); // due 100 ms from now: the batch still goes at 80
+    await vi.advanceTimersByTimeAsync(79);
+    expect(batches).toEqual([[1, 2], [3]]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(batches).toEqual([[1, 2], [3], [4, 5]]);
+  });
+
   it('runs up to maxInFlight batches side by side', async () => {
     const { batches, run, endOldest } = controlledRunner();
     const b = new MicroBatcher(run, 2, 1, 2);

@@ -11,9 +11,11 @@
  * gather, plus the time a batch in flight takes to end.
  */
 export class MicroBatcher<T, R> {
-  /** Gathered items, oldest first, each with the time it arrived. */
+  /** Gathered items in the order submitted, each with the time it arrived (or was counted from: submit's waitedMs). */
   private items: { item: T; at: number; resolve(r: R): void; reject(e: unknown): void }[] = [];
   private timer: NodeJS.Timeout | null = null;
+  /** When the timer fires (performance.now() time). */
+  private timerDue = 0;
   private running = 0;
 
   constructor(
@@ -24,11 +26,17 @@ export class MicroBatcher<T, R> {
     private readonly maxInFlight = Infinity,
   ) {}
 
-  submit(item: T): Promise<R> {
+  /**
+   * `waitedMs`: how long the item has already waited to be submitted (gathered upstream); it counts
+   * towards its `maxWaitMs`.
+   */
+  submit(item: T, waitedMs = 0): Promise<R> {
     return new Promise<R>((resolve, reject) => {
-      this.items.push({ item, at: performance.now(), resolve, reject });
+      const at = performance.now() - Math.min(Math.max(0, waitedMs), this.maxWaitMs);
+      this.items.push({ item, at, resolve, reject });
       if (this.items.length >= this.maxItems) this.flush();
-      else this.wait();
+      // An item no older than those gathered leaves their clock as it is.
+      else if (!this.timer || at + this.maxWaitMs < this.timerDue) this.wait();
     });
   }
 
@@ -52,11 +60,23 @@ export class MicroBatcher<T, R> {
     }
   }
 
-  /** Starts the clock of the gathered items, if any and none is running: due `maxWaitMs` after the oldest. */
+  /**
+   * Sets the clock of the gathered items, if any and not full: due `maxWaitMs` after the oldest (an
+   * item that waited upstream may be older than the ones before it, and brings the clock forward).
+   */
   private wait(): void {
-    if (this.timer || this.items.length === 0) return;
-    const due = this.items[0]!.at + this.maxWaitMs - performance.now();
+    if (this.items.length === 0) return;
+    let oldest = Infinity;
+    for (const i of this.items) oldest = Math.min(oldest, i.at);
+    const dueAt = oldest + this.maxWaitMs;
+    if (this.timer && this.timerDue <= dueAt) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const due = dueAt - performance.now();
     if (due <= 0) this.flush();
-    else this.timer = setTimeout(() => this.flush(), due);
+    else {
+      this.timerDue = dueAt;
+      this.timer = setTimeout(() => this.flush(), due);
+    }
   }
 }

@@ -71,6 +71,7 @@ function insertSql(slots: number): string {
 export class InboxWriter {
   private batch: Waiter[] = [];
   private timer: NodeJS.Timeout | null = null;
+  private readonly inserting = new Set<Promise<void>>();
 
   constructor(
     private readonly database: Pick<DatabaseHandle, 'query'>,
@@ -100,7 +101,9 @@ export class InboxWriter {
     this.timer = null;
     const waiters = this.batch;
     this.batch = [];
-    if (waiters.length > 0) void this.insert(waiters);
+    if (waiters.length === 0) return;
+    const p = this.insert(waiters).finally(() => this.inserting.delete(p));
+    this.inserting.add(p);
   }
 
   private async insert(waiters: Waiter[]): Promise<void> {
@@ -146,8 +149,9 @@ export class InboxWriter {
     }
   }
 
-  /** Write what is gathered now (shutdown). */
+  /** Writes what is gathered now, and waits for every write under way (shutdown). */
   async drain(): Promise<void> {
     this.flush();
+    await Promise.all([...this.inserting]);
   }
 }
