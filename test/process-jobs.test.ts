@@ -55,7 +55,9 @@ describe('process-event jobs', () => {
     const jobs = new EventJobs(hub.deps.queue, hub.deps.logger);
     const ids: string[] = Array.from({ length: 3 * 48 + 7 }, () => crypto.randomUUID());
     // Three full commits and a small one, as a burst's inbox writes come: 151 ids.
+    const before = Date.now();
     for (let i = 0; i < ids.length; i += 48) jobs.add(ids.slice(i, i + 48));
+    const after = Date.now();
     const named = async () => (await queue.getJobs(['waiting'])).filter((j) => ids.includes((j.data.eventIds as string[])[0]!));
     for (let tries = 0; (await named()).flatMap((j) => j.data.eventIds as string[]).length < ids.length && tries < 100; tries++) {
       await new Promise((r) => setTimeout(r, 20));
@@ -65,6 +67,9 @@ describe('process-event jobs', () => {
     expect(got.map((j) => (j.data.eventIds as string[]).length).sort((a, b) => b - a)).toEqual([EVENTS_PER_BATCH, ids.length - EVENTS_PER_BATCH]);
     expect(got.flatMap((j) => j.data.eventIds as string[]).sort()).toEqual([...ids].sort());
     for (const j of got) expect(j.id).toBe((j.data.eventIds as string[])[0]);
+    // Each says when its gathering began, for the worker's own (process-event counts from it).
+    for (const j of got) expect(j.data.gatheredAt).toBeGreaterThanOrEqual(before - 1);
+    for (const j of got) expect(j.data.gatheredAt).toBeLessThanOrEqual(after + 1);
     await Promise.all(got.map((j) => j.remove()));
   });
 

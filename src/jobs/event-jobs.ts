@@ -24,7 +24,7 @@ import type { JobQueue } from './queue.js';
 
 /**
  * How long the first committed id waits for others (a full job goes at once). It is spent from the
- * worker's own gathering time (process-event's BATCH_WAIT_MS, counted from the job's enqueueing), so
+ * worker's own gathering time (process-event's BATCH_WAIT_MS, counted from the job's `gatheredAt`), so
  * a quiet hub shows a call no later than with a job per commit. 50 ms: a burst accepted at ~4,000/s
  * fills a job of 100 in 25 ms only at its peak (jobs of 86–88 with 25 ms in the two-worker burst
  * row, 99 with 50 ms).
@@ -37,9 +37,10 @@ export class EventJobs {
 
   constructor(queue: JobQueue, logger: Logger) {
     this.gather = new MicroBatcher<string, void>(
-      async (ids) => {
+      async (ids, oldestAt) => {
+        const gatheredAt = Math.round(Date.now() - (performance.now() - oldestAt));
         const sent = queue
-          .enqueue('process-event', { eventIds: ids }, { jobId: ids[0]! })
+          .enqueue('process-event', { eventIds: ids, gatheredAt }, { jobId: ids[0]! })
           .catch((err: Error) => logger.warn({ events: ids.length, err: err.message }, 'enqueue failed; the sweeper will retry'));
         this.enqueueing.add(sent);
         await sent;

@@ -14,8 +14,6 @@ export interface JobContext {
   id: string;
   /** 1 on the first try. */
   attempt: number;
-  /** When the job was enqueued (ms since the epoch, the enqueuing process's clock). */
-  enqueuedAt?: number;
   updateProgress(p: number): Promise<void>;
 }
 

@@ -7,7 +7,7 @@
  * section), and a call's callbacks, which come close together, mostly land in one job.
  *
  * The events of the jobs a worker runs at the same time are gathered into batches (up to 50 ms
- * from their job's enqueueing),
+ * from when the API began gathering them),
  * at most two running at once while the next gathers (src/lib/micro-batch.ts, group commit): one
  * transaction stores the events of the whole batch, recomputes each touched call ONCE (a call's
  * callbacks usually arrive together), runs the call listeners once over every change, and claims
@@ -52,6 +52,12 @@ export const payload = z
     eventIds: z.array(z.uuid()).min(1).max(1000).optional(),
     /** A job enqueued by a version that queued one job per event (a rolling upgrade). */
     eventId: z.uuid().optional(),
+    /**
+     * When the API began gathering these events into the job (ms since the epoch, its clock:
+     * src/jobs/event-jobs.ts): that time counts towards the worker's gathering. Without it (the
+     * sweeper, a reprocess, an older API) the events are old enough to go at once.
+     */
+    gatheredAt: z.number().int().nonnegative().optional(),
   })
   .refine((p) => p.eventIds !== undefined || p.eventId !== undefined, { message: 'eventIds is required' });
 
@@ -82,10 +88,10 @@ export const EVENTS_PER_BATCH = 100;
  * bench/process.ts: 0.145 ms per event in batches of 100, 0.20 in 50, 0.33 in 25), so gathering
  * for a few tens of milliseconds halves the CPU of a worker that is keeping up. Measured: steady
  * 2,150/s, 43 events per batch and 0.26 ms per event with 3 ms, 95 and 0.21 ms with 50 ms, call
- * visible p99 146 and 130 ms; two workers' bursts, 50 and 79 events per batch. Counted from the
- * job's enqueueing (the API gathered its events for up to 50 ms already: a job that waited that
- * long is a batch at once), so it is at most this much latency on a quiet hub, against figures
- * promised within seconds.
+ * visible p99 146 and 130 ms; two workers' bursts, 50 and 79 events per batch. Counted from when
+ * the API began gathering the job's events (its `gatheredAt`: a job that gathered that long is a
+ * batch at once), so it is at most this much latency on a quiet hub, against figures promised
+ * within seconds.
  */
 const BATCH_WAIT_MS = 50;
 /**
@@ -122,9 +128,10 @@ export function processor(deps: ProcessDeps): JobProcessor<typeof payload> {
   const batcher = new MicroBatcher<string, boolean>((ids) => processBatch(deps, ids), EVENTS_PER_BATCH, BATCH_WAIT_MS, BATCHES_IN_FLIGHT);
   return async (p, job) => {
     const ids = eventsOf(p);
-    // The batch's clock starts when the API enqueued the job (it gathered them: src/jobs/event-jobs.ts).
-    const waited = job.enqueuedAt === undefined ? 0 : Date.now() - job.enqueuedAt;
-    const handled = await Promise.all(ids.map((id) => batcher.submit(id, waited)));
+    // The batch's clock started when the API began gathering them (a few ms of clock skew between
+    // hosts moves it by as much); all of the job's events join the gathering at once.
+    const waited = p.gatheredAt === undefined ? Infinity : Date.now() - p.gatheredAt;
+    const handled = await Promise.all(batcher.submitAll(ids, waited));
     // The events of a batch that failed: each alone, with its own outcome. One that fails for a
     // reason worth retrying fails the job after the others were tried; the retry skips those
     // already processed (they are no longer pending).

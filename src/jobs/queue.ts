@@ -197,7 +197,6 @@ export class BullJobQueue implements JobQueue {
           await (processors[name] as (p: unknown, j: unknown) => Promise<void>)(payload, {
             id: job.id ?? '',
             attempt: job.attemptsMade + 1,
-            enqueuedAt: job.timestamp,
             updateProgress: (p: number) => job.updateProgress(p),
           });
         },
@@ -300,13 +299,12 @@ export class InlineJobQueue implements JobQueue {
     }
   }
 
-  private async run(job: { name: JobName; payload: unknown; id: string; attempt: number; enqueuedAt: number }): Promise<void> {
+  private async run(job: { name: JobName; payload: unknown; id: string; attempt: number }): Promise<void> {
     const processors = this.processors!;
     try {
       await (processors[job.name] as (p: unknown, j: unknown) => Promise<void>)(validate(job.name, job.payload), {
         id: job.id,
         attempt: job.attempt,
-        enqueuedAt: job.enqueuedAt,
         updateProgress: async () => undefined,
       });
       this.known.delete(job.id);

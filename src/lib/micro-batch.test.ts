@@ -91,22 +91,37 @@ describe('MicroBatcher', () => {
     const b = new MicroBatcher(run, 10, 100);
     void b.submit(1); // due at 100 ms
     await vi.advanceTimersByTimeAsync(10);
-    void b.submit(2, 70); // waited 70 ms before it came: due at 40 ms, for both
+    void b.submitAll([2], 70); // waited 70 ms before it came: due at 40 ms, for both
     await vi.advanceTimersByTimeAsync(29);
     expect(batches).toEqual([]);
     await vi.advanceTimersByTimeAsync(1);
     expect(batches).toEqual([[1, 2]]);
     endOldest();
     // An item that waited longer than the whole wait goes at once; a newer one leaves its clock alone.
-    void b.submit(3, 500);
+    void b.submitAll([3], 500);
     await vi.advanceTimersByTimeAsync(0);
     expect(batches).toEqual([[1, 2], [3]]);
-    void b.submit(4, 20); // due 80 ms from now
+    void b.submitAll([4], 20); // due 80 ms from now
     void b.submit(5); // due 100 ms from now: the batch still goes at 80
     await vi.advanceTimersByTimeAsync(79);
     expect(batches).toEqual([[1, 2], [3]]);
     await vi.advanceTimersByTimeAsync(1);
     expect(batches).toEqual([[1, 2], [3], [4, 5]]);
+  });
+
+  it('takes several items in at once: due ones make one batch, not one per item, and the run is told their age', async () => {
+    const oldest: number[] = [];
+    const batches: number[][] = [];
+    const b = new MicroBatcher<number, number>(async (items, oldestAt) => {
+      batches.push(items);
+      oldest.push(performance.now() - oldestAt);
+      return items;
+    }, 4, 50, 2);
+    // Already due: a batch of the first four and one of the rest, each with its whole age.
+    const got = b.submitAll([1, 2, 3, 4, 5, 6], 500);
+    expect(await Promise.all(got)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(batches).toEqual([[1, 2, 3, 4], [5, 6]]);
+    for (const o of oldest) expect(o).toBeGreaterThanOrEqual(50);
   });
 
   it('runs up to maxInFlight batches side by side', async () => {

@@ -19,25 +19,32 @@ export class MicroBatcher<T, R> {
   private running = 0;
 
   constructor(
-    /** Runs one batch; returns one result per item, in the items' order. */
-    private readonly run: (items: T[]) => Promise<R[]>,
+    /**
+     * Runs one batch; returns one result per item, in the items' order. `oldestAt`: when the
+     * batch's oldest item arrived (performance.now() time, earlier by what it waited upstream).
+     */
+    private readonly run: (items: T[], oldestAt: number) => Promise<R[]>,
     private readonly maxItems: number,
     private readonly maxWaitMs: number,
     private readonly maxInFlight = Infinity,
   ) {}
 
+  submit(item: T): Promise<R> {
+    return this.submitAll([item])[0]!;
+  }
+
   /**
-   * `waitedMs`: how long the item has already waited to be submitted (gathered upstream); it counts
-   * towards its `maxWaitMs`.
+   * Several items at once: they join the gathering together (a batch is cut only after all are
+   * in). `waitedMs`: how long they already waited upstream (gathered elsewhere); it counts towards
+   * their `maxWaitMs`.
    */
-  submit(item: T, waitedMs = 0): Promise<R> {
-    return new Promise<R>((resolve, reject) => {
-      const at = performance.now() - Math.min(Math.max(0, waitedMs), this.maxWaitMs);
-      this.items.push({ item, at, resolve, reject });
-      if (this.items.length >= this.maxItems) this.flush();
-      // An item no older than those gathered leaves their clock as it is.
-      else if (!this.timer || at + this.maxWaitMs < this.timerDue) this.wait();
-    });
+  submitAll(items: readonly T[], waitedMs = 0): Promise<R>[] {
+    const at = performance.now() - Math.min(Math.max(0, waitedMs), this.maxWaitMs);
+    const outcomes = items.map((item) => new Promise<R>((resolve, reject) => this.items.push({ item, at, resolve, reject })));
+    if (this.items.length >= this.maxItems) this.flush();
+    // Items no older than those gathered leave their clock as it is.
+    else if (!this.timer || at + this.maxWaitMs < this.timerDue) this.wait();
+    return outcomes;
   }
 
   /** Runs what is gathered now, as far as the batches in flight allow (the rest when one ends). */
@@ -47,7 +54,9 @@ export class MicroBatcher<T, R> {
     while (this.items.length > 0 && this.running < this.maxInFlight) {
       const batch = this.items.splice(0, this.maxItems);
       this.running++;
-      this.run(batch.map((b) => b.item))
+      let oldestAt = Infinity;
+      for (const b of batch) oldestAt = Math.min(oldestAt, b.at);
+      this.run(batch.map((b) => b.item), oldestAt)
         .then(
           (results) => batch.forEach((b, i) => b.resolve(results[i]!)),
           (err: unknown) => batch.forEach((b) => b.reject(err)),
