@@ -9,10 +9,11 @@
  * one worker) and the callbacks of one call, which arrive close together, were split between the
  * workers and recomputed once by each (held diagnostic: 948–973 updates of the calls table against
  * 494–504 with one worker). A job of a batch's worth of consecutive deliveries is one batch for
- * whichever worker takes it. Measured (bench/process.ts, burst, two alternating rounds): two
+ * whichever worker takes it. Measured (bench/process.ts, burst rows, same machine and day): two
  * workers 0.25–0.27 ms of worker CPU per event against one worker's 0.18 with a job per commit;
- * 0.17 against 0.16 with these jobs, 99 events per batch. Fewer jobs also cost Redis and both
- * processes fewer round trips.
+ * 0.18–0.19 against 0.15–0.17 with these jobs, 98–99 events per batch (BENCHMARKS.md: 1.15×).
+ * Fewer jobs also cost Redis and both processes fewer round trips (the API's CPU per delivery in
+ * the same rows: 0.10 ms before, 0.08 after).
  *
  * If Redis is down the events stay pending and the sweeper enqueues them later
  * (src/jobs/maintenance.ts); the providers already have their 2xx.
