@@ -39,6 +39,7 @@ import { scenarios, type Scenario } from '../test/conformance/scenarios.js';
 import { twilioBuilder } from '../test/conformance/builders/twilio.js';
 import type { Delivery as BuiltDelivery } from '../test/conformance/builders/types.js';
 import { mulberry32 as rng } from '../test/helpers/prng.js';
+import { deleteRedisPrefix } from '../test/helpers/redis.js';
 import { summariseProfile } from './ingest/profile.js';
 import { databaseUrlFor, hubRoleArgs, pidCpuSeconds, REDIS_URL, withAdmin } from './machine.js';
 
@@ -152,6 +153,9 @@ async function startHub(workerCount: number, profile: boolean): Promise<Hub> {
   const workerMetricsPorts = await Promise.all(Array.from({ length: workerCount }, () => freePort()));
   const workers = workerMetricsPorts.map((metricsPort) => startRole('worker', { ...env, METRICS_PORT: String(metricsPort) }, profileDir));
   const db = new pg.Pool({ connectionString: databaseUrlFor(dbName), max: 4 });
+  // The database is dropped (with force) at the end of the row: a client still connecting then is
+  // terminated, and an 'error' with no listener would end the bench.
+  db.on('error', () => undefined);
   const stopChild = (c: ChildProcess) =>
     new Promise<void>((resolve) => {
       if (c.exitCode !== null || c.signalCode !== null) return resolve();
@@ -171,6 +175,7 @@ async function startHub(workerCount: number, profile: boolean): Promise<Hub> {
       await Promise.all([api, ...workers].map(stopChild));
       await db.end();
       await withAdmin((c) => c.query(`drop database if exists ${dbName} with (force)`));
+      await deleteRedisPrefix(env.QUEUE_PREFIX, REDIS_URL);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
@@ -613,7 +618,8 @@ export async function run(partial: Partial<ProcessOptions> = {}): Promise<string
   const rows: RowResult[] = [];
   // BENCH_PROCESS_STEADY_RATE (direct runs): only the steady row, at that rate.
   if (opts.steadyRate) {
-    rows.push(await runRow(`steady ${opts.steadyRate}/s, 1 worker`, opts, 1, 0, 'steady', opts.steadyRate));
+    const w = Number(process.env.BENCH_PROCESS_WORKERS ?? 1);
+    rows.push(await runRow(`steady ${opts.steadyRate}/s, ${w === 1 ? '1 worker' : `${w} workers`}`, opts, w, 0, 'steady', opts.steadyRate));
     return rows.map((r) => JSON.stringify({ ...r, backlog: backlogLine(r.backlog) })).join('\n');
   }
   const first = Number(process.env.BENCH_PROCESS_WORKERS ?? 1);
@@ -625,6 +631,9 @@ export async function run(partial: Partial<ProcessOptions> = {}): Promise<string
   rows.push(await runRow(`steady ${rate}/s, 1 worker`, opts, 1, 0, 'steady', rate));
   if (opts.seededCalls > 0) rows.push(await runRow(`burst, ${opts.calls} calls, ${opts.seededCalls} already in those hours, 1 worker`, opts, 1, opts.seededCalls, 'burst', null));
   for (const w of opts.workers.filter((n) => n > 1)) rows.push(await runRow(`burst, ${opts.calls} calls, ${w} workers`, opts, w, 0, 'burst', null));
+  // The same steady rate with more workers: the machine is not saturated and every worker's batches
+  // are as large as one worker's (jobs of a batch), so CPU per event compares like with like.
+  for (const w of opts.workers.filter((n) => n > 1)) rows.push(await runRow(`steady ${rate}/s, ${w} workers`, opts, w, 0, 'steady', rate));
 
   const table = [
     '| row | deliveries (2xx / stored) | accepted/s | processed/s (÷ accepted/s) | API CPU per delivery | worker CPU per event | events per batch | call visible p50 / p99 | KPIs visible p50 / p99 | wrong calls · left pending |',
@@ -649,8 +658,11 @@ export async function run(partial: Partial<ProcessOptions> = {}): Promise<string
     ...table,
     '',
     ...rows
-      .filter((r) => burst.workers === 1 && r.workers > 1 && r.seeded === 0)
-      .map((r) => `Worker CPU per event with ${r.workers} workers against 1 (burst rows): ${(r.workerCpuPerEventMs / burst.workerCpuPerEventMs).toFixed(2)}× (${r.workerCpuPerEventMs.toFixed(3)} against ${burst.workerCpuPerEventMs.toFixed(3)} ms).`),
+      .filter((r) => r.workers > 1 && r.seeded === 0)
+      .map((r) => {
+        const one = rows.find((o) => o.workers === 1 && o.seeded === 0 && o.label.split(',')[0] === r.label.split(',')[0])!;
+        return `- Worker CPU per event with ${r.workers} workers against 1 (${r.label.split(',')[0]}): ${(r.workerCpuPerEventMs / one.workerCpuPerEventMs).toFixed(2)}× (${r.workerCpuPerEventMs.toFixed(3)} against ${one.workerCpuPerEventMs.toFixed(3)} ms).`;
+      }),
     '',
     'Backlog (stored events not yet processed) over time:',
     '',

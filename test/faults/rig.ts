@@ -10,10 +10,12 @@ import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import pg from 'pg';
 import twilio from 'twilio';
 import { adminUrl, databaseUrl } from '../helpers/env.js';
 import { createDatabase, dropDatabase } from '../helpers/hub.js';
+import { deleteRedisPrefix } from '../helpers/redis.js';
 import { startHubProcess, type HubProcess } from '../helpers/process.js';
 import { TcpProxy } from '../helpers/proxy.js';
 import { TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, twilioFixture, type TwilioDelivery } from '../helpers/twilio.js';
@@ -320,6 +322,9 @@ export async function createRig(opts: { workerEnv?: Record<string, string>; /** 
       crm.closeAllConnections();
       await new Promise((r) => crm.close(r));
       await dropDatabase(name);
+      // Its jobs' keys and its data folder go with it (Redis is the machine's, shared by every run).
+      await deleteRedisPrefix(env.QUEUE_PREFIX!);
+      rmSync(env.DATA_DIR!, { recursive: true, force: true });
     },
   };
   return rig;
