@@ -57,7 +57,8 @@ export class EventJobs {
 
   /** The ids of one committed inbox batch. */
   add(ids: readonly string[]): void {
-    for (const id of ids) void this.gather.submit(id);
+    // Their outcomes are not awaited: an enqueue that fails is logged above and swept later.
+    this.gather.submitAll(ids);
   }
 
   /** Enqueues what is gathered now, and waits for every enqueue under way (shutdown). */

@@ -124,6 +124,19 @@ describe('MicroBatcher', () => {
     for (const o of oldest) expect(o).toBeGreaterThanOrEqual(50);
   });
 
+  it('runs a full batch at once and lets the items that came with it wait their time', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    const { batches, run } = controlledRunner();
+    const b = new MicroBatcher(run, 4, 100);
+    void b.submitAll([1, 2, 3, 4, 5, 6]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(batches).toEqual([[1, 2, 3, 4]]);
+    await vi.advanceTimersByTimeAsync(99);
+    expect(batches).toEqual([[1, 2, 3, 4]]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(batches).toEqual([[1, 2, 3, 4], [5, 6]]);
+  });
+
   it('runs up to maxInFlight batches side by side', async () => {
     const { batches, run, endOldest } = controlledRunner();
     const b = new MicroBatcher(run, 2, 1, 2);

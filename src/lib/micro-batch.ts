@@ -11,7 +11,7 @@
  * gather, plus the time a batch in flight takes to end.
  */
 export class MicroBatcher<T, R> {
-  /** Gathered items in the order submitted, each with the time it arrived (or was counted from: submit's waitedMs). */
+  /** Gathered items in the order submitted, each with the time it arrived (or was counted from: submitAll's waitedMs). */
   private items: { item: T; at: number; resolve(r: R): void; reject(e: unknown): void }[] = [];
   private timer: NodeJS.Timeout | null = null;
   /** When the timer fires (performance.now() time). */
@@ -41,7 +41,7 @@ export class MicroBatcher<T, R> {
   submitAll(items: readonly T[], waitedMs = 0): Promise<R>[] {
     const at = performance.now() - Math.min(Math.max(0, waitedMs), this.maxWaitMs);
     const outcomes = items.map((item) => new Promise<R>((resolve, reject) => this.items.push({ item, at, resolve, reject })));
-    if (this.items.length >= this.maxItems) this.flush();
+    if (this.items.length >= this.maxItems) this.start(true);
     // Items no older than those gathered leave their clock as it is.
     else if (!this.timer || at + this.maxWaitMs < this.timerDue) this.wait();
     return outcomes;
@@ -51,7 +51,18 @@ export class MicroBatcher<T, R> {
   flush(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    while (this.items.length > 0 && this.running < this.maxInFlight) {
+    this.start(false);
+  }
+
+  /**
+   * Starts batches while the batches in flight allow: every gathered item, or (`fullOnly`) only
+   * full batches, the rest gathering on with its clock (a full batch does not push out a few items
+   * that came with it before their time).
+   */
+  private start(fullOnly: boolean): void {
+    let started = false;
+    while (this.items.length >= (fullOnly ? this.maxItems : 1) && this.running < this.maxInFlight) {
+      started = true;
       const batch = this.items.splice(0, this.maxItems);
       this.running++;
       let oldestAt = Infinity;
@@ -63,10 +74,16 @@ export class MicroBatcher<T, R> {
         )
         .finally(() => {
           this.running--;
-          if (this.items.length >= this.maxItems) this.flush();
-          else this.wait();
+          this.start(true);
         });
     }
+    if (!fullOnly) return;
+    // The clock was the oldest item's, which may have just left in a batch: set it again.
+    if (started && this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    this.wait();
   }
 
   /**
