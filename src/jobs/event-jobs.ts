@@ -36,18 +36,14 @@ export const JOB_GATHER_MS = 50;
 
 export class EventJobs {
   private readonly gather: MicroBatcher<string, void>;
-  private readonly enqueueing = new Set<Promise<void>>();
 
   constructor(queue: JobQueue, logger: Logger) {
     this.gather = new MicroBatcher<string, void>(
       async (ids, oldestAt) => {
         const gatheredAt = Math.round(Date.now() - (performance.now() - oldestAt));
-        const sent = queue
+        await queue
           .enqueue('process-event', { eventIds: ids, gatheredAt }, { jobId: ids[0]! })
           .catch((err: Error) => logger.warn({ events: ids.length, err: err.message }, 'enqueue failed; the sweeper will retry'));
-        this.enqueueing.add(sent);
-        await sent;
-        this.enqueueing.delete(sent);
         return ids.map(() => undefined);
       },
       EVENTS_PER_BATCH,
@@ -63,7 +59,6 @@ export class EventJobs {
 
   /** Enqueues what is gathered now, and waits for every enqueue under way (shutdown). */
   async flush(): Promise<void> {
-    this.gather.flush();
-    await Promise.all([...this.enqueueing]);
+    await this.gather.drain();
   }
 }

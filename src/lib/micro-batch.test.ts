@@ -137,6 +137,18 @@ describe('MicroBatcher', () => {
     expect(batches).toEqual([[1, 2, 3, 4], [5, 6]]);
   });
 
+  it('drains: runs what is gathered and waits for every batch in flight', async () => {
+    const ended: number[][] = [];
+    const b = new MicroBatcher<number, number>(async (items) => {
+      await tick(5);
+      ended.push(items);
+      return items;
+    }, 2, 10_000, 1);
+    void b.submitAll([1, 2, 3]);
+    await b.drain();
+    expect(ended).toEqual([[1, 2], [3]]);
+  });
+
   it('runs up to maxInFlight batches side by side', async () => {
     const { batches, run, endOldest } = controlledRunner();
     const b = new MicroBatcher(run, 2, 1, 2);

@@ -17,6 +17,8 @@ export class MicroBatcher<T, R> {
   /** When the timer fires (performance.now() time). */
   private timerDue = 0;
   private running = 0;
+  /** The batches in flight, until they end (drain). */
+  private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(
     /**
@@ -54,6 +56,15 @@ export class MicroBatcher<T, R> {
     this.start(false);
   }
 
+  /** Runs everything gathered now and waits until no batch is in flight (shutdown). */
+  async drain(): Promise<void> {
+    this.flush();
+    while (this.inFlight.size > 0) {
+      await Promise.all([...this.inFlight]);
+      this.flush();
+    }
+  }
+
   /**
    * Starts batches while the batches in flight allow: every gathered item, or (`fullOnly`) only
    * full batches, the rest gathering on with its clock (a full batch does not push out a few items
@@ -67,15 +78,17 @@ export class MicroBatcher<T, R> {
       this.running++;
       let oldestAt = Infinity;
       for (const b of batch) oldestAt = Math.min(oldestAt, b.at);
-      this.run(batch.map((b) => b.item), oldestAt)
+      const done: Promise<unknown> = this.run(batch.map((b) => b.item), oldestAt)
         .then(
           (results) => batch.forEach((b, i) => b.resolve(results[i]!)),
           (err: unknown) => batch.forEach((b) => b.reject(err)),
         )
         .finally(() => {
           this.running--;
+          this.inFlight.delete(done);
           this.start(true);
         });
+      this.inFlight.add(done);
     }
     if (!fullOnly) return;
     // The clock was the oldest item's, which may have just left in a batch: set it again.

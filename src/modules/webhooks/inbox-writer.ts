@@ -75,7 +75,7 @@ export class InboxWriter {
 
   constructor(
     private readonly database: Pick<DatabaseHandle, 'query'>,
-    /** Called once per committed batch with the ids of the rows it inserted (→ one enqueue). */
+    /** Called once per committed batch with the ids of the rows it inserted (→ src/jobs/event-jobs.ts). */
     private readonly onStored: (ids: string[]) => void = () => undefined,
     /**
      * Rows per INSERT at most. Smaller than a worker's batch on purpose: a burst's first rows are
