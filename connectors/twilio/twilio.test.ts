@@ -158,6 +158,36 @@ describe("twilio verification and dedupe keys against the SDK's and the first im
       { numRuns: 500 },
     );
   });
+
+  it("keys an event as before: over every field of its observation but receivedAt (stored keys must not change)", () => {
+    const eventOf = (body: string, receivedAt = '2025-03-10T14:04:31.000Z') =>
+      connector.parse({ rawBody: body, headers: { 'content-type': 'application/x-www-form-urlencoded' }, query: {}, receivedAt: new Date(receivedAt) }).calls[0]!;
+    // Keys the first implementation gave these bodies (computed with it), pinned.
+    const status =
+      'AccountSid=AC0123&CallSid=CA28f9b35c00d26a89b45a04f754abdd8e&CallStatus=completed&Direction=inbound&From=%2B14155550100&To=%2B14155550199' +
+      '&CallDuration=256&SequenceNumber=3&Timestamp=Mon%2C+10+Mar+2025+14%3A04%3A30+%2B0000&CallbackSource=call-progress-events';
+    const relay =
+      'AccountSid=AC0123&CallSid=CAbfb944b3c19a17d8ac15f05366e00b71&SessionId=VX123&SessionStatus=ended' +
+      '&HandoffData=%7B%22reason%22%3A%22human%22%7D&From=%2B14155550100&To=%2B14155550199';
+    expect(eventOf(status).key).toBe('status-callback:CA28f9b35c00d26a89b45a04f754abdd8e:e985fc5165edaffc14e8e818841ff13f');
+    expect(eventOf(relay).key).toBe('relay-action:CAbfb944b3c19a17d8ac15f05366e00b71:ee317d7ed40f7c65be01ce1f896546d2');
+    // Any body: the key is the hash of the stored observation without receivedAt, and a re-delivery
+    // received later has the same key.
+    const callSid = fc.stringMatching(/^CA[0-9a-f]{32}$/);
+    fc.assert(
+      fc.property(callSid, fields, (sid, entries) => {
+        const body = new URLSearchParams([['CallSid', sid], ...entries.filter(([k]) => k !== 'CallSid')]).toString();
+        const event = eventOf(body);
+        const { receivedAt, ...identity } = event.data as Record<string, unknown>;
+        expect(receivedAt).toBe('2025-03-10T14:04:31.000Z');
+        const sorted = JSON.stringify(Object.fromEntries(Object.entries(identity).sort(([a], [b]) => (a < b ? -1 : 1))));
+        const kind = identity.kind as string;
+        expect(event.key).toBe(`${kind}:${sid}:${createHash('sha256').update(sorted).digest('hex').slice(0, 32)}`);
+        expect(eventOf(body, '2025-03-11T00:00:00.000Z').key).toBe(event.key);
+      }),
+      { numRuns: 300 },
+    );
+  });
 });
 
 describe.each(['inbound_answered', 'inbound_abandoned', 'outbound'])('twilio fixture %s', (name) => {
