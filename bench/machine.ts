@@ -121,8 +121,21 @@ function ticksPerSecond(): number {
 
 /** CPU seconds (user + system) spent so far by one process, or null when it is gone. */
 export function pidCpuSeconds(pid: number): number | null {
+  return statCpuSeconds(`/proc/${pid}/stat`);
+}
+
+/**
+ * CPU seconds spent so far by a process's main thread alone (its JavaScript), or null when it is
+ * gone: the rest of pidCpuSeconds is its other threads (for Node, V8's optimising compiler and GC
+ * helpers, and libuv's pool).
+ */
+export function pidMainThreadCpuSeconds(pid: number): number | null {
+  return statCpuSeconds(`/proc/${pid}/task/${pid}/stat`);
+}
+
+function statCpuSeconds(path: string): number | null {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(path, 'utf8');
     // comm is in parentheses and may contain spaces: the fields follow the last ')'.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     // fields[11] and [12] are utime and stime (stat fields 14 and 15).

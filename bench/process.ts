@@ -41,7 +41,7 @@ import type { Delivery as BuiltDelivery } from '../test/conformance/builders/typ
 import { mulberry32 as rng } from '../test/helpers/prng.js';
 import { deleteRedisPrefix } from '../test/helpers/redis.js';
 import { summariseProfile } from './ingest/profile.js';
-import { databaseUrlFor, hubRoleArgs, pidCpuSeconds, REDIS_URL, withAdmin } from './machine.js';
+import { databaseUrlFor, hubRoleArgs, pidCpuSeconds, pidMainThreadCpuSeconds, REDIS_URL, withAdmin } from './machine.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PUBLIC_BASE_URL = 'https://hub.process-bench.example';
@@ -100,11 +100,17 @@ interface Hub {
 
 function startRole(role: 'api' | 'worker', env: Record<string, string>, profileDir: string | null): ChildProcess {
   const args = hubRoleArgs(role, profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []);
-  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  // BENCH_PROCESS_LOG_DIR (direct runs): each role's log (stdout) and stderr in a file of its own.
+  const logDir = process.env.BENCH_PROCESS_LOG_DIR;
+  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', logDir ? 'pipe' : 'ignore', 'pipe'] });
+  const keep = (b: Buffer) => {
+    if (logDir) appendFileSync(join(logDir, `${role}-${child.pid}.log`), b);
+  };
   let tail = '';
+  child.stdout?.on('data', keep);
   child.stderr!.on('data', (b: Buffer) => {
     tail = (tail + b.toString()).slice(-4000);
-    if (process.env.BENCH_PROCESS_LOG_DIR) appendFileSync(join(process.env.BENCH_PROCESS_LOG_DIR, `${role}-${child.pid}.log`), b);
+    keep(b);
   });
   child.on('exit', (code, signal) => {
     if (code !== 0 && code !== null && signal === null) console.error(`bench/process: ${role} exited ${code}\n${tail}`);
@@ -141,7 +147,7 @@ async function startHub(workerCount: number, profile: boolean): Promise<Hub> {
     DATABASE_URL: databaseUrlFor(dbName),
     REDIS_URL,
     QUEUE_PREFIX: `bench-process-${randomBytes(4).toString('hex')}`,
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: process.env.BENCH_PROCESS_LOG_LEVEL ?? 'warn',
     RECONCILE_EVERY_MINUTES: '0',
     CONNECTION_CHECK_MINUTES: '0',
     // One API process: the rows compare one worker's CPU with one API process's.
@@ -277,6 +283,8 @@ interface RowResult {
   processedPerSecond: number;
   apiCpuPerDeliveryMs: number;
   workerCpuPerEventMs: number;
+  /** The part of it spent on the workers' main threads (their JavaScript); the rest is V8's compiler and GC threads. */
+  workerMainCpuPerEventMs: number;
   /** Mean events per processing batch (one transaction) over the row. */
   eventsPerBatch: number;
   backlog: Sample[];
@@ -428,6 +436,7 @@ async function runRow(label: string, opts: ProcessOptions, workers: number, seed
     const cpu = () => ({
       api: pidCpuSeconds(hub.api.pid!) ?? 0,
       workers: hub.workers.reduce((a, w) => a + (pidCpuSeconds(w.pid!) ?? 0), 0),
+      workersMain: hub.workers.reduce((a, w) => a + (pidMainThreadCpuSeconds(w.pid!) ?? 0), 0),
     });
     // Workers start idle: wait until they have started (their CPU stops moving) before measuring.
     await new Promise((r) => setTimeout(r, 3_000));
@@ -577,6 +586,7 @@ async function runRow(label: string, opts: ProcessOptions, workers: number, seed
       processedPerSecond: distinctStored / drainSeconds,
       apiCpuPerDeliveryMs: ((cpuAccepted.api - cpu0.api) / accepted) * 1000,
       workerCpuPerEventMs: ((cpuDrained.workers - cpu0.workers) / distinctStored) * 1000,
+      workerMainCpuPerEventMs: ((cpuDrained.workersMain - cpu0.workersMain) / distinctStored) * 1000,
       eventsPerBatch: (batchesDrained.events - batches0.events) / Math.max(1, batchesDrained.batches - batches0.batches),
       backlog,
       callVisibleMs: visible.length ? { p50: pct(visible, 50), p99: pct(visible, 99) } : null,
@@ -586,7 +596,7 @@ async function runRow(label: string, opts: ProcessOptions, workers: number, seed
     };
     opts.log(
       `  ${label}: ${accepted} accepted in ${acceptSeconds.toFixed(1)} s, ${distinctStored} events drained in ${drainSeconds.toFixed(1)} s ` +
-        `(${result.processedPerSecond.toFixed(0)}/s), worker ${result.workerCpuPerEventMs.toFixed(2)} ms CPU/event, ${result.eventsPerBatch.toFixed(1)} events/batch, ` +
+        `(${result.processedPerSecond.toFixed(0)}/s), worker ${result.workerCpuPerEventMs.toFixed(2)} ms CPU/event (main thread ${result.workerMainCpuPerEventMs.toFixed(2)}), ${result.eventsPerBatch.toFixed(1)} events/batch, ` +
         `API ${result.apiCpuPerDeliveryMs.toFixed(2)} ms CPU/delivery, visible p99 ${result.callVisibleMs?.p99.toFixed(0)} ms, ` +
         `KPI p99 ${result.kpiVisibleMs?.p99.toFixed(0)} ms, wrong ${wrongCalls}, left ${result.leftPendingOrFailed}, statuses ${JSON.stringify(Object.fromEntries(statuses))}`,
     );
@@ -661,7 +671,12 @@ export async function run(partial: Partial<ProcessOptions> = {}): Promise<string
       .filter((r) => r.workers > 1 && r.seeded === 0)
       .map((r) => {
         const one = rows.find((o) => o.workers === 1 && o.seeded === 0 && o.label.split(',')[0] === r.label.split(',')[0])!;
-        return `- Worker CPU per event with ${r.workers} workers against 1 (${r.label.split(',')[0]}): ${(r.workerCpuPerEventMs / one.workerCpuPerEventMs).toFixed(2)}× (${r.workerCpuPerEventMs.toFixed(3)} against ${one.workerCpuPerEventMs.toFixed(3)} ms).`;
+        const other = (x: RowResult) => x.workerCpuPerEventMs - x.workerMainCpuPerEventMs;
+        return (
+          `- Worker CPU per event with ${r.workers} workers against 1 (${r.label.split(',')[0]}): ${(r.workerCpuPerEventMs / one.workerCpuPerEventMs).toFixed(2)}× (${r.workerCpuPerEventMs.toFixed(3)} against ${one.workerCpuPerEventMs.toFixed(3)} ms); ` +
+          `main threads ${(r.workerMainCpuPerEventMs / one.workerMainCpuPerEventMs).toFixed(2)}× (${r.workerMainCpuPerEventMs.toFixed(3)} against ${one.workerMainCpuPerEventMs.toFixed(3)} ms), ` +
+          `other threads (V8's optimising compiler, GC helpers) ${(other(r) / other(one)).toFixed(2)}× (${other(r).toFixed(3)} against ${other(one).toFixed(3)} ms).`
+        );
       }),
     '',
     'Backlog (stored events not yet processed) over time:',
