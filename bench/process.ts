@@ -663,7 +663,10 @@ export async function run(partial: Partial<ProcessOptions> = {}): Promise<string
       '"Processed/s" counts stored events from the first delivery to an empty backlog; CPU is read from /proc for the whole row, ' +
         `after a warm-up (${WARMUP_CALLS} calls of another tenant through the same processes, drained before the clock starts: the processes' one-off compilation is not charged to the row's events). ` +
       'Visibility is measured on every tenth call from the acknowledgement of its last delivery. ' +
-      '"Events per batch": the mean size of the workers\' processing transactions over the row (their `callroi_event_batch_events` histogram).',
+      '"Events per batch": the mean size of the workers\' processing transactions over the row (their `callroi_event_batch_events` histogram). ' +
+      "A worker's CPU is its main thread (the hub's JavaScript) and its other threads, read apart from /proc/<pid>/task: V8's optimising compiler and GC helpers. " +
+      'V8 keeps recompiling through a row, long after the warm-up (a direct run with --trace-opt counted ~200 optimising compilations in 30 s of a steady row, after deoptimisations on object shapes it had not seen), ' +
+      'and each worker process does its own, so a second worker adds that part again: the lines below compare the two parts.',
     '',
     ...table,
     '',
