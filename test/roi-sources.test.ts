@@ -372,15 +372,14 @@ describe('the roi-refresh job', () => {
     await db.transaction(async (tx) => {
       await tx.execute(sql`delete from roi_dirty_days where tenant_id = ${tenant.id}`);
       // Which rows of a day a rebuild rewrote: their row versions (xmin) change.
-      const versions = async (day: string) =>
-        Object.fromEntries(
-          await Promise.all(
-            ['cost_day_shares', 'roi_day_calls', 'roi_day_revenue'].map(async (t) => [
-              t,
-              (await queryRows<{ v: string }>(tx, sql`select string_agg(xmin::text, ',' order by xmin::text) as v from ${sql.raw(t)} where tenant_id = ${tenant.id} and day = ${day}::date`))[0]!.v,
-            ]),
-          ),
-        ) as Record<string, string>;
+      // One read after another: a transaction is one connection (pg deprecates overlapping queries on it).
+      const versions = async (day: string) => {
+        const out: Record<string, string> = {};
+        for (const t of ['cost_day_shares', 'roi_day_calls', 'roi_day_revenue']) {
+          out[t] = (await queryRows<{ v: string }>(tx, sql`select string_agg(xmin::text, ',' order by xmin::text) as v from ${sql.raw(t)} where tenant_id = ${tenant.id} and day = ${day}::date`))[0]!.v;
+        }
+        return out;
+      };
       const before = { revenue: await versions('2025-03-11'), full: await versions('2025-03-12') };
       expect(before.revenue.cost_day_shares).toBeTruthy();
       expect(before.revenue.roi_day_revenue).toBeTruthy();
