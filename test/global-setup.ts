@@ -36,6 +36,6 @@ export default async function setup(): Promise<() => Promise<void>> {
     await client.query(`drop database if exists ${template} with (force)`);
     await client.end();
     // Queue keys of this run: every test prefix is callroi-<kind>-<run>-….
-    for (const kind of ['test', 'startup', 'metrics', 'kill']) await deleteRedisPrefix(`callroi-${kind}-${run}-*`);
+    for (const kind of ['test', 'startup', 'metrics', 'kill', 'stop']) await deleteRedisPrefix(`callroi-${kind}-${run}-*`);
   };
 }

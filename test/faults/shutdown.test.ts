@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { databaseUrl } from '../helpers/env.js';
+import { databaseUrl, runTag } from '../helpers/env.js';
 import { createDatabase, dropDatabase } from '../helpers/hub.js';
 import { startHubProcess, type HubProcess } from '../helpers/process.js';
 import { TcpProxy } from '../helpers/proxy.js';
@@ -27,7 +27,8 @@ describe('stopping a worker with its dependencies gone', () => {
     const worker: HubProcess = startHubProcess('worker', {
       DATABASE_URL: db.toString(),
       REDIS_URL: `redis://127.0.0.1:${await redisProxy.start()}`,
-      QUEUE_PREFIX: `callroi-stop-${randomBytes(4).toString('hex')}`,
+      // The run's tag in it: the global teardown deletes the run's queue keys (test/global-setup.ts).
+      QUEUE_PREFIX: `callroi-stop-${runTag()}-${randomBytes(4).toString('hex')}`,
       ENCRYPTION_KEY: randomBytes(32).toString('base64'),
       ADMIN_TOKEN: 'test-admin-token-0123456789',
       DATA_DIR: `/tmp/callroi-stop-${randomBytes(4).toString('hex')}`,
