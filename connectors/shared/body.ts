@@ -37,10 +37,7 @@ const jsons = new BodyCache((rawBody): { value: unknown } | null => {
     return null;
   }
 });
-const forms = new BodyCache((rawBody): readonly (readonly [string, string])[] => {
-  const text = bodyText(rawBody);
-  return parseForm(text) ?? [...new URLSearchParams(text)];
-});
+const forms = new BodyCache((rawBody): readonly (readonly [string, string])[] => formFields(bodyText(rawBody)));
 
 /** The body as UTF-8 text. */
 export function bodyText(rawBody: Buffer): string {
@@ -60,6 +57,11 @@ export function jsonBody(rawBody: Buffer): { value: unknown } | null {
 /** The body's form fields (application/x-www-form-urlencoded), in order, repeats included. */
 export function formEntries(rawBody: Buffer): readonly (readonly [string, string])[] {
   return forms.get(rawBody);
+}
+
+/** A form's fields (application/x-www-form-urlencoded text), in order, repeats included: `[...new URLSearchParams(text)]`, fast. */
+export function formFields(text: string): [string, string][] {
+  return parseForm(text) ?? [...new URLSearchParams(text)];
 }
 
 /**

@@ -3,7 +3,7 @@ import twilio from 'twilio';
 import { z } from 'zod';
 import { DeliveryShapeError } from '../contract.js';
 import type { CallEvent, HandshakeResponse, ParsedDelivery, StoredDelivery, VerifyResult, WebhookRequest } from '../contract.js';
-import { BodyCache, bodyText, formEntries, parseForm } from '../shared/body.js';
+import { BodyCache, bodyText, formEntries, formFields } from '../shared/body.js';
 import { contentKey, sha256Hex } from '../shared/events.js';
 import type { TwilioCredentials } from './credentials.js';
 import type { LegObservation } from './events.js';
@@ -11,7 +11,7 @@ import type { LegObservation } from './events.js';
 /** The form's fields by name, a repeated name keeping its last value (as Twilio's SDK reads them). */
 function formParams(body: string): Record<string, string> {
   const params: Record<string, string> = {};
-  for (const [k, v] of parseForm(body) ?? new URLSearchParams(body)) params[k] = v;
+  for (const [k, v] of formFields(body)) params[k] = v;
   return params;
 }
 

@@ -12,8 +12,9 @@
  * whichever worker takes it. Measured (bench/process.ts, burst rows, same machine and day): two
  * workers 0.25–0.27 ms of worker CPU per event against one worker's 0.18 with a job per commit;
  * 0.17–0.19 against 0.14–0.17 with these jobs, 98–99 events per batch (BENCHMARKS.md: 1.22× in the
- * burst, 1.14× at a steady rate; what remains is a cost per worker process while it is busy,
- * not per event: each worker's CPU against its own events gives the same ~0.11 ms per event).
+ * burst, 1.14× at a steady rate; what remains is per worker process, not per event: V8's
+ * optimising compiler, which each process runs for itself on its own threads, the process section's
+ * split of the workers' CPU).
  * Fewer jobs also cost Redis and both processes fewer round trips (the API's CPU per delivery in
  * the same rows: 0.10 ms before, 0.08 after).
  *

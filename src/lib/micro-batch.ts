@@ -71,9 +71,7 @@ export class MicroBatcher<T, R> {
    * that came with it before their time).
    */
   private start(fullOnly: boolean): void {
-    let started = false;
     while (this.items.length >= (fullOnly ? this.maxItems : 1) && this.running < this.maxInFlight) {
-      started = true;
       const batch = this.items.splice(0, this.maxItems);
       this.running++;
       let oldestAt = Infinity;
@@ -90,25 +88,22 @@ export class MicroBatcher<T, R> {
         });
       this.inFlight.add(done);
     }
-    if (!fullOnly) return;
-    // The clock was the oldest item's, which may have just left in a batch: set it again.
-    if (started && this.timer) {
-      clearTimeout(this.timer);
-      this.timer = null;
-    }
-    this.wait();
+    // The rest keeps gathering: its clock is its oldest item's (which may be later than before, when
+    // the oldest just left in a batch).
+    if (fullOnly) this.wait();
   }
 
   /**
-   * Sets the clock of the gathered items, if any and not full: due `maxWaitMs` after the oldest (an
-   * item that waited upstream may be older than the ones before it, and brings the clock forward).
+   * Sets the clock of the gathered items, if any: due `maxWaitMs` after the oldest (an item that
+   * waited upstream may be older than the ones before it, and brings the clock forward; the oldest
+   * leaving in a batch moves it back).
    */
   private wait(): void {
     if (this.items.length === 0) return;
     let oldest = Infinity;
     for (const i of this.items) oldest = Math.min(oldest, i.at);
     const dueAt = oldest + this.maxWaitMs;
-    if (this.timer && this.timerDue <= dueAt) return;
+    if (this.timer && this.timerDue === dueAt) return;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     const due = dueAt - performance.now();
